@@ -1,0 +1,5 @@
+import type { SlashCommand } from './command.js';
+import { incidentCommand } from './incident.js';
+
+/** Every slash command the bot answers; each must also be declared in the Slack app manifest. */
+export const commands: readonly SlashCommand[] = [incidentCommand];

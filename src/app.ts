@@ -1,0 +1,158 @@
+/**
+ * The composition root: reads the configuration once, builds the store, the Slack
+ * delivery and the Bolt app, and registers every route. The only module that knows
+ * every part; everything else receives what it needs.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { webhookRoute } from './alerts/webhook-route.js';
+import { loadConfig, type Config } from './config/load.js';
+import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
+import { IncidentService } from './incidents/service.js';
+import { boltLogger, createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { createCatalog, loadServicesFile } from './services/catalog.js';
+import { SlackChatApi } from './slack/chat-api.js';
+import { DeliveryQueue } from './slack/delivery-queue.js';
+import { IncidentPublisher } from './slack/incident-publisher.js';
+import { registerListeners } from './slack/listeners/index.js';
+import { RedisStore } from './store/redis-store.js';
+
+export interface RunningApp {
+  config: Config;
+  /** The port actually bound (useful when PORT=0). */
+  port: number;
+  log: Logger;
+  /** Stops taking requests, lets in-flight ones finish, flushes Slack deliveries, closes Redis. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go; stdout by default. */
+  logDestination?: import('pino').DestinationStream;
+}
+
+/** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
+const REDIS_STARTUP_WAIT_MS = 5_000;
+
+function connectRedis(config: Config, log: Logger): Redis {
+  const redis = new Redis(config.redis.url, {
+    // Fail fast while Redis is away, so Alertmanager gets a 503 and retries, instead of
+    // requests hanging on an offline queue.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let reported = false;
+  redis.on('error', (error) => {
+    if (!reported) log.error({ err: error }, 'Redis connection error; retrying');
+    reported = true;
+  });
+  redis.on('ready', () => {
+    if (reported) log.info('Redis connection restored');
+    reported = false;
+  });
+  return redis;
+}
+
+async function waitForRedis(redis: Redis, log: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), REDIS_STARTUP_WAIT_MS);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!(await ready)) log.error({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
+}
+
+export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
+  const config = loadConfig(env);
+  const log = createLogger(config.logLevel, options.logDestination);
+  const catalog = createCatalog(await loadServicesFile(config.servicesFile), config.incidentChannel);
+  log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
+
+  const redis = connectRedis(config, log);
+  const store = new RedisStore(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    reopenWindowMs: config.reopenWindowMs,
+    retentionMs: config.retentionMs,
+  });
+  const metrics = createMetrics();
+  const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
+  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc() });
+  const chat = new SlackChatApi({
+    token: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    updatesPerMinute: config.slack.updatesPerMinute,
+    log,
+    metrics,
+  });
+  const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }));
+  incidents.onChange((id) => publisher.incidentChanged(id));
+  metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
+
+  const ops = { ping: () => store.ping(), registry: metrics.registry };
+  const customRoutes: CustomRoute[] = [
+    {
+      path: '/alertmanager',
+      method: 'POST',
+      handler: webhookRoute({
+        token: config.alertmanagerToken,
+        ingest: (payload) => incidents.ingest(payload),
+        log: log.child({ component: 'alertmanager' }),
+        metrics,
+      }),
+    },
+    { path: '/healthz', method: 'GET', handler: healthRoute },
+    { path: '/readyz', method: 'GET', handler: readinessRoute(ops) },
+    { path: '/metrics', method: 'GET', handler: metricsRoute(ops) },
+  ];
+
+  const logger = boltLogger(log);
+  const receiver: Receiver = config.slack.appToken
+    ? new SocketModeReceiver({ appToken: config.slack.appToken, customRoutes, installerOptions: { port: config.port }, logger })
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        endpoints: ['/slack/events'],
+        customRoutes,
+        logger,
+      });
+  const app = new App({
+    token: config.slack.botToken,
+    receiver,
+    logger,
+    deferInitialization: true,
+    ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
+  });
+  registerListeners(app, { incidents }, log.child({ component: 'slack' }));
+  app.error(async (error) => {
+    log.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+
+  await waitForRedis(redis, log);
+  await app.init();
+  const started = (await app.start(config.port)) as Server | undefined;
+  const address = started?.address?.() as AddressInfo | null | undefined;
+  const port = address?.port ?? config.port;
+  log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('shutting down: finishing in-flight requests and Slack deliveries');
+      await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
+      const flushed = await queue.drain(config.shutdownTimeoutMs);
+      if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending');
+      await redis.quit().catch(() => redis.disconnect());
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { config, port, log, stop };
+}

@@ -1,0 +1,53 @@
+import { ConfigError } from '../errors.js';
+import { EnvSchema } from './schema.js';
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+    updatesPerMinute: number;
+  };
+  port: number;
+  redis: { url: string; keyPrefix: string };
+  alertmanagerToken: string;
+  incidentChannel: string;
+  servicesFile: string;
+  runbooksDir: string;
+  logLevel: string;
+  serviceLabel: string;
+  reopenWindowMs: number;
+  retentionMs: number;
+  shutdownTimeoutMs: number;
+}
+
+/** Reads the environment once; every problem is reported together, by variable name. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
+  }
+  const e = parsed.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE,
+    },
+    port: e.PORT,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    alertmanagerToken: e.ALERTMANAGER_TOKEN,
+    incidentChannel: e.INCIDENT_CHANNEL,
+    servicesFile: e.SERVICES_FILE,
+    runbooksDir: e.RUNBOOKS_DIR,
+    logLevel: e.LOG_LEVEL,
+    serviceLabel: e.SERVICE_LABEL,
+    reopenWindowMs: e.REOPEN_WINDOW,
+    retentionMs: e.INCIDENT_RETENTION,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+  };
+}

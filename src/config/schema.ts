@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 30m, 1h or 7d, got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/**
+ * The environment variables are a public contract: renaming one needs a migration note
+ * in the README. Only the variables declared here are read.
+ */
+export const EnvSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'required: the bot token (xoxb-...)' }).min(1, 'required: the bot token (xoxb-...)'),
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_APP_TOKEN: optionalText,
+    SLACK_API_URL: optionalText.pipe(z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional()),
+    PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(0).max(65535).default(3000),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ error: 'expected a redis:// or rediss:// URL' })),
+    REDIS_KEY_PREFIX: z.string().min(1).default('chatops:'),
+    ALERTMANAGER_TOKEN: z
+      .string({ error: 'required: the bearer credential Alertmanager sends' })
+      .min(16, 'expected at least 16 characters: it is the only thing guarding POST /alertmanager'),
+    INCIDENT_CHANNEL: z
+      .string({ error: 'required: the default Slack channel id for incidents (C...)' })
+      .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD, not a channel name'),
+    SERVICES_FILE: z.string().default('services.yaml'),
+    RUNBOOKS_DIR: z.string().default('runbooks'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SERVICE_LABEL: z.string().min(1).default('service'),
+    REOPEN_WINDOW: duration('30m'),
+    INCIDENT_RETENTION: duration('30d'),
+    SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).default(50),
+    SHUTDOWN_TIMEOUT: duration('10s'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)',
+      });
+    }
+  });
+
+export type Env = z.output<typeof EnvSchema>;

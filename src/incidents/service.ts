@@ -1,0 +1,129 @@
+import type { WebhookPayload } from '../alerts/schema.js';
+import { IncidentNotFoundError } from '../errors.js';
+import {
+  acknowledge,
+  applyNotification,
+  hasFiring,
+  openIncident,
+  resolveByUser,
+  type Incident,
+  type NotificationContext,
+  type Outcome,
+  type TimelineEntry,
+} from './incident.js';
+import type { AuditEntry, IncidentStore } from './store.js';
+
+export interface IncidentServiceOptions {
+  serviceLabel: string;
+  channelFor: (service: string | undefined) => string;
+  now?: () => Date;
+}
+
+export interface IngestResult {
+  incidentId: string | undefined;
+  changed: boolean;
+}
+
+/** Another writer kept winning the compare-and-set; practically only under a pathological storm. */
+const MAX_COMMIT_ATTEMPTS = 20;
+
+/**
+ * Use cases on incidents: read, decide with the pure domain functions, commit atomically,
+ * then tell listeners (the Slack publisher) which incident changed.
+ */
+export class IncidentService {
+  private readonly listeners: Array<(incidentId: string) => void> = [];
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: IncidentStore,
+    private readonly options: IncidentServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  onChange(listener: (incidentId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private notify(incidentId: string): void {
+    for (const listener of this.listeners) listener(incidentId);
+  }
+
+  private context(): NotificationContext {
+    return { now: this.now(), serviceLabel: this.options.serviceLabel, channelFor: this.options.channelFor };
+  }
+
+  /** Merges one Alertmanager notification; duplicates change nothing and notify no one. */
+  async ingest(payload: WebhookPayload): Promise<IngestResult> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
+      const current = await this.store.currentForGroup(payload.groupKey);
+      let outcome: Outcome | undefined;
+      if (current) {
+        outcome = applyNotification(current, payload, this.context());
+      } else if (hasFiring(payload)) {
+        outcome = openIncident(await this.store.nextId(), payload, this.context());
+      }
+      if (!outcome) return { incidentId: undefined, changed: false };
+      if (!outcome.changed) return { incidentId: outcome.incident.id, changed: false };
+      const committed = await this.store.commit({
+        incident: outcome.incident,
+        expectedVersion: current?.version ?? 0,
+        entries: outcome.entries,
+        pointer: { mode: 'cas', expected: current?.id ?? '' },
+      });
+      if (committed) {
+        this.notify(outcome.incident.id);
+        return { incidentId: outcome.incident.id, changed: true };
+      }
+    }
+    throw new Error(`Gave up merging a notification for group ${payload.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+  }
+
+  async get(id: string): Promise<Incident> {
+    const incident = await this.store.get(id);
+    if (!incident) throw new IncidentNotFoundError(id);
+    return incident;
+  }
+
+  timeline(id: string): Promise<TimelineEntry[]> {
+    return this.store.timeline(id);
+  }
+
+  listOpen(limit = 20): Promise<Incident[]> {
+    return this.store.listOpen(limit);
+  }
+
+  acknowledge(id: string, userId: string): Promise<Incident> {
+    return this.change(id, (incident) => acknowledge(incident, userId, this.now()));
+  }
+
+  resolve(id: string, userId: string): Promise<Incident> {
+    return this.change(id, (incident) => resolveByUser(incident, userId, this.now()));
+  }
+
+  /** Records that someone looked at or acted on an incident, for the audit trail. */
+  async record(entry: Omit<AuditEntry, 'at'>, timeline?: Omit<TimelineEntry, 'at'>): Promise<void> {
+    const at = this.now().toISOString();
+    await this.store.audit({ at, ...entry });
+    if (timeline && entry.incidentId) await this.store.appendTimeline(entry.incidentId, [{ at, ...timeline }]);
+  }
+
+  private async change(id: string, decide: (incident: Incident) => Outcome): Promise<Incident> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
+      const current = await this.get(id);
+      const outcome = decide(current);
+      const committed = await this.store.commit({
+        incident: outcome.incident,
+        expectedVersion: current.version,
+        entries: outcome.entries,
+        pointer: { mode: 'touch' },
+      });
+      if (committed) {
+        this.notify(id);
+        return { ...outcome.incident, version: current.version + 1 };
+      }
+    }
+    throw new Error(`Gave up changing incident ${id} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+  }
+}

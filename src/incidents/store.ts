@@ -1,0 +1,57 @@
+import type { Incident, IncidentState, TimelineEntry } from './incident.js';
+
+/** How a commit treats the group's pointer to its current incident. */
+export type GroupPointerMode =
+  /** The pointer must still hold `expected` ('' for none); the commit fails otherwise. */
+  | { mode: 'cas'; expected: string }
+  /** Refresh the pointer only if it still points at this incident. */
+  | { mode: 'touch' };
+
+export interface IncidentCommit {
+  incident: Incident;
+  /** The version read before the change; the commit fails if another writer moved it. */
+  expectedVersion: number;
+  entries: readonly TimelineEntry[];
+  pointer: GroupPointerMode;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  incidentId?: string;
+  outcome: 'ok' | 'refused' | 'error';
+  detail?: string;
+}
+
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** The port through which the incident layer reaches storage. */
+export interface IncidentStore {
+  ping(): Promise<void>;
+  nextId(): Promise<string>;
+  currentForGroup(groupKey: string): Promise<Incident | undefined>;
+  get(id: string): Promise<Incident | undefined>;
+  /** Atomic: document, timeline, open index and group pointer together, or nothing. */
+  commit(change: IncidentCommit): Promise<boolean>;
+  appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void>;
+  timeline(id: string, from?: number): Promise<TimelineEntry[]>;
+  listOpen(limit: number): Promise<Incident[]>;
+  countOpenByState(): Promise<Record<IncidentState, number>>;
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/** Where the Slack adapter keeps what it posted, beside the incident. */
+export interface MessageRefStore {
+  getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined>;
+  setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void>;
+  /** One replica wins the right to post an incident's first message. */
+  claimFirstPost(incidentId: string, ttlMs: number): Promise<boolean>;
+  threadCursor(incidentId: string): Promise<number>;
+  setThreadCursor(incidentId: string, cursor: number): Promise<void>;
+  /** A short exclusive lease, for work that must not run on two replicas at once. */
+  lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+}

@@ -1,0 +1,26 @@
+import { startApp } from './app.js';
+import { BotError } from './errors.js';
+
+/** The process entry point: the environment is read here and nowhere else. */
+async function main(): Promise<void> {
+  const running = await startApp(process.env);
+  const shutdown = (signal: string) => {
+    running.log.info({ signal }, 'signal received');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        running.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Start-up errors are for a person reading a terminal or a pod log: say what to fix.
+  const text = error instanceof BotError ? `${error.message}` : String((error as Error)?.stack ?? error);
+  process.stderr.write(`chatops bot failed to start:\n${text}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IncidentState } from './incidents/incident.js';
+
+export interface GaugeSources {
+  queueDepth: () => number;
+  openByState: () => Promise<Record<IncidentState, number>>;
+}
+
+/** One registry per app instance, so that tests can run several apps in one process. */
+export function createMetrics() {
+  const registry = new Registry();
+  // Gauges are read from their sources at scrape time; the sources are bound once wired.
+  let sources: GaugeSources | undefined;
+  collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
+  return {
+    registry,
+    alertsReceived: new Counter({
+      name: 'chatops_alerts_received_total',
+      help: 'Alerts received in Alertmanager notifications, by alert status',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    webhookRequests: new Counter({
+      name: 'chatops_webhook_requests_total',
+      help: 'POST /alertmanager requests, by HTTP status code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    webhookDuration: new Histogram({
+      name: 'chatops_webhook_duration_seconds',
+      help: 'Time to answer POST /alertmanager, by HTTP status code',
+      labelNames: ['code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    slackCalls: new Counter({
+      name: 'chatops_slack_api_calls_total',
+      help: 'Slack Web API calls, by method and outcome (ok, rate_limited, transient, failed)',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [registry],
+    }),
+    slackDropped: new Counter({
+      name: 'chatops_slack_deliveries_dropped_total',
+      help: 'Slack deliveries given up after their last attempt or a permanent error',
+      registers: [registry],
+    }),
+    slackQueueDepth: new Gauge({
+      name: 'chatops_slack_queue_depth',
+      help: 'Slack deliveries pending or in flight',
+      registers: [registry],
+      collect() {
+        if (sources) this.set(sources.queueDepth());
+      },
+    }),
+    incidentsByState: new Gauge({
+      name: 'chatops_incidents',
+      help: 'Open incidents by state, read from Redis at scrape time',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        if (!sources) return;
+        const counts = await sources.openByState();
+        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      },
+    }),
+    bindSources(bound: GaugeSources): void {
+      sources = bound;
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,108 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import type { Block } from './render/block-kit.js';
+import { RetryLater } from './delivery-queue.js';
+import { IntervalLimiter, WindowLimiter } from './rate-limiter.js';
+
+export interface PostArgs {
+  channel: string;
+  text: string;
+  blocks?: Block[];
+  thread_ts?: string;
+}
+
+export interface UpdateArgs {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Block[];
+}
+
+/** The two Web API calls incident delivery needs, paced to Slack's limits. */
+export interface ChatApi {
+  postMessage(args: PostArgs): Promise<{ channel: string; ts: string }>;
+  update(args: UpdateArgs): Promise<void>;
+}
+
+/** Errors that Slack documents as worth retrying; any other platform error is permanent. */
+const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+
+export class SlackPermanentError extends Error {
+  constructor(method: string, reason: string, options?: { cause?: unknown }) {
+    super(`Slack ${method} failed: ${reason}`, options);
+    this.name = 'SlackPermanentError';
+  }
+}
+
+export interface ChatApiOptions {
+  token: string;
+  apiUrl: string | undefined;
+  updatesPerMinute: number;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** Slack allows about one message per second per channel. */
+const POST_INTERVAL_MS = 1_000;
+
+/**
+ * Our own WebClient, not Bolt's: it must not wait out 429s or retry by itself, because
+ * the delivery queue decides what to retry, and a coalesced newer state may replace it.
+ */
+export class SlackChatApi implements ChatApi {
+  private readonly client: webApi.WebClient;
+  private readonly posts = new IntervalLimiter(POST_INTERVAL_MS);
+  private readonly updates: WindowLimiter;
+
+  constructor(private readonly options: ChatApiOptions) {
+    this.client = new webApi.WebClient(options.token, {
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: 10_000,
+      logLevel: webApi.LogLevel.ERROR,
+    });
+    this.updates = new WindowLimiter(options.updatesPerMinute, 60_000);
+  }
+
+  async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
+    await this.posts.acquire(args.channel);
+    const result = await this.call('chat.postMessage', () => this.client.chat.postMessage({ ...args, unfurl_links: false }), (until) =>
+      this.posts.pauseUntil(args.channel, until),
+    );
+    return { channel: String(result.channel), ts: String(result.ts) };
+  }
+
+  async update(args: UpdateArgs): Promise<void> {
+    await this.updates.acquire();
+    await this.call('chat.update', () => this.client.chat.update(args), (until) => this.updates.pauseUntil(until));
+  }
+
+  private async call<T>(method: string, request: () => Promise<T>, pauseUntil: (until: number) => void): Promise<T> {
+    const count = (outcome: string) => this.options.metrics.slackCalls.inc({ method, outcome });
+    try {
+      const result = await request();
+      count('ok');
+      return result;
+    } catch (error) {
+      const e = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
+      if (e.code === webApi.ErrorCode.RateLimitedError) {
+        count('rate_limited');
+        const afterMs = Math.max(1, e.retryAfter ?? 1) * 1_000;
+        pauseUntil(Date.now() + afterMs);
+        throw new RetryLater(`${method} rate limited`, afterMs, { cause: error });
+      }
+      const transient =
+        e.code === webApi.ErrorCode.RequestError ||
+        (e.code === webApi.ErrorCode.HTTPError && (e.statusCode ?? 500) >= 500) ||
+        (e.code === webApi.ErrorCode.PlatformError && TRANSIENT_PLATFORM_ERRORS.has(e.data?.error ?? ''));
+      if (transient) {
+        count('transient');
+        throw new RetryLater(`${method} failed transiently`, undefined, { cause: error });
+      }
+      count('failed');
+      throw new SlackPermanentError(method, e.data?.error ?? (error as Error).message, { cause: error });
+    }
+  }
+}

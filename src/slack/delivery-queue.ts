@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+
+/** Thrown by a task that should run again later (429, a transient failure, a missing prerequisite). */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly afterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RetryLater';
+  }
+}
+
+export interface DeliveryQueueOptions {
+  log: Logger;
+  /** Tasks in flight at once; most of them wait on rate limits, not on the CPU. */
+  concurrency?: number;
+  /** At most one run per key in this interval: Slack wants about one update per second per message. */
+  minIntervalPerKeyMs?: number;
+  maxAttempts?: number;
+  onDrop?: (key: string, error: unknown) => void;
+}
+
+interface Entry {
+  key: string;
+  run: () => Promise<void>;
+  notBefore: number;
+  attempts: number;
+}
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+/**
+ * The queue in front of Slack. A task brings one Slack object (a message, a thread) to
+ * the state stored at the moment it runs, so a later task for the same key supersedes an
+ * earlier one that has not started: updates coalesce and the latest state wins. Tasks of
+ * one key never overlap, retries back off, and the last task of a key is never dropped
+ * for being superseded, only after exhausting its attempts.
+ */
+export class DeliveryQueue {
+  private readonly pending = new Map<string, Entry>();
+  private readonly running = new Set<string>();
+  private readonly lastStart = new Map<string, number>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private readonly concurrency: number;
+  private readonly minIntervalMs: number;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: DeliveryQueueOptions) {
+    this.concurrency = options.concurrency ?? 32;
+    this.minIntervalMs = options.minIntervalPerKeyMs ?? 1_000;
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  get size(): number {
+    return this.pending.size + this.running.size;
+  }
+
+  enqueue(key: string, run: () => Promise<void>): void {
+    const existing = this.pending.get(key);
+    if (existing) {
+      existing.run = run;
+      existing.attempts = 0;
+    } else {
+      const earliest = (this.lastStart.get(key) ?? 0) + this.minIntervalMs;
+      this.pending.set(key, { key, run, notBefore: Math.max(Date.now(), earliest), attempts: 0 });
+    }
+    this.schedulePump();
+  }
+
+  /** Resolves true once nothing is pending or running, false when the deadline passes first. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(deadline);
+        resolve(true);
+      });
+    });
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const now = Date.now();
+    let nextWake = Number.POSITIVE_INFINITY;
+    for (const entry of this.pending.values()) {
+      if (this.running.size >= this.concurrency) break;
+      if (this.running.has(entry.key)) continue;
+      if (entry.notBefore > now) {
+        nextWake = Math.min(nextWake, entry.notBefore);
+        continue;
+      }
+      this.start(entry);
+    }
+    for (const [key, at] of this.lastStart) {
+      if (now - at > this.minIntervalMs && !this.running.has(key)) this.lastStart.delete(key);
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = Number.isFinite(nextWake) ? setTimeout(() => this.pump(), nextWake - now) : undefined;
+    if (this.size === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  private start(entry: Entry): void {
+    this.pending.delete(entry.key);
+    this.running.add(entry.key);
+    this.lastStart.set(entry.key, Date.now());
+    entry
+      .run()
+      .catch((error: unknown) => this.retryOrDrop(entry, error))
+      .finally(() => {
+        this.running.delete(entry.key);
+        this.schedulePump();
+      });
+  }
+
+  private retryOrDrop(entry: Entry, error: unknown): void {
+    const newer = this.pending.get(entry.key);
+    const attempts = entry.attempts + 1;
+    const retryable = error instanceof RetryLater;
+    if (!retryable || attempts >= this.maxAttempts) {
+      if (newer) return;
+      this.options.log.error({ err: error, key: entry.key, attempts }, 'Slack delivery dropped');
+      this.options.onDrop?.(entry.key, error);
+      return;
+    }
+    const delay = error.afterMs ?? Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+    const notBefore = Date.now() + delay;
+    this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
+    if (newer) {
+      newer.notBefore = Math.max(newer.notBefore, notBefore);
+      return;
+    }
+    this.pending.set(entry.key, { ...entry, attempts, notBefore });
+  }
+}

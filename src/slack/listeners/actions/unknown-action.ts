@@ -1,0 +1,22 @@
+import type { App, BlockAction } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { KNOWN_ACTION_IDS } from '../../contract.js';
+
+/**
+ * Old messages stay clickable for years: an action_id this version does not know gets a
+ * clear answer instead of a silent timeout. Known ids are left to their own listener,
+ * which acknowledges them.
+ */
+export function registerUnknownActions(app: App, log: Logger): void {
+  app.action<BlockAction>({ type: 'block_actions', action_id: /.*/ }, async ({ ack, body, action, respond }) => {
+    const actionId = 'action_id' in action ? action.action_id : '';
+    if (KNOWN_ACTION_IDS.has(actionId)) return;
+    await ack();
+    log.warn({ actionId, user: body.user.id }, 'unknown action clicked');
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `This button (\`${actionId}\`) is not handled by this version of the bot. Use \`/incident help\` to see what it can do.`,
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { BotError, userMessage } from '../../errors.js';
+import type { IncidentService } from '../../incidents/service.js';
+
+export interface Interaction {
+  actor: string;
+  action: string;
+  incidentId?: string;
+  detail?: string;
+}
+
+/**
+ * Runs what a person asked for and writes the audit entry whatever happens; returns the
+ * sentence to show them when it failed. A refusal we expect (BotError) is a warning, any
+ * other failure an error.
+ */
+export async function audited(
+  incidents: IncidentService,
+  log: Logger,
+  interaction: Interaction,
+  work: () => Promise<void>,
+): Promise<string | undefined> {
+  let outcome: 'ok' | 'refused' | 'error' = 'ok';
+  let failure: string | undefined;
+  try {
+    await work();
+  } catch (error) {
+    outcome = error instanceof BotError ? 'refused' : 'error';
+    failure = userMessage(error);
+    const fields = { err: error, actor: interaction.actor, action: interaction.action, incidentId: interaction.incidentId };
+    if (outcome === 'refused') log.warn(fields, 'interaction refused');
+    else log.error(fields, 'interaction failed');
+  }
+  try {
+    await incidents.record({ ...interaction, outcome, ...(failure ? { detail: failure } : {}) });
+  } catch (error) {
+    log.error({ err: error, ...interaction }, 'audit entry not written');
+  }
+  return failure;
+}

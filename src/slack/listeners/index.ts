@@ -1,0 +1,13 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { commands } from '../../../commands/index.js';
+import type { CommandDeps } from '../../../commands/command.js';
+import { registerIncidentButtons } from './actions/incident-buttons.js';
+import { registerUnknownActions } from './actions/unknown-action.js';
+import { registerCommands } from './commands/index.js';
+
+export function registerListeners(app: App, deps: CommandDeps, log: Logger): void {
+  registerIncidentButtons(app, deps.incidents, log);
+  registerUnknownActions(app, log);
+  registerCommands(app, commands, deps, log);
+}

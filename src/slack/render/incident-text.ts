@@ -1,0 +1,27 @@
+import { displayId, firingAlerts, severityOf, titleOf, type Incident, type TimelineEntry } from '../../incidents/incident.js';
+import { escapeMrkdwn, MAX_FALLBACK_TEXT, truncate } from './limits.js';
+
+/** How many timeline entries `/incident show` prints, newest last. */
+const SHOWN_TIMELINE = 30;
+
+export function renderIncidentList(incidents: readonly Incident[]): string {
+  if (incidents.length === 0) return 'No open incidents. :tada:';
+  const lines = incidents.map(
+    (i) =>
+      `• *${displayId(i.id)}* ${i.state} · ${escapeMrkdwn(severityOf(i))} · ${escapeMrkdwn(titleOf(i))} (${escapeMrkdwn(i.service ?? 'unknown service')}) · ${firingAlerts(i).length} firing`,
+  );
+  return truncate(`*Open incidents (${incidents.length})*\n${lines.join('\n')}`, MAX_FALLBACK_TEXT);
+}
+
+export function renderIncidentDetail(incident: Incident, timeline: readonly TimelineEntry[]): string {
+  const head = [
+    `*${displayId(incident.id)}* ${escapeMrkdwn(titleOf(incident))} (${escapeMrkdwn(incident.service ?? 'unknown service')})`,
+    `State: *${incident.state}* · severity ${escapeMrkdwn(severityOf(incident))} · ${firingAlerts(incident).length} of ${Object.keys(incident.alerts).length} alerts firing`,
+    `Opened ${incident.openedAt}`,
+  ];
+  const shown = timeline.slice(-SHOWN_TIMELINE);
+  const skipped = timeline.length - shown.length;
+  const lines = shown.map((e) => `• ${e.at} ${e.kind}: ${e.text}`);
+  if (skipped > 0) lines.unshift(`_(${skipped} earlier entries not shown)_`);
+  return truncate([...head, '*Timeline*', ...lines].join('\n'), MAX_FALLBACK_TEXT);
+}

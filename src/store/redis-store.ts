@@ -1,0 +1,198 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../errors.js';
+import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
+import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+
+/**
+ * Compare-and-set of an incident with everything that goes with it, in one step.
+ * KEYS: 1 group pointer, 2 incident hash, 3 timeline list, 4 open index
+ * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
+ *       4 document, 5 new version, 6 id, 7 state, 8 open score, 9 reopen window ms,
+ *       10 retention ms, 11.. timeline entries
+ */
+const COMMIT_SCRIPT = `
+local pointer = redis.call('GET', KEYS[1])
+if ARGV[1] == 'cas' and (pointer or '') ~= ARGV[2] then return 0 end
+if (redis.call('HGET', KEYS[2], 'version') or '0') ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[2], 'version', ARGV[5], 'state', ARGV[7], 'doc', ARGV[4])
+for i = 11, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+local ownsPointer = ARGV[1] == 'cas' or pointer == ARGV[6]
+if ARGV[7] == 'resolved' then
+  redis.call('ZREM', KEYS[4], ARGV[6])
+  redis.call('PEXPIRE', KEYS[2], ARGV[10])
+  redis.call('PEXPIRE', KEYS[3], ARGV[10])
+  if ownsPointer then redis.call('SET', KEYS[1], ARGV[6], 'PX', ARGV[9]) end
+else
+  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6])
+  redis.call('PERSIST', KEYS[2])
+  redis.call('PERSIST', KEYS[3])
+  if ownsPointer then redis.call('SET', KEYS[1], ARGV[6]) end
+end
+return 1
+`;
+
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+interface ScriptCommands {
+  chatopsCommitIncident(...args: string[]): Promise<number>;
+  chatopsReleaseLease(key: string, token: string): Promise<number>;
+}
+
+const AUDIT_MAX_LEN = 100_000;
+
+export interface RedisStoreOptions {
+  keyPrefix: string;
+  reopenWindowMs: number;
+  retentionMs: number;
+}
+
+/** The one place that speaks Redis. Every key starts with the configured prefix. */
+export class RedisStore implements IncidentStore, MessageRefStore {
+  private readonly scripts: ScriptCommands;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisStoreOptions,
+  ) {
+    // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
+    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsReleaseLease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.scripts = redis as unknown as ScriptCommands;
+  }
+
+  private key(...parts: string[]): string {
+    return this.options.keyPrefix + parts.join(':');
+  }
+
+  private incidentKey(id: string): string {
+    return this.key('incident', id);
+  }
+
+  private groupKey(groupKey: string): string {
+    return this.key('group', createHash('sha256').update(groupKey).digest('hex').slice(0, 32));
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(() => this.redis.ping());
+  }
+
+  async nextId(): Promise<string> {
+    return String(await this.guard(() => this.redis.incr(this.key('incident', 'seq'))));
+  }
+
+  async currentForGroup(groupKey: string): Promise<Incident | undefined> {
+    const id = await this.guard(() => this.redis.get(this.groupKey(groupKey)));
+    return id ? this.get(id) : undefined;
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const doc = await this.guard(() => this.redis.hget(this.incidentKey(id), 'doc'));
+    return doc ? (JSON.parse(doc) as Incident) : undefined;
+  }
+
+  async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
+    const stored: Incident = { ...incident, version: expectedVersion + 1 };
+    const result = await this.guard(() =>
+      this.scripts.chatopsCommitIncident(
+        this.groupKey(incident.groupKey),
+        this.incidentKey(incident.id),
+        this.key('incident', incident.id, 'timeline'),
+        this.key('incidents', 'open'),
+        pointer.mode,
+        pointer.mode === 'cas' ? pointer.expected : '',
+        String(expectedVersion),
+        JSON.stringify(stored),
+        String(stored.version),
+        incident.id,
+        incident.state,
+        String(Date.parse(incident.openedAt)),
+        String(this.options.reopenWindowMs),
+        String(this.options.retentionMs),
+        ...entries.map((e) => JSON.stringify(e)),
+      ),
+    );
+    return result === 1;
+  }
+
+  async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.guard(() => this.redis.rpush(this.key('incident', id, 'timeline'), ...entries.map((e) => JSON.stringify(e))));
+  }
+
+  async timeline(id: string, from = 0): Promise<TimelineEntry[]> {
+    const raw = await this.guard(() => this.redis.lrange(this.key('incident', id, 'timeline'), from, -1));
+    return raw.map((line) => JSON.parse(line) as TimelineEntry);
+  }
+
+  async listOpen(limit: number): Promise<Incident[]> {
+    const ids = await this.guard(() => this.redis.zrevrange(this.key('incidents', 'open'), 0, limit - 1));
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.incidentKey(id), 'doc');
+    const results = await this.guard(() => pipeline.exec());
+    return (results ?? []).flatMap(([, doc]) => (typeof doc === 'string' ? [JSON.parse(doc) as Incident] : []));
+  }
+
+  async countOpenByState(): Promise<Record<IncidentState, number>> {
+    const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
+    const ids = await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, -1));
+    if (ids.length === 0) return counts;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.incidentKey(id), 'state');
+    const results = await this.guard(() => pipeline.exec());
+    for (const [, state] of results ?? []) {
+      if (typeof state === 'string' && state in counts) counts[state as IncidentState] += 1;
+    }
+    return counts;
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    const fields = Object.entries(entry).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    await this.guard(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
+  }
+
+  async getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
+    const ref = await this.guard(() => this.redis.hgetall(this.key('incident', incidentId, 'message')));
+    return ref.channel && ref.ts ? { channel: ref.channel, ts: ref.ts } : undefined;
+  }
+
+  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
+    const key = this.key('incident', incidentId, 'message');
+    await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, this.options.retentionMs).exec());
+  }
+
+  async claimFirstPost(incidentId: string, ttlMs: number): Promise<boolean> {
+    const ok = await this.guard(() => this.redis.set(this.key('incident', incidentId, 'first-post'), '1', 'PX', ttlMs, 'NX'));
+    return ok === 'OK';
+  }
+
+  async threadCursor(incidentId: string): Promise<number> {
+    return Number((await this.guard(() => this.redis.get(this.key('incident', incidentId, 'thread-cursor')))) ?? 0);
+  }
+
+  async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
+    await this.guard(() => this.redis.set(this.key('incident', incidentId, 'thread-cursor'), String(cursor), 'PX', this.options.retentionMs));
+  }
+
+  async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const key = this.key('lease', name);
+    const token = randomUUID();
+    const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
+    if (ok !== 'OK') return undefined;
+    return async () => {
+      await this.guard(() => this.scripts.chatopsReleaseLease(key, token));
+    };
+  }
+}

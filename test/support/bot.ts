@@ -1,0 +1,93 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { startApp, type RunningApp } from '../../src/app.js';
+import type { FakeSlack } from './fake-slack.js';
+import { testRedisUrl } from './redis.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const ALERTMANAGER_TOKEN = 'test-alertmanager-token-0123456789';
+export const DEFAULT_SERVICES = `services:
+  payment-service:
+    channel: C0PAYMENTS
+  checkout:
+    channel: C0CHECKOUT
+`;
+
+export interface TestBot {
+  app: RunningApp;
+  url: string;
+  prefix: string;
+  /** A separate client for assertions on what the bot stored. */
+  redis: Redis;
+  /** Every log line the bot wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  postWebhook(body: unknown, init?: { token?: string | null; raw?: string }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestBotOptions {
+  slack: FakeSlack;
+  env?: Record<string, string>;
+  services?: string;
+  /** Shares a key prefix with another bot, as replicas on one Redis do. */
+  prefix?: string;
+}
+
+export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix }: TestBotOptions): Promise<TestBot> {
+  const dir = await mkdtemp(join(tmpdir(), 'chatops-test-'));
+  const servicesFile = join(dir, 'services.yaml');
+  await writeFile(servicesFile, services);
+  const keyPrefix = prefix ?? `test:${randomUUID()}:`;
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await startApp(
+    {
+      SLACK_BOT_TOKEN: `xoxb-test-${randomBytes(4).toString('hex')}`,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: '0',
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: keyPrefix,
+      ALERTMANAGER_TOKEN,
+      INCIDENT_CHANNEL: 'C0INCIDENTS',
+      SERVICES_FILE: servicesFile,
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_TIMEOUT: '5s',
+      ...env,
+    },
+    { logDestination: destination },
+  );
+  const url = `http://127.0.0.1:${app.port}`;
+  const redis = new Redis(testRedisUrl());
+  return {
+    app,
+    url,
+    prefix: keyPrefix,
+    redis,
+    logs,
+    postWebhook: (body, init = {}) => {
+      const token = init.token === undefined ? ALERTMANAGER_TOKEN : init.token;
+      return fetch(`${url}/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+        body: init.raw ?? JSON.stringify(body),
+      });
+    },
+    stop: async () => {
+      await app.stop();
+      const keys = await redis.keys(`${keyPrefix}*`);
+      if (keys.length > 0 && !prefix) await redis.del(...keys);
+      redis.disconnect();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * A local stand-in for the Slack Web API (and for response_url), recording every call.
+ * Point SLACK_API_URL at `apiUrl`. It answers like Slack for the methods the bot uses,
+ * and can be told to answer 429 or an error for the next calls of a method.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait.js';
+
+export interface SlackCall {
+  method: string;
+  params: Record<string, unknown>;
+  at: number;
+}
+
+type Scripted = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Slack sends nested fields (blocks, attachments) as JSON strings inside form bodies. */
+function decodeParams(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (contentType?.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    params[key] = /^[[{]/.test(value) ? tryJson(value) : value;
+  }
+  return params;
+}
+
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  private readonly scripted = new Map<string, Scripted[]>();
+  private tsCounter = 0;
+  /** Decides per call whether to answer 429, returning the Retry-After seconds. */
+  rateLimit: ((call: SlackCall, calls: readonly SlackCall[]) => number | undefined) | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<FakeSlack> {
+    let fake: FakeSlack | undefined;
+    const server = createServer((req, res) => void fake?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    fake = new FakeSlack(server, `http://127.0.0.1:${port}`);
+    return fake;
+  }
+
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  /** A response_url for a signed request; what the bot posts there is recorded as method "response_url". */
+  responseUrl(id = 'r1'): string {
+    return `${this.baseUrl}/response/${id}`;
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The next `times` calls to `method` get this answer instead of the normal one. */
+  script(method: string, answer: Scripted, times = 1): void {
+    const list = this.scripted.get(method) ?? [];
+    for (let i = 0; i < times; i += 1) list.push(answer);
+    this.scripted.set(method, list);
+  }
+
+  async waitForCalls(method: string, count: number, timeoutMs = 5_000): Promise<SlackCall[]> {
+    await waitFor(() => this.callsTo(method).length >= count, {
+      timeoutMs,
+      message: `expected ${count} ${method} call(s), saw ${this.callsTo(method).length}`,
+    });
+    return this.callsTo(method);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.scripted.clear();
+    this.rateLimit = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = new URL(req.url ?? '/', this.baseUrl).pathname;
+    const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
+    const call: SlackCall = { method, params: decodeParams(raw, req.headers['content-type']), at: Date.now() };
+    const retryAfter = this.rateLimit?.(call, this.calls);
+    if (retryAfter !== undefined) {
+      this.calls.push({ ...call, method: `${method}:429` });
+      return this.reply(res, { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(retryAfter) } });
+    }
+    this.calls.push(call);
+    const scripted = this.scripted.get(method)?.shift();
+    if (scripted) return this.reply(res, scripted);
+    this.reply(res, { status: 200, body: this.answer(call) });
+  }
+
+  private answer({ method, params }: SlackCall): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'chatops', team_id: 'T0TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' };
+      case 'chat.postMessage':
+        this.tsCounter += 1;
+        return { ok: true, channel: params.channel, ts: `1700000000.${String(this.tsCounter).padStart(6, '0')}`, message: { text: params.text } };
+      case 'chat.update':
+        return { ok: true, channel: params.channel, ts: params.ts, text: params.text };
+      default:
+        return { ok: true };
+    }
+  }
+
+  private reply(res: ServerResponse, { status, body, headers }: Scripted): void {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+}

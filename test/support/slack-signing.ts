@@ -1,0 +1,64 @@
+import { createHmac } from 'node:crypto';
+
+export interface SignedRequestOptions {
+  signingSecret: string;
+  /** Seconds since the epoch; defaults to now. Older than five minutes is stale to Bolt. */
+  timestamp?: number;
+}
+
+/** Signs a body the way Slack does (v0 HMAC-SHA256 over "v0:timestamp:body"). */
+export function slackSignature(body: string, { signingSecret, timestamp = Math.floor(Date.now() / 1000) }: SignedRequestOptions) {
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
+}
+
+export type SigningMode = 'valid' | 'forged' | 'stale' | 'unsigned';
+
+/** POSTs a form body to /slack/events, signed correctly or in one of the ways Bolt must refuse. */
+export async function postToSlackEndpoint(
+  baseUrl: string,
+  form: Record<string, string>,
+  signingSecret: string,
+  mode: SigningMode = 'valid',
+): Promise<Response> {
+  const body = new URLSearchParams(form).toString();
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (mode === 'valid') Object.assign(headers, slackSignature(body, { signingSecret }));
+  if (mode === 'forged') Object.assign(headers, slackSignature(body, { signingSecret: `${signingSecret}-forged` }));
+  if (mode === 'stale') Object.assign(headers, slackSignature(body, { signingSecret, timestamp: Math.floor(Date.now() / 1000) - 10 * 60 }));
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}
+
+export function slashCommandForm(command: string, text: string, responseUrl: string, userId = 'U0ALICE'): Record<string, string> {
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T0TEAM',
+    team_domain: 'example',
+    channel_id: 'C0INCIDENTS',
+    channel_name: 'incidents',
+    user_id: userId,
+    user_name: userId.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A0APP',
+    response_url: responseUrl,
+    trigger_id: '1.2.3',
+  };
+}
+
+export function buttonClickForm(actionId: string, value: string, responseUrl: string, userId = 'U0ALICE'): Record<string, string> {
+  const payload = {
+    type: 'block_actions',
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM' },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token',
+    team: { id: 'T0TEAM', domain: 'example' },
+    channel: { id: 'C0INCIDENTS', name: 'incidents' },
+    container: { type: 'message', message_ts: '1700000000.000001', channel_id: 'C0INCIDENTS', is_ephemeral: false },
+    message: { ts: '1700000000.000001', text: 'incident' },
+    trigger_id: '1.2.3',
+    response_url: responseUrl,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'incident', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000001.000000' }],
+  };
+  return { payload: JSON.stringify(payload) };
+}
