@@ -48,8 +48,6 @@ export interface IncidentStore {
 export interface MessageRefStore {
   getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined>;
   setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void>;
-  /** One replica wins the right to post an incident's first message. */
-  claimFirstPost(incidentId: string, ttlMs: number): Promise<boolean>;
   threadCursor(incidentId: string): Promise<number>;
   setThreadCursor(incidentId: string, cursor: number): Promise<void>;
   /** A short exclusive lease, for work that must not run on two replicas at once. */

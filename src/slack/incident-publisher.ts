@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { TimelineEntry, TimelineKind } from '../incidents/incident.js';
-import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
+import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { renderIncidentMessage } from './render/incident-message.js';
@@ -45,10 +45,16 @@ export class IncidentPublisher {
       await this.chat.update({ channel: ref.channel, ts: ref.ts, ...message });
       return;
     }
-    if (!(await this.store.claimFirstPost(incidentId, FIRST_POST_CLAIM_MS))) {
-      throw new RetryLater('another replica is posting this incident', NOT_READY_RETRY_MS);
+    const release = await this.store.lease(`first-post:${incidentId}`, FIRST_POST_CLAIM_MS);
+    if (!release) throw new RetryLater('another replica is posting this incident', NOT_READY_RETRY_MS);
+    let posted: SlackMessageRef;
+    try {
+      posted = await this.chat.postMessage({ channel: incident.channel, ...message });
+    } catch (error) {
+      await release();
+      throw error;
     }
-    const posted = await this.chat.postMessage({ channel: incident.channel, ...message });
+    // The lease stays until it lapses: the stored ref is what later runs see from now on.
     await this.store.setMessageRef(incidentId, posted);
     this.log.info({ incidentId, channel: posted.channel, ts: posted.ts }, 'incident message posted');
   }

@@ -173,11 +173,6 @@ export class RedisStore implements IncidentStore, MessageRefStore {
     await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, this.options.retentionMs).exec());
   }
 
-  async claimFirstPost(incidentId: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.guard(() => this.redis.set(this.key('incident', incidentId, 'first-post'), '1', 'PX', ttlMs, 'NX'));
-    return ok === 'OK';
-  }
-
   async threadCursor(incidentId: string): Promise<number> {
     return Number((await this.guard(() => this.redis.get(this.key('incident', incidentId, 'thread-cursor')))) ?? 0);
   }

@@ -11,6 +11,8 @@ export interface SlackCall {
   method: string;
   params: Record<string, unknown>;
   at: number;
+  /** What the fake answered (for chat.postMessage, the ts the bot must update later). */
+  result?: Record<string, unknown>;
 }
 
 type Scripted = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
@@ -108,7 +110,8 @@ export class FakeSlack {
     this.calls.push(call);
     const scripted = this.scripted.get(method)?.shift();
     if (scripted) return this.reply(res, scripted);
-    this.reply(res, { status: 200, body: this.answer(call) });
+    call.result = this.answer(call);
+    this.reply(res, { status: 200, body: call.result });
   }
 
   private answer({ method, params }: SlackCall): Record<string, unknown> {

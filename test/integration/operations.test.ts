@@ -1,0 +1,85 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../support/fake-slack.js';
+import { startTestBot, type TestBot } from '../support/bot.js';
+import { notification, uniqueGroup } from '../support/fixtures.js';
+
+let slack: FakeSlack;
+beforeAll(async () => {
+  slack = await FakeSlack.start();
+});
+afterAll(async () => {
+  await slack?.close();
+});
+
+/** A loopback port with nothing listening: Redis "down". */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('health, readiness and metrics', () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ slack });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+  });
+
+  it('answers /healthz and /readyz while Redis answers', async () => {
+    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${bot.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('exposes Prometheus metrics for alerts, incidents, Slack calls and webhook latency', async () => {
+    await bot.postWebhook(notification({ group: uniqueGroup(), alerts: [{ fingerprint: 'm1' }, { fingerprint: 'm2', status: 'resolved' }] }));
+    await slack.waitForCalls('chat.postMessage', 1);
+    const response = await fetch(`${bot.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('chatops_alerts_received_total{status="firing"} 1');
+    expect(text).toContain('chatops_alerts_received_total{status="resolved"} 1');
+    expect(text).toContain('chatops_incidents{state="firing"} 1');
+    expect(text).toMatch(/chatops_slack_api_calls_total\{method="chat.postMessage",outcome="ok"\} [1-9]/);
+    expect(text).toContain('chatops_webhook_duration_seconds_bucket{le="0.1",code="200"}');
+  });
+
+  it('answers 404 on paths it does not serve', async () => {
+    expect((await fetch(`${bot.url}/nope`)).status).toBe(404);
+  });
+});
+
+describe('when Redis is down', () => {
+  it('answers 503 to Alertmanager (so it retries) and to /readyz, and keeps serving /healthz', async () => {
+    const bot = await startTestBot({ slack, env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    try {
+      const response = await bot.postWebhook(notification({ group: uniqueGroup(), alerts: [{ fingerprint: 'd1' }] }));
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: string }).error).toMatch(/Redis did not answer/);
+      expect((await fetch(`${bot.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+      expect(bot.logs.some((l) => l.msg === 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is')).toBe(true);
+    } finally {
+      await bot.stop();
+    }
+  });
+});
+
+describe('logs', () => {
+  it('never contain the tokens or the signing secret', async () => {
+    const bot = await startTestBot({ slack });
+    await bot.postWebhook(notification({ group: uniqueGroup(), alerts: [{ fingerprint: 'l1' }] }), { token: 'wrong-token-wrong-token' });
+    await bot.stop();
+    const all = JSON.stringify(bot.logs);
+    expect(bot.logs.length).toBeGreaterThan(3);
+    expect(all).not.toContain(bot.app.config.slack.botToken);
+    expect(all).not.toContain(bot.app.config.alertmanagerToken);
+    expect(all).not.toContain(String(bot.app.config.slack.signingSecret));
+  });
+});

@@ -1,0 +1,103 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../support/fake-slack.js';
+import { startTestBot, type TestBot } from '../support/bot.js';
+import { notification, uniqueGroup } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
+
+let slack: FakeSlack;
+beforeAll(async () => {
+  slack = await FakeSlack.start();
+});
+afterAll(async () => {
+  await slack?.close();
+});
+afterEach(() => slack.reset());
+
+const firing = (group: string, count: number) =>
+  notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}` })) });
+const resolved = (group: string, count: number) =>
+  notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}`, status: 'resolved' as const })) });
+
+describe('Slack delivery', () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ slack });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+  });
+
+  it('honours 429 Retry-After and still delivers the final state', async () => {
+    const group = uniqueGroup();
+    await bot.postWebhook(firing(group, 1));
+    await slack.waitForCalls('chat.postMessage', 1);
+    let limited = 0;
+    slack.rateLimit = (call) => (call.method === 'chat.update' && limited++ < 2 ? 1 : undefined);
+    await bot.postWebhook(resolved(group, 1));
+    const final = await waitFor(() => slack.callsTo('chat.update').find((c) => String(c.params.text).startsWith('[RESOLVED]')), {
+      timeoutMs: 8_000,
+      message: 'final state after 429s',
+    });
+    expect(slack.callsTo('chat.update:429')).toHaveLength(2);
+    const [first429, second429] = slack.callsTo('chat.update:429');
+    expect(second429!.at - first429!.at).toBeGreaterThanOrEqual(950);
+    expect(final?.at).toBeGreaterThanOrEqual(second429!.at + 950);
+  });
+
+  it('retries a transient Slack failure and gives up on a permanent one without losing other incidents', async () => {
+    slack.script('chat.postMessage', { status: 500, body: { ok: false } });
+    const group = uniqueGroup();
+    await bot.postWebhook(firing(group, 1));
+    await slack.waitForCalls('chat.postMessage', 2, 8_000);
+    expect(slack.callsTo('chat.postMessage')[1]?.result?.ok).toBe(true);
+
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'channel_not_found' } });
+    await bot.postWebhook(firing(uniqueGroup(), 1));
+    await waitFor(() => bot.logs.some((l) => l.msg === 'Slack delivery dropped'), { message: 'a logged drop' });
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    expect(metrics).toContain('chatops_slack_deliveries_dropped_total 1');
+  });
+
+  it('coalesces a burst of changes to one message into few updates, the last one final', async () => {
+    const group = uniqueGroup();
+    await bot.postWebhook(firing(group, 1));
+    await slack.waitForCalls('chat.postMessage', 1);
+    for (let n = 2; n <= 30; n += 1) expect((await bot.postWebhook(firing(group, n))).status).toBe(200);
+    await waitFor(() => slack.callsTo('chat.update').some((c) => JSON.stringify(c.params.blocks).includes('30 firing of 30')), {
+      timeoutMs: 8_000,
+      message: 'the latest state',
+    });
+    expect(slack.callsTo('chat.update').length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('shutdown', () => {
+  it('flushes pending Slack deliveries before it stops', async () => {
+    const bot = await startTestBot({ slack });
+    const groups = [uniqueGroup(), uniqueGroup(), uniqueGroup()];
+    for (const group of groups) expect((await bot.postWebhook(firing(group, 1))).status).toBe(200);
+    await bot.stop();
+    expect(slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts)).toHaveLength(3);
+    await expect(fetch(`${bot.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('two replicas on one Redis', () => {
+  it('post one message per incident when both receive the same notifications (an Alertmanager HA pair)', async () => {
+    const a = await startTestBot({ slack });
+    const b = await startTestBot({ slack, prefix: a.prefix });
+    try {
+      const group = uniqueGroup();
+      const results = await Promise.all([a.postWebhook(firing(group, 3)), b.postWebhook(firing(group, 3))]);
+      const bodies = (await Promise.all(results.map((r) => r.json()))) as Array<{ incident: string; changed: boolean }>;
+      expect(bodies[0]?.incident).toBe(bodies[1]?.incident);
+      expect(bodies.filter((x) => x.changed)).toHaveLength(1);
+      await Promise.all([a.postWebhook(resolved(group, 3)), b.postWebhook(resolved(group, 3))]);
+      await waitFor(() => slack.callsTo('chat.update').some((c) => String(c.params.text).startsWith('[RESOLVED]')), { timeoutMs: 8_000 });
+      expect(slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts)).toHaveLength(1);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { bearerMatches } from '../../src/alerts/bearer.js';
+import { WebhookPayload } from '../../src/alerts/schema.js';
+import { parseIncidentCommand } from '../../commands/incident.js';
+import { parseIncidentButtonValue, incidentButtonValue } from '../../src/slack/contract.js';
+import { fixture } from '../support/fixtures.js';
+
+describe('bearerMatches', () => {
+  it('accepts only the exact credential in a Bearer header', () => {
+    expect(bearerMatches('Bearer s3cret-s3cret-s3cret', 's3cret-s3cret-s3cret')).toBe(true);
+    expect(bearerMatches('bearer s3cret-s3cret-s3cret', 's3cret-s3cret-s3cret')).toBe(true);
+    expect(bearerMatches('Bearer s3cret-s3cret-s3cre', 's3cret-s3cret-s3cret')).toBe(false);
+    expect(bearerMatches('Basic s3cret-s3cret-s3cret', 's3cret-s3cret-s3cret')).toBe(false);
+    expect(bearerMatches(undefined, 's3cret-s3cret-s3cret')).toBe(false);
+    expect(bearerMatches('Bearer ', '')).toBe(false);
+  });
+});
+
+describe('WebhookPayload', () => {
+  it('accepts what Alertmanager 0.25 sends, and newer fields it does not know', () => {
+    expect(WebhookPayload.safeParse(fixture('alertmanager-0.25-firing')).success).toBe(true);
+    const newer = { ...fixture('alertmanager-0.25-resolved'), notification_reason: 'resolved', routeLabels: { team: 'sre' } };
+    expect(WebhookPayload.safeParse(newer).success).toBe(true);
+  });
+
+  it('refuses other versions and alerts without fingerprints', () => {
+    expect(WebhookPayload.safeParse({ ...fixture('alertmanager-0.25-firing'), version: '3' }).success).toBe(false);
+    const broken = fixture('alertmanager-0.25-firing');
+    delete (broken.alerts[0] as Partial<(typeof broken.alerts)[0]>).fingerprint;
+    expect(WebhookPayload.safeParse(broken).success).toBe(false);
+  });
+});
+
+describe('/incident text', () => {
+  it('parses each subcommand and its id', () => {
+    expect(parseIncidentCommand('')).toEqual({ verb: 'help', rest: [] });
+    expect(parseIncidentCommand('list')).toEqual({ verb: 'list', rest: [] });
+    expect(parseIncidentCommand('  SHOW   INC-4 ')).toEqual({ verb: 'show', rest: ['4'] });
+    expect(parseIncidentCommand('ack 4')).toEqual({ verb: 'ack', rest: ['4'] });
+    expect(parseIncidentCommand('resolve #4')).toEqual({ verb: 'resolve', rest: ['4'] });
+  });
+
+  it('explains what is wrong and shows the usage', () => {
+    expect(() => parseIncidentCommand('reboot 4')).toThrow(/unknown subcommand "reboot"[\s\S]*\/incident list/);
+    expect(() => parseIncidentCommand('ack')).toThrow(/`ack` takes one incident id/);
+    expect(() => parseIncidentCommand('ack 1 2')).toThrow(/`ack` takes one incident id/);
+    expect(() => parseIncidentCommand('show abc')).toThrow(/"abc" is not an incident id/);
+    expect(() => parseIncidentCommand('list all')).toThrow(/`list` takes no arguments/);
+  });
+});
+
+describe('button values (a public contract)', () => {
+  it('round-trips version 1 and refuses anything else', () => {
+    expect(parseIncidentButtonValue(incidentButtonValue('9'))).toEqual({ v: 1, incident: '9' });
+    expect(parseIncidentButtonValue('{"v":2,"incident":"9"}')).toBeUndefined();
+    expect(parseIncidentButtonValue('9')).toBeUndefined();
+    expect(parseIncidentButtonValue('not json')).toBeUndefined();
+    expect(parseIncidentButtonValue(undefined)).toBeUndefined();
+  });
+});

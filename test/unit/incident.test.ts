@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acknowledge,
+  applyNotification,
+  openIncident,
+  parseIncidentId,
+  resolveByUser,
+  severityOf,
+  startedAt,
+  type Incident,
+  type NotificationContext,
+} from '../../src/incidents/incident.js';
+import { InvalidTransitionError } from '../../src/errors.js';
+import { fixture, notification } from '../support/fixtures.js';
+
+const ctx: NotificationContext = {
+  now: new Date('2026-11-22T00:00:00Z'),
+  serviceLabel: 'service',
+  channelFor: (service) => (service === 'checkout' ? 'C0CHECKOUT' : 'C0DEFAULT'),
+};
+
+function opened(payload = notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }] })): Incident {
+  const outcome = openIncident('7', payload, ctx);
+  if (!outcome) throw new Error('expected an incident');
+  return { ...outcome.incident, version: 1 };
+}
+
+describe('openIncident', () => {
+  it('opens from the captured Alertmanager 0.25 notification in the service channel', () => {
+    const outcome = openIncident('1', fixture('alertmanager-0.25-firing'), ctx);
+    expect(outcome?.incident).toMatchObject({ id: '1', state: 'firing', service: 'checkout', channel: 'C0CHECKOUT' });
+    expect(Object.keys(outcome?.incident.alerts ?? {})).toEqual(['69c2e62f0b0aec37']);
+    expect(outcome?.entries.map((e) => e.kind)).toEqual(['opened']);
+    expect(startedAt(outcome!.incident)).toBe('2026-11-21T23:15:32.666312237Z');
+  });
+
+  it('does not open an incident from a notification with nothing firing', () => {
+    expect(openIncident('1', fixture('alertmanager-0.25-resolved'), ctx)).toBeUndefined();
+  });
+
+  it('uses the configured service label', () => {
+    const payload = fixture('alertmanager-0.25-firing');
+    payload.commonLabels = { ...payload.commonLabels, app: 'billing' };
+    expect(openIncident('1', payload, { ...ctx, serviceLabel: 'app' })?.incident.service).toBe('billing');
+  });
+});
+
+describe('applyNotification', () => {
+  it('changes nothing for a duplicate delivery', () => {
+    const payload = notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }] });
+    const outcome = applyNotification(opened(payload), payload, ctx);
+    expect(outcome.changed).toBe(false);
+    expect(outcome.entries).toEqual([]);
+  });
+
+  it('records new alerts joining the group', () => {
+    const outcome = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }, { fingerprint: 'c', instance: 'web-3' }] }), ctx);
+    expect(outcome.changed).toBe(true);
+    expect(outcome.entries).toEqual([expect.objectContaining({ kind: 'alert_firing', text: expect.stringContaining('web-3') })]);
+    expect(outcome.incident.state).toBe('firing');
+  });
+
+  it('resolves the incident only when every alert has resolved', () => {
+    const partly = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a', status: 'resolved' }, { fingerprint: 'b' }] }), ctx);
+    expect(partly.incident.state).toBe('firing');
+    expect(partly.entries.map((e) => e.kind)).toEqual(['alert_resolved']);
+
+    const all = applyNotification({ ...partly.incident, version: 2 }, notification({ alerts: [{ fingerprint: 'b', status: 'resolved' }] }), ctx);
+    expect(all.incident.state).toBe('resolved');
+    expect(all.incident.resolvedBy).toBe('alertmanager');
+    expect(all.entries.map((e) => e.kind)).toEqual(['alert_resolved', 'resolved']);
+  });
+
+  it('reopens a resolved incident when an alert fires again with a later start', () => {
+    const resolved = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a', status: 'resolved' }, { fingerprint: 'b', status: 'resolved' }] }), ctx).incident;
+    const again = applyNotification({ ...resolved, version: 2 }, notification({ alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T01:00:00Z' }] }), ctx);
+    expect(again.incident.state).toBe('firing');
+    expect(again.entries.map((e) => e.kind)).toEqual(['alert_firing', 'reopened']);
+    expect(again.incident.resolvedAt).toBeUndefined();
+  });
+
+  it('ignores a late "firing" with the old start (the other Alertmanager of an HA pair)', () => {
+    const resolved = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a', status: 'resolved' }, { fingerprint: 'b', status: 'resolved' }] }), ctx).incident;
+    const late = applyNotification({ ...resolved, version: 2 }, notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }] }), ctx);
+    expect(late.changed).toBe(false);
+    expect(late.incident.state).toBe('resolved');
+  });
+});
+
+describe('people acting on an incident', () => {
+  it('acknowledges once and names who did', () => {
+    const acked = acknowledge(opened(), 'U0ALICE', ctx.now);
+    expect(acked.incident).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0ALICE' });
+    expect(acked.entries[0]).toMatchObject({ kind: 'acknowledged', actor: 'U0ALICE' });
+    expect(() => acknowledge(acked.incident, 'U0BOB', ctx.now)).toThrow(/already acknowledged by <@U0ALICE>/);
+  });
+
+  it('resolves by hand, noting alerts still firing, and refuses to resolve twice', () => {
+    const resolved = resolveByUser(opened(), 'U0BOB', ctx.now);
+    expect(resolved.incident).toMatchObject({ state: 'resolved', resolvedBy: 'U0BOB' });
+    expect(resolved.entries[0]?.text).toContain('2 alerts are still firing');
+    expect(() => resolveByUser(resolved.incident, 'U0BOB', ctx.now)).toThrow(InvalidTransitionError);
+    expect(() => acknowledge(resolved.incident, 'U0BOB', ctx.now)).toThrow(/resolved; it cannot become acknowledged/);
+  });
+});
+
+describe('helpers', () => {
+  it('parses incident ids in the forms people type', () => {
+    expect(parseIncidentId('42')).toBe('42');
+    expect(parseIncidentId('INC-42')).toBe('42');
+    expect(parseIncidentId('inc-42')).toBe('42');
+    expect(parseIncidentId('#42')).toBe('42');
+    expect(parseIncidentId('42; rm')).toBeUndefined();
+    expect(parseIncidentId('')).toBeUndefined();
+  });
+
+  it('takes the most severe firing alert as the severity', () => {
+    const incident = opened(notification({ alerts: [{ fingerprint: 'a', severity: 'warning' }, { fingerprint: 'b', severity: 'critical' }] }));
+    expect(severityOf(incident)).toBe('critical');
+  });
+});

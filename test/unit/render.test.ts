@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { openIncident, resolveByUser, acknowledge, type Incident } from '../../src/incidents/incident.js';
+import { fallbackText, fitBlocks, renderIncidentMessage, silenceUrl } from '../../src/slack/render/incident-message.js';
+import { MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from '../../src/slack/render/limits.js';
+import type { Block } from '../../src/slack/render/block-kit.js';
+import { fixture, notification } from '../support/fixtures.js';
+
+const ctx = { now: new Date('2026-11-22T00:00:00Z'), serviceLabel: 'service', channelFor: () => 'C0X' };
+
+function incidentFrom(payload = fixture('alertmanager-0.25-firing')): Incident {
+  return openIncident('12', payload, ctx)!.incident;
+}
+
+const textOf = (blocks: Block[]) => JSON.stringify(blocks);
+
+describe('renderIncidentMessage', () => {
+  it('shows severity, service, summary, count, start, links and both buttons while firing', () => {
+    const { text, blocks } = renderIncidentMessage(incidentFrom());
+    expect(text).toBe('[FIRING] INC-12 HighErrorRate on checkout: 1 firing');
+    const all = textOf(blocks);
+    for (const part of ['critical', 'checkout', '5xx rate &gt; 5% on checkout', '1 firing of 1', '<!date^', '|Source>', '|Runbook>', '|Silence>']) {
+      expect(all).toContain(part);
+    }
+    const actions = blocks.find((b) => b.type === 'actions');
+    expect(actions && 'elements' in actions && actions.elements.map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve']);
+  });
+
+  it('names the state in the fallback text and drops buttons that no longer apply', () => {
+    const acked = acknowledge(incidentFrom(), 'U0ALICE', ctx.now).incident;
+    expect(fallbackText(acked)).toMatch(/^\[ACKNOWLEDGED\]/);
+    expect(textOf(renderIncidentMessage(acked).blocks)).not.toContain('incident.ack');
+    const resolved = resolveByUser(acked, 'U0ALICE', ctx.now).incident;
+    const message = renderIncidentMessage(resolved);
+    expect(message.text).toMatch(/^\[RESOLVED\]/);
+    expect(message.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(fallbackText({ ...acked, state: 'mitigating' })).toMatch(/^\[MITIGATING\]/);
+  });
+
+  it('stays within Block Kit limits for a storm of alerts with long text, saying what it left out', () => {
+    const long = 'x'.repeat(5000);
+    const payload = notification({
+      alerts: Array.from({ length: 300 }, (_, i) => ({ fingerprint: `f${i}`, instance: `host-${i}.example.com:9100`, summary: `${long}${i}` })),
+    });
+    payload.groupLabels = { alertname: 'A'.repeat(400), service: 'payment-service' };
+    payload.truncatedAlerts = 12;
+    const { blocks, text } = renderIncidentMessage(incidentFrom(payload));
+    expect(blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
+    for (const block of blocks) {
+      if (block.type === 'header') expect(block.text.text.length).toBeLessThanOrEqual(MAX_HEADER_TEXT);
+      if (block.type === 'section' && 'text' in block) expect(block.text.text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
+      if (block.type === 'actions') expect(block.elements.length).toBeLessThanOrEqual(25);
+    }
+    expect(textOf(blocks)).toMatch(/and 292 more alerts not listed here|list truncated/);
+    expect(text).toContain('300 firing');
+  });
+
+  it('escapes label text so an alert cannot ping the channel or break links', () => {
+    const payload = notification({ alerts: [{ fingerprint: 'a', summary: '<!channel> & <https://evil|click>' }] });
+    const all = textOf(renderIncidentMessage(incidentFrom(payload)).blocks);
+    expect(all).not.toContain('<!channel>');
+    expect(all).toContain('&lt;!channel&gt; &amp; &lt;https://evil|click&gt;');
+  });
+
+  it('builds a silence link from the group labels on the external URL', () => {
+    expect(silenceUrl(incidentFrom())).toBe(
+      'http://alertmanager.example.com:9093/#/silences/new?filter=%7Balertname%3D%22HighErrorRate%22%2C%20service%3D%22checkout%22%7D',
+    );
+  });
+});
+
+describe('limits', () => {
+  it('fits any number of blocks into fifty with a note', () => {
+    const many: Block[] = Array.from({ length: 80 }, () => ({ type: 'divider' }));
+    const fitted = fitBlocks(many);
+    expect(fitted).toHaveLength(MAX_BLOCKS);
+    expect(JSON.stringify(fitted.at(-1))).toContain('31 more blocks were left out');
+  });
+
+  it('truncates with a note and never splits a surrogate pair', () => {
+    expect(truncate('short', 10)).toBe('short');
+    const cut = truncate(`${'a'.repeat(14)}😀${'b'.repeat(20)}`, 28, '!');
+    expect(cut.length).toBeLessThanOrEqual(28);
+    expect(cut.endsWith('…!')).toBe(true);
+    expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+});
