@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { startApp } from './app.js';
 import { BotError } from './errors.js';
 
 /** The process entry point: the environment is read here and nowhere else. */
 async function main(): Promise<void> {
+  // A local .env is a convenience for running by hand; variables already set win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const running = await startApp(process.env);
   const shutdown = (signal: string) => {
     running.log.info({ signal }, 'signal received');
