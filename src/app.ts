@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { webhookRoute } from './alerts/webhook-route.js';
 import { loadConfig, type Config } from './config/load.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
@@ -32,7 +32,7 @@ export interface RunningApp {
 
 export interface StartOptions {
   /** Where logs go; stdout by default. */
-  logDestination?: import('pino').DestinationStream;
+  logDestination?: DestinationStream;
 }
 
 /** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
@@ -90,7 +90,6 @@ export async function startApp(env: Record<string, string | undefined>, options:
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     updatesPerMinute: config.slack.updatesPerMinute,
-    log,
     metrics,
   });
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }));

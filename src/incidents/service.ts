@@ -102,11 +102,14 @@ export class IncidentService {
     return this.change(id, (incident) => resolveByUser(incident, userId, this.now()));
   }
 
-  /** Records that someone looked at or acted on an incident, for the audit trail. */
-  async record(entry: Omit<AuditEntry, 'at'>, timeline?: Omit<TimelineEntry, 'at'>): Promise<void> {
-    const at = this.now().toISOString();
-    await this.store.audit({ at, ...entry });
-    if (timeline && entry.incidentId) await this.store.appendTimeline(entry.incidentId, [{ at, ...timeline }]);
+  /** The audit trail: every click and command, whatever its outcome. */
+  async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    await this.store.audit({ at: this.now().toISOString(), ...entry });
+  }
+
+  /** A timeline entry that changes no state (someone looked, or was refused). */
+  async note(incidentId: string, entry: Omit<TimelineEntry, 'at'>): Promise<void> {
+    await this.store.appendTimeline(incidentId, [{ at: this.now().toISOString(), ...entry }]);
   }
 
   private async change(id: string, decide: (incident: Incident) => Outcome): Promise<Incident> {

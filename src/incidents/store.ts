@@ -21,7 +21,10 @@ export interface AuditEntry {
   action: string;
   incidentId?: string;
   outcome: 'ok' | 'refused' | 'error';
+  /** What the person typed or clicked, cut short. */
   detail?: string;
+  /** Why it was refused or failed, as the person was told. */
+  error?: string;
 }
 
 export interface SlackMessageRef {

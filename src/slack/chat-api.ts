@@ -1,5 +1,4 @@
 import { webApi } from '@slack/bolt';
-import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Block } from './render/block-kit.js';
 import { RetryLater } from './delivery-queue.js';
@@ -39,7 +38,6 @@ export interface ChatApiOptions {
   token: string;
   apiUrl: string | undefined;
   updatesPerMinute: number;
-  log: Logger;
   metrics: Metrics;
 }
 

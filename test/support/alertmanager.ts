@@ -13,11 +13,16 @@
  * notified as firing: wait for the firing webhook before calling resolve(), or
  * the group flushes with nothing but a resolved alert and sends nothing at all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import {
+  errorMessage,
+  findExecutable,
+  freePort,
+  isExecutable,
+  spawnTracked,
+} from './child-process.js';
 import { waitFor } from './wait.js';
 
 export interface AlertmanagerHarness {
@@ -50,7 +55,6 @@ export interface StartAlertmanagerOptions {
 
 const BINARY_NAMES = ['prometheus-alertmanager', 'alertmanager'];
 const READY_TIMEOUT_MS = 20_000;
-const STOP_TIMEOUT_MS = 5000;
 const LOG_KEEP_LINES = 500;
 const LOG_TAIL_LINES = 40;
 const FIRING_TTL_MS = 24 * 60 * 60 * 1000;
@@ -115,29 +119,17 @@ async function startOnce(binary: string, opts: StartAlertmanagerOptions): Promis
     '--cluster.listen-address=',
     '--log.level=debug',
   ];
-  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = captureLog(child);
-  const exited = exitPromise(child);
-  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  void exited.then((info) => {
-    exitInfo = info;
+  const server = spawnTracked(binary, args, {
+    dir,
+    keepLines: LOG_KEEP_LINES,
+    tailLines: LOG_TAIL_LINES,
   });
-  const untrack = trackChild(child, dir);
-
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      await stopChild(child, exited);
-      untrack();
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
+  const { stop, output: log } = server;
 
   try {
     await waitFor(
       async () => {
-        if (exitInfo) return true; // stop polling, reported below
+        if (server.exitInfo()) return true; // stop polling, reported below
         const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
         await res.body?.cancel();
         return res.ok;
@@ -148,6 +140,7 @@ async function startOnce(binary: string, opts: StartAlertmanagerOptions): Promis
         message: `Alertmanager on ${url} did not become ready (GET /-/ready)`,
       },
     );
+    const exitInfo = server.exitInfo();
     if (exitInfo) {
       throw new Error(
         `Alertmanager exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`,
@@ -243,133 +236,4 @@ function findAlertmanager(): string {
 
 function labelKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findExecutable(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('could not allocate a port'))));
-    });
-  });
-}
-
-function captureLog(child: ChildProcess): () => string {
-  const lines: string[] = [];
-  let partial = '';
-  const push = (chunk: Buffer) => {
-    const parts = (partial + chunk.toString('utf8')).split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) if (line.trim()) lines.push(line);
-    if (lines.length > LOG_KEEP_LINES) lines.splice(0, lines.length - LOG_KEEP_LINES);
-  };
-  child.stdout?.on('data', push);
-  child.stderr?.on('data', push);
-  child.on('error', (err) => lines.push(`spawn error: ${err.message}`));
-  return () => {
-    const tail = lines.slice(-LOG_TAIL_LINES);
-    if (partial.trim()) tail.push(partial);
-    return tail.join('\n') || '(no output)';
-  };
-}
-
-// Children still running are killed if this process goes away without running
-// the teardown (their temp dir is removed too): on 'exit', and on SIGTERM/SIGINT/SIGHUP (vitest stops its fork
-// workers with SIGTERM, which skips 'exit' handlers). After killing them, the
-// signal is re-raised if nobody else handles it, so the default action applies.
-const liveChildren = new Map<ChildProcess, string>(); // child -> its temp dir
-const EXIT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
-function killLiveChildren(): void {
-  for (const [child, dir] of liveChildren) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-  liveChildren.clear();
-}
-
-function onExitSignal(signal: NodeJS.Signals): void {
-  killLiveChildren();
-  removeExitHooks();
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-function installExitHooks(): void {
-  process.on('exit', killLiveChildren);
-  for (const signal of EXIT_SIGNALS) process.on(signal, onExitSignal);
-}
-
-function removeExitHooks(): void {
-  process.removeListener('exit', killLiveChildren);
-  for (const signal of EXIT_SIGNALS) process.removeListener(signal, onExitSignal);
-}
-
-function trackChild(child: ChildProcess, dir: string): () => void {
-  if (liveChildren.size === 0) installExitHooks();
-  liveChildren.set(child, dir);
-  return () => {
-    if (liveChildren.delete(child) && liveChildren.size === 0) removeExitHooks();
-  };
-}
-
-function exitPromise(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: child.exitCode, signal: child.signalCode }));
-  });
-}
-
-async function stopChild(
-  child: ChildProcess,
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
-): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
-    }),
-  ]);
-  if (timer) clearTimeout(timer);
-  if (timedOut) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const message = err.message || err.name;
-    // fetch() hides the useful part (ECONNREFUSED, …) in `cause`.
-    const cause =
-      err.cause instanceof Error && !message.includes(err.cause.message) ? ` (${err.cause.message})` : '';
-    return message + cause;
-  }
-  return String(err);
 }

@@ -12,14 +12,13 @@
  *
  * The database is never flushed: each test must use its own REDIS_KEY_PREFIX.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { errorMessage, findExecutable, freePort, spawnTracked } from './child-process.js';
 import { waitFor } from './wait.js';
 
 declare module 'vitest' {
@@ -31,7 +30,7 @@ declare module 'vitest' {
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const PROBE_TIMEOUT_MS = 1000;
 const START_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5000;
+const LOG_KEEP_LINES = 200;
 const LOG_TAIL_LINES = 30;
 
 /** The Redis URL provided by the globalSetup; call it from test files. */
@@ -131,40 +130,32 @@ async function startRedisServer(binary: string): Promise<LocalRedis> {
     '--dir', dir,
     '--daemonize', 'no',
   ];
-  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = captureLog(child);
-  const exited = exitPromise(child);
-  const untrack = trackChild(child, dir);
-
-  const cleanup = async () => {
-    await stopChild(child, exited);
-    untrack();
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  void exited.then((info) => {
-    exitInfo = info;
+  const server = spawnTracked(binary, args, {
+    dir,
+    keepLines: LOG_KEEP_LINES,
+    tailLines: LOG_TAIL_LINES,
   });
 
   try {
     // Stops polling as soon as the server is up, or as soon as it has died.
-    await waitFor(async () => exitInfo !== undefined || (await pingRedis(url, 500)).ok, {
+    await waitFor(async () => server.exitInfo() !== undefined || (await pingRedis(url, 500)).ok, {
       timeoutMs: START_TIMEOUT_MS,
       intervalMs: 50,
       message: `redis-server on port ${port} did not answer PING`,
     });
+    const exitInfo = server.exitInfo();
     if (exitInfo) {
       throw new Error(`redis-server exited early (code ${exitInfo.code}, signal ${exitInfo.signal})`);
     }
   } catch (err) {
-    await cleanup();
-    throw new Error(`${errorMessage(err)}\n--- redis-server output (last lines) ---\n${log()}`, {
-      cause: err,
-    });
+    await server.stop();
+    throw new Error(
+      `${errorMessage(err)}\n--- redis-server output (last lines) ---\n${server.output()}`,
+      { cause: err },
+    );
   }
 
-  return { url, stop: cleanup };
+  return { url, stop: server.stop };
 }
 
 async function pingRedis(
@@ -203,115 +194,6 @@ async function pingRedis(
   }
 }
 
-function findExecutable(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('could not allocate a port'))));
-    });
-  });
-}
-
-function captureLog(child: ChildProcess): () => string {
-  const lines: string[] = [];
-  const push = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim()) lines.push(line);
-    }
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on('data', push);
-  child.stderr?.on('data', push);
-  child.on('error', (err) => lines.push(`spawn error: ${err.message}`));
-  return () => lines.slice(-LOG_TAIL_LINES).join('\n') || '(no output)';
-}
-
-// Children still running are killed if this process goes away without running
-// the teardown (their temp dir is removed too): on 'exit', and on SIGTERM/SIGINT/SIGHUP (vitest stops its fork
-// workers with SIGTERM, which skips 'exit' handlers). After killing them, the
-// signal is re-raised if nobody else handles it, so the default action applies.
-const liveChildren = new Map<ChildProcess, string>(); // child -> its temp dir
-const EXIT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
-function killLiveChildren(): void {
-  for (const [child, dir] of liveChildren) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-  liveChildren.clear();
-}
-
-function onExitSignal(signal: NodeJS.Signals): void {
-  killLiveChildren();
-  removeExitHooks();
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-function installExitHooks(): void {
-  process.on('exit', killLiveChildren);
-  for (const signal of EXIT_SIGNALS) process.on(signal, onExitSignal);
-}
-
-function removeExitHooks(): void {
-  process.removeListener('exit', killLiveChildren);
-  for (const signal of EXIT_SIGNALS) process.removeListener(signal, onExitSignal);
-}
-
-function trackChild(child: ChildProcess, dir: string): () => void {
-  if (liveChildren.size === 0) installExitHooks();
-  liveChildren.set(child, dir);
-  return () => {
-    if (liveChildren.delete(child) && liveChildren.size === 0) removeExitHooks();
-  };
-}
-
-function exitPromise(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: child.exitCode, signal: child.signalCode }));
-  });
-}
-
-async function stopChild(
-  child: ChildProcess,
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
-): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
-    }),
-  ]);
-  if (timer) clearTimeout(timer);
-  if (timedOut) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 function redact(url: string): string {
   try {
     const u = new URL(url);
@@ -320,12 +202,4 @@ function redact(url: string): string {
   } catch {
     return url;
   }
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length) {
-    return err.errors.map((e) => errorMessage(e)).join('; ');
-  }
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
 }

@@ -32,7 +32,14 @@ export async function audited(
     else log.error(fields, 'interaction failed');
   }
   try {
-    await incidents.record({ ...interaction, outcome, ...(failure ? { detail: failure } : {}) });
+    await incidents.audit({ ...interaction, outcome, ...(failure ? { error: failure } : {}) });
+    if (failure && interaction.incidentId && outcome === 'refused') {
+      await incidents.note(interaction.incidentId, {
+        kind: 'command',
+        actor: interaction.actor,
+        text: `<@${interaction.actor}> tried ${interaction.action}: refused (${failure})`,
+      });
+    }
   } catch (error) {
     log.error({ err: error, ...interaction }, 'audit entry not written');
   }
