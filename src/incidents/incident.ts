@@ -49,7 +49,9 @@ export type TimelineKind =
   | 'resolved'
   | 'reopened'
   /** A person looked at or tried something that changed no state (kept for the audit trail). */
-  | 'command';
+  | 'command'
+  /** A step of an action (rollback) linked to this incident. */
+  | 'action';
 
 export interface TimelineEntry {
   at: string;
@@ -297,7 +299,7 @@ export function resolveByUser(current: Incident, userId: string, now: Date): Out
 /** Accepts "17", "#17" or "INC-17"; returns the bare id. */
 export function parseIncidentId(text: string): string | undefined {
   const match = /^(?:#|inc-)?(\d{1,12})$/i.exec(text.trim());
-  return match?.[1];
+  return match?.[1] === undefined ? undefined : String(Number(match[1]));
 }
 
 export function displayId(id: string): string {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { BotError, userMessage } from '../../errors.js';
+import { BotError, InvalidTransitionError, userMessage } from '../../errors.js';
 import type { IncidentService } from '../../incidents/service.js';
 
 export interface Interaction {
@@ -22,9 +22,13 @@ export async function audited(
 ): Promise<string | undefined> {
   let outcome: 'ok' | 'refused' | 'error' = 'ok';
   let failure: string | undefined;
+  let refusedTransition = false;
   try {
     await work();
   } catch (error) {
+    // Only a refused transition belongs on the incident's timeline: an id that is not
+    // stored must not grow a timeline for a later incident that gets the same id.
+    refusedTransition = error instanceof InvalidTransitionError;
     outcome = error instanceof BotError ? 'refused' : 'error';
     failure = userMessage(error);
     const fields = { err: error, actor: interaction.actor, action: interaction.action, incidentId: interaction.incidentId };
@@ -33,7 +37,7 @@ export async function audited(
   }
   try {
     await incidents.audit({ ...interaction, outcome, ...(failure ? { error: failure } : {}) });
-    if (failure && interaction.incidentId && outcome === 'refused') {
+    if (failure && interaction.incidentId && refusedTransition) {
       await incidents.note(interaction.incidentId, {
         kind: 'command',
         actor: interaction.actor,

@@ -8,6 +8,6 @@ import { registerCommands } from './commands/index.js';
 
 export function registerListeners(app: App, deps: CommandDeps, log: Logger): void {
   registerIncidentButtons(app, deps.incidents, log);
-  registerUnknownActions(app, log);
+  registerUnknownActions(app, deps.incidents, log);
   registerCommands(app, commands, deps, log);
 }

@@ -18,6 +18,9 @@ export function registerIncidentButtons(app: App, incidents: IncidentService, lo
       const value = parseIncidentButtonValue(action.value);
       if (!value) {
         log.warn({ actionId, user: body.user.id }, 'button with an unreadable value');
+        await incidents
+          .audit({ actor: body.user.id, action: actionId, outcome: 'refused', error: 'unreadable button value' })
+          .catch((error: unknown) => log.error({ err: error }, 'audit entry not written'));
         await respond({ response_type: 'ephemeral', replace_original: false, text: STALE_BUTTON });
         return;
       }
