@@ -1,3 +1,4 @@
+import type { ActionService } from '../src/actions/service.js';
 import type { IncidentService } from '../src/incidents/service.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
@@ -16,6 +17,7 @@ export interface CommandReply {
 /** The layers a command may call. */
 export interface CommandDeps {
   incidents: IncidentService;
+  actions: ActionService;
 }
 
 export interface SlashCommand {

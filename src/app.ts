@@ -8,17 +8,28 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
+import { refusingExecutor, type Executor } from './actions/executor.js';
+import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import { loadConfig, type Config } from './config/load.js';
+import { ConfigError } from './errors.js';
+import { GitlabRollbackExecutor } from './gitlab/rollback-executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
+import { incidentLink } from './incidents/action-link.js';
 import { IncidentService } from './incidents/service.js';
 import { boltLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { createCatalog, loadServicesFile } from './services/catalog.js';
+import { loadRunbooks } from './runbooks/loader.js';
+import { runbookActionsFor } from './runbooks/match.js';
+import { runbookTargets } from './runbooks/targets.js';
+import { createCatalog, loadServicesFile, type ServiceCatalog } from './services/catalog.js';
+import { ActionPublisher } from './slack/action-publisher.js';
+import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { RedisActionStore } from './store/redis-action-store.js';
 import { RedisStore } from './store/redis-store.js';
 
 export interface RunningApp {
@@ -71,11 +82,30 @@ async function waitForRedis(redis: Redis, log: Logger): Promise<void> {
   if (!(await ready)) log.error({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
 }
 
+/** GitLab settings are needed only when some service rolls back through GitLab. */
+function createExecutor(config: Config, catalog: ServiceCatalog, log: Logger): Executor {
+  const users = catalog.names().filter((name) => catalog.get(name)?.gitlab);
+  if (users.length === 0) return refusingExecutor('No service has a gitlab section in the services file, so nothing can be rolled back.');
+  const missing = [!config.gitlab.url && 'GITLAB_URL', !config.gitlab.token && 'GITLAB_TOKEN'].filter(Boolean);
+  if (!config.gitlab.url || !config.gitlab.token) {
+    throw new ConfigError(`Invalid configuration:\n  - ${missing.join(', ')}: required because ${users.join(', ')} roll back through GitLab`);
+  }
+  return new GitlabRollbackExecutor({
+    url: config.gitlab.url,
+    token: config.gitlab.token,
+    services: (name) => catalog.get(name)?.gitlab,
+    log: log.child({ component: 'gitlab' }),
+  });
+}
+
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, options.logDestination);
   const catalog = createCatalog(await loadServicesFile(config.servicesFile), config.incidentChannel);
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
+  const runbooks = await loadRunbooks(config.runbooksDir);
+  log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
+  const executor = createExecutor(config, catalog, log);
 
   const redis = connectRedis(config, log);
   const store = new RedisStore(redis, {
@@ -92,8 +122,29 @@ export async function startApp(env: Record<string, string | undefined>, options:
     updatesPerMinute: config.slack.updatesPerMinute,
     metrics,
   });
-  const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }));
+  const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
+    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+  );
   incidents.onChange((id) => publisher.incidentChanged(id));
+  const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
+  const actions = new ActionService({
+    store: actionStore,
+    executor,
+    approvers: new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' })),
+    policyOf: (service) => {
+      const entry = catalog.get(service);
+      return entry && { approvers: entry.approvers, approvals: entry.approvals, channel: catalog.channelFor(service) };
+    },
+    knownServices: () => catalog.names(),
+    incidents: incidentLink(incidents, store),
+    log: log.child({ component: 'actions' }),
+    expiryMs: config.actions.expiryMs,
+    cooldownMs: config.actions.cooldownMs,
+    pollIntervalMs: config.gitlab.pollIntervalMs,
+    killSwitchAdmins: config.actions.killSwitchAdmins,
+  });
+  const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
+  actions.onChange((id) => actionPublisher.actionChanged(id));
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
   const ops = { ping: () => store.ping(), registry: metrics.registry };
@@ -129,7 +180,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
     deferInitialization: true,
     ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
   });
-  registerListeners(app, { incidents }, log.child({ component: 'slack' }));
+  registerListeners(
+    app,
+    { incidents, actions, runbooks: runbookTargets(runbooks, incidents, config.serviceLabel) },
+    log.child({ component: 'slack' }),
+  );
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -140,12 +195,14 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const address = started?.address?.() as AddressInfo | null | undefined;
   const port = address?.port ?? config.port;
   log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
+  await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down: finishing in-flight requests and Slack deliveries');
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
+      await actions.stop();
       const flushed = await queue.drain(config.shutdownTimeoutMs);
       if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending');
       await redis.quit().catch(() => redis.disconnect());

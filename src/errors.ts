@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'INCIDENT_NOT_FOUND'
   | 'INVALID_TRANSITION'
-  | 'COMMAND_INVALID';
+  | 'COMMAND_INVALID'
+  | 'RUNBOOKS_INVALID'
+  | 'ACTION_REFUSED'
+  | 'EXECUTOR_REFUSED';
 
 export class BotError extends Error {
   readonly code: ErrorCode;

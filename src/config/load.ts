@@ -20,6 +20,8 @@ export interface Config {
   reopenWindowMs: number;
   retentionMs: number;
   shutdownTimeoutMs: number;
+  gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number };
+  actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
 }
 
 /** Reads the environment once; every problem is reported together, by variable name. */
@@ -49,5 +51,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reopenWindowMs: e.REOPEN_WINDOW,
     retentionMs: e.INCIDENT_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL },
+    actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
   };
 }

@@ -46,6 +46,20 @@ export const EnvSchema = z
     INCIDENT_RETENTION: duration('30d'),
     SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).default(50),
     SHUTDOWN_TIMEOUT: duration('10s'),
+    GITLAB_URL: optionalText.pipe(z.url({ error: 'expected the GitLab base URL such as https://gitlab.example.com' }).optional()),
+    GITLAB_TOKEN: optionalText,
+    GITLAB_POLL_INTERVAL: duration('5s'),
+    ACTION_EXPIRY: duration('15m'),
+    ROLLBACK_COOLDOWN: duration('10m'),
+    AUTOMATION_ADMINS: optionalText.transform((v, ctx) => {
+      const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `expected comma-separated Slack user or user group ids, got ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return ids;
+    }),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {

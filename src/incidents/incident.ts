@@ -285,6 +285,18 @@ export function acknowledge(current: Incident, userId: string, now: Date): Outco
   };
 }
 
+/** An action (a rollback) started working on the incident. */
+export function beginMitigation(current: Incident, actor: string, note: string, now: Date): Outcome | undefined {
+  if (current.state === 'mitigating' || current.state === 'resolved') return undefined;
+  return { incident: transition(current, 'mitigating', now), entries: [{ at: now.toISOString(), kind: 'command', actor, text: note }], changed: true };
+}
+
+/** The action ended; the incident waits for its alerts (or a person) to resolve it. */
+export function endMitigation(current: Incident, now: Date): Outcome | undefined {
+  if (current.state !== 'mitigating') return undefined;
+  return { incident: transition(current, 'acknowledged', now), entries: [], changed: true };
+}
+
 export function resolveByUser(current: Incident, userId: string, now: Date): Outcome {
   const incident = { ...transition(current, 'resolved', now), resolvedAt: now.toISOString(), resolvedBy: userId };
   const stillFiring = firingAlerts(current).length;

@@ -3,6 +3,8 @@ import { IncidentNotFoundError } from '../errors.js';
 import {
   acknowledge,
   applyNotification,
+  beginMitigation,
+  endMitigation,
   hasFiring,
   openIncident,
   resolveByUser,
@@ -112,10 +114,30 @@ export class IncidentService {
     await this.store.appendTimeline(incidentId, [{ at: this.now().toISOString(), ...entry }]);
   }
 
-  private async change(id: string, decide: (incident: Incident) => Outcome): Promise<Incident> {
+  /** The newest open incident of a service, if any. */
+  async openIncidentFor(service: string): Promise<Incident | undefined> {
+    return (await this.store.listOpen(200)).find((incident) => incident.service === service);
+  }
+
+  beginMitigation(id: string, actionLabel: string): Promise<Incident> {
+    return this.change(id, (incident) => beginMitigation(incident, 'bot', `Mitigating: ${actionLabel} is running`, this.now()));
+  }
+
+  endMitigation(id: string): Promise<Incident> {
+    return this.change(id, (incident) => endMitigation(incident, this.now()));
+  }
+
+  /** Something outside this service (an action) added to the incident's timeline. */
+  timelineChanged(id: string): void {
+    this.notify(id);
+  }
+
+  /** Applies a decision; a decision of `undefined` means there is nothing to change. */
+  private async change(id: string, decide: (incident: Incident) => Outcome | undefined): Promise<Incident> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
       const current = await this.get(id);
       const outcome = decide(current);
+      if (!outcome) return current;
       const committed = await this.store.commit({
         incident: outcome.incident,
         expectedVersion: current.version,

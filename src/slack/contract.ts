@@ -8,6 +8,10 @@ import { z } from 'zod';
 export const ACTION_IDS = {
   incidentAck: 'incident.ack',
   incidentResolve: 'incident.resolve',
+  actionApprove: 'action.approve',
+  actionDeny: 'action.deny',
+  actionCancel: 'action.cancel',
+  runbookRun: 'runbook.run',
 } as const;
 
 export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTION_IDS));
@@ -15,17 +19,36 @@ export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTIO
 export const IncidentButtonValue = z.object({ v: z.literal(1), incident: z.string().regex(/^\d+$/) });
 export type IncidentButtonValue = z.output<typeof IncidentButtonValue>;
 
+export const ActionButtonValue = z.object({ v: z.literal(1), action: z.string().regex(/^\d+$/) });
+export type ActionButtonValue = z.output<typeof ActionButtonValue>;
+
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+export const RunbookButtonValue = z.object({ v: z.literal(1), incident: z.string().regex(/^\d+$/), runbook: Slug, action: Slug });
+export type RunbookButtonValue = z.output<typeof RunbookButtonValue>;
+
 export function incidentButtonValue(incidentId: string): string {
   return JSON.stringify({ v: 1, incident: incidentId } satisfies IncidentButtonValue);
 }
 
-/** The incident a button points at, or undefined for a value this version does not know. */
-export function parseIncidentButtonValue(value: string | undefined): IncidentButtonValue | undefined {
+export function actionButtonValue(actionId: string): string {
+  return JSON.stringify({ v: 1, action: actionId } satisfies ActionButtonValue);
+}
+
+export function runbookButtonValue(incidentId: string, runbookId: string, actionId: string): string {
+  return JSON.stringify({ v: 1, incident: incidentId, runbook: runbookId, action: actionId } satisfies RunbookButtonValue);
+}
+
+/** A button's value in a shape this version knows, or undefined (an old or foreign button). */
+export function parseButtonValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
   if (!value) return undefined;
   try {
-    const parsed = IncidentButtonValue.safeParse(JSON.parse(value));
+    const parsed = schema.safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function parseIncidentButtonValue(value: string | undefined): IncidentButtonValue | undefined {
+  return parseButtonValue(IncidentButtonValue, value);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { TimelineEntry, TimelineKind } from '../incidents/incident.js';
+import type { Incident, TimelineEntry, TimelineKind } from '../incidents/incident.js';
+import type { RunbookActionRef } from '../runbooks/match.js';
 import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
@@ -29,6 +30,7 @@ export class IncidentPublisher {
     private readonly chat: ChatApi,
     private readonly store: IncidentStore & MessageRefStore,
     private readonly log: Logger,
+    private readonly runbookActions: (incident: Incident) => RunbookActionRef[] = () => [],
   ) {}
 
   incidentChanged(incidentId: string): void {
@@ -39,7 +41,7 @@ export class IncidentPublisher {
   private async syncMessage(incidentId: string): Promise<void> {
     const incident = await this.store.get(incidentId);
     if (!incident) return;
-    const message = renderIncidentMessage(incident);
+    const message = renderIncidentMessage(incident, this.runbookActions(incident));
     const ref = await this.store.getMessageRef(incidentId);
     if (ref) {
       await this.chat.update({ channel: ref.channel, ts: ref.ts, ...message });

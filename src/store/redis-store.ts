@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError } from '../errors.js';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
 import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import { RedisBase } from './redis-base.js';
 
 /**
  * Compare-and-set of an incident with everything that goes with it, in one step.
@@ -32,14 +32,8 @@ end
 return 1
 `;
 
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 interface ScriptCommands {
   chatopsCommitIncident(...args: string[]): Promise<number>;
-  chatopsReleaseLease(key: string, token: string): Promise<number>;
 }
 
 const AUDIT_MAX_LEN = 100_000;
@@ -51,21 +45,17 @@ export interface RedisStoreOptions {
 }
 
 /** The one place that speaks Redis. Every key starts with the configured prefix. */
-export class RedisStore implements IncidentStore, MessageRefStore {
+export class RedisStore extends RedisBase implements IncidentStore, MessageRefStore {
   private readonly scripts: ScriptCommands;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: RedisStoreOptions,
   ) {
+    super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
     redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
-    redis.defineCommand('chatopsReleaseLease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
-  }
-
-  private key(...parts: string[]): string {
-    return this.options.keyPrefix + parts.join(':');
   }
 
   private incidentKey(id: string): string {
@@ -74,14 +64,6 @@ export class RedisStore implements IncidentStore, MessageRefStore {
 
   private groupKey(groupKey: string): string {
     return this.key('group', createHash('sha256').update(groupKey).digest('hex').slice(0, 32));
-  }
-
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError(error);
-    }
   }
 
   async ping(): Promise<void> {
@@ -179,15 +161,5 @@ export class RedisStore implements IncidentStore, MessageRefStore {
 
   async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
     await this.guard(() => this.redis.set(this.key('incident', incidentId, 'thread-cursor'), String(cursor), 'PX', this.options.retentionMs));
-  }
-
-  async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-    const key = this.key('lease', name);
-    const token = randomUUID();
-    const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
-    if (ok !== 'OK') return undefined;
-    return async () => {
-      await this.guard(() => this.scripts.chatopsReleaseLease(key, token));
-    };
   }
 }

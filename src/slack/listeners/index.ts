@@ -2,12 +2,14 @@ import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { commands } from '../../../commands/index.js';
 import type { CommandDeps } from '../../../commands/command.js';
+import { registerActionButtons, type RunbookButtonTarget } from './actions/action-buttons.js';
 import { registerIncidentButtons } from './actions/incident-buttons.js';
 import { registerUnknownActions } from './actions/unknown-action.js';
 import { registerCommands } from './commands/index.js';
 
-export function registerListeners(app: App, deps: CommandDeps, log: Logger): void {
+export function registerListeners(app: App, deps: CommandDeps & { runbooks: RunbookButtonTarget }, log: Logger): void {
   registerIncidentButtons(app, deps.incidents, log);
+  registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log);
   registerUnknownActions(app, deps.incidents, log);
   registerCommands(app, commands, deps, log);
 }

@@ -11,6 +11,7 @@ export interface ButtonElement {
   text: TextObject;
   value: string;
   style?: 'primary' | 'danger';
+  confirm?: { title: TextObject; text: TextObject; confirm: TextObject; deny: TextObject };
 }
 
 export type Block =

@@ -9,7 +9,8 @@ import {
   type IncidentState,
   type TrackedAlert,
 } from '../../incidents/incident.js';
-import { ACTION_IDS, incidentButtonValue } from '../contract.js';
+import type { RunbookActionRef } from '../../runbooks/match.js';
+import { ACTION_IDS, incidentButtonValue, runbookButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage, TextObject } from './block-kit.js';
 import { escapeMrkdwn, MAX_ACTIONS_ELEMENTS, MAX_BLOCKS, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from './limits.js';
 
@@ -57,7 +58,19 @@ function alertsSection(incident: Incident): Block {
   return { type: 'section', text: mrkdwn(truncate(lines.join('\n'), MAX_SECTION_TEXT, '\n_(list truncated)_')) };
 }
 
-function buttons(incident: Incident): ButtonElement[] {
+const plain = (text: string): TextObject => ({ type: 'plain_text', text });
+
+function runbookButton(incident: Incident, ref: RunbookActionRef): ButtonElement {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.runbookRun,
+    text: plain(ref.title),
+    value: runbookButtonValue(incident.id, ref.runbookId, ref.actionId),
+    ...(ref.confirm ? { confirm: { title: plain(ref.title), text: plain(ref.confirm), confirm: plain('Request'), deny: plain('Back') } } : {}),
+  };
+}
+
+function buttons(incident: Incident, runbookActions: readonly RunbookActionRef[]): ButtonElement[] {
   if (incident.state === 'resolved') return [];
   const value = incidentButtonValue(incident.id);
   const list: ButtonElement[] = [];
@@ -65,6 +78,7 @@ function buttons(incident: Incident): ButtonElement[] {
     list.push({ type: 'button', action_id: ACTION_IDS.incidentAck, text: { type: 'plain_text', text: 'Acknowledge' }, value, style: 'primary' });
   }
   list.push({ type: 'button', action_id: ACTION_IDS.incidentResolve, text: { type: 'plain_text', text: 'Resolve' }, value });
+  for (const ref of runbookActions) list.push(runbookButton(incident, ref));
   return list.slice(0, MAX_ACTIONS_ELEMENTS);
 }
 
@@ -85,8 +99,8 @@ export function fitBlocks(blocks: Block[]): Block[] {
   return [...kept, { type: 'context', elements: [mrkdwn(`_${blocks.length - kept.length} more blocks were left out (Slack allows ${MAX_BLOCKS})_`)] }];
 }
 
-/** The incident message, as a pure function of the incident. */
-export function renderIncidentMessage(incident: Incident): SlackMessage {
+/** The incident message, as a pure function of the incident and its runbooks' actions. */
+export function renderIncidentMessage(incident: Incident, runbookActions: readonly RunbookActionRef[] = []): SlackMessage {
   const firing = firingAlerts(incident).length;
   const total = Object.keys(incident.alerts).length;
   const service = incident.service ?? 'unknown service';
@@ -119,7 +133,7 @@ export function renderIncidentMessage(incident: Incident): SlackMessage {
   if (summary) blocks.push({ type: 'section', text: mrkdwn(truncate(escapeMrkdwn(summary), MAX_SECTION_TEXT)) });
   blocks.push(alertsSection(incident));
   blocks.push({ type: 'context', elements: [mrkdwn([displayId(incident.id), ...links].join('  ·  '))] });
-  const actions = buttons(incident);
+  const actions = buttons(incident, runbookActions);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: actions });
   return { text: fallbackText(incident), blocks: fitBlocks(blocks) };
 }

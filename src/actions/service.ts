@@ -1,0 +1,343 @@
+import type { Logger } from 'pino';
+import {
+  ActionRefused,
+  approve,
+  attachRun,
+  cancel,
+  deny,
+  displayActionId,
+  expire,
+  finish,
+  isExpired,
+  remark,
+  requestAction,
+  start,
+  type Action,
+  type ActionOutcome,
+} from './action.js';
+import { ExecutorRefusal, type Executor } from './executor.js';
+import type { ActionStore, KillSwitch } from './store.js';
+
+/** Who may approve: resolves user group membership behind the scenes. */
+export interface ApproverDirectory {
+  isApprover(userId: string, approverIds: readonly string[]): Promise<boolean>;
+}
+
+/** What the actions layer needs to know of a service. */
+export interface ServicePolicy {
+  approvers: readonly string[];
+  approvals: number;
+  channel: string;
+}
+
+/** What the actions layer needs of the incidents layer. */
+export interface IncidentLink {
+  /** The open incident of a service and the thread of its message, if any. */
+  openIncidentFor(service: string): Promise<{ incidentId: string; threadTs?: string } | undefined>;
+  beginMitigation(incidentId: string, actionId: string): Promise<void>;
+  endMitigation(incidentId: string): Promise<void>;
+  /** The incident's timeline grew (an action step), so its thread should show it. */
+  timelineChanged(incidentId: string): void;
+}
+
+export interface ActionServiceOptions {
+  store: ActionStore;
+  executor: Executor;
+  approvers: ApproverDirectory;
+  policyOf: (service: string) => ServicePolicy | undefined;
+  knownServices: () => string[];
+  incidents: IncidentLink;
+  log: Logger;
+  expiryMs: number;
+  cooldownMs: number;
+  pollIntervalMs: number;
+  /** Who may pause and resume automation; empty means anyone who approves some service. */
+  killSwitchAdmins: readonly string[];
+  now?: () => Date;
+}
+
+export interface RollbackRequest {
+  service: string;
+  userId: string;
+  target?: string;
+  force: boolean;
+  reason: string;
+  /** A runbook button on an incident message links the request to that incident. */
+  incidentId?: string;
+}
+
+const MAX_COMMIT_ATTEMPTS = 20;
+const MAX_POLL_BACKOFF_MS = 60_000;
+
+/**
+ * Use cases on actions: request, approve, deny, cancel, run exactly once, track to the end.
+ * Every change is a compare-and-set in the store, so concurrent clicks and replicas agree.
+ */
+export class ActionService {
+  private readonly listeners: Array<(actionId: string) => void> = [];
+  private readonly now: () => Date;
+  private readonly tracking = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly o: ActionServiceOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  onChange(listener: (actionId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get(id: string): Promise<Action | undefined> {
+    return this.o.store.getAction(id);
+  }
+
+  async request(req: RollbackRequest): Promise<Action> {
+    const policy = this.o.policyOf(req.service);
+    if (!policy) {
+      const known = this.o.knownServices();
+      throw new ActionRefused(`Unknown service "${req.service}". Known services: ${known.length > 0 ? known.join(', ') : '(none configured)'}.`);
+    }
+    const recent = await this.o.store.cooldownOf(req.service);
+    if (recent && !req.force) {
+      throw new ActionRefused(
+        `${req.service} was rolled back by ${displayActionId(recent)} less than ${Math.round(this.o.cooldownMs / 60_000)} minutes ago. Add --force to request another rollback anyway.`,
+      );
+    }
+    const plan = await this.o.executor.plan({ service: req.service, ...(req.target ? { target: req.target } : {}) });
+    const link = req.incidentId ? { incidentId: req.incidentId } : await this.o.incidents.openIncidentFor(req.service);
+    const thread = req.incidentId ? await this.o.incidents.openIncidentFor(req.service) : link;
+    const outcome = requestAction({
+      id: await this.o.store.nextActionId(),
+      service: req.service,
+      plan,
+      requestedBy: req.userId,
+      requesterIsApprover: await this.o.approvers.isApprover(req.userId, policy.approvers),
+      reason: req.reason,
+      approvals: policy.approvals,
+      expiresInMs: this.o.expiryMs,
+      forced: req.force,
+      ...(recent ? { warning: `Inside the cooldown: ${displayActionId(recent)} rolled ${req.service} back recently (--force).` } : {}),
+      ...(req.target ? { target: req.target } : {}),
+      ...(link?.incidentId ? { incidentId: link.incidentId } : {}),
+      channel: policy.channel,
+      ...(thread?.incidentId === link?.incidentId && thread?.threadTs ? { threadTs: thread.threadTs } : {}),
+      now: this.now(),
+    });
+    await this.commit(outcome, 0);
+    if (outcome.action.state === 'approved') this.runInBackground(outcome.action.id);
+    return outcome.action;
+  }
+
+  async approve(id: string, userId: string): Promise<Action> {
+    const action = await this.decide(id, userId, (current, isApprover) => {
+      // An approved action that could not run (automation paused) runs on a later approval.
+      if (current.state === 'approved' && isApprover) return undefined;
+      return approve(current, { userId, isApprover, now: this.now() });
+    });
+    if (action.state === 'approved') this.runInBackground(id);
+    return action;
+  }
+
+  deny(id: string, userId: string): Promise<Action> {
+    return this.decide(id, userId, (current, isApprover) => deny(current, { userId, isApprover, now: this.now() }));
+  }
+
+  cancel(id: string, userId: string): Promise<Action> {
+    return this.decide(id, userId, (current, isApprover) => cancel(current, { userId, isApprover, now: this.now() }));
+  }
+
+  /** Applies a person's decision; an expired request is marked so and refused. */
+  private async decide(
+    id: string,
+    userId: string,
+    decision: (current: Action, isApprover: boolean) => ActionOutcome | undefined,
+  ): Promise<Action> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
+      const current = await this.require(id);
+      if (current.state === 'requested' && isExpired(current, this.now())) {
+        await this.commit(expire(current, this.now()), current.version);
+        throw new ActionRefused(`${displayActionId(id)} expired at ${current.expiresAt} without enough approvals; request it again.`);
+      }
+      const policy = this.o.policyOf(current.service);
+      const isApprover = await this.o.approvers.isApprover(userId, policy?.approvers ?? []);
+      let outcome: ActionOutcome | undefined;
+      try {
+        outcome = decision(current, isApprover);
+      } catch (error) {
+        if (error instanceof ActionRefused) await this.note(current, userId, `<@${userId}> was refused: ${error.message}`);
+        throw error;
+      }
+      if (!outcome) return current;
+      if (await this.commit(outcome, current.version)) return { ...outcome.action, version: current.version + 1 };
+    }
+    throw new Error(`Gave up deciding on ${displayActionId(id)} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+  }
+
+  /** Re-checks everything, claims the run atomically, starts it and tracks it to the end. */
+  async execute(id: string): Promise<void> {
+    const action = await this.require(id);
+    if (action.state !== 'approved') return;
+    const paused = await this.o.store.killSwitch();
+    if (paused) {
+      await this.note(action, 'bot', `${displayActionId(id)} approved but not run: automation is paused by <@${paused.by}> (${paused.reason}). Approve again after /automation resume.`);
+      return;
+    }
+    if (isExpired(action, this.now())) {
+      await this.commit(expire(action, this.now()), action.version);
+      return;
+    }
+    let fresh;
+    try {
+      fresh = await this.o.executor.plan({ service: action.service, ...(action.target ? { target: action.target } : {}) });
+    } catch (error) {
+      await this.commit(finish(action, { succeeded: false, detail: `not run: ${(error as Error).message}` }, this.now()), action.version);
+      return;
+    }
+    if (JSON.stringify(fresh.params) !== JSON.stringify(action.plan.params)) {
+      const detail = `not run: the plan changed since it was approved (now ${fresh.summary.join('; ')}). Request it again.`;
+      await this.commit(finish(action, { succeeded: false, detail }, this.now()), action.version);
+      return;
+    }
+    const claimed = start(action, this.now());
+    if (!(await this.commit(claimed, action.version, this.o.cooldownMs))) return;
+    let running = { ...claimed.action, version: action.version + 1 };
+    if (running.incidentId) await this.o.incidents.beginMitigation(running.incidentId, id).catch((e: unknown) => this.o.log.warn({ err: e, id }, 'incident not marked mitigating'));
+    try {
+      const handle = await this.o.executor.run(running.plan);
+      const attached = attachRun(running, handle, this.now());
+      await this.commitOrThrow(attached, running.version);
+      running = { ...attached.action, version: running.version + 1 };
+    } catch (error) {
+      const detail = error instanceof ExecutorRefusal ? error.message : `could not start: ${(error as Error).message}`;
+      await this.finishRun(running, { succeeded: false, detail });
+      return;
+    }
+    await this.track(id);
+  }
+
+  /** Polls a running action to its end; safe to run on several replicas (the finish is a CAS). */
+  track(id: string): Promise<void> {
+    const existing = this.tracking.get(id);
+    if (existing) return existing;
+    const job = this.poll(id).finally(() => this.tracking.delete(id));
+    this.tracking.set(id, job);
+    return job;
+  }
+
+  /** After a restart: pick up every action that was running. */
+  async resume(): Promise<void> {
+    for (const id of await this.o.store.runningActionIds()) {
+      const action = await this.o.store.getAction(id);
+      if (!action) continue;
+      if (!action.run) {
+        // We cannot know whether the start reached GitLab; running it again could run it twice.
+        await this.finishRun(action, { succeeded: false, detail: 'the bot restarted before the run was confirmed started; check GitLab before requesting again' });
+        continue;
+      }
+      this.o.log.info({ actionId: id }, 'resuming tracking of a running action');
+      void this.track(id);
+    }
+  }
+
+  async pause(userId: string, reason: string): Promise<KillSwitch> {
+    await this.requireKillSwitchAdmin(userId);
+    const state = { by: userId, reason: reason || 'no reason given', at: this.now().toISOString() };
+    await this.o.store.setKillSwitch(state);
+    this.o.log.warn(state, 'automation paused');
+    return state;
+  }
+
+  async resumeAutomation(userId: string): Promise<void> {
+    await this.requireKillSwitchAdmin(userId);
+    await this.o.store.setKillSwitch(undefined);
+    this.o.log.warn({ by: userId }, 'automation resumed');
+  }
+
+  killSwitch(): Promise<KillSwitch | undefined> {
+    return this.o.store.killSwitch();
+  }
+
+  /** Stops polling loops; running actions stay marked running and resume at next start. */
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await Promise.allSettled([...this.tracking.values()]);
+  }
+
+  private async requireKillSwitchAdmin(userId: string): Promise<void> {
+    const admins = this.o.killSwitchAdmins.length > 0 ? this.o.killSwitchAdmins : this.allApprovers();
+    if (!(await this.o.approvers.isApprover(userId, admins))) {
+      throw new ActionRefused('Only automation admins (AUTOMATION_ADMINS, or any service approver when unset) may pause or resume automation.');
+    }
+  }
+
+  private allApprovers(): string[] {
+    return [...new Set(this.o.knownServices().flatMap((s) => this.o.policyOf(s)?.approvers ?? []))];
+  }
+
+  private async poll(id: string): Promise<void> {
+    let delay = this.o.pollIntervalMs;
+    while (!this.shutdown.signal.aborted) {
+      const action = await this.o.store.getAction(id);
+      if (!action || action.state !== 'running' || !action.run) return;
+      try {
+        const status = await this.o.executor.status(action.plan, action.run);
+        if (status.state !== 'running') {
+          await this.finishRun(action, { succeeded: status.state === 'succeeded', detail: status.detail });
+          return;
+        }
+        delay = this.o.pollIntervalMs;
+      } catch (error) {
+        if (error instanceof ExecutorRefusal) {
+          await this.finishRun(action, { succeeded: false, detail: error.message });
+          return;
+        }
+        delay = Math.min(delay * 2, MAX_POLL_BACKOFF_MS);
+        this.o.log.warn({ err: error, actionId: id, retryInMs: delay }, 'status check failed; retrying');
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  private async finishRun(action: Action, outcome: { succeeded: boolean; detail: string }): Promise<void> {
+    if (!(await this.commit(finish(action, outcome, this.now()), action.version))) return;
+    if (action.incidentId) await this.o.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.o.log.warn({ err: e }, 'incident mitigation not ended'));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.shutdown.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  private runInBackground(id: string): void {
+    this.execute(id).catch((error: unknown) => this.o.log.error({ err: error, actionId: id }, 'action execution failed'));
+  }
+
+  private async require(id: string): Promise<Action> {
+    const action = await this.o.store.getAction(id);
+    if (!action) throw new ActionRefused(`No action ${displayActionId(id)} is stored (it may be older than the retention period).`);
+    return action;
+  }
+
+  private async note(action: Action, actor: string, text: string): Promise<void> {
+    const latest = (await this.o.store.getAction(action.id)) ?? action;
+    await this.commit(remark(latest, actor, text, this.now()), latest.version);
+  }
+
+  private async commit(outcome: ActionOutcome, expectedVersion: number, cooldownMs?: number): Promise<boolean> {
+    const ok = await this.o.store.commitAction({ action: outcome.action, expectedVersion, entry: outcome.entry, ...(cooldownMs ? { cooldownMs } : {}) });
+    if (ok) {
+      for (const listener of this.listeners) listener(outcome.action.id);
+      if (outcome.action.incidentId) this.o.incidents.timelineChanged(outcome.action.incidentId);
+    }
+    return ok;
+  }
+
+  private async commitOrThrow(outcome: ActionOutcome, expectedVersion: number): Promise<void> {
+    if (!(await this.commit(outcome, expectedVersion))) throw new Error(`${displayActionId(outcome.action.id)} changed while starting`);
+  }
+}

@@ -1,0 +1,39 @@
+import type { SlackMessageRef } from '../incidents/store.js';
+import type { Action, ActionEntry } from './action.js';
+
+export interface ActionCommit {
+  action: Action;
+  expectedVersion: number;
+  entry: ActionEntry;
+  /** Starts the service's cooldown (when a rollback starts running). */
+  cooldownMs?: number;
+}
+
+export interface KillSwitch {
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** The port through which the actions layer reaches storage. */
+export interface ActionStore {
+  nextActionId(): Promise<string>;
+  getAction(id: string): Promise<Action | undefined>;
+  /**
+   * Atomic compare-and-set of the action with its timeline entry (on the linked incident's
+   * timeline too), the set of running actions and the service cooldown.
+   */
+  commitAction(change: ActionCommit): Promise<boolean>;
+  actionTimeline(id: string): Promise<ActionEntry[]>;
+  runningActionIds(): Promise<string[]>;
+  /** The action that started the service's current cooldown, if one is running. */
+  cooldownOf(service: string): Promise<string | undefined>;
+  killSwitch(): Promise<KillSwitch | undefined>;
+  setKillSwitch(state: KillSwitch | undefined): Promise<void>;
+  getActionMessage(id: string): Promise<SlackMessageRef | undefined>;
+  setActionMessage(id: string, ref: SlackMessageRef): Promise<void>;
+  /** How many timeline entries of a standalone action were replied in its thread. */
+  replyCursor(id: string): Promise<number>;
+  setReplyCursor(id: string, cursor: number): Promise<void>;
+  lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { ActionStore } from '../actions/store.js';
+import type { ChatApi } from './chat-api.js';
+import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { renderActionMessage } from './render/action-message.js';
+
+const FIRST_POST_LEASE_MS = 60_000;
+const RETRY_MS = 1_000;
+
+/**
+ * Keeps each action's approval message in step with Redis. The message is posted in the
+ * incident's thread when the action belongs to an incident (where its steps are replied
+ * by the incident publisher), else in the service's channel, where its steps are replied
+ * in the message's own thread.
+ */
+export class ActionPublisher {
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly chat: ChatApi,
+    private readonly store: ActionStore,
+    private readonly log: Logger,
+  ) {}
+
+  actionChanged(actionId: string): void {
+    this.queue.enqueue(`action:${actionId}`, () => this.sync(actionId));
+  }
+
+  private async sync(actionId: string): Promise<void> {
+    const action = await this.store.getAction(actionId);
+    if (!action) return;
+    const message = renderActionMessage(action);
+    const ref = await this.store.getActionMessage(actionId);
+    if (ref) {
+      await this.chat.update({ channel: ref.channel, ts: ref.ts, ...message });
+      if (!action.incidentId) await this.replyNewSteps(actionId, ref);
+      return;
+    }
+    const release = await this.store.lease(`action-post:${actionId}`, FIRST_POST_LEASE_MS);
+    if (!release) throw new RetryLater('another replica is posting this action', RETRY_MS);
+    try {
+      const posted = await this.chat.postMessage({ channel: action.channel, ...message, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) });
+      await this.store.setActionMessage(actionId, posted);
+      this.log.info({ actionId, channel: posted.channel, ts: posted.ts }, 'approval message posted');
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  private async replyNewSteps(actionId: string, ref: { channel: string; ts: string }): Promise<void> {
+    const entries = await this.store.actionTimeline(actionId);
+    const cursor = await this.store.replyCursor(actionId);
+    const fresh = entries.slice(Math.max(cursor, 1));
+    if (fresh.length === 0) return;
+    await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map((e) => e.text).join('\n') });
+    await this.store.setReplyCursor(actionId, entries.length);
+  }
+}

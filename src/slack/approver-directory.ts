@@ -1,0 +1,46 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { ApproverDirectory } from '../actions/service.js';
+
+/** Long enough to spare Slack's API on a burst of clicks, short enough that removals take effect soon. */
+const GROUP_CACHE_MS = 60_000;
+
+/**
+ * Approver lists hold user ids (U…, W…) and user group ids (S…); group membership comes
+ * from usergroups.users.list and is cached briefly. When Slack cannot answer, the group
+ * counts as empty: an approval fails closed.
+ */
+export class SlackApproverDirectory implements ApproverDirectory {
+  private readonly client: webApi.WebClient;
+  private readonly cache = new Map<string, { members: Set<string>; until: number }>();
+
+  constructor(
+    token: string,
+    apiUrl: string | undefined,
+    private readonly log: Logger,
+  ) {
+    this.client = new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 2 }, logLevel: webApi.LogLevel.ERROR });
+  }
+
+  async isApprover(userId: string, approverIds: readonly string[]): Promise<boolean> {
+    if (approverIds.includes(userId)) return true;
+    for (const id of approverIds) {
+      if (id.startsWith('S') && (await this.members(id)).has(userId)) return true;
+    }
+    return false;
+  }
+
+  private async members(groupId: string): Promise<Set<string>> {
+    const cached = this.cache.get(groupId);
+    if (cached && cached.until > Date.now()) return cached.members;
+    try {
+      const result = await this.client.usergroups.users.list({ usergroup: groupId });
+      const members = new Set(result.users ?? []);
+      this.cache.set(groupId, { members, until: Date.now() + GROUP_CACHE_MS });
+      return members;
+    } catch (error) {
+      this.log.error({ err: error, groupId }, 'user group members unavailable; treating the group as empty');
+      return new Set();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { displayActionId, type Action, type ActionState } from '../../actions/action.js';
+import { ACTION_IDS, actionButtonValue } from '../contract.js';
+import type { Block, ButtonElement, SlackMessage } from './block-kit.js';
+import { escapeMrkdwn, MAX_SECTION_TEXT, truncate } from './limits.js';
+
+const STATE_LABEL: Record<ActionState, string> = {
+  requested: ':hourglass_flowing_sand: waiting for approval',
+  approved: ':white_check_mark: approved',
+  running: ':gear: running',
+  succeeded: ':large_green_circle: succeeded',
+  failed: ':red_circle: failed',
+  denied: ':no_entry: denied',
+  expired: ':zzz: expired',
+  cancelled: ':heavy_multiplication_x: cancelled',
+};
+
+function buttons(action: Action): ButtonElement[] {
+  const value = actionButtonValue(action.id);
+  if (action.state === 'requested') {
+    return [
+      { type: 'button', action_id: ACTION_IDS.actionApprove, text: { type: 'plain_text', text: 'Approve' }, value, style: 'primary' },
+      { type: 'button', action_id: ACTION_IDS.actionDeny, text: { type: 'plain_text', text: 'Deny' }, value, style: 'danger' },
+      { type: 'button', action_id: ACTION_IDS.actionCancel, text: { type: 'plain_text', text: 'Cancel' }, value },
+    ];
+  }
+  if (action.state === 'approved') {
+    // Shown when an approved action could not run (automation paused): approving again runs it.
+    return [
+      { type: 'button', action_id: ACTION_IDS.actionApprove, text: { type: 'plain_text', text: 'Run now' }, value, style: 'primary' },
+      { type: 'button', action_id: ACTION_IDS.actionCancel, text: { type: 'plain_text', text: 'Cancel' }, value },
+    ];
+  }
+  return [];
+}
+
+/** The approval message: exactly what will run, so approvers approve parameters, not a name. */
+export function renderActionMessage(action: Action): SlackMessage {
+  const id = displayActionId(action.id);
+  const approvals = action.approvedBy.length > 0 ? action.approvedBy.map((u) => `<@${u}>`).join(', ') : 'none yet';
+  const blocks: Block[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: roll back ${escapeMrkdwn(action.service)}* — ${STATE_LABEL[action.state]}` } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Requested by*\n<@${action.requestedBy}>` },
+        { type: 'mrkdwn', text: `*Approvals*\n${action.approvedBy.length} of ${action.approvalsRequired}: ${approvals}` },
+        { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(action.reason || '(none given)')}` },
+        { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(Date.parse(action.expiresAt) / 1000)}^{time}|${action.expiresAt}>` },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(`*What will run*\n\`\`\`${action.plan.summary.join('\n')}\`\`\``, MAX_SECTION_TEXT) } },
+  ];
+  if (action.warning) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(action.warning)}` }] });
+  if (action.run) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${action.run.url}|Watch it in GitLab>` }] });
+  if (action.result) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(action.result), MAX_SECTION_TEXT) }] });
+  const actions = buttons(action);
+  if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
+  return { text: `[${action.state.toUpperCase()}] ${id} roll back ${action.service}`, blocks };
+}

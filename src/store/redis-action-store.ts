@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { Action, ActionEntry } from '../actions/action.js';
+import { FINAL_STATES } from '../actions/action.js';
+import type { ActionCommit, ActionStore, KillSwitch } from '../actions/store.js';
+import type { TimelineEntry } from '../incidents/incident.js';
+import type { SlackMessageRef } from '../incidents/store.js';
+import { RedisBase } from './redis-base.js';
+
+/**
+ * Compare-and-set of an action with its timeline, the running set and the cooldown.
+ * KEYS: 1 action hash, 2 action timeline, 3 incident timeline (or ''), 4 running set, 5 cooldown
+ * ARGV: 1 expected version, 2 document, 3 new version, 4 id, 5 state, 6 action entry,
+ *       7 incident entry (or ''), 8 cooldown ms (0 = none), 9 retention ms (final states)
+ */
+const COMMIT_ACTION_SCRIPT = `
+if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[3], 'state', ARGV[5], 'doc', ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[6])
+if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
+if ARGV[5] == 'running' then redis.call('SADD', KEYS[4], ARGV[4]) else redis.call('SREM', KEYS[4], ARGV[4]) end
+if ARGV[8] ~= '0' then redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[8]) end
+if ARGV[9] ~= '0' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[9])
+  redis.call('PEXPIRE', KEYS[2], ARGV[9])
+end
+return 1
+`;
+
+interface ActionScripts {
+  chatopsCommitAction(...args: string[]): Promise<number>;
+}
+
+export interface RedisActionStoreOptions {
+  keyPrefix: string;
+  retentionMs: number;
+}
+
+export class RedisActionStore extends RedisBase implements ActionStore {
+  private readonly scripts: ActionScripts;
+
+  constructor(
+    redis: Redis,
+    private readonly options: RedisActionStoreOptions,
+  ) {
+    super(redis, options.keyPrefix);
+    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 5, lua: COMMIT_ACTION_SCRIPT });
+    this.scripts = redis as unknown as ActionScripts;
+  }
+
+  async nextActionId(): Promise<string> {
+    return String(await this.guard(() => this.redis.incr(this.key('action', 'seq'))));
+  }
+
+  async getAction(id: string): Promise<Action | undefined> {
+    const doc = await this.guard(() => this.redis.hget(this.key('action', id), 'doc'));
+    return doc ? (JSON.parse(doc) as Action) : undefined;
+  }
+
+  async commitAction({ action, expectedVersion, entry, cooldownMs }: ActionCommit): Promise<boolean> {
+    const stored: Action = { ...action, version: expectedVersion + 1 };
+    const incidentEntry: TimelineEntry | undefined = action.incidentId ? { ...entry, kind: 'action' } : undefined;
+    const result = await this.guard(() =>
+      this.scripts.chatopsCommitAction(
+        this.key('action', action.id),
+        this.key('action', action.id, 'timeline'),
+        // Unused when no incident is linked (the script writes it only with an incident entry).
+        this.key('incident', action.incidentId ?? 'none', 'timeline'),
+        this.key('actions', 'running'),
+        this.key('cooldown', action.service),
+        String(expectedVersion),
+        JSON.stringify(stored),
+        String(stored.version),
+        action.id,
+        action.state,
+        JSON.stringify(entry),
+        incidentEntry ? JSON.stringify(incidentEntry) : '',
+        String(cooldownMs ?? 0),
+        String(FINAL_STATES.has(action.state) ? this.options.retentionMs : 0),
+      ),
+    );
+    return result === 1;
+  }
+
+  async actionTimeline(id: string): Promise<ActionEntry[]> {
+    const raw = await this.guard(() => this.redis.lrange(this.key('action', id, 'timeline'), 0, -1));
+    return raw.map((line) => JSON.parse(line) as ActionEntry);
+  }
+
+  async runningActionIds(): Promise<string[]> {
+    return this.guard(() => this.redis.smembers(this.key('actions', 'running')));
+  }
+
+  async cooldownOf(service: string): Promise<string | undefined> {
+    return (await this.guard(() => this.redis.get(this.key('cooldown', service)))) ?? undefined;
+  }
+
+  async killSwitch(): Promise<KillSwitch | undefined> {
+    const raw = await this.guard(() => this.redis.get(this.key('automation', 'paused')));
+    return raw ? (JSON.parse(raw) as KillSwitch) : undefined;
+  }
+
+  async setKillSwitch(state: KillSwitch | undefined): Promise<void> {
+    const key = this.key('automation', 'paused');
+    await this.guard(async () => {
+      if (state) await this.redis.set(key, JSON.stringify(state));
+      else await this.redis.del(key);
+    });
+  }
+
+  async getActionMessage(id: string): Promise<SlackMessageRef | undefined> {
+    const ref = await this.guard(() => this.redis.hgetall(this.key('action', id, 'message')));
+    return ref.channel && ref.ts ? { channel: ref.channel, ts: ref.ts } : undefined;
+  }
+
+  async setActionMessage(id: string, ref: SlackMessageRef): Promise<void> {
+    const key = this.key('action', id, 'message');
+    await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, this.options.retentionMs).exec());
+  }
+
+  async replyCursor(id: string): Promise<number> {
+    return Number((await this.guard(() => this.redis.get(this.key('action', id, 'reply-cursor')))) ?? 0);
+  }
+
+  async setReplyCursor(id: string, cursor: number): Promise<void> {
+    await this.guard(() => this.redis.set(this.key('action', id, 'reply-cursor'), String(cursor), 'PX', this.options.retentionMs));
+  }
+}

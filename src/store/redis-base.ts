@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../errors.js';
+
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+interface BaseScripts {
+  chatopsReleaseLease(key: string, token: string): Promise<number>;
+}
+
+/** What every Redis adapter shares: the key prefix, error wrapping and leases. */
+export abstract class RedisBase {
+  private readonly baseScripts: BaseScripts;
+
+  constructor(
+    protected readonly redis: Redis,
+    protected readonly keyPrefix: string,
+  ) {
+    redis.defineCommand('chatopsReleaseLease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.baseScripts = redis as unknown as BaseScripts;
+  }
+
+  protected key(...parts: string[]): string {
+    return this.keyPrefix + parts.join(':');
+  }
+
+  protected async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  /** A short exclusive lease (SET NX PX); the returned function releases it if still ours. */
+  async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const key = this.key('lease', name);
+    const token = randomUUID();
+    const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
+    if (ok !== 'OK') return undefined;
+    return async () => {
+      await this.guard(() => this.baseScripts.chatopsReleaseLease(key, token));
+    };
+  }
+}
