@@ -179,11 +179,6 @@ export function attachRun(action: Action, run: Action['run'] & object, now: Date
   return step(action, { run }, 'bot', `${displayActionId(action.id)} running: ${run.url}`, now);
 }
 
-/** A step that changes no state but belongs on the timeline (e.g. "not run: paused"). */
-export function remark(action: Action, actor: string, text: string, now: Date): ActionOutcome {
-  return step(action, {}, actor, text, now);
-}
-
 export function finish(action: Action, outcome: { succeeded: boolean; detail: string }, now: Date): ActionOutcome {
   requireState(action, ['running', 'approved'], 'finished');
   const seconds = action.startedAt ? Math.round((now.getTime() - Date.parse(action.startedAt)) / 1000) : 0;

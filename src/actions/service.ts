@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { formatDuration } from '../config/duration.js';
 import {
   ActionRefused,
   approve,
@@ -9,7 +11,6 @@ import {
   expire,
   finish,
   isExpired,
-  remark,
   requestAction,
   start,
   type Action,
@@ -77,6 +78,8 @@ export class ActionService {
   private readonly listeners: Array<(actionId: string) => void> = [];
   private readonly now: () => Date;
   private readonly tracking = new Map<string, Promise<void>>();
+  /** Executions under way in this process; concurrent clicks need not all re-plan. */
+  private readonly executing = new Set<string>();
   private readonly shutdown = new AbortController();
 
   constructor(private readonly o: ActionServiceOptions) {
@@ -100,7 +103,7 @@ export class ActionService {
     const recent = await this.o.store.cooldownOf(req.service);
     if (recent && !req.force) {
       throw new ActionRefused(
-        `${req.service} was rolled back by ${displayActionId(recent)} less than ${Math.round(this.o.cooldownMs / 60_000)} minutes ago. Add --force to request another rollback anyway.`,
+        `${req.service} was rolled back by ${displayActionId(recent)} less than ${formatDuration(this.o.cooldownMs)} ago. Add --force to request another rollback anyway.`,
       );
     }
     const plan = await this.o.executor.plan({ service: req.service, ...(req.target ? { target: req.target } : {}) });
@@ -303,18 +306,17 @@ export class ActionService {
     if (action.incidentId) await this.o.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.o.log.warn({ err: e }, 'incident mitigation not ended'));
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.shutdown.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+  /** Ends early on stop(); timers/promises removes its abort listener, so long runs do not pile them up. */
+  private async sleep(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.shutdown.signal }).catch(() => undefined);
   }
 
   private runInBackground(id: string): void {
-    this.execute(id).catch((error: unknown) => this.o.log.error({ err: error, actionId: id }, 'action execution failed'));
+    if (this.executing.has(id)) return;
+    this.executing.add(id);
+    this.execute(id)
+      .catch((error: unknown) => this.o.log.error({ err: error, actionId: id }, 'action execution failed'))
+      .finally(() => this.executing.delete(id));
   }
 
   private async require(id: string): Promise<Action> {
@@ -324,17 +326,19 @@ export class ActionService {
   }
 
   private async note(action: Action, actor: string, text: string): Promise<void> {
-    const latest = (await this.o.store.getAction(action.id)) ?? action;
-    await this.commit(remark(latest, actor, text, this.now()), latest.version);
+    await this.o.store.appendActionEntry(action, { at: this.now().toISOString(), actor, text });
+    this.announce(action);
   }
 
   private async commit(outcome: ActionOutcome, expectedVersion: number, cooldownMs?: number): Promise<boolean> {
     const ok = await this.o.store.commitAction({ action: outcome.action, expectedVersion, entry: outcome.entry, ...(cooldownMs ? { cooldownMs } : {}) });
-    if (ok) {
-      for (const listener of this.listeners) listener(outcome.action.id);
-      if (outcome.action.incidentId) this.o.incidents.timelineChanged(outcome.action.incidentId);
-    }
+    if (ok) this.announce(outcome.action);
     return ok;
+  }
+
+  private announce(action: Action): void {
+    for (const listener of this.listeners) listener(action.id);
+    if (action.incidentId) this.o.incidents.timelineChanged(action.incidentId);
   }
 
   private async commitOrThrow(outcome: ActionOutcome, expectedVersion: number): Promise<void> {

@@ -24,6 +24,8 @@ export interface ActionStore {
    * timeline too), the set of running actions and the service cooldown.
    */
   commitAction(change: ActionCommit): Promise<boolean>;
+  /** A timeline entry that changes nothing (a refusal, a remark): no version bump, so it never races a run. */
+  appendActionEntry(action: Action, entry: ActionEntry): Promise<void>;
   actionTimeline(id: string): Promise<ActionEntry[]>;
   runningActionIds(): Promise<string[]>;
   /** The action that started the service's current cooldown, if one is running. */

@@ -28,6 +28,8 @@ export interface IngestResult {
 
 /** Another writer kept winning the compare-and-set; practically only under a pathological storm. */
 const MAX_COMMIT_ATTEMPTS = 20;
+/** Groups whose last committed incident this process remembers (a bounded, oldest-first cache). */
+const REMEMBERED_GROUPS = 10_000;
 
 /**
  * Use cases on incidents: read, decide with the pure domain functions, commit atomically,
@@ -36,6 +38,12 @@ const MAX_COMMIT_ATTEMPTS = 20;
 export class IncidentService {
   private readonly listeners: Array<(incidentId: string) => void> = [];
   private readonly now: () => Date;
+  /**
+   * The incident this process last committed per group. A notification is merged against
+   * it first, saving the read on the webhook's hot path; the compare-and-set still checks
+   * it against Redis, and a stale guess is simply read again.
+   */
+  private readonly lastCommitted = new Map<string, Incident>();
 
   constructor(
     private readonly store: IncidentStore,
@@ -58,8 +66,10 @@ export class IncidentService {
 
   /** Merges one Alertmanager notification; duplicates change nothing and notify no one. */
   async ingest(payload: WebhookPayload): Promise<IngestResult> {
+    const remembered = this.lastCommitted.get(payload.groupKey);
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
-      const current = await this.store.currentForGroup(payload.groupKey);
+      const guess = attempt === 0 ? remembered : undefined;
+      const current = guess ?? (await this.store.currentForGroup(payload.groupKey));
       let outcome: Outcome | undefined;
       if (current) {
         outcome = applyNotification(current, payload, this.context());
@@ -67,6 +77,8 @@ export class IncidentService {
         outcome = openIncident(await this.store.nextId(), payload, this.context());
       }
       if (!outcome) return { incidentId: undefined, changed: false };
+      // Only Redis can say a notification changes nothing: a remembered incident may be stale.
+      if (!outcome.changed && guess) continue;
       if (!outcome.changed) return { incidentId: outcome.incident.id, changed: false };
       const committed = await this.store.commit({
         incident: outcome.incident,
@@ -75,11 +87,22 @@ export class IncidentService {
         pointer: { mode: 'cas', expected: current?.id ?? '' },
       });
       if (committed) {
+        this.remember(payload.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
         this.notify(outcome.incident.id);
         return { incidentId: outcome.incident.id, changed: true };
       }
+      this.lastCommitted.delete(payload.groupKey);
     }
     throw new Error(`Gave up merging a notification for group ${payload.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+  }
+
+  private remember(groupKey: string, incident: Incident): void {
+    this.lastCommitted.delete(groupKey);
+    this.lastCommitted.set(groupKey, incident);
+    if (this.lastCommitted.size > REMEMBERED_GROUPS) {
+      const oldest = this.lastCommitted.keys().next().value;
+      if (oldest !== undefined) this.lastCommitted.delete(oldest);
+    }
   }
 
   async get(id: string): Promise<Incident> {

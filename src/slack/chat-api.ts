@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { Metrics } from '../metrics.js';
 import type { Block } from './render/block-kit.js';
 import { RetryLater } from './delivery-queue.js';
-import { IntervalLimiter, WindowLimiter } from './rate-limiter.js';
+import { FairShare, IntervalLimiter, WindowLimiter } from './rate-limiter.js';
 
 export interface PostArgs {
   channel: string;
@@ -27,6 +27,11 @@ export interface ChatApi {
 /** Errors that Slack documents as worth retrying; any other platform error is permanent. */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
 
+/** Gives the task's place back until the limit allows it; not a failed attempt. */
+function throttle(method: string, waitMs: number): void {
+  if (waitMs > 0) throw new RetryLater(`${method} waits for its rate limit`, waitMs, { throttled: true });
+}
+
 export class SlackPermanentError extends Error {
   constructor(method: string, reason: string, options?: { cause?: unknown }) {
     super(`Slack ${method} failed: ${reason}`, options);
@@ -41,8 +46,14 @@ export interface ChatApiOptions {
   metrics: Metrics;
 }
 
-/** Slack allows about one message per second per channel. */
-const POST_INTERVAL_MS = 1_000;
+/**
+ * Slack allows about one message per second per channel, and Tier 3 methods such as
+ * chat.update about 50 a minute; the margins absorb timer and network jitter.
+ */
+const POST_INTERVAL_MS = 1_050;
+const UPDATE_WINDOW_MS = 61_000;
+/** At most about one update per second per message. */
+const MESSAGE_UPDATE_INTERVAL_MS = 1_000;
 
 /**
  * Our own WebClient, not Bolt's: it must not wait out 429s or retry by itself, because
@@ -52,6 +63,7 @@ export class SlackChatApi implements ChatApi {
   private readonly client: webApi.WebClient;
   private readonly posts = new IntervalLimiter(POST_INTERVAL_MS);
   private readonly updates: WindowLimiter;
+  private readonly fairShare: FairShare;
 
   constructor(private readonly options: ChatApiOptions) {
     this.client = new webApi.WebClient(options.token, {
@@ -61,11 +73,12 @@ export class SlackChatApi implements ChatApi {
       timeout: 10_000,
       logLevel: webApi.LogLevel.ERROR,
     });
-    this.updates = new WindowLimiter(options.updatesPerMinute, 60_000);
+    this.updates = new WindowLimiter(options.updatesPerMinute, UPDATE_WINDOW_MS);
+    this.fairShare = new FairShare(options.updatesPerMinute, UPDATE_WINDOW_MS, MESSAGE_UPDATE_INTERVAL_MS);
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    await this.posts.acquire(args.channel);
+    throttle('chat.postMessage', this.posts.tryAcquire(args.channel));
     const result = await this.call('chat.postMessage', () => this.client.chat.postMessage({ ...args, unfurl_links: false }), (until) =>
       this.posts.pauseUntil(args.channel, until),
     );
@@ -73,8 +86,11 @@ export class SlackChatApi implements ChatApi {
   }
 
   async update(args: UpdateArgs): Promise<void> {
-    await this.updates.acquire();
+    const message = `${args.channel}:${args.ts}`;
+    throttle('chat.update', this.fairShare.wait(message));
+    throttle('chat.update', this.updates.tryAcquire());
     await this.call('chat.update', () => this.client.chat.update(args), (until) => this.updates.pauseUntil(until));
+    this.fairShare.sent(message);
   }
 
   private async call<T>(method: string, request: () => Promise<T>, pauseUntil: (until: number) => void): Promise<T> {

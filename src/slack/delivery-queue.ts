@@ -2,13 +2,17 @@ import type { Logger } from 'pino';
 
 /** Thrown by a task that should run again later (429, a transient failure, a missing prerequisite). */
 export class RetryLater extends Error {
+  /** Waiting for a rate limit, not a failure: it does not use up an attempt. */
+  readonly throttled: boolean;
+
   constructor(
     message: string,
     readonly afterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; throttled?: boolean },
   ) {
     super(message, options);
     this.name = 'RetryLater';
+    this.throttled = options?.throttled ?? false;
   }
 }
 
@@ -128,8 +132,8 @@ export class DeliveryQueue {
 
   private retryOrDrop(entry: Entry, error: unknown): void {
     const newer = this.pending.get(entry.key);
-    const attempts = entry.attempts + 1;
     const retryable = error instanceof RetryLater;
+    const attempts = retryable && error.throttled ? entry.attempts : entry.attempts + 1;
     if (!retryable || attempts >= this.maxAttempts) {
       if (newer) return;
       this.options.log.error({ err: error, key: entry.key, attempts }, 'Slack delivery dropped');
@@ -138,7 +142,7 @@ export class DeliveryQueue {
     }
     const delay = error.afterMs ?? Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
     const notBefore = Date.now() + delay;
-    this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
+    if (!error.throttled) this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
     if (newer) {
       newer.notBefore = Math.max(newer.notBefore, notBefore);
       return;

@@ -81,6 +81,15 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     return result === 1;
   }
 
+  async appendActionEntry(action: Action, entry: ActionEntry): Promise<void> {
+    const multi = this.redis.multi().rpush(this.key('action', action.id, 'timeline'), JSON.stringify(entry));
+    if (action.incidentId) {
+      const incidentEntry: TimelineEntry = { ...entry, kind: 'action' };
+      multi.rpush(this.key('incident', action.incidentId, 'timeline'), JSON.stringify(incidentEntry));
+    }
+    await this.guard(() => multi.exec());
+  }
+
   async actionTimeline(id: string): Promise<ActionEntry[]> {
     const raw = await this.guard(() => this.redis.lrange(this.key('action', id, 'timeline'), 0, -1));
     return raw.map((line) => JSON.parse(line) as ActionEntry);

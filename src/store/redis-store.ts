@@ -32,7 +32,18 @@ end
 return 1
 `;
 
+/**
+ * The group's current incident in one round trip (the webhook's hot path).
+ * KEYS: 1 group pointer; ARGV: 1 incident key prefix
+ */
+const CURRENT_FOR_GROUP_SCRIPT = `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return redis.call('HGET', ARGV[1] .. id, 'doc')
+`;
+
 interface ScriptCommands {
+  chatopsCurrentForGroup(pointerKey: string, incidentKeyPrefix: string): Promise<string | null>;
   chatopsCommitIncident(...args: string[]): Promise<number>;
 }
 
@@ -55,6 +66,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
     redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCurrentForGroup', { numberOfKeys: 1, lua: CURRENT_FOR_GROUP_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
   }
 
@@ -75,8 +87,8 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
-    const id = await this.guard(() => this.redis.get(this.groupKey(groupKey)));
-    return id ? this.get(id) : undefined;
+    const doc = await this.guard(() => this.scripts.chatopsCurrentForGroup(this.groupKey(groupKey), this.incidentKey('')));
+    return doc ? (JSON.parse(doc) as Incident) : undefined;
   }
 
   async get(id: string): Promise<Incident | undefined> {
