@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'COMMAND_INVALID'
   | 'RUNBOOKS_INVALID'
   | 'ACTION_REFUSED'
-  | 'EXECUTOR_REFUSED';
+  | 'EXECUTOR_REFUSED'
+  | 'EXECUTOR_UNAVAILABLE';
 
 export class BotError extends Error {
   readonly code: ErrorCode;

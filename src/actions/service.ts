@@ -35,6 +35,8 @@ export interface ServicePolicy {
 export interface IncidentLink {
   /** The open incident of a service and the thread of its message, if any. */
   openIncidentFor(service: string): Promise<{ incidentId: string; threadTs?: string } | undefined>;
+  /** The thread of an incident's message, once it is posted. */
+  threadOf(incidentId: string): Promise<string | undefined>;
   beginMitigation(incidentId: string, actionId: string): Promise<void>;
   endMitigation(incidentId: string): Promise<void>;
   /** The incident's timeline grew (an action step), so its thread should show it. */
@@ -68,6 +70,8 @@ export interface RollbackRequest {
 }
 
 const MAX_COMMIT_ATTEMPTS = 20;
+/** Longer than the slowest start (GitLab retries included). */
+const START_LEASE_MS = 10 * 60_000;
 const MAX_POLL_BACKOFF_MS = 60_000;
 
 /**
@@ -107,8 +111,9 @@ export class ActionService {
       );
     }
     const plan = await this.o.executor.plan({ service: req.service, ...(req.target ? { target: req.target } : {}) });
-    const link = req.incidentId ? { incidentId: req.incidentId } : await this.o.incidents.openIncidentFor(req.service);
-    const thread = req.incidentId ? await this.o.incidents.openIncidentFor(req.service) : link;
+    const link = req.incidentId
+      ? { incidentId: req.incidentId, threadTs: await this.o.incidents.threadOf(req.incidentId) }
+      : await this.o.incidents.openIncidentFor(req.service);
     const outcome = requestAction({
       id: await this.o.store.nextActionId(),
       service: req.service,
@@ -123,7 +128,7 @@ export class ActionService {
       ...(req.target ? { target: req.target } : {}),
       ...(link?.incidentId ? { incidentId: link.incidentId } : {}),
       channel: policy.channel,
-      ...(thread?.incidentId === link?.incidentId && thread?.threadTs ? { threadTs: thread.threadTs } : {}),
+      ...(link?.threadTs ? { threadTs: link.threadTs } : {}),
       now: this.now(),
     });
     await this.commit(outcome, 0);
@@ -201,21 +206,57 @@ export class ActionService {
       await this.commit(finish(action, { succeeded: false, detail }, this.now()), action.version);
       return;
     }
-    const claimed = start(action, this.now());
-    if (!(await this.commit(claimed, action.version, this.o.cooldownMs))) return;
-    let running = { ...claimed.action, version: action.version + 1 };
-    if (running.incidentId) await this.o.incidents.beginMitigation(running.incidentId, id).catch((e: unknown) => this.o.log.warn({ err: e, id }, 'incident not marked mitigating'));
+    // Held from the claim until the run is attached, so that a replica starting up meanwhile
+    // does not take this action for one whose start was lost (see resume).
+    const releaseStart = await this.o.store.lease(`action-start:${id}`, START_LEASE_MS);
+    if (!releaseStart) return;
     try {
-      const handle = await this.o.executor.run(running.plan);
-      const attached = attachRun(running, handle, this.now());
-      await this.commitOrThrow(attached, running.version);
-      running = { ...attached.action, version: running.version + 1 };
-    } catch (error) {
-      const detail = error instanceof ExecutorRefusal ? error.message : `could not start: ${(error as Error).message}`;
-      await this.finishRun(running, { succeeded: false, detail });
-      return;
+      if (!(await this.claim(action))) return;
+      let running = await this.require(id);
+      if (running.incidentId) await this.o.incidents.beginMitigation(running.incidentId, id).catch((e: unknown) => this.o.log.warn({ err: e, id }, 'incident not marked mitigating'));
+      try {
+        const handle = await this.o.executor.run(running.plan);
+        const attached = attachRun(running, handle, this.now());
+        await this.commitOrThrow(attached, running.version);
+        running = { ...attached.action, version: running.version + 1 };
+      } catch (error) {
+        const detail = error instanceof ExecutorRefusal ? error.message : `could not start: ${(error as Error).message}`;
+        await this.finishRun(running, { succeeded: false, detail });
+        return;
+      }
+    } finally {
+      await releaseStart();
     }
     await this.track(id);
+  }
+
+  /**
+   * Moves approved -> running and starts the service's cooldown, atomically; the store
+   * refuses while another action holds the cooldown, unless this one was forced.
+   */
+  private async claim(action: Action): Promise<boolean> {
+    const holder = await this.o.store.cooldownOf(action.service);
+    if (holder && holder !== action.id && !action.forced) {
+      const detail = `not run: ${displayActionId(holder)} rolled ${action.service} back less than ${formatDuration(this.o.cooldownMs)} ago. Request again with --force if it is still needed.`;
+      await this.commit(finish(action, { succeeded: false, detail }, this.now()), action.version);
+      return false;
+    }
+    const started = start(action, this.now());
+    const claimed = await this.o.store.commitAction({
+      action: started.action,
+      expectedVersion: action.version,
+      entry: started.entry,
+      cooldownMs: this.o.cooldownMs,
+      ...(action.forced ? {} : { cooldownMustBeFree: true }),
+    });
+    if (claimed) {
+      this.announce(started.action);
+      return true;
+    }
+    const now = await this.require(action.id);
+    // Still approved: the cooldown was taken between our check and the claim.
+    if (now.state === 'approved') return this.claim(now);
+    return false;
   }
 
   /** Polls a running action to its end; safe to run on several replicas (the finish is a CAS). */
@@ -233,12 +274,31 @@ export class ActionService {
       const action = await this.o.store.getAction(id);
       if (!action) continue;
       if (!action.run) {
-        // We cannot know whether the start reached GitLab; running it again could run it twice.
-        await this.finishRun(action, { succeeded: false, detail: 'the bot restarted before the run was confirmed started; check GitLab before requesting again' });
+        await this.resolveLostStart(action);
         continue;
       }
       this.o.log.info({ actionId: id }, 'resuming tracking of a running action');
       void this.track(id);
+    }
+  }
+
+  /**
+   * A running action without a run: either another replica is starting it right now (it
+   * holds the start lease), or the process that claimed it died before GitLab answered.
+   */
+  private async resolveLostStart(action: Action): Promise<void> {
+    const release = await this.o.store.lease(`action-start:${action.id}`, START_LEASE_MS);
+    if (!release) {
+      setTimeout(() => void this.resume().catch(() => undefined), START_LEASE_MS).unref();
+      return;
+    }
+    try {
+      const latest = await this.require(action.id);
+      if (latest.state !== 'running' || latest.run) return;
+      // We cannot know whether the start reached GitLab; running it again could run it twice.
+      await this.finishRun(latest, { succeeded: false, detail: 'the bot restarted before the run was confirmed started; check GitLab before requesting again' });
+    } finally {
+      await release();
     }
   }
 

@@ -7,6 +7,8 @@ export interface ActionCommit {
   entry: ActionEntry;
   /** Starts the service's cooldown (when a rollback starts running). */
   cooldownMs?: number;
+  /** Fails the commit while another action holds the service's cooldown. */
+  cooldownMustBeFree?: boolean;
 }
 
 export interface KillSwitch {

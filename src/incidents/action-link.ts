@@ -12,6 +12,9 @@ export function incidentLink(incidents: IncidentService, refs: MessageRefStore):
       const ref = await refs.getMessageRef(incident.id);
       return { incidentId: incident.id, ...(ref ? { threadTs: ref.ts } : {}) };
     },
+    async threadOf(incidentId) {
+      return (await refs.getMessageRef(incidentId))?.ts;
+    },
     async beginMitigation(incidentId, actionId) {
       await incidents.beginMitigation(incidentId, displayActionId(actionId));
     },

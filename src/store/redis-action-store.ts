@@ -10,10 +10,15 @@ import { RedisBase } from './redis-base.js';
  * Compare-and-set of an action with its timeline, the running set and the cooldown.
  * KEYS: 1 action hash, 2 action timeline, 3 incident timeline (or ''), 4 running set, 5 cooldown
  * ARGV: 1 expected version, 2 document, 3 new version, 4 id, 5 state, 6 action entry,
- *       7 incident entry (or ''), 8 cooldown ms (0 = none), 9 retention ms (final states)
+ *       7 incident entry (or ''), 8 cooldown ms (0 = none), 9 retention ms (final states),
+ *       10 '1' when the cooldown must be free (or already ours)
  */
 const COMMIT_ACTION_SCRIPT = `
 if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
+if ARGV[10] == '1' then
+  local holder = redis.call('GET', KEYS[5])
+  if holder and holder ~= ARGV[4] then return 0 end
+end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'state', ARGV[5], 'doc', ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[6])
 if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
@@ -56,7 +61,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     return doc ? (JSON.parse(doc) as Action) : undefined;
   }
 
-  async commitAction({ action, expectedVersion, entry, cooldownMs }: ActionCommit): Promise<boolean> {
+  async commitAction({ action, expectedVersion, entry, cooldownMs, cooldownMustBeFree }: ActionCommit): Promise<boolean> {
     const stored: Action = { ...action, version: expectedVersion + 1 };
     const incidentEntry: TimelineEntry | undefined = action.incidentId ? { ...entry, kind: 'action' } : undefined;
     const result = await this.guard(() =>
@@ -76,6 +81,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
         incidentEntry ? JSON.stringify(incidentEntry) : '',
         String(cooldownMs ?? 0),
         String(FINAL_STATES.has(action.state) ? this.options.retentionMs : 0),
+        cooldownMustBeFree ? '1' : '0',
       ),
     );
     return result === 1;

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { displayActionId } from '../../../actions/action.js';
 import type { ActionService } from '../../../actions/service.js';
 import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, ActionButtonValue, RunbookButtonValue } from '../../contract.js';
@@ -34,8 +35,8 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
     run: async ({ incident, runbook, action }, userId) => {
       const target = await runbooks.serviceFor(incident, runbook, action);
       if ('refusal' in target) return target.refusal;
-      await actions.request({ service: target.service, userId, force: false, reason: `runbook ${runbook}`, incidentId: incident });
-      return undefined;
+      const requested = await actions.request({ service: target.service, userId, force: false, reason: `runbook ${runbook}`, incidentId: incident });
+      return `${displayActionId(requested.id)} requested: roll back ${requested.service}; the approval request is in the incident's thread.`;
     },
   });
 }

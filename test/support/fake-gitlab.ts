@@ -1,0 +1,318 @@
+/**
+ * A local stand-in for the GitLab REST API v4, recording every call (like fake-slack.ts).
+ * Point GITLAB_URL at `url`. It serves the few routes the rollback executor uses, in
+ * GitLab's shapes:
+ *
+ *   GET  /api/v4/projects/:id/deployments          the configured list (the query is recorded, not applied)
+ *   POST /api/v4/projects/:id/jobs/:job_id/retry   a new job, status "pending"
+ *   GET  /api/v4/projects/:id/jobs/:job_id         status settable with setJobStatus()
+ *   POST /api/v4/projects/:id/pipeline             a new pipeline, status "created" (body recorded)
+ *   GET  /api/v4/projects/:id/pipelines/:id        status settable with setPipelineStatus()
+ *
+ * `:id` is a project path, URL-encoded (shop%2Fpayment-service), or a number. A project
+ * that was not added answers 404 {"message":"404 Project Not Found"}, as GitLab does.
+ * Any other route answers 404 and is recorded too. A test can script the next answers of
+ * a route (`script('deployments', { status: 500 })`) or hold a request until it says so
+ * (`hold('retry')`), to act while the bot waits for GitLab.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait.js';
+
+export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'createPipeline' | 'pipeline' | 'unknown';
+
+export interface GitlabCall {
+  method: string;
+  /** The path as received, still URL-encoded (/api/v4/projects/shop%2Fpayment-service/deployments). */
+  path: string;
+  route: GitlabRoute;
+  /** The project as decoded from the path (shop/payment-service), when the route names one. */
+  project?: string;
+  query: Record<string, string>;
+  /** The parsed JSON (or form) body; undefined for a request without one. */
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  at: number;
+  /** The status the fake answered (set when the answer is sent). */
+  status?: number;
+}
+
+export interface GitlabAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A deployment as GitLab lists it (the fields the bot reads, plus a few it ignores). */
+export interface DeploymentJson {
+  id: number;
+  iid: number;
+  sha: string;
+  ref: string;
+  status: string;
+  created_at: string;
+  environment: { id: number; name: string };
+  deployable: { id: number; name: string; status: string; web_url: string } | null;
+}
+
+interface Run {
+  id: number;
+  project: string;
+  status: string;
+  web_url: string;
+  /** The job retried, for a job made by a retry. */
+  retriedFrom?: number;
+  /** The pipeline's ref and variables, for a pipeline. */
+  ref?: string;
+}
+
+export interface Hold {
+  /** Resolves with the call once a request of the route has arrived and is being held. */
+  arrived: Promise<GitlabCall>;
+  /** Lets the held request be answered (normally, or as scripted). */
+  release(): void;
+}
+
+interface PendingHold {
+  route: GitlabRoute;
+  arrivedResolve: (call: GitlabCall) => void;
+  released: Promise<void>;
+}
+
+const ROUTES: Array<{ method: string; pattern: RegExp; route: GitlabRoute }> = [
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/deployments$/, route: 'deployments' },
+  { method: 'POST', pattern: /^\/api\/v4\/projects\/([^/]+)\/jobs\/(\d+)\/retry$/, route: 'retry' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/jobs\/(\d+)$/, route: 'job' },
+  { method: 'POST', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipeline$/, route: 'createPipeline' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)$/, route: 'pipeline' },
+];
+
+const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (!raw) return undefined;
+  if (contentType?.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  return raw;
+}
+
+export class FakeGitlab {
+  readonly calls: GitlabCall[] = [];
+  private readonly projects = new Map<string, { numericId: number; deployments: DeploymentJson[] }>();
+  private readonly jobs = new Map<number, Run>();
+  private readonly pipelines = new Map<number, Run>();
+  private readonly scripted = new Map<GitlabRoute, GitlabAnswer[]>();
+  private readonly holds: PendingHold[] = [];
+  private nextRunId = 9001;
+  private nextProjectId = 278960;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<FakeGitlab> {
+    let fake: FakeGitlab | undefined;
+    const server = createServer((req, res) => void fake?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    fake = new FakeGitlab(server, `http://127.0.0.1:${port}`);
+    return fake;
+  }
+
+  /** Adds (or replaces) a project and its successful deployments, newest first as GitLab lists them with sort=desc. */
+  addProject(path: string, deployments: DeploymentJson[]): void {
+    this.projects.set(path, { numericId: this.projects.get(path)?.numericId ?? (this.nextProjectId += 1), deployments });
+    for (const d of deployments) {
+      if (d.deployable && !this.jobs.has(d.deployable.id)) {
+        this.jobs.set(d.deployable.id, { id: d.deployable.id, project: path, status: d.deployable.status, web_url: d.deployable.web_url });
+      }
+    }
+  }
+
+  /** Replaces the deployments of a project already added. */
+  setDeployments(path: string, deployments: DeploymentJson[]): void {
+    this.addProject(path, deployments);
+  }
+
+  setJobStatus(id: number | string, status: string): void {
+    const job = this.jobs.get(Number(id));
+    if (!job) throw new Error(`fake GitLab: no job ${id}`);
+    job.status = status;
+  }
+
+  setPipelineStatus(id: number | string, status: string): void {
+    const pipeline = this.pipelines.get(Number(id));
+    if (!pipeline) throw new Error(`fake GitLab: no pipeline ${id}`);
+    pipeline.status = status;
+  }
+
+  /** The next `times` requests of `route` get this answer instead of the normal one (recorded all the same). */
+  script(route: GitlabRoute, answer: GitlabAnswer, times = 1): void {
+    const list = this.scripted.get(route) ?? [];
+    for (let i = 0; i < times; i += 1) list.push(answer);
+    this.scripted.set(route, list);
+  }
+
+  /** The next request of `route` is recorded at once but answered only after `release()`. */
+  hold(route: GitlabRoute): Hold {
+    let arrivedResolve!: (call: GitlabCall) => void;
+    let releaseResolve!: () => void;
+    const arrived = new Promise<GitlabCall>((resolve) => (arrivedResolve = resolve));
+    const released = new Promise<void>((resolve) => (releaseResolve = resolve));
+    this.holds.push({ route, arrivedResolve, released });
+    return { arrived, release: () => releaseResolve() };
+  }
+
+  callsTo(route: GitlabRoute): GitlabCall[] {
+    return this.calls.filter((c) => c.route === route);
+  }
+
+  async waitForCalls(route: GitlabRoute, count: number, timeoutMs = 10_000): Promise<GitlabCall[]> {
+    await waitFor(() => this.callsTo(route).length >= count, {
+      timeoutMs,
+      message: `expected ${count} GitLab ${route} call(s), saw ${this.callsTo(route).length}`,
+    });
+    return this.callsTo(route);
+  }
+
+  /** Forgets calls, scripts and holds (projects, jobs and pipelines stay). */
+  reset(): void {
+    this.calls.length = 0;
+    this.scripted.clear();
+    this.holds.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const parsed = new URL(req.url ?? '/', this.url);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const matched = ROUTES.map((r) => ({ r, m: r.method === method ? r.pattern.exec(parsed.pathname) : null })).find((x) => x.m);
+    const route = matched?.r.route ?? 'unknown';
+    const call: GitlabCall = {
+      method,
+      path: parsed.pathname,
+      route,
+      ...(matched?.m?.[1] ? { project: decodeURIComponent(matched.m[1]) } : {}),
+      query: Object.fromEntries(parsed.searchParams),
+      body: parseBody(raw, req.headers['content-type']),
+      headers: req.headers,
+      at: Date.now(),
+    };
+    this.calls.push(call);
+
+    const holdIndex = this.holds.findIndex((h) => h.route === route);
+    if (holdIndex >= 0) {
+      const [hold] = this.holds.splice(holdIndex, 1);
+      hold?.arrivedResolve(call);
+      await hold?.released;
+    }
+
+    const scripted = this.scripted.get(route)?.shift();
+    const answer = scripted ?? this.answer(call, matched?.m ?? null);
+    call.status = answer.status;
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+  }
+
+  private answer(call: GitlabCall, match: RegExpExecArray | null): GitlabAnswer {
+    if (call.route === 'unknown' || !match) return { status: 404, body: { error: '404 Not Found' } };
+    const project = this.findProject(call.project ?? '');
+    if (!project) return { status: 404, body: { message: '404 Project Not Found' } };
+    const [path, info] = project;
+    const projectUrl = `${this.url}/${path}`;
+    switch (call.route) {
+      case 'deployments':
+        return { status: 200, body: info.deployments };
+      case 'retry': {
+        const retried = this.jobs.get(Number(match[2]));
+        if (!retried || retried.project !== path) return { status: 404, body: { message: '404 Job Not Found' } };
+        const id = (this.nextRunId += 1);
+        const job: Run = { id, project: path, status: 'pending', web_url: `${projectUrl}/-/jobs/${id}`, retriedFrom: retried.id };
+        this.jobs.set(id, job);
+        return { status: 201, body: this.jobJson(job) };
+      }
+      case 'job': {
+        const job = this.jobs.get(Number(match[2]));
+        if (!job || job.project !== path) return { status: 404, body: { message: '404 Job Not Found' } };
+        return { status: 200, body: this.jobJson(job) };
+      }
+      case 'createPipeline': {
+        const body = (call.body ?? {}) as { ref?: unknown };
+        if (typeof body.ref !== 'string' || !body.ref) return { status: 400, body: { message: { base: ['ref is missing'] } } };
+        const id = (this.nextRunId += 1);
+        const pipeline: Run = { id, project: path, status: 'created', web_url: `${projectUrl}/-/pipelines/${id}`, ref: body.ref };
+        this.pipelines.set(id, pipeline);
+        return { status: 201, body: this.pipelineJson(pipeline) };
+      }
+      case 'pipeline': {
+        const pipeline = this.pipelines.get(Number(match[2]));
+        if (!pipeline || pipeline.project !== path) return { status: 404, body: { message: '404 Not found' } };
+        return { status: 200, body: this.pipelineJson(pipeline) };
+      }
+    }
+  }
+
+  private findProject(id: string): [string, { numericId: number; deployments: DeploymentJson[] }] | undefined {
+    for (const entry of this.projects) {
+      if (entry[0] === id || String(entry[1].numericId) === id) return entry;
+    }
+    return undefined;
+  }
+
+  private jobJson(job: Run) {
+    return {
+      id: job.id,
+      name: 'deploy',
+      stage: 'deploy',
+      status: job.status,
+      web_url: job.web_url,
+      duration: FINAL.has(job.status) ? 42.5 : null,
+      failure_reason: job.status === 'failed' ? 'script_failure' : null,
+      created_at: '2024-05-02T09:10:02.101Z',
+    };
+  }
+
+  private pipelineJson(pipeline: Run) {
+    return {
+      id: pipeline.id,
+      iid: pipeline.id - 9000,
+      status: pipeline.status,
+      ref: pipeline.ref ?? 'main',
+      source: 'api',
+      web_url: pipeline.web_url,
+      duration: FINAL.has(pipeline.status) ? 312 : null,
+    };
+  }
+}
+
+/** A successful deployment to `environment` whose deployable is job `jobId`. */
+export function deployment(opts: { id: number; iid: number; sha: string; jobId: number | null; project?: string; environment?: string; ref?: string }): DeploymentJson {
+  const project = opts.project ?? 'shop/payment-service';
+  return {
+    id: opts.id,
+    iid: opts.iid,
+    sha: opts.sha,
+    ref: opts.ref ?? 'main',
+    status: 'success',
+    created_at: `2024-05-0${Math.min(opts.iid, 9)}T09:00:00.000Z`,
+    environment: { id: 12, name: opts.environment ?? 'production' },
+    deployable:
+      opts.jobId === null
+        ? null
+        : { id: opts.jobId, name: 'deploy', status: 'success', web_url: `https://gitlab.example.com/${project}/-/jobs/${opts.jobId}` },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The approval message (src/slack/render/action-message.ts): what approvers see and which
+ * buttons each state offers.
+ */
+import { describe, expect, it } from 'vitest';
+import { requestAction, type Action, type ActionState } from '../../src/actions/action.js';
+import { ActionButtonValue, parseButtonValue } from '../../src/slack/contract.js';
+import { renderActionMessage } from '../../src/slack/render/action-message.js';
+import type { Block } from '../../src/slack/render/block-kit.js';
+
+const T0 = new Date('2026-11-22T10:00:00.000Z');
+
+function action(overrides: Partial<Action> = {}): Action {
+  const { action: a } = requestAction({
+    id: '12',
+    service: 'payment-service',
+    plan: {
+      executor: 'gitlab',
+      service: 'payment-service',
+      summary: ['service: payment-service', 'environment: production', 'from: deployment #34, sha c0ffee00 (main)', 'to: deployment #32, sha b7c8d9e0 (main), job #502'],
+      params: {},
+    },
+    requestedBy: 'U0ALICE',
+    requesterIsApprover: true,
+    reason: 'errors *doubled* after <deploy>',
+    approvals: 2,
+    expiresInMs: 15 * 60_000,
+    forced: false,
+    channel: 'C0PAYMENTS',
+    now: T0,
+  });
+  return { ...a, ...overrides };
+}
+
+function buttons(blocks: Block[]): Array<{ action_id: string; text: string; value: string; style?: string }> {
+  return blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ({ action_id: e.action_id, text: e.text.text, value: e.value, ...(e.style ? { style: e.style } : {}) })) : []));
+}
+
+function texts(blocks: Block[]): string {
+  return JSON.stringify(blocks);
+}
+
+describe('renderActionMessage', () => {
+  it('a request shows the plan verbatim, who asked, the approvals so far, the reason escaped and the expiry', () => {
+    const { text, blocks } = renderActionMessage(action());
+    expect(text).toBe('[REQUESTED] ACT-12 roll back payment-service');
+    const all = texts(blocks);
+    expect(all).toContain('*ACT-12: roll back payment-service* — :hourglass_flowing_sand: waiting for approval');
+    expect(all).toContain('*Requested by*\\n<@U0ALICE>');
+    expect(all).toContain('*Approvals*\\n0 of 2: none yet');
+    expect(all).toContain('*Reason*\\nerrors *doubled* after &lt;deploy&gt;');
+    expect(all).toContain('from: deployment #34, sha c0ffee00 (main)\\nto: deployment #32, sha b7c8d9e0 (main), job #502');
+    expect(all).toContain(`<!date^${Math.floor(T0.getTime() / 1000) + 900}^{time}|${new Date(T0.getTime() + 900_000).toISOString()}>`);
+  });
+
+  it('a request offers Approve, Deny and Cancel, each carrying the action id in the current value shape', () => {
+    const list = buttons(renderActionMessage(action()).blocks);
+    expect(list.map((b) => [b.action_id, b.text, b.style])).toEqual([
+      ['action.approve', 'Approve', 'primary'],
+      ['action.deny', 'Deny', 'danger'],
+      ['action.cancel', 'Cancel', undefined],
+    ]);
+    for (const b of list) expect(parseButtonValue(ActionButtonValue, b.value)).toEqual({ v: 1, action: '12' });
+  });
+
+  it('lists approvers as they approve', () => {
+    expect(texts(renderActionMessage(action({ approvedBy: ['U0BOB'] })).blocks)).toContain('*Approvals*\\n1 of 2: <@U0BOB>');
+  });
+
+  it('an approved action that could not run offers Run now (an approval) and Cancel', () => {
+    expect(buttons(renderActionMessage(action({ state: 'approved' })).blocks).map((b) => [b.action_id, b.text])).toEqual([
+      ['action.approve', 'Run now'],
+      ['action.cancel', 'Cancel'],
+    ]);
+  });
+
+  it.each<ActionState>(['running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled'])('a %s action offers no buttons and says so in its fallback text', (state) => {
+    const { text, blocks } = renderActionMessage(action({ state }));
+    expect(text).toBe(`[${state.toUpperCase()}] ACT-12 roll back payment-service`);
+    expect(buttons(blocks)).toEqual([]);
+    expect(blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('shows the cooldown warning, the link to the run and the result', () => {
+    const blocks = renderActionMessage(
+      action({
+        state: 'succeeded',
+        warning: 'Inside the cooldown: ACT-11 rolled payment-service back recently (--force).',
+        run: { id: '9002', url: 'https://gitlab.example.com/shop/payment-service/-/jobs/9002', params: {} },
+        result: 'job #9002 success after 43s',
+      }),
+    ).blocks;
+    const all = texts(blocks);
+    expect(all).toContain(':warning: Inside the cooldown: ACT-11 rolled payment-service back recently (--force).');
+    expect(all).toContain('<https://gitlab.example.com/shop/payment-service/-/jobs/9002|Watch it in GitLab>');
+    expect(all).toContain('job #9002 success after 43s');
+  });
+});
