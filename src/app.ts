@@ -22,6 +22,7 @@ import { createMetrics } from './metrics.js';
 import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
 import { runbookTargets } from './runbooks/targets.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile, type ServiceCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
@@ -45,6 +46,9 @@ export interface StartOptions {
   /** Where logs go; stdout by default. */
   logDestination?: DestinationStream;
 }
+
+/** Every ten seconds: an expired request's buttons should stop inviting clicks soon after. */
+const EXPIRY_SWEEP_CRON = '*/10 * * * * *';
 
 /** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
 const REDIS_STARTUP_WAIT_MS = 5_000;
@@ -196,12 +200,22 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const port = address?.port ?? config.port;
   log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
   await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
+  const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
+  scheduler.add({
+    name: 'expire-approval-requests',
+    cron: EXPIRY_SWEEP_CRON,
+    run: async () => {
+      const expired = await actions.expireDue();
+      if (expired > 0) log.info({ expired }, 'approval requests expired');
+    },
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down: finishing in-flight requests and Slack deliveries');
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
+      await scheduler.stop();
       await actions.stop();
       const flushed = await queue.drain(config.shutdownTimeoutMs);
       if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending');

@@ -268,6 +268,17 @@ export class ActionService {
     return job;
   }
 
+  /** Marks expired every request whose time ran out unapproved, so its buttons stop inviting clicks. */
+  async expireDue(): Promise<number> {
+    let expired = 0;
+    for (const id of await this.o.store.expiredRequestIds(this.now())) {
+      const action = await this.o.store.getAction(id);
+      if (action?.state !== 'requested' || !isExpired(action, this.now())) continue;
+      if (await this.commit(expire(action, this.now()), action.version)) expired += 1;
+    }
+    return expired;
+  }
+
   /** After a restart: pick up every action that was running. */
   async resume(): Promise<void> {
     for (const id of await this.o.store.runningActionIds()) {

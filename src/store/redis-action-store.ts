@@ -8,10 +8,11 @@ import { RedisBase } from './redis-base.js';
 
 /**
  * Compare-and-set of an action with its timeline, the running set and the cooldown.
- * KEYS: 1 action hash, 2 action timeline, 3 incident timeline (or ''), 4 running set, 5 cooldown
+ * KEYS: 1 action hash, 2 action timeline, 3 incident timeline (or ''), 4 running set, 5 cooldown,
+ *       6 requests awaiting approval (sorted by expiry)
  * ARGV: 1 expected version, 2 document, 3 new version, 4 id, 5 state, 6 action entry,
  *       7 incident entry (or ''), 8 cooldown ms (0 = none), 9 retention ms (final states),
- *       10 '1' when the cooldown must be free (or already ours)
+ *       10 '1' when the cooldown must be free (or already ours), 11 expiry (epoch ms)
  */
 const COMMIT_ACTION_SCRIPT = `
 if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
@@ -23,6 +24,7 @@ redis.call('HSET', KEYS[1], 'version', ARGV[3], 'state', ARGV[5], 'doc', ARGV[2]
 redis.call('RPUSH', KEYS[2], ARGV[6])
 if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
 if ARGV[5] == 'running' then redis.call('SADD', KEYS[4], ARGV[4]) else redis.call('SREM', KEYS[4], ARGV[4]) end
+if ARGV[5] == 'requested' then redis.call('ZADD', KEYS[6], ARGV[11], ARGV[4]) else redis.call('ZREM', KEYS[6], ARGV[4]) end
 if ARGV[8] ~= '0' then redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[8]) end
 if ARGV[9] ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ARGV[9])
@@ -48,7 +50,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     private readonly options: RedisActionStoreOptions,
   ) {
     super(redis, options.keyPrefix);
-    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 5, lua: COMMIT_ACTION_SCRIPT });
+    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 6, lua: COMMIT_ACTION_SCRIPT });
     this.scripts = redis as unknown as ActionScripts;
   }
 
@@ -72,6 +74,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
         this.key('incident', action.incidentId ?? 'none', 'timeline'),
         this.key('actions', 'running'),
         this.key('cooldown', action.service),
+        this.key('actions', 'awaiting-approval'),
         String(expectedVersion),
         JSON.stringify(stored),
         String(stored.version),
@@ -82,6 +85,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
         String(cooldownMs ?? 0),
         String(FINAL_STATES.has(action.state) ? this.options.retentionMs : 0),
         cooldownMustBeFree ? '1' : '0',
+        String(Date.parse(action.expiresAt)),
       ),
     );
     return result === 1;
@@ -99,6 +103,10 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   async actionTimeline(id: string): Promise<ActionEntry[]> {
     const raw = await this.guard(() => this.redis.lrange(this.key('action', id, 'timeline'), 0, -1));
     return raw.map((line) => JSON.parse(line) as ActionEntry);
+  }
+
+  async expiredRequestIds(now: Date): Promise<string[]> {
+    return this.guard(() => this.redis.zrangebyscore(this.key('actions', 'awaiting-approval'), '-inf', now.getTime()));
   }
 
   async runningActionIds(): Promise<string[]> {

@@ -46,6 +46,9 @@ class MemoryActionStore implements ActionStore {
   async runningActionIds(): Promise<string[]> {
     return [...this.running];
   }
+  async expiredRequestIds(now: Date): Promise<string[]> {
+    return [...this.actions.values()].filter((a) => a.state === 'requested' && Date.parse(a.expiresAt) <= now.getTime()).map((a) => a.id);
+  }
   async cooldownOf(service: string): Promise<string | undefined> {
     const c = this.cooldowns.get(service);
     return c && c.until > Date.now() ? c.id : undefined;
