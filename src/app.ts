@@ -126,8 +126,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
     updatesPerMinute: config.slack.updatesPerMinute,
     metrics,
   });
+  // Only the kinds this version can run become buttons.
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
-    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }).filter((ref) => ref.kind === 'rollback'),
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });

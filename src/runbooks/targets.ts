@@ -12,6 +12,7 @@ export function runbookTargets(runbooks: readonly Runbook[], incidents: Incident
       const incident = await incidents.get(incidentId);
       const ref = runbookActionsFor(runbooks, incident, { serviceLabel }).find((r) => r.runbookId === runbookId && r.actionId === actionId);
       if (!ref) return { refusal: `Runbook ${runbookId} no longer offers "${actionId}" for this incident.` };
+      if (ref.kind !== 'rollback') return { refusal: `"${ref.title}" is a ${ref.kind} action, which this version cannot run from a button yet.` };
       if (!ref.service) return { refusal: `The alerts of this incident name no single service; use /rollback <service>.` };
       return { service: ref.service };
     },

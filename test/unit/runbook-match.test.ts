@@ -101,6 +101,16 @@ describe('runbookActionsFor', () => {
     expect(runbookActionsFor([errorRate], incident, { serviceLabel: 'app' })[0]?.service).toBe('checkout');
   });
 
+  it('offers fleet actions as buttons of kind fleet, with no rollback service', () => {
+    const fleet = runbook(
+      'disk',
+      '  - { label: alertname, equals: DiskSpaceLow }',
+      '  - { id: cleanup, title: Free disk space, kind: fleet, command: df -h, targets: { from: alert-instance }, confirm: Sure? }',
+    );
+    const incident = { alerts: [alert('firing', { alertname: 'DiskSpaceLow', service: 'checkout', instance: 'web-1:9100' })] };
+    expect(runbookActionsFor([fleet, errorRate], incident)).toEqual([{ runbookId: 'disk', actionId: 'cleanup', title: 'Free disk space', kind: 'fleet', confirm: 'Sure?' }]);
+  });
+
   it('lists a runbook given twice once', () => {
     const incident = { alerts: [alert('firing', { alertname: 'HighErrorRate' })] };
     expect(runbookActionsFor([errorRate, errorRate], incident)).toHaveLength(1);

@@ -85,7 +85,7 @@ describe('runbook schema', () => {
     expect(problemsOf(VALID.replace('title: High error rate\n', ''))).toEqual([{ file: 'rb.yaml', path: 'title', reason: 'required (expected string)' }]);
     expect(problemsOf(VALID.replace('    title: Roll back\n', ''))).toEqual([{ file: 'rb.yaml', path: 'actions.0.title', reason: 'required (expected string)' }]);
     expect(problemsOf(VALID.replace('    kind: rollback\n    confirm', '    confirm'))).toEqual([
-      { file: 'rb.yaml', path: 'actions.0.kind', reason: 'expected kind to be one of: rollback' },
+      { file: 'rb.yaml', path: 'actions.0.kind', reason: 'expected kind to be one of: rollback, fleet' },
     ]);
   });
 
@@ -188,7 +188,7 @@ describe('scripts/check-runbooks.ts', () => {
     const dir = await tempDir({ 'a.yaml': VALID, 'b.yaml': VALID.replace('kind: rollback\n    confirm', 'kind: reboot\n    confirm') });
     const result = await run([], { RUNBOOKS_DIR: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${join(dir, 'b.yaml')}: actions.0.kind: expected kind to be one of: rollback\n`);
+    expect(result.stderr).toContain(`${join(dir, 'b.yaml')}: actions.0.kind: expected kind to be one of: rollback, fleet\n`);
     expect(result.stderr).toContain(`${join(dir, 'b.yaml')}: id: duplicate runbook id "high-error-rate"`);
     expect(result.stdout).toBe('');
   });
