@@ -33,7 +33,7 @@ import { waitFor } from '../test/support/wait.js';
 import { startChild, type BenchChild, type ChildReport } from './child.js';
 import { FAKE_GITLAB_PROJECT, GitlabFake, TARGET_JOB_ID, type RetryPost } from './gitlab-fake.js';
 import { SlackFake } from './slack-fake.js';
-import { REDIS_URL, botEnv, deleteKeys, fixed, table, uniquePrefix, writeBotConfig } from './support.js';
+import { REDIS_URL, botEnv, deleteKeys, fixed, table, uniquePrefix, writeBotConfig, runBench } from './support.js';
 
 const ACTIONS = 200;
 const SERVICE = 'bench-rollback';
@@ -290,10 +290,4 @@ const watchdog = setTimeout(() => {
 }, RUN_LIMIT_MS);
 watchdog.unref();
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

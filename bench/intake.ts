@@ -19,7 +19,7 @@ import autocannon, { type Options, type RawResult } from 'autocannon';
 import { startChild, type BenchChild, type ChildReport } from './child.js';
 import type { FloorConfig } from './run-floor.js';
 import { SlackFake } from './slack-fake.js';
-import { ALERTMANAGER_TOKEN, REDIS_URL, botEnv, deleteKeys, fixed, sleep, table, uniquePrefix, writeBotConfig } from './support.js';
+import { ALERTMANAGER_TOKEN, REDIS_URL, botEnv, deleteKeys, fixed, sleep, table, uniquePrefix, writeBotConfig, runBench } from './support.js';
 
 const CONNECTIONS = 10;
 const DURATION_S = 10;
@@ -262,10 +262,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { Redis } from 'ioredis';
 import { startChild, type BenchChild, type ChildReport } from './child.js';
 import { SlackFake, type MessageState, type SlackCall } from './slack-fake.js';
-import { ALERTMANAGER_TOKEN, REDIS_URL, botEnv, deleteKeys, fixed, sleep, table, uniquePrefix, writeBotConfig } from './support.js';
+import { ALERTMANAGER_TOKEN, REDIS_URL, botEnv, deleteKeys, fixed, sleep, table, uniquePrefix, writeBotConfig, runBench } from './support.js';
 
 const GROUPS = 50;
 const SERVICES = 10;
@@ -501,10 +501,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

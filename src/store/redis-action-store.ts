@@ -130,21 +130,19 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     });
   }
 
-  async getActionMessage(id: string): Promise<SlackMessageRef | undefined> {
-    const ref = await this.guard(() => this.redis.hgetall(this.key('action', id, 'message')));
-    return ref.channel && ref.ts ? { channel: ref.channel, ts: ref.ts } : undefined;
+  getActionMessage(id: string): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(this.key('action', id, 'message'));
   }
 
-  async setActionMessage(id: string, ref: SlackMessageRef): Promise<void> {
-    const key = this.key('action', id, 'message');
-    await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, this.options.retentionMs).exec());
+  setActionMessage(id: string, ref: SlackMessageRef): Promise<void> {
+    return this.writeMessageRef(this.key('action', id, 'message'), ref, this.options.retentionMs);
   }
 
-  async replyCursor(id: string): Promise<number> {
-    return Number((await this.guard(() => this.redis.get(this.key('action', id, 'reply-cursor')))) ?? 0);
+  replyCursor(id: string): Promise<number> {
+    return this.readCursor(this.key('action', id, 'reply-cursor'));
   }
 
-  async setReplyCursor(id: string, cursor: number): Promise<void> {
-    await this.guard(() => this.redis.set(this.key('action', id, 'reply-cursor'), String(cursor), 'PX', this.options.retentionMs));
+  setReplyCursor(id: string, cursor: number): Promise<void> {
+    return this.writeCursor(this.key('action', id, 'reply-cursor'), cursor, this.options.retentionMs);
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors.js';
+import type { SlackMessageRef } from '../incidents/store.js';
 
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -44,5 +45,24 @@ export abstract class RedisBase {
     return async () => {
       await this.guard(() => this.baseScripts.chatopsReleaseLease(key, token));
     };
+  }
+
+  /** Where something was posted in Slack (a hash of channel and ts). */
+  protected async readMessageRef(key: string): Promise<SlackMessageRef | undefined> {
+    const ref = await this.guard(() => this.redis.hgetall(key));
+    return ref.channel && ref.ts ? { channel: ref.channel, ts: ref.ts } : undefined;
+  }
+
+  protected async writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): Promise<void> {
+    await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, ttlMs).exec());
+  }
+
+  /** How far a thread has been replied (a count of timeline entries). */
+  protected async readCursor(key: string): Promise<number> {
+    return Number((await this.guard(() => this.redis.get(key))) ?? 0);
+  }
+
+  protected async writeCursor(key: string, cursor: number, ttlMs: number): Promise<void> {
+    await this.guard(() => this.redis.set(key, String(cursor), 'PX', ttlMs));
   }
 }

@@ -157,21 +157,19 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     await this.guard(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
   }
 
-  async getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
-    const ref = await this.guard(() => this.redis.hgetall(this.key('incident', incidentId, 'message')));
-    return ref.channel && ref.ts ? { channel: ref.channel, ts: ref.ts } : undefined;
+  getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(this.key('incident', incidentId, 'message'));
   }
 
-  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    const key = this.key('incident', incidentId, 'message');
-    await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, this.options.retentionMs).exec());
+  setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
+    return this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
   }
 
-  async threadCursor(incidentId: string): Promise<number> {
-    return Number((await this.guard(() => this.redis.get(this.key('incident', incidentId, 'thread-cursor')))) ?? 0);
+  threadCursor(incidentId: string): Promise<number> {
+    return this.readCursor(this.key('incident', incidentId, 'thread-cursor'));
   }
 
-  async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
-    await this.guard(() => this.redis.set(this.key('incident', incidentId, 'thread-cursor'), String(cursor), 'PX', this.options.retentionMs));
+  setThreadCursor(incidentId: string, cursor: number): Promise<void> {
+    return this.writeCursor(this.key('incident', incidentId, 'thread-cursor'), cursor, this.options.retentionMs);
   }
 }
