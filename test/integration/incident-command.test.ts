@@ -3,100 +3,32 @@
  * slash-command form, the answer is read where Slack would get it (the response_url),
  * the state from the real Redis, and the incident message from the fake Slack Web API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/bot.js';
-import { notification, uniqueGroup } from '../support/fixtures.js';
-import { postToSlackEndpoint, slashCommandForm } from '../support/slack-signing.js';
-import { waitFor, type WaitForOptions } from '../support/wait.js';
+import { describe, expect, it } from 'vitest';
+import { notification } from '../support/fixtures.js';
+import { openIncident, rigForFile, slash, threadReply, topLevelPosts, updateOf } from '../support/slack-session.js';
+import { audit, incidentTimeline, storedIncident } from '../support/stored.js';
+import { waitFor } from '../support/wait.js';
 
-let slack: FakeSlack;
-let bot: TestBot;
+const r = rigForFile();
 
-beforeAll(async () => {
-  slack = await FakeSlack.start();
-  bot = await startTestBot({ slack });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await slack?.close();
-});
-
-// ---------------------------------------------------------------- helpers
-
-/** waitFor for a lookup: resolves with what was found (never undefined), or fails at the deadline. */
-async function found<T>(lookup: () => T | undefined | Promise<T | undefined>, opts: WaitForOptions): Promise<T> {
-  return (await waitFor(lookup, opts)) as T;
-}
-
-interface Reply {
-  status: number;
-  response: SlackCall['params'];
-}
-
-/** Sends a signed `/incident <text>` and returns the HTTP status and what the bot posted to the response_url. */
-async function incident(text: string, userId = 'U0ALICE'): Promise<Reply> {
-  const before = slack.callsTo('response_url').length;
-  const res = await postToSlackEndpoint(bot.url, slashCommandForm('/incident', text, slack.responseUrl(`cmd-${before}`), userId), SIGNING_SECRET);
-  await res.body?.cancel();
-  expect(res.status).toBe(200);
-  const calls = await slack.waitForCalls('response_url', before + 1);
-  const response = calls[before]?.params ?? {};
-  return { status: res.status, response };
-}
-
-type AuditRecord = Record<string, string> & { id: string };
-
-async function audit(): Promise<AuditRecord[]> {
-  const entries = await bot.redis.xrange(`${bot.prefix}audit`, '-', '+');
-  return entries.map(([id, flat]) => {
-    const record: AuditRecord = { id };
-    for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = flat[i + 1] as string;
-    return record;
-  });
+/** Sends a signed `/incident <text>` and returns what the bot posted to the response_url. */
+async function incident(text: string, userId = 'U0ALICE'): Promise<{ response: Record<string, unknown> }> {
+  return { response: await slash(r, '/incident', text, userId) };
 }
 
 /** The audit entries written after `mark` (an audit length taken before the request). */
-async function auditSince(mark: number): Promise<AuditRecord[]> {
-  return (await audit()).slice(mark);
-}
-
-async function stored(id: string): Promise<{ version: string; state: string; doc: Record<string, unknown> }> {
-  const hash = await bot.redis.hgetall(`${bot.prefix}incident:${id}`);
-  return { version: hash.version ?? '', state: hash.state ?? '', doc: hash.doc ? (JSON.parse(hash.doc) as Record<string, unknown>) : {} };
-}
-
-async function timeline(id: string): Promise<Array<{ kind: string; actor: string; text: string; at: string }>> {
-  const raw = await bot.redis.lrange(`${bot.prefix}incident:${id}:timeline`, 0, -1);
-  return raw.map((line) => JSON.parse(line) as { kind: string; actor: string; text: string; at: string });
+async function auditSince(mark: number) {
+  return (await audit(r)).slice(mark);
 }
 
 /** The timeline entries that record a change of the incident (not notes of who looked or was refused). */
 const stateChanges = <T extends { kind: string }>(entries: T[]) => entries.filter((e) => e.kind !== 'command');
 
-const topLevelPosts = () => slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined);
-
-/** Opens an incident through the Alertmanager webhook and waits for its Slack message. */
-async function openIncident(service = 'payment-service'): Promise<{ id: string; channel: string; ts: string; group: string }> {
-  const group = uniqueGroup();
-  const res = await bot.postWebhook(notification({ group, service, alerts: [{ fingerprint: `${group}-a`, instance: 'web-1' }] }));
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { incident: string | null; changed: boolean };
-  expect(body.changed).toBe(true);
-  const id = body.incident;
-  if (!id) throw new Error('the webhook opened no incident');
-  const post = await found(() => topLevelPosts().find((c) => String(c.params.text).includes(`INC-${id} `)), {
-    timeoutMs: 10_000,
-    message: `no chat.postMessage for INC-${id}`,
-  });
-  return { id, group, channel: String(post.params.channel), ts: tsOf(post) };
-}
-
-/** The ts the fake Slack gave a posted message. */
-function tsOf(post: SlackCall): string {
-  const ts = post.result?.ts;
-  if (typeof ts !== 'string') throw new Error(`no ts in the answer to ${JSON.stringify(post.params)}`);
-  return ts;
+/** Opens an incident (one firing alert, on web-1) through the Alertmanager webhook and waits for its Slack message. */
+async function newIncident(service = 'payment-service') {
+  const opened = await openIncident(r, { service, instance: 'web-1' });
+  expect(opened.changed).toBe(true);
+  return opened;
 }
 
 function expectUsage(text: string): void {
@@ -115,7 +47,7 @@ describe('/incident help', () => {
     ['only spaces', '   '],
     ['HELP in capitals', 'HELP'],
   ])('%s shows the usage, ephemerally, and is audited', async (_label, text) => {
-    const mark = (await audit()).length;
+    const mark = (await audit(r)).length;
     const { response } = await incident(text, 'U0HELPER');
     expect(response.response_type).toBe('ephemeral');
     expectUsage(String(response.text));
@@ -127,17 +59,17 @@ describe('/incident help', () => {
 
 describe('/incident list', () => {
   it('lists the open incidents with their state, and not the resolved ones', async () => {
-    const a = await openIncident('payment-service');
-    const b = await openIncident('checkout');
-    const gone = await openIncident('checkout');
+    const a = await newIncident('payment-service');
+    const b = await newIncident('checkout');
+    const gone = await newIncident('checkout');
     // Alertmanager resolves the third one.
-    const res = await bot.postWebhook(
+    const res = await r.bot.postWebhook(
       notification({ group: gone.group, service: 'checkout', alerts: [{ fingerprint: `${gone.group}-a`, instance: 'web-1', status: 'resolved' }] }),
     );
     expect(res.status).toBe(200);
-    await waitFor(async () => (await stored(gone.id)).state === 'resolved', { message: 'third incident not resolved' });
+    await waitFor(async () => (await storedIncident(r, gone.id)).state === 'resolved', { message: 'third incident not resolved' });
 
-    const mark = (await audit()).length;
+    const mark = (await audit(r)).length;
     const { response } = await incident('list', 'U0LISTER');
     const text = String(response.text);
     expect(response.response_type).toBe('ephemeral');
@@ -160,8 +92,8 @@ describe('/incident list', () => {
 
 describe('/incident show', () => {
   it.each([['INC-%s'], ['%s'], ['inc-%s'], ['#%s']])('accepts the id written as %s and shows state and timeline', async (pattern) => {
-    const { id } = await openIncident();
-    const mark = (await audit()).length;
+    const { id } = await newIncident();
+    const mark = (await audit(r)).length;
     const { response } = await incident(`show ${pattern.replace('%s', id)}`, 'U0VIEWER');
     const text = String(response.text);
     expect(response.response_type).toBe('ephemeral');
@@ -177,7 +109,7 @@ describe('/incident show', () => {
   });
 
   it('shows the acknowledgement in the timeline once acknowledged', async () => {
-    const { id } = await openIncident();
+    const { id } = await newIncident();
     await incident(`ack ${id}`, 'U0ACKER');
     const { response } = await incident(`show INC-${id}`);
     const text = String(response.text);
@@ -188,86 +120,74 @@ describe('/incident show', () => {
 
 describe('/incident ack', () => {
   it('acknowledges: state in Redis, timeline with the user, message updated, thread reply, audit', async () => {
-    const { id, channel, ts } = await openIncident();
-    const versionBefore = Number((await stored(id)).version);
-    const mark = (await audit()).length;
+    const { id, channel, ts } = await newIncident();
+    const versionBefore = Number((await storedIncident(r, id)).version);
+    const mark = (await audit(r)).length;
 
     const { response } = await incident(`ack INC-${id}`, 'U0ACKER');
     expect(response.response_type).toBe('in_channel');
     expect(String(response.text)).toBe(`INC-${id} acknowledged.`);
 
-    const after = await stored(id);
+    const after = await storedIncident(r, id);
     expect(after.state).toBe('acknowledged');
     expect(Number(after.version)).toBe(versionBefore + 1);
     expect(after.doc).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0ACKER' });
-    expect(await timeline(id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0ACKER', text: 'Acknowledged by <@U0ACKER>' }));
+    expect(await incidentTimeline(r, id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0ACKER', text: 'Acknowledged by <@U0ACKER>' }));
 
-    const update = await found(
-      () => slack.callsTo('chat.update').find((c) => c.params.ts === ts && String(c.params.text).startsWith(`[ACKNOWLEDGED] INC-${id} `)),
-      { timeoutMs: 10_000, message: `no chat.update of ${ts} naming ACKNOWLEDGED` },
-    );
+    const update = await updateOf(r, { ts }, `[ACKNOWLEDGED] INC-${id} `);
     expect(update.params.channel).toBe(channel);
-    const reply = await found(
-      () => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === ts && String(c.params.text).includes('Acknowledged by <@U0ACKER>')),
-      { timeoutMs: 10_000, message: `no thread reply under ${ts}` },
-    );
+    const reply = await threadReply(r, { ts }, 'Acknowledged by <@U0ACKER>');
     expect(reply.params.channel).toBe(channel);
     // Still one top-level message for the incident.
-    expect(topLevelPosts().filter((c) => String(c.params.text).includes(`INC-${id} `))).toHaveLength(1);
+    expect(topLevelPosts(r).filter((c) => String(c.params.text).includes(`INC-${id} `))).toHaveLength(1);
 
     expect(await auditSince(mark)).toEqual([expect.objectContaining({ actor: 'U0ACKER', action: '/incident', outcome: 'ok', detail: `ack INC-${id}` })]);
   });
 
   it('refuses a second acknowledgement clearly and changes nothing', async () => {
-    const { id } = await openIncident();
+    const { id } = await newIncident();
     await incident(`ack ${id}`, 'U0FIRST');
-    const before = await stored(id);
-    const timelineBefore = await timeline(id);
-    const mark = (await audit()).length;
+    const before = await storedIncident(r, id);
+    const timelineBefore = await incidentTimeline(r, id);
+    const mark = (await audit(r)).length;
 
     const { response } = await incident(`ack ${id}`, 'U0SECOND');
     expect(response.response_type).toBe('ephemeral');
     expect(String(response.text)).toContain(`Incident ${id} is already acknowledged by <@U0FIRST>`);
 
-    expect(await stored(id)).toEqual(before);
-    expect(stateChanges(await timeline(id))).toEqual(stateChanges(timelineBefore));
+    expect(await storedIncident(r, id)).toEqual(before);
+    expect(stateChanges(await incidentTimeline(r, id))).toEqual(stateChanges(timelineBefore));
     expect(await auditSince(mark)).toEqual([expect.objectContaining({ actor: 'U0SECOND', action: '/incident', outcome: 'refused' })]);
   });
 });
 
 describe('/incident resolve', () => {
   it('resolves: state in Redis, timeline with the user, message updated without buttons, thread reply', async () => {
-    const { id, ts } = await openIncident();
-    const mark = (await audit()).length;
+    const { id, ts } = await newIncident();
+    const mark = (await audit(r)).length;
 
     const { response } = await incident(`resolve ${id}`, 'U0FIXER');
     expect(response.response_type).toBe('in_channel');
     expect(String(response.text)).toBe(`INC-${id} resolved.`);
 
-    const after = await stored(id);
+    const after = await storedIncident(r, id);
     expect(after.state).toBe('resolved');
     expect(after.doc).toMatchObject({ state: 'resolved', resolvedBy: 'U0FIXER' });
-    expect(await timeline(id)).toContainEqual(expect.objectContaining({ kind: 'resolved', actor: 'U0FIXER' }));
+    expect(await incidentTimeline(r, id)).toContainEqual(expect.objectContaining({ kind: 'resolved', actor: 'U0FIXER' }));
     // A resolved incident leaves the open list.
-    expect(await bot.redis.zscore(`${bot.prefix}incidents:open`, id)).toBeNull();
+    expect(await r.bot.redis.zscore(`${r.bot.prefix}incidents:open`, id)).toBeNull();
 
-    const update = await found(
-      () => slack.callsTo('chat.update').find((c) => c.params.ts === ts && String(c.params.text).startsWith(`[RESOLVED] INC-${id} `)),
-      { timeoutMs: 10_000, message: `no chat.update of ${ts} naming RESOLVED` },
-    );
+    const update = await updateOf(r, { ts }, `[RESOLVED] INC-${id} `);
     const blocks = update.params.blocks as Array<{ type: string }>;
     expect(blocks.some((b) => b.type === 'actions')).toBe(false);
-    await waitFor(
-      () => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === ts && String(c.params.text).includes('Resolved by <@U0FIXER>')),
-      { timeoutMs: 10_000, message: `no thread reply under ${ts}` },
-    );
+    await threadReply(r, { ts }, 'Resolved by <@U0FIXER>');
     expect(await auditSince(mark)).toEqual([expect.objectContaining({ actor: 'U0FIXER', action: '/incident', outcome: 'ok', detail: `resolve ${id}` })]);
   });
 
   it('refuses to resolve a resolved incident or to acknowledge it', async () => {
-    const { id } = await openIncident();
+    const { id } = await newIncident();
     await incident(`resolve ${id}`, 'U0FIXER');
-    const before = await stored(id);
+    const before = await storedIncident(r, id);
 
     const again = await incident(`resolve ${id}`, 'U0LATE');
     expect(again.response.response_type).toBe('ephemeral');
@@ -275,13 +195,13 @@ describe('/incident resolve', () => {
     const ack = await incident(`ack ${id}`, 'U0LATE');
     expect(ack.response.response_type).toBe('ephemeral');
     expect(String(ack.response.text)).toContain(`Incident ${id} is resolved; it cannot become acknowledged`);
-    expect(await stored(id)).toEqual(before);
+    expect(await storedIncident(r, id)).toEqual(before);
   });
 });
 
 describe('/incident with bad input', () => {
   it('an unknown subcommand gets an ephemeral error naming it, with the usage, and is audited', async () => {
-    const mark = (await audit()).length;
+    const mark = (await audit(r)).length;
     const { response } = await incident('frobnicate 1', 'U0TYPO');
     expect(response.response_type).toBe('ephemeral');
     expect(String(response.text)).toContain('unknown subcommand "frobnicate"');
@@ -293,7 +213,7 @@ describe('/incident with bad input', () => {
   // Regression: audited() once overwrote `detail` (what the user typed) with the failure
   // message, so the audit trail of a refused command no longer said what was asked.
   it('the audit entry of a refused command still records what the user typed', async () => {
-    const mark = (await audit()).length;
+    const mark = (await audit(r)).length;
     await incident('frobnicate 1', 'U0TYPO');
     const [entry] = await auditSince(mark);
     expect(entry).toMatchObject({ actor: 'U0TYPO', action: '/incident', outcome: 'refused' });
@@ -307,7 +227,7 @@ describe('/incident with bad input', () => {
     ['ack', '`ack` takes one incident id'],
     ['show 1 2', '`show` takes one incident id'],
   ])('`/incident %s` gets an ephemeral error with the usage', async (text, reason) => {
-    const mark = (await audit()).length;
+    const mark = (await audit(r)).length;
     const { response } = await incident(text, 'U0BADID');
     expect(response.response_type).toBe('ephemeral');
     expect(String(response.text)).toContain(reason);
@@ -316,11 +236,11 @@ describe('/incident with bad input', () => {
   });
 
   it.each([['show'], ['ack'], ['resolve']])('`/incident %s` of an id that is not stored says so clearly', async (verb) => {
-    const mark = (await audit()).length;
+    const mark = (await audit(r)).length;
     const { response } = await incident(`${verb} INC-987654`, 'U0LOST');
     expect(response.response_type).toBe('ephemeral');
     expect(String(response.text)).toContain('No incident 987654 is stored');
-    expect(await bot.redis.keys(`${bot.prefix}incident:987654*`)).toEqual([]);
+    expect(await r.bot.redis.keys(`${r.bot.prefix}incident:987654*`)).toEqual([]);
     expect(await auditSince(mark)).toEqual([expect.objectContaining({ actor: 'U0LOST', action: '/incident', outcome: 'refused' })]);
   });
 });

@@ -4,220 +4,31 @@
  * which opens the same approval flow linked to that incident. Signed requests through
  * Bolt's real HTTP receiver, the real Redis, Slack faked by fake-slack.ts and GitLab faked
  * at its HTTP edge by fake-gitlab.ts. Each test starts its own bot and fakes.
+ *
+ * The services, their approvers and GitLab's deployments are set up in support/rollback.ts.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/bot.js';
-import { deployment, FakeGitlab } from '../support/fake-gitlab.js';
-import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
-import { notification, uniqueGroup } from '../support/fixtures.js';
-import { buttonClickForm, postToSlackEndpoint, slashCommandForm } from '../support/slack-signing.js';
-import { waitFor, type WaitForOptions } from '../support/wait.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueGroup } from '../support/fixtures.js';
+import { approvalMessage, requestRollback, retryPath, SHA_BAD, SHA_GOOD, SHA_OLD, startRig, type BotOptions, type Rig } from '../support/rollback.js';
+import { blockText, buttonValue, click, clickForReply, openIncident, slash, updateOf } from '../support/slack-session.js';
+import { audit, incidentTimeline, storedAction } from '../support/stored.js';
 
-// ---------------------------------------------------------------- GitLab and services
-
-const SHA_OLD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
-const SHA_GOOD = 'b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f80';
-const SHA_BAD = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
-
-/** Newest first. The last two deployments are the same (bad) sha: the target is #32, job 502. */
-const PAYMENT_DEPLOYMENTS = [
-  deployment({ id: 304, iid: 34, sha: SHA_BAD, jobId: 504 }),
-  deployment({ id: 303, iid: 33, sha: SHA_BAD, jobId: 503 }),
-  deployment({ id: 302, iid: 32, sha: SHA_GOOD, jobId: 502 }),
-  deployment({ id: 301, iid: 31, sha: SHA_OLD, jobId: 501 }),
-];
-
-function servicesYaml({ approvals = 1 } = {}): string {
-  return `services:
-  payment-service:
-    channel: C0PAYMENTS
-    approvers: [U0ALICE, U0BOB, U0CAROL, S0SRE]
-    approvals: ${approvals}
-    gitlab:
-      project: shop/payment-service
-      environment: production
-      rollback: retry-job
-  checkout:
-    channel: C0CHECKOUT
-    approvers: [U0ALICE, U0BOB, S0SRE]
-    approvals: 1
-    gitlab:
-      project: shop/checkout
-      environment: production
-      rollback: pipeline
-      ref: main
-      variables:
-        DEPLOY_ENV: production
-  ledger:
+/** ledger is configured, but GitLab does not have its project. */
+const LEDGER = `  ledger:
     channel: C0LEDGER
     approvers: [U0BOB]
     gitlab:
       project: shop/ledger
       environment: production
 `;
-}
 
-// ---------------------------------------------------------------- harness
+const rig = (opts: BotOptions = {}) => startRig({ ...opts, moreServices: LEDGER });
 
-interface Rig {
-  slack: FakeSlack;
-  gitlab: FakeGitlab;
-  bot: TestBot;
-}
-
-/** Fakes and a bot for one test, stopped when the test ends. S0SRE's only member is U0DAVE. */
-async function rig(opts: { env?: Record<string, string>; approvals?: number } = {}): Promise<Rig> {
-  const slack = await FakeSlack.start();
-  const gitlab = await FakeGitlab.start();
-  let bot: TestBot | undefined;
-  onTestFinished(async () => {
-    await bot?.stop();
-    await slack.close();
-    await gitlab.close();
-  });
-  slack.script('usergroups.users.list', { status: 200, body: { ok: true, users: ['U0DAVE'] } }, 1000);
-  gitlab.addProject('shop/payment-service', PAYMENT_DEPLOYMENTS);
-  bot = await startTestBot({
-    slack,
-    services: servicesYaml({ approvals: opts.approvals ?? 1 }),
-    env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: 'x', GITLAB_POLL_INTERVAL: '50ms', ROLLBACK_COOLDOWN: '10m', ...opts.env },
-  });
-  return { slack, gitlab, bot };
-}
-
-async function found<T>(lookup: () => T | undefined | Promise<T | undefined>, opts: WaitForOptions): Promise<T> {
-  return (await waitFor(lookup, opts)) as T;
-}
-
-/** A signed slash command; resolves with what the bot posted to its response_url. */
-async function slash(r: Rig, command: string, text: string, userId: string): Promise<Record<string, unknown>> {
-  const before = r.slack.callsTo('response_url').length;
-  const res = await postToSlackEndpoint(r.bot.url, slashCommandForm(command, text, r.slack.responseUrl(`cmd-${before}`), userId), SIGNING_SECRET);
-  await res.body?.cancel();
-  expect(res.status).toBe(200);
-  const calls = await r.slack.waitForCalls('response_url', before + 1, 10_000);
-  return calls[before]?.params ?? {};
-}
-
-/** `/rollback <text>`; resolves with the new action's id. */
-async function requestRollback(r: Rig, text: string, userId = 'U0ALICE'): Promise<{ id: string; reply: Record<string, unknown> }> {
-  const reply = await slash(r, '/rollback', text, userId);
-  const id = /ACT-(\d+) requested/.exec(String(reply.text))?.[1];
-  if (!id) throw new Error(`/rollback ${text} requested nothing: ${String(reply.text)}`);
-  return { id, reply };
-}
-
-/** A signed click on a button; `on` is the message clicked (channel and ts). */
-async function click(r: Rig, actionId: string, value: string, userId: string, on?: { channel: string; ts: string }): Promise<number> {
-  const before = r.slack.callsTo('response_url').length;
-  const form = buttonClickForm(actionId, value, r.slack.responseUrl(`click-${before}`), userId);
-  if (on) {
-    const payload = JSON.parse(form.payload ?? '{}') as Record<string, unknown>;
-    payload.channel = { id: on.channel, name: 'payments' };
-    payload.container = { type: 'message', message_ts: on.ts, channel_id: on.channel, is_ephemeral: false };
-    payload.message = { ts: on.ts, text: 'approval' };
-    form.payload = JSON.stringify(payload);
-  }
-  const res = await postToSlackEndpoint(r.bot.url, form, SIGNING_SECRET);
-  await res.body?.cancel();
-  return res.status;
-}
-
-/** Clicks and resolves with the ephemeral answer posted to the response_url. */
-async function clickForReply(r: Rig, actionId: string, value: string, userId: string, on?: { channel: string; ts: string }): Promise<Record<string, unknown>> {
-  const before = r.slack.callsTo('response_url').length;
-  expect(await click(r, actionId, value, userId, on)).toBe(200);
-  const calls = await r.slack.waitForCalls('response_url', before + 1, 10_000);
-  return calls[before]?.params ?? {};
-}
-
-interface Message {
-  channel: string;
-  ts: string;
-  post: SlackCall;
-}
-
-function messageOf(post: SlackCall): Message {
-  const ts = post.result?.ts;
-  if (typeof ts !== 'string') throw new Error(`the fake Slack gave ${JSON.stringify(post.params.text)} no ts`);
-  return { channel: String(post.params.channel), ts, post };
-}
-
-async function approvalMessage(r: Rig, id: string): Promise<Message> {
-  const post = await found(() => r.slack.callsTo('chat.postMessage').find((c) => String(c.params.text).startsWith(`[REQUESTED] ACT-${id} `)), {
-    timeoutMs: 10_000,
-    message: `no approval message for ACT-${id}`,
-  });
-  return messageOf(post);
-}
-
-function buttonsOf(call: SlackCall): Map<string, string> {
-  const buttons = new Map<string, string>();
-  for (const block of (call.params.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; action_id?: string; value?: string }> }>) {
-    if (block.type !== 'actions') continue;
-    for (const element of block.elements ?? []) if (element.type === 'button' && element.action_id) buttons.set(element.action_id, element.value ?? '');
-  }
-  return buttons;
-}
-
-function buttonValue(call: SlackCall, actionId: string): string {
-  const value = buttonsOf(call).get(actionId);
-  if (value === undefined) throw new Error(`no ${actionId} button in ${JSON.stringify(call.params.blocks)}`);
-  return value;
-}
-
-/** Every text of a message's blocks, one string, to look for what approvers see. */
-function blockText(call: SlackCall): string {
-  const texts: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'text' && typeof value === 'string') texts.push(value);
-        else visit(value);
-      }
-    }
-  };
-  visit(call.params.blocks);
-  return texts.join('\n');
-}
-
-interface StoredAction {
-  state: string;
-  version: string;
-  doc: Record<string, unknown> & { approvedBy?: string[]; expiresAt?: string };
-}
-
-async function storedAction(r: Rig, id: string): Promise<StoredAction> {
-  const hash = await r.bot.redis.hgetall(`${r.bot.prefix}action:${id}`);
-  return { state: hash.state ?? '', version: hash.version ?? '', doc: hash.doc ? (JSON.parse(hash.doc) as StoredAction['doc']) : {} };
-}
-
-async function incidentTimeline(r: Rig, id: string): Promise<Array<{ kind: string; actor: string; text: string }>> {
-  return (await r.bot.redis.lrange(`${r.bot.prefix}incident:${id}:timeline`, 0, -1)).map((l) => JSON.parse(l) as { kind: string; actor: string; text: string });
-}
-
-async function audit(r: Rig): Promise<Array<Record<string, string>>> {
-  return (await r.bot.redis.xrange(`${r.bot.prefix}audit`, '-', '+')).map(([, flat]) => {
-    const record: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = flat[i + 1] as string;
-    return record;
-  });
-}
-
-async function openIncident(r: Rig, group = uniqueGroup()): Promise<{ id: string } & Message> {
-  const res = await r.bot.postWebhook(notification({ group, service: 'payment-service', alerts: [{ fingerprint: `${group}-${uniqueGroup()}` }] }));
-  expect(res.status).toBe(200);
-  const { incident: id } = (await res.json()) as { incident: string | null };
-  if (!id) throw new Error('the webhook opened no incident');
-  const post = await found(
-    () => r.slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === undefined && String(c.params.text).includes(`INC-${id} `)),
-    { timeoutMs: 10_000, message: `no message for INC-${id}` },
-  );
-  return { id, ...messageOf(post) };
-}
-
-const retryPath = (jobId: number) => `/api/v4/projects/shop%2Fpayment-service/jobs/${jobId}/retry`;
+/**
+ * An incident of alert group `group`. HighErrorRate is the group whose runbook offers a
+ * rollback; the fingerprint is unique per call, so each call opens an incident of its own.
+ */
+const incidentOf = (r: Rig, group = uniqueGroup()) => openIncident(r, { group, fingerprint: `${group}-${uniqueGroup()}` });
 
 async function actionKeys(r: Rig): Promise<string[]> {
   return r.bot.redis.keys(`${r.bot.prefix}action*`);
@@ -345,7 +156,7 @@ describe('/automation', () => {
 describe('a runbook button on an incident message', () => {
   it('opens the approval flow linked to the incident, in its thread, and the approved rollback mitigates it', async () => {
     const r = await rig();
-    const incident = await openIncident(r, 'HighErrorRate');
+    const incident = await incidentOf(r, 'HighErrorRate');
     const value = buttonValue(incident.post, 'runbook.run');
     expect(JSON.parse(value)).toEqual({ v: 1, incident: incident.id, runbook: 'high-error-rate-rollback', action: 'rollback' });
 
@@ -368,17 +179,14 @@ describe('a runbook button on an incident message', () => {
     expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
     await r.gitlab.waitForCalls('retry', 1);
     expect(r.gitlab.callsTo('retry').map((c) => c.path)).toEqual([retryPath(502)]);
-    await found(
-      () => r.slack.callsTo('chat.update').find((c) => c.params.ts === incident.ts && String(c.params.text).startsWith(`[MITIGATING] INC-${incident.id} `)),
-      { timeoutMs: 10_000, message: 'the incident never showed MITIGATING' },
-    );
+    await updateOf(r, incident, `[MITIGATING] INC-${incident.id} `);
   });
 
   describe('when the service has a newer open incident', () => {
     async function twoIncidents() {
       const r = await rig();
-      const first = await openIncident(r, 'HighErrorRate');
-      const newer = await openIncident(r);
+      const first = await incidentOf(r, 'HighErrorRate');
+      const newer = await incidentOf(r);
       expect(newer.id).not.toBe(first.id);
       expect(await click(r, 'runbook.run', buttonValue(first.post, 'runbook.run'), 'U0ALICE', first)).toBe(200);
       return { r, first, message: await approvalMessage(r, '1') };
@@ -399,7 +207,7 @@ describe('a runbook button on an incident message', () => {
 
   it('for a runbook that no longer applies is refused with the reason, and requests nothing', async () => {
     const r = await rig();
-    const incident = await openIncident(r, 'HighErrorRate');
+    const incident = await incidentOf(r, 'HighErrorRate');
     const reply = await clickForReply(r, 'runbook.run', JSON.stringify({ v: 1, incident: incident.id, runbook: 'retired-runbook', action: 'rollback' }), 'U0ALICE', incident);
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toBe('Runbook retired-runbook no longer offers "rollback" for this incident.');
@@ -409,7 +217,7 @@ describe('a runbook button on an incident message', () => {
 
   it('is refused like /rollback inside the cooldown, and says so to the clicker', async () => {
     const r = await rig();
-    const incident = await openIncident(r, 'HighErrorRate');
+    const incident = await incidentOf(r, 'HighErrorRate');
     const { id } = await requestRollback(r, 'payment-service');
     const message = await approvalMessage(r, id);
     expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);

@@ -6,267 +6,53 @@
  *
  * Each test starts its own bot (own key prefix, own fakes), so action ids, cooldowns, the
  * kill switch and open incidents of one test never leak into another.
+ *
+ * The services, their approvers and GitLab's deployments are set up in support/rollback.ts.
  */
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/bot.js';
-import { deployment, FakeGitlab } from '../support/fake-gitlab.js';
-import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
-import { notification, uniqueGroup } from '../support/fixtures.js';
+import { SIGNING_SECRET } from '../support/bot.js';
+import { deployment } from '../support/fake-gitlab.js';
+import { uniqueGroup } from '../support/fixtures.js';
 import { testRedisUrl } from '../support/redis.js';
-import { buttonClickForm, postToSlackEndpoint, slashCommandForm } from '../support/slack-signing.js';
-import { waitFor, type WaitForOptions } from '../support/wait.js';
+import {
+  anotherBot,
+  approvalMessage,
+  approvalUpdate,
+  PAYMENT_DEPLOYMENTS,
+  requestRollback,
+  retryPath,
+  SHA_BAD,
+  SHA_GOOD,
+  startRig,
+  waitForState,
+  type BotOptions,
+  type Rig,
+} from '../support/rollback.js';
+import { blockText, buttonsOf, buttonValue, click, clickForReply, openIncident, slash, threadReply, updateOf, type Message } from '../support/slack-session.js';
+import { buttonClickForm, postToSlackEndpoint } from '../support/slack-signing.js';
+import { actionTimeline, audit, storedAction } from '../support/stored.js';
+import { found, waitFor } from '../support/wait.js';
 
-// ---------------------------------------------------------------- GitLab and services
-
-const SHA_OLD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
-const SHA_GOOD = 'b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f80';
-const SHA_BAD = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
-
-/** Newest first. The last two deployments are the same (bad) sha: the target is #32, job 502. */
+/** Newest first. The good deployment has no job (jobId null): the pipeline strategy needs none. */
 const CHECKOUT_DEPLOYMENTS = [
   deployment({ id: 702, iid: 72, sha: SHA_BAD, jobId: 802, project: 'shop/checkout' }),
   deployment({ id: 701, iid: 71, sha: SHA_GOOD, jobId: null, project: 'shop/checkout' }),
 ];
 
-const PAYMENT_DEPLOYMENTS = [
-  deployment({ id: 304, iid: 34, sha: SHA_BAD, jobId: 504 }),
-  deployment({ id: 303, iid: 33, sha: SHA_BAD, jobId: 503 }),
-  deployment({ id: 302, iid: 32, sha: SHA_GOOD, jobId: 502 }),
-  deployment({ id: 301, iid: 31, sha: SHA_OLD, jobId: 501 }),
-];
-
-function servicesYaml({ approvals = 1 } = {}): string {
-  return `services:
-  payment-service:
-    channel: C0PAYMENTS
-    approvers: [U0ALICE, U0BOB, U0CAROL, S0SRE]
-    approvals: ${approvals}
-    gitlab:
-      project: shop/payment-service
-      environment: production
-      rollback: retry-job
-  checkout:
-    channel: C0CHECKOUT
-    approvers: [U0ALICE, U0BOB, S0SRE]
-    approvals: 1
-    gitlab:
-      project: shop/checkout
-      environment: production
-      rollback: pipeline
-      ref: main
-      variables:
-        DEPLOY_ENV: production
-        ROLLBACK_TO_SHA: "ffffffff"
-`;
-}
-
-// ---------------------------------------------------------------- harness
-
-interface Rig {
-  slack: FakeSlack;
-  gitlab: FakeGitlab;
-  /** The first bot; helpers act through it. */
-  bot: TestBot;
-  bots: TestBot[];
-  /** Key prefixes shared by several bots, deleted when the test ends (bots given a prefix leave their keys). */
-  prefixes: string[];
-}
-
-type BotOptions = { env?: Record<string, string>; approvals?: number; prefix?: string };
-
-/** Fakes and a bot for one test, all stopped when the test ends. S0SRE's only member is U0DAVE. */
-async function rig(opts: BotOptions = {}): Promise<Rig> {
-  const slack = await FakeSlack.start();
-  const gitlab = await FakeGitlab.start();
-  const r: Rig = { slack, gitlab, bot: undefined as unknown as TestBot, bots: [], prefixes: opts.prefix ? [opts.prefix] : [] };
-  onTestFinished(async () => {
-    for (const b of r.bots) await b.stop();
-    await slack.close();
-    await gitlab.close();
-    if (r.prefixes.length === 0) return;
-    const redis = new Redis(testRedisUrl());
-    for (const prefix of r.prefixes) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-    }
-    redis.disconnect();
+/**
+ * checkout's pipeline also gets a ROLLBACK_TO_SHA configured, to show the bot's own value wins.
+ * Both projects are in GitLab here: checkout's rollback runs too.
+ */
+const rig = (opts: BotOptions = {}) =>
+  startRig({
+    ...opts,
+    checkoutVariables: { ROLLBACK_TO_SHA: 'ffffffff' },
+    projects: { 'shop/payment-service': PAYMENT_DEPLOYMENTS, 'shop/checkout': CHECKOUT_DEPLOYMENTS },
   });
-  slack.script('usergroups.users.list', { status: 200, body: { ok: true, users: ['U0DAVE'] } }, 1000);
-  gitlab.addProject('shop/payment-service', PAYMENT_DEPLOYMENTS);
-  gitlab.addProject('shop/checkout', CHECKOUT_DEPLOYMENTS);
-  r.bot = await anotherBot(r, opts);
-  return r;
-}
-
-/** One more bot on the same fakes: a replica, or the bot after a restart, when given the same prefix. */
-async function anotherBot(r: Rig, opts: BotOptions = {}): Promise<TestBot> {
-  const bot = await startTestBot({
-    slack: r.slack,
-    services: servicesYaml({ approvals: opts.approvals ?? 1 }),
-    ...(opts.prefix ? { prefix: opts.prefix } : {}),
-    env: { GITLAB_URL: r.gitlab.url, GITLAB_TOKEN: 'x', GITLAB_POLL_INTERVAL: '50ms', ROLLBACK_COOLDOWN: '10m', ...opts.env },
-  });
-  r.bots.push(bot);
-  return bot;
-}
 
 /** A fresh key prefix for bots that share one Redis, as replicas do. */
 const sharedPrefix = () => `test:${uniqueGroup()}:`;
-
-async function found<T>(lookup: () => T | undefined | Promise<T | undefined>, opts: WaitForOptions): Promise<T> {
-  return (await waitFor(lookup, opts)) as T;
-}
-
-/** A signed slash command; resolves with what the bot posted to its response_url. */
-async function slash(r: Rig, command: string, text: string, userId: string): Promise<Record<string, unknown>> {
-  const before = r.slack.callsTo('response_url').length;
-  const res = await postToSlackEndpoint(r.bot.url, slashCommandForm(command, text, r.slack.responseUrl(`cmd-${before}`), userId), SIGNING_SECRET);
-  await res.body?.cancel();
-  expect(res.status).toBe(200);
-  const calls = await r.slack.waitForCalls('response_url', before + 1, 10_000);
-  return calls[before]?.params ?? {};
-}
-
-/** `/rollback <text>`; resolves with the new action's id. */
-async function requestRollback(r: Rig, text: string, userId = 'U0ALICE'): Promise<{ id: string; reply: Record<string, unknown> }> {
-  const reply = await slash(r, '/rollback', text, userId);
-  const id = /ACT-(\d+) requested/.exec(String(reply.text))?.[1];
-  if (!id) throw new Error(`/rollback ${text} requested nothing: ${String(reply.text)}`);
-  return { id, reply };
-}
-
-/** A signed click on a button; `on` is the message clicked (channel and ts). */
-async function click(r: Rig, actionId: string, value: string, userId: string, on?: { channel: string; ts: string }): Promise<number> {
-  const before = r.slack.callsTo('response_url').length;
-  const form = buttonClickForm(actionId, value, r.slack.responseUrl(`click-${before}`), userId);
-  if (on) {
-    const payload = JSON.parse(form.payload ?? '{}') as Record<string, unknown>;
-    payload.channel = { id: on.channel, name: 'payments' };
-    payload.container = { type: 'message', message_ts: on.ts, channel_id: on.channel, is_ephemeral: false };
-    payload.message = { ts: on.ts, text: 'approval' };
-    form.payload = JSON.stringify(payload);
-  }
-  const res = await postToSlackEndpoint(r.bot.url, form, SIGNING_SECRET);
-  await res.body?.cancel();
-  return res.status;
-}
-
-/** Clicks and resolves with the ephemeral answer posted to the response_url. */
-async function clickForReply(r: Rig, actionId: string, value: string, userId: string, on?: { channel: string; ts: string }): Promise<Record<string, unknown>> {
-  const before = r.slack.callsTo('response_url').length;
-  expect(await click(r, actionId, value, userId, on)).toBe(200);
-  const calls = await r.slack.waitForCalls('response_url', before + 1, 10_000);
-  return calls[before]?.params ?? {};
-}
-
-interface Message {
-  channel: string;
-  ts: string;
-  post: SlackCall;
-}
-
-function messageOf(post: SlackCall): Message {
-  const ts = post.result?.ts;
-  if (typeof ts !== 'string') throw new Error(`the fake Slack gave ${JSON.stringify(post.params.text)} no ts`);
-  return { channel: String(post.params.channel), ts, post };
-}
-
-async function approvalMessage(r: Rig, id: string): Promise<Message> {
-  const post = await found(() => r.slack.callsTo('chat.postMessage').find((c) => String(c.params.text).startsWith(`[REQUESTED] ACT-${id} `)), {
-    timeoutMs: 10_000,
-    message: `no approval message for ACT-${id}`,
-  });
-  return messageOf(post);
-}
-
-/** The first update of the approval message whose fallback text starts with `[STATE] ACT-<id> `. */
-function approvalUpdate(r: Rig, id: string, state: string): Promise<SlackCall> {
-  return found(() => r.slack.callsTo('chat.update').find((c) => String(c.params.text).startsWith(`[${state}] ACT-${id} `)), {
-    timeoutMs: 10_000,
-    message: `no chat.update of ACT-${id} to ${state}`,
-  });
-}
-
-function threadReply(r: Rig, on: Message, contains: string): Promise<SlackCall> {
-  return found(
-    () => r.slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === on.ts && String(c.params.text).includes(contains)),
-    { timeoutMs: 10_000, message: `no reply under ${on.ts} containing ${contains}` },
-  );
-}
-
-function buttonsOf(call: SlackCall): Map<string, string> {
-  const buttons = new Map<string, string>();
-  for (const block of (call.params.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; action_id?: string; value?: string }> }>) {
-    if (block.type !== 'actions') continue;
-    for (const element of block.elements ?? []) if (element.type === 'button' && element.action_id) buttons.set(element.action_id, element.value ?? '');
-  }
-  return buttons;
-}
-
-function buttonValue(call: SlackCall, actionId: string): string {
-  const value = buttonsOf(call).get(actionId);
-  if (value === undefined) throw new Error(`no ${actionId} button in ${JSON.stringify(call.params.blocks)}`);
-  return value;
-}
-
-/** Every text of a message's blocks, one string, to look for what approvers see. */
-function blockText(call: SlackCall): string {
-  const texts: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'text' && typeof value === 'string') texts.push(value);
-        else visit(value);
-      }
-    }
-  };
-  visit(call.params.blocks);
-  return texts.join('\n');
-}
-
-interface StoredAction {
-  state: string;
-  version: string;
-  doc: Record<string, unknown> & { approvedBy?: string[]; expiresAt?: string };
-}
-
-async function storedAction(r: Rig, id: string): Promise<StoredAction> {
-  const hash = await r.bot.redis.hgetall(`${r.bot.prefix}action:${id}`);
-  return { state: hash.state ?? '', version: hash.version ?? '', doc: hash.doc ? (JSON.parse(hash.doc) as StoredAction['doc']) : {} };
-}
-
-async function actionTimeline(r: Rig, id: string): Promise<Array<{ actor: string; text: string }>> {
-  return (await r.bot.redis.lrange(`${r.bot.prefix}action:${id}:timeline`, 0, -1)).map((l) => JSON.parse(l) as { actor: string; text: string });
-}
-
-async function audit(r: Rig): Promise<Array<Record<string, string>>> {
-  return (await r.bot.redis.xrange(`${r.bot.prefix}audit`, '-', '+')).map(([, flat]) => {
-    const record: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = flat[i + 1] as string;
-    return record;
-  });
-}
-
-function waitForState(r: Rig, id: string, state: string, timeoutMs = 10_000): Promise<unknown> {
-  return waitFor(async () => (await storedAction(r, id)).state === state, { timeoutMs, message: `ACT-${id} never became ${state}` });
-}
-
-async function openIncident(r: Rig): Promise<{ id: string } & Message> {
-  const group = uniqueGroup();
-  const res = await r.bot.postWebhook(notification({ group, service: 'payment-service', alerts: [{ fingerprint: `${group}-a` }] }));
-  expect(res.status).toBe(200);
-  const { incident: id } = (await res.json()) as { incident: string | null };
-  if (!id) throw new Error('the webhook opened no incident');
-  const post = await found(
-    () => r.slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === undefined && String(c.params.text).includes(`INC-${id} `)),
-    { timeoutMs: 10_000, message: `no message for INC-${id}` },
-  );
-  return { id, ...messageOf(post) };
-}
-
-const retryPath = (jobId: number) => `/api/v4/projects/shop%2Fpayment-service/jobs/${jobId}/retry`;
 
 const jobPath = (jobId: string | number) => `/api/v4/projects/shop%2Fpayment-service/jobs/${jobId}`;
 
@@ -309,10 +95,7 @@ describe('an approved rollback', () => {
     expect((await storedAction(r, id)).state).toBe('running');
 
     // While the job runs, the incident is MITIGATING, and its message says so.
-    const mitigating = await found(
-      () => r.slack.callsTo('chat.update').find((c) => c.params.ts === incident.ts && String(c.params.text).startsWith(`[MITIGATING] INC-${incident.id} `)),
-      { timeoutMs: 10_000, message: 'the incident message never showed MITIGATING' },
-    );
+    const mitigating = await updateOf(r, incident, `[MITIGATING] INC-${incident.id} `);
     expect(mitigating.params.channel).toBe(incident.channel);
     expect(await incidentState(r, incident.id)).toBe('mitigating');
     // The job is polled, and the approval message shows it running with a link to GitLab.

@@ -6,109 +6,49 @@
  * "No listener ran" is shown without sleeping: after the refused request, a valid one is
  * sent and its effect awaited; then the refused one must have left no trace at all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/bot.js';
-import { notification, uniqueGroup } from '../support/fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SIGNING_SECRET } from '../support/bot.js';
 import { buttonClickForm, postToSlackEndpoint, slackSignature, slashCommandForm, type SigningMode } from '../support/slack-signing.js';
-import { waitFor, type WaitForOptions } from '../support/wait.js';
+import { buttonValue, click, openIncident, rigForFile, slash, withReply, type OpenedIncident } from '../support/slack-session.js';
+import { audit } from '../support/stored.js';
+import { waitFor } from '../support/wait.js';
 
-let slack: FakeSlack;
-let bot: TestBot;
-
-beforeAll(async () => {
-  slack = await FakeSlack.start();
-  bot = await startTestBot({ slack });
-});
-afterAll(async () => {
-  await bot?.stop();
-  await slack?.close();
-});
-
-// ---------------------------------------------------------------- helpers
-
-/** waitFor for a lookup: resolves with what was found (never undefined), or fails at the deadline. */
-async function found<T>(lookup: () => T | undefined | Promise<T | undefined>, opts: WaitForOptions): Promise<T> {
-  return (await waitFor(lookup, opts)) as T;
-}
-
-interface Opened {
-  id: string;
-  post: SlackCall;
-}
-
-async function openIncident(): Promise<Opened> {
-  const group = uniqueGroup();
-  const res = await bot.postWebhook(notification({ group, alerts: [{ fingerprint: `${group}-a` }] }));
-  expect(res.status).toBe(200);
-  const { incident: id } = (await res.json()) as { incident: string | null };
-  if (!id) throw new Error('the webhook opened no incident');
-  const post = await found(
-    () => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === undefined && String(c.params.text).includes(`INC-${id} `)),
-    { timeoutMs: 10_000, message: `no chat.postMessage for INC-${id}` },
-  );
-  return { id, post };
-}
-
-function ackValue(post: SlackCall): string {
-  const blocks = post.params.blocks as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>;
-  const value = blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : [])).find((e) => e.action_id === 'incident.ack')?.value;
-  if (!value) throw new Error('the incident message has no Acknowledge button');
-  return value;
-}
-
-async function audit(): Promise<Array<Record<string, string>>> {
-  const entries = await bot.redis.xrange(`${bot.prefix}audit`, '-', '+');
-  return entries.map(([, flat]) => {
-    const record: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = flat[i + 1] as string;
-    return record;
-  });
-}
+const r = rigForFile();
 
 /** Everything a listener acting on the incident could have changed. */
 async function traces(id: string) {
   return {
-    incident: await bot.redis.hgetall(`${bot.prefix}incident:${id}`),
-    timeline: await bot.redis.lrange(`${bot.prefix}incident:${id}:timeline`, 0, -1),
-    audit: await audit(),
-    responses: slack.callsTo('response_url').length,
-    updates: slack.callsTo('chat.update').length,
-    posts: slack.callsTo('chat.postMessage').length,
+    incident: await r.bot.redis.hgetall(`${r.bot.prefix}incident:${id}`),
+    timeline: await r.bot.redis.lrange(`${r.bot.prefix}incident:${id}:timeline`, 0, -1),
+    audit: await audit(r),
+    responses: r.slack.callsTo('response_url').length,
+    updates: r.slack.callsTo('chat.update').length,
+    posts: r.slack.callsTo('chat.postMessage').length,
   };
 }
 
 /** A signed `/incident list`, awaited until its answer reached the response_url. */
-async function validFollowUp(userId: string): Promise<Record<string, unknown>> {
-  const before = slack.callsTo('response_url').length;
-  const res = await postToSlackEndpoint(bot.url, slashCommandForm('/incident', 'list', slack.responseUrl('follow-up'), userId), SIGNING_SECRET, 'valid');
-  await res.body?.cancel();
-  expect(res.status).toBe(200);
-  const calls = await slack.waitForCalls('response_url', before + 1);
-  return calls[before]?.params ?? {};
-}
+const validFollowUp = (userId: string) => slash(r, '/incident', 'list', userId);
 
 /** The signed click forms the tests send, on the message the bot posted. */
 function clickForm(actionId: string, value: string, userId: string, responseId: string): Record<string, string> {
-  return buttonClickForm(actionId, value, slack.responseUrl(responseId), userId);
+  return buttonClickForm(actionId, value, r.slack.responseUrl(responseId), userId);
 }
 
+/** A signed click; its HTTP status is left to the test to check, with the answer posted to the response_url. */
 async function clickForReply(actionId: string, value: string, userId: string): Promise<{ status: number; reply: Record<string, unknown> }> {
-  const before = slack.callsTo('response_url').length;
-  const res = await postToSlackEndpoint(bot.url, clickForm(actionId, value, userId, `click-${before}`), SIGNING_SECRET);
-  await res.body?.cancel();
-  const calls = await slack.waitForCalls('response_url', before + 1);
-  return { status: res.status, reply: calls[before]?.params ?? {} };
+  const { result: status, reply } = await withReply(r, () => click(r, actionId, value, userId));
+  return { status, reply };
 }
 
 type BadMode = Exclude<SigningMode, 'valid'> | 'tampered';
 
 /** Sends a form that Bolt must refuse. `tampered`: signed correctly, but for another body. */
 async function sendBad(form: Record<string, string>, mode: BadMode): Promise<Response> {
-  if (mode !== 'tampered') return postToSlackEndpoint(bot.url, form, SIGNING_SECRET, mode);
+  if (mode !== 'tampered') return postToSlackEndpoint(r.bot.url, form, SIGNING_SECRET, mode);
   const body = new URLSearchParams(form).toString();
   const signedFor = new URLSearchParams({ ...form, user_id: 'U0SOMEONEELSE' }).toString();
-  return fetch(`${bot.url}/slack/events`, {
+  return fetch(`${r.bot.url}/slack/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(signedFor, { signingSecret: SIGNING_SECRET }) },
     body,
@@ -118,9 +58,9 @@ async function sendBad(form: Record<string, string>, mode: BadMode): Promise<Res
 // ---------------------------------------------------------------- tests
 
 describe('request verification on POST /slack/events', () => {
-  let target: Opened;
+  let target: OpenedIncident;
   beforeAll(async () => {
-    target = await openIncident();
+    target = await openIncident(r);
   });
 
   const modes: Record<BadMode, string> = {
@@ -136,8 +76,8 @@ describe('request verification on POST /slack/events', () => {
     const attacker = `U0MALLORY${mode.toUpperCase()}${kind === 'button click' ? 'B' : 'C'}`;
     const form =
       kind === 'slash command'
-        ? slashCommandForm('/incident', `ack ${target.id}`, slack.responseUrl(`bad-${mode}`), attacker)
-        : clickForm('incident.ack', ackValue(target.post), attacker, `bad-${mode}`);
+        ? slashCommandForm('/incident', `ack ${target.id}`, r.slack.responseUrl(`bad-${mode}`), attacker)
+        : clickForm('incident.ack', buttonValue(target.post, 'incident.ack'), attacker, `bad-${mode}`);
     const before = await traces(target.id);
     expect(before.incident.state).toBe('firing');
 
@@ -160,20 +100,20 @@ describe('request verification on POST /slack/events', () => {
   });
 
   it('a correctly signed slash command gets 200 and is answered', async () => {
-    const before = slack.callsTo('response_url').length;
-    const res = await postToSlackEndpoint(bot.url, slashCommandForm('/incident', 'help', slack.responseUrl('signed'), 'U0ALICE'), SIGNING_SECRET, 'valid');
+    const before = r.slack.callsTo('response_url').length;
+    const res = await postToSlackEndpoint(r.bot.url, slashCommandForm('/incident', 'help', r.slack.responseUrl('signed'), 'U0ALICE'), SIGNING_SECRET, 'valid');
     await res.body?.cancel();
     expect(res.status).toBe(200);
-    const answer = (await slack.waitForCalls('response_url', before + 1))[before];
+    const answer = (await r.slack.waitForCalls('response_url', before + 1))[before];
     expect(String(answer?.params.text)).toContain('/incident list');
   });
 
   it('a correctly signed button click gets 200 and acts', async () => {
-    const own = await openIncident();
-    const res = await postToSlackEndpoint(bot.url, clickForm('incident.ack', ackValue(own.post), 'U0ALICE', 'signed-click'), SIGNING_SECRET, 'valid');
+    const own = await openIncident(r);
+    const res = await postToSlackEndpoint(r.bot.url, clickForm('incident.ack', buttonValue(own.post, 'incident.ack'), 'U0ALICE', 'signed-click'), SIGNING_SECRET, 'valid');
     await res.body?.cancel();
     expect(res.status).toBe(200);
-    await waitFor(async () => (await bot.redis.hget(`${bot.prefix}incident:${own.id}`, 'state')) === 'acknowledged', {
+    await waitFor(async () => (await r.bot.redis.hget(`${r.bot.prefix}incident:${own.id}`, 'state')) === 'acknowledged', {
       message: 'the signed click did not acknowledge the incident',
     });
   });
@@ -201,7 +141,7 @@ describe('signed clicks the bot cannot act on', () => {
     ['id not a number', JSON.stringify({ v: 1, incident: 'INC-1' })],
     ['broken JSON', '{"v":1,'],
   ])('a known action_id with an unreadable value (%s) gets a clear ephemeral reply and changes nothing', async (_label, value) => {
-    const own = await openIncident();
+    const own = await openIncident(r);
     const before = await traces(own.id);
 
     for (const actionId of ['incident.ack', 'incident.resolve']) {

@@ -46,16 +46,27 @@ export function slashCommandForm(command: string, text: string, responseUrl: str
   };
 }
 
-export function buttonClickForm(actionId: string, value: string, responseUrl: string, userId = 'U0ALICE'): Record<string, string> {
+/**
+ * A block_actions click on a button of the message `on` (its channel and ts, as Slack names
+ * them in the payload). The bot reads neither the channel's name nor the message's text, so
+ * those stay fixed.
+ */
+export function buttonClickForm(
+  actionId: string,
+  value: string,
+  responseUrl: string,
+  userId = 'U0ALICE',
+  on: { channel: string; ts: string } = { channel: 'C0INCIDENTS', ts: '1700000000.000001' },
+): Record<string, string> {
   const payload = {
     type: 'block_actions',
     user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM' },
     api_app_id: 'A0APP',
     token: 'legacy-verification-token',
     team: { id: 'T0TEAM', domain: 'example' },
-    channel: { id: 'C0INCIDENTS', name: 'incidents' },
-    container: { type: 'message', message_ts: '1700000000.000001', channel_id: 'C0INCIDENTS', is_ephemeral: false },
-    message: { ts: '1700000000.000001', text: 'incident' },
+    channel: { id: on.channel, name: 'incidents' },
+    container: { type: 'message', message_ts: on.ts, channel_id: on.channel, is_ephemeral: false },
+    message: { ts: on.ts, text: 'incident' },
     trigger_id: '1.2.3',
     response_url: responseUrl,
     actions: [{ type: 'button', action_id: actionId, block_id: 'incident', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000001.000000' }],

@@ -119,3 +119,12 @@ function describeValue(value: unknown): string {
   }
   return String(value);
 }
+
+/**
+ * waitFor for a lookup that answers undefined until what it looks for exists (a `find` over
+ * recorded calls): resolves with what was found. waitFor only resolves on a truthy value, so
+ * the result is typed without the undefined.
+ */
+export async function found<T>(lookup: () => T | undefined | Promise<T | undefined>, opts: WaitForOptions): Promise<T> {
+  return (await waitFor(lookup, opts)) as T;
+}
