@@ -1,4 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
@@ -68,6 +71,27 @@ describe('when Redis is down', () => {
     } finally {
       await bot.stop();
     }
+  });
+});
+
+describe('start-up', () => {
+  it('needs GITLAB_URL and GITLAB_TOKEN only when a service rolls back through GitLab, and names them', async () => {
+    const services = `services:
+  payment-service:
+    channel: C0PAYMENTS
+    approvers: [U0ALICE]
+    gitlab:
+      project: shop/payment-service
+      environment: production
+`;
+    await expect(startTestBot({ slack, services })).rejects.toThrow(/GITLAB_URL, GITLAB_TOKEN: required because payment-service roll back through GitLab/);
+    await expect(startTestBot({ slack, services, env: { GITLAB_URL: 'https://gitlab.example.com' } })).rejects.toThrow(/GITLAB_TOKEN: required/);
+  });
+
+  it('stops on a broken runbook, naming the file, the field and the reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runbooks-'));
+    await writeFile(join(dir, 'broken.yaml'), 'id: broken\ntitle: Broken\nmatch: []\nactions: []\n');
+    await expect(startTestBot({ slack, env: { RUNBOOKS_DIR: dir } })).rejects.toThrow(/broken\.yaml: match: /);
   });
 });
 
