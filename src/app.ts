@@ -47,8 +47,8 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-/** Every ten seconds: an expired request's buttons should stop inviting clicks soon after. */
-const EXPIRY_SWEEP_CRON = '*/10 * * * * *';
+/** Every five seconds: expired requests and overdue reminders show soon after they are due. */
+const SWEEP_CRON = '*/5 * * * * *';
 
 /** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
 const REDIS_STARTUP_WAIT_MS = 5_000;
@@ -204,10 +204,19 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
   scheduler.add({
     name: 'expire-approval-requests',
-    cron: EXPIRY_SWEEP_CRON,
+    cron: SWEEP_CRON,
     run: async () => {
       const expired = await actions.expireDue();
       if (expired > 0) log.info({ expired }, 'approval requests expired');
+    },
+  });
+  scheduler.add({
+    name: 'remind-unacknowledged',
+    cron: SWEEP_CRON,
+    run: async () => {
+      const claimOnce = async (id: string) => (await store.lease(`reminder:${id}`, config.retentionMs)) !== undefined;
+      const reminded = await incidents.remindUnacknowledged(config.reminderAfterMs, (service) => (service ? catalog.get(service)?.oncall : undefined), claimOnce);
+      if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
     },
   });
 

@@ -20,6 +20,7 @@ export interface Config {
   reopenWindowMs: number;
   retentionMs: number;
   shutdownTimeoutMs: number;
+  reminderAfterMs: number;
   gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
 }
@@ -51,6 +52,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reopenWindowMs: e.REOPEN_WINDOW,
     retentionMs: e.INCIDENT_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    reminderAfterMs: e.REMINDER_AFTER,
     gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
   };

@@ -50,6 +50,7 @@ export const EnvSchema = z
     GITLAB_TOKEN: optionalText,
     GITLAB_POLL_INTERVAL: duration('5s'),
     ACTION_EXPIRY: duration('15m'),
+    REMINDER_AFTER: duration('15m'),
     ROLLBACK_COOLDOWN: duration('10m'),
     AUTOMATION_ADMINS: optionalText.transform((v, ctx) => {
       const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -51,7 +51,9 @@ export type TimelineKind =
   /** A person looked at or tried something that changed no state (kept for the audit trail). */
   | 'command'
   /** A step of an action (rollback) linked to this incident. */
-  | 'action';
+  | 'action'
+  /** Nobody acknowledged the incident in time; the on-call group was mentioned. */
+  | 'reminder';
 
 export interface TimelineEntry {
   at: string;

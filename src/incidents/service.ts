@@ -3,6 +3,7 @@ import { IncidentNotFoundError } from '../errors.js';
 import {
   acknowledge,
   applyNotification,
+  displayId,
   beginMitigation,
   endMitigation,
   hasFiring,
@@ -30,6 +31,8 @@ export interface IngestResult {
 const MAX_COMMIT_ATTEMPTS = 20;
 /** Groups whose last committed incident this process remembers (a bounded, oldest-first cache). */
 const REMEMBERED_GROUPS = 10_000;
+/** Open incidents looked at by a sweep; more than any team has open at once. */
+const OPEN_SCAN_LIMIT = 500;
 
 /**
  * Use cases on incidents: read, decide with the pure domain functions, commit atomically,
@@ -137,9 +140,29 @@ export class IncidentService {
     await this.store.appendTimeline(incidentId, [{ at: this.now().toISOString(), ...entry }]);
   }
 
+  /**
+   * Reminds once per incident that nobody acknowledged it within `afterMs`, mentioning the
+   * service's on-call group. `claim` makes the reminder happen on one replica, once.
+   */
+  async remindUnacknowledged(afterMs: number, oncallOf: (service: string | undefined) => string | undefined, claim: (incidentId: string) => Promise<boolean>): Promise<number> {
+    const cutoff = this.now().getTime() - afterMs;
+    let reminded = 0;
+    for (const incident of await this.store.listOpen(OPEN_SCAN_LIMIT)) {
+      if (incident.state !== 'firing' || Date.parse(incident.openedAt) > cutoff) continue;
+      if (!(await claim(incident.id))) continue;
+      const group = oncallOf(incident.service);
+      const who = group ? `<!subteam^${group}>` : 'No on-call group is configured for this service (services.yaml `oncall`);';
+      const minutes = Math.round((this.now().getTime() - Date.parse(incident.openedAt)) / 60_000);
+      await this.note(incident.id, { kind: 'reminder', actor: 'bot', text: `${who} ${displayId(incident.id)} is still unacknowledged after ${minutes} minute${minutes === 1 ? '' : 's'}.` });
+      this.notify(incident.id);
+      reminded += 1;
+    }
+    return reminded;
+  }
+
   /** The newest open incident of a service, if any. */
   async openIncidentFor(service: string): Promise<Incident | undefined> {
-    return (await this.store.listOpen(200)).find((incident) => incident.service === service);
+    return (await this.store.listOpen(OPEN_SCAN_LIMIT)).find((incident) => incident.service === service);
   }
 
   beginMitigation(id: string, actionLabel: string): Promise<Incident> {

@@ -30,6 +30,8 @@ export const ServiceEntry = z
     /** Distinct approvers needed besides the requester; 0 lets an approver run it directly. */
     approvals: z.number().int().min(0).max(10).default(1),
     gitlab: GitlabSettings.optional(),
+    /** The user group mentioned when an incident stays unacknowledged (REMINDER_AFTER). */
+    oncall: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id (S…)').optional(),
   })
   .superRefine((entry, ctx) => {
     if (entry.gitlab?.rollback === 'pipeline' && !entry.gitlab.ref) {
