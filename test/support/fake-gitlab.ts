@@ -15,8 +15,8 @@
  * a route (`script('deployments', { status: 500 })`) or hold a request until it says so
  * (`hold('retry')`), to act while the bot waits for GitLab.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
 export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'createPipeline' | 'pipeline' | 'unknown';
@@ -119,10 +119,8 @@ export class FakeGitlab {
 
   static async start(): Promise<FakeGitlab> {
     let fake: FakeGitlab | undefined;
-    const server = createServer((req, res) => void fake?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeGitlab(server, `http://127.0.0.1:${port}`);
+    const { server, url } = await listenOnLoopback((req, res) => void fake?.handle(req, res));
+    fake = new FakeGitlab(server, url);
     return fake;
   }
 

@@ -3,8 +3,8 @@
  * Point SLACK_API_URL at `apiUrl`. It answers like Slack for the methods the bot uses,
  * and can be told to answer 429 or an error for the next calls of a method.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
 export interface SlackCall {
@@ -49,10 +49,8 @@ export class FakeSlack {
 
   static async start(): Promise<FakeSlack> {
     let fake: FakeSlack | undefined;
-    const server = createServer((req, res) => void fake?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeSlack(server, `http://127.0.0.1:${port}`);
+    const { server, url } = await listenOnLoopback((req, res) => void fake?.handle(req, res));
+    fake = new FakeSlack(server, url);
     return fake;
   }
 
