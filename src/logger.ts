@@ -25,12 +25,39 @@ const REDACT_PATHS = [
   'req.headers["x-slack-signature"]',
   'redis.url',
   'config.redis.url',
+  'config.slack.botToken',
+  'config.slack.signingSecret',
+  'config.slack.appToken',
+  'config.alertmanagerToken',
+  'config.gitlab.token',
+  '*.*.token',
+  '*.*.password',
+  '*.*.privateKey',
 ];
+
+/**
+ * Errors are logged by a fixed set of fields. SDK errors carry their request, and with it
+ * the Authorization header (the Slack or GitLab token), deep where redaction paths miss it.
+ */
+export function safeError(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return error;
+  const e = error as Error & { code?: unknown; statusCode?: unknown; data?: { error?: unknown } };
+  return {
+    type: error.name,
+    message: error.message,
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
+    ...(e.data?.error !== undefined ? { slackError: e.data.error } : {}),
+    stack: error.stack,
+    ...(error.cause !== undefined && depth < 3 ? { cause: safeError(error.cause, depth + 1) } : {}),
+  };
+}
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
+      serializers: { err: safeError },
       base: { service: 'chatops-bot' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 let slack: FakeSlack;
 beforeAll(async () => {
@@ -99,6 +100,10 @@ describe('logs', () => {
   it('never contain the tokens or the signing secret', async () => {
     const bot = await startTestBot({ slack });
     await bot.postWebhook(notification({ group: uniqueGroup(), alerts: [{ fingerprint: 'l1' }] }), { token: 'wrong-token-wrong-token' });
+    // A Slack failure logs the SDK's error, which carries the request and its Authorization header.
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'invalid_auth' } });
+    await bot.postWebhook(notification({ group: uniqueGroup(), alerts: [{ fingerprint: 'l2' }] }));
+    await waitFor(() => bot.logs.some((l) => l.msg === 'Slack delivery dropped'), { message: 'a logged Slack failure' });
     await bot.stop();
     const all = JSON.stringify(bot.logs);
     expect(bot.logs.length).toBeGreaterThan(3);
