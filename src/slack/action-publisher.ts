@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { postOrUpdate, type MessageSlot } from './message-sync.js';
 import { renderActionMessage } from './render/action-message.js';
 
-const FIRST_POST_LEASE_MS = 60_000;
+const THREAD_LEASE_MS = 30_000;
 const RETRY_MS = 1_000;
 
 /**
@@ -28,31 +29,31 @@ export class ActionPublisher {
   private async sync(actionId: string): Promise<void> {
     const action = await this.store.getAction(actionId);
     if (!action) return;
-    const message = renderActionMessage(action);
-    const ref = await this.store.getActionMessage(actionId);
-    if (ref) {
-      await this.chat.update({ channel: ref.channel, ts: ref.ts, ...message });
-      if (!action.incidentId) await this.replyNewSteps(actionId, ref);
-      return;
-    }
-    const release = await this.store.lease(`action-post:${actionId}`, FIRST_POST_LEASE_MS);
-    if (!release) throw new RetryLater('another replica is posting this action', RETRY_MS);
-    try {
-      const posted = await this.chat.postMessage({ channel: action.channel, ...message, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) });
-      await this.store.setActionMessage(actionId, posted);
-      this.log.info({ actionId, channel: posted.channel, ts: posted.ts }, 'approval message posted');
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    const slot: MessageSlot = {
+      label: `action ${actionId}`,
+      ref: () => this.store.getActionMessage(actionId),
+      save: (ref) => this.store.setActionMessage(actionId, ref),
+      lease: (ttlMs) => this.store.lease(`action-post:${actionId}`, ttlMs),
+    };
+    const where = { channel: action.channel, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) };
+    const { ref, posted } = await postOrUpdate(this.chat, slot, renderActionMessage(action), where);
+    if (posted) this.log.info({ actionId, channel: ref.channel, ts: ref.ts }, 'approval message posted');
+    else if (!action.incidentId) await this.replyNewSteps(actionId, ref);
   }
 
   private async replyNewSteps(actionId: string, ref: { channel: string; ts: string }): Promise<void> {
-    const entries = await this.store.actionTimeline(actionId);
-    const cursor = await this.store.replyCursor(actionId);
-    const fresh = entries.slice(Math.max(cursor, 1));
-    if (fresh.length === 0) return;
-    await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map((e) => e.text).join('\n') });
-    await this.store.setReplyCursor(actionId, entries.length);
+    const release = await this.store.lease(`action-thread:${actionId}`, THREAD_LEASE_MS);
+    if (!release) throw new RetryLater('another replica is replying in this thread', RETRY_MS);
+    try {
+      const entries = await this.store.actionTimeline(actionId);
+      const cursor = await this.store.replyCursor(actionId);
+      // The first entry (the request) is the approval message itself.
+      const fresh = entries.slice(Math.max(cursor, 1));
+      if (fresh.length === 0) return;
+      await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map((e) => e.text).join('\n') });
+      await this.store.setReplyCursor(actionId, entries.length);
+    } finally {
+      await release();
+    }
   }
 }

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Incident, TimelineEntry, TimelineKind } from '../incidents/incident.js';
 import type { RunbookActionRef } from '../runbooks/match.js';
-import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { postOrUpdate, type MessageSlot } from './message-sync.js';
 import { renderIncidentMessage } from './render/incident-message.js';
 import { renderThreadReply } from './render/thread-reply.js';
 
@@ -18,8 +19,6 @@ export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[]
   return entries.filter((e) => THREAD_KINDS.has(e.kind));
 }
 
-/** Long enough for a slow first post to finish; short enough that a crashed replica's claim lapses. */
-const FIRST_POST_CLAIM_MS = 60_000;
 const THREAD_LEASE_MS = 30_000;
 const NOT_READY_RETRY_MS = 1_000;
 
@@ -41,24 +40,14 @@ export class IncidentPublisher {
   private async syncMessage(incidentId: string): Promise<void> {
     const incident = await this.store.get(incidentId);
     if (!incident) return;
-    const message = renderIncidentMessage(incident, this.runbookActions(incident));
-    const ref = await this.store.getMessageRef(incidentId);
-    if (ref) {
-      await this.chat.update({ channel: ref.channel, ts: ref.ts, ...message });
-      return;
-    }
-    const release = await this.store.lease(`first-post:${incidentId}`, FIRST_POST_CLAIM_MS);
-    if (!release) throw new RetryLater('another replica is posting this incident', NOT_READY_RETRY_MS);
-    let posted: SlackMessageRef;
-    try {
-      posted = await this.chat.postMessage({ channel: incident.channel, ...message });
-    } catch (error) {
-      await release();
-      throw error;
-    }
-    // The lease stays until it lapses: the stored ref is what later runs see from now on.
-    await this.store.setMessageRef(incidentId, posted);
-    this.log.info({ incidentId, channel: posted.channel, ts: posted.ts }, 'incident message posted');
+    const slot: MessageSlot = {
+      label: `incident ${incidentId}`,
+      ref: () => this.store.getMessageRef(incidentId),
+      save: (ref) => this.store.setMessageRef(incidentId, ref),
+      lease: (ttlMs) => this.store.lease(`first-post:${incidentId}`, ttlMs),
+    };
+    const { ref, posted } = await postOrUpdate(this.chat, slot, renderIncidentMessage(incident, this.runbookActions(incident)), { channel: incident.channel });
+    if (posted) this.log.info({ incidentId, channel: ref.channel, ts: ref.ts }, 'incident message posted');
   }
 
   private async syncThread(incidentId: string): Promise<void> {
