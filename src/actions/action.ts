@@ -64,48 +64,34 @@ export function displayActionId(id: string): string {
   return `ACT-${id}`;
 }
 
-export interface NewAction {
-  id: string;
-  service: string;
-  plan: ExecutionPlan;
-  requestedBy: string;
+/** What a request is made of; the rest of an action follows from it. */
+export type NewAction = Pick<
+  Action,
+  'id' | 'service' | 'plan' | 'requestedBy' | 'reason' | 'forced' | 'warning' | 'target' | 'incidentId' | 'channel' | 'threadTs'
+> & {
   requesterIsApprover: boolean;
-  reason: string;
   approvals: number;
   expiresInMs: number;
-  forced: boolean;
-  warning?: string;
-  target?: string;
-  incidentId?: string;
-  channel: string;
-  threadTs?: string;
   now: Date;
-}
+};
 
 /** A new request; with `approvals: 0` an approver's own request is approved at once. */
 export function requestAction(input: NewAction): ActionOutcome {
-  const at = input.now.toISOString();
-  const selfApproved = input.approvals === 0 && input.requesterIsApprover;
+  const { requesterIsApprover, approvals, expiresInMs, now, ...fields } = input;
+  const at = now.toISOString();
+  const selfApproved = approvals === 0 && requesterIsApprover;
+  // Optional fields that were not given stay absent rather than undefined in the stored JSON.
+  const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as typeof fields;
   const action: Action = {
-    id: input.id,
+    ...given,
     version: 0,
     kind: 'rollback',
-    service: input.service,
-    plan: input.plan,
     state: selfApproved ? 'approved' : 'requested',
-    requestedBy: input.requestedBy,
-    reason: input.reason,
     requestedAt: at,
-    expiresAt: new Date(input.now.getTime() + input.expiresInMs).toISOString(),
+    expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
     // Someone other than the requester must approve, even when the service asks for none.
-    approvalsRequired: Math.max(input.approvals, 1),
+    approvalsRequired: Math.max(approvals, 1),
     approvedBy: selfApproved ? [input.requestedBy] : [],
-    forced: input.forced,
-    ...(input.warning ? { warning: input.warning } : {}),
-    ...(input.target ? { target: input.target } : {}),
-    ...(input.incidentId ? { incidentId: input.incidentId } : {}),
-    channel: input.channel,
-    ...(input.threadTs ? { threadTs: input.threadTs } : {}),
   };
   const text = selfApproved
     ? `<@${input.requestedBy}> ran ${displayActionId(input.id)} (${input.service} needs no second approval)`
