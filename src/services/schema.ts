@@ -2,6 +2,43 @@ import { z } from 'zod';
 
 const ServiceName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a service name of lower-case letters, digits, ".", "_" or "-"');
 
+const GROUP_NAME_HINT = 'expected a group name of lower-case letters, digits and "-" (at most 64 characters, no "-" at either end)';
+const GroupName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, GROUP_NAME_HINT);
+
+/*
+ * Host names and addresses end up as SSH targets, so only a small alphabet is allowed:
+ * no whitespace, no shell or ssh_config metacharacters, and no leading "-" that ssh would
+ * read as an option (-oProxyCommand=…).
+ */
+const HOST = '[A-Za-z0-9][A-Za-z0-9._-]{0,252}';
+const IPV6 = '(?=[0-9A-Fa-f.]*:)[0-9A-Fa-f:.]{2,45}';
+const PORT = '(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
+const HOST_ADDRESS = new RegExp(`^(?:(${HOST})|\\[(${IPV6})\\])(?::${PORT})?$`);
+const HOST_NAME = new RegExp(`^(?:${HOST}|${IPV6})$`);
+
+const HOST_ENTRY_HINT = 'expected a host name such as web-1 or web-1:2222, or { name, address }';
+
+/** A host as fleet remediation sees it: the name alerts use, and where SSH connects. */
+export type InventoryHost = { name: string; address: string };
+
+/** "web-1", "web-1:2222", "[2001:db8::1]:22": the name is the host part, the address the text as written. */
+const HostString = z.string().regex(HOST_ADDRESS).transform((address): InventoryHost => {
+  const [, host, ipv6] = HOST_ADDRESS.exec(address) ?? [];
+  return { name: host ?? ipv6 ?? address, address };
+});
+
+/** For a host whose `instance` label differs from where SSH goes (a tunnel, a bastion port). */
+const HostObject = z.strictObject({
+  name: z.string().regex(HOST_NAME, 'expected a host name without a port, such as web-1, web-1.example.net, 10.0.0.5 or 2001:db8::1'),
+  address: z.string().regex(HOST_ADDRESS, 'expected an SSH address such as web-1, web-1:2222, 10.0.0.5 or [2001:db8::1]:22'),
+});
+
+const HostEntry = z.union([HostString, HostObject], {
+  error: (issue) => (typeof issue.input === 'string' ? `${HOST_ENTRY_HINT}; got ${JSON.stringify(issue.input)}` : HOST_ENTRY_HINT),
+});
+
+const HostList = z.array(HostEntry, { error: `expected a list of hosts: ${HOST_ENTRY_HINT}` }).default([]);
+
 /** Slack user ids (U…/W…) and user group ids (S…). */
 const ApproverId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id (U…) or user group id (S…)');
 
@@ -32,6 +69,8 @@ export const ServiceEntry = z
     gitlab: GitlabSettings.optional(),
     /** The user group mentioned when an incident stays unacknowledged (REMINDER_AFTER). */
     oncall: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id (S…)').optional(),
+    /** Where fleet actions of this service may run. */
+    hosts: HostList,
   })
   .superRefine((entry, ctx) => {
     if (entry.gitlab?.rollback === 'pipeline' && !entry.gitlab.ref) {
@@ -43,8 +82,62 @@ export const ServiceEntry = z
   });
 export type ServiceEntry = z.output<typeof ServiceEntry>;
 
-/** The services file is a public contract: a map keyed by service name. */
-export const ServicesFile = z.strictObject({
-  services: z.record(ServiceName, ServiceEntry).default({}),
+/** Hosts that fleet actions can target by name, governed by one service's approvers and channel. */
+export const HostGroup = z.strictObject({
+  /** Checked against the file's services by ServicesFile. */
+  service: z.string({ error: 'expected the name of the service whose approvers, approvals and channel govern this group' }),
+  description: z.string().optional(),
+  hosts: HostList,
 });
+export type HostGroup = z.output<typeof HostGroup>;
+
+/** The services file is a public contract: a map keyed by service name, and named host groups. */
+export const ServicesFile = z
+  .strictObject({
+    services: z.record(ServiceName, ServiceEntry).default({}),
+    // zod reports a bad record key only as "Invalid key in record".
+    groups: z.record(GroupName, HostGroup, { error: (issue) => (issue.code === 'invalid_key' ? GROUP_NAME_HINT : undefined) }).default({}),
+  })
+  .superRefine((file, ctx) => {
+    const known = Object.keys(file.services).sort();
+    for (const [name, group] of Object.entries(file.groups)) {
+      if (!Object.hasOwn(file.services, group.service)) {
+        const choices = known.length > 0 ? `one of: ${known.join(', ')}` : 'none are defined';
+        ctx.addIssue({ code: 'custom', path: ['groups', name, 'service'], message: `unknown service "${group.service}"; it must be a service under services (${choices})` });
+      }
+    }
+    checkHostAddresses(file, ctx);
+  });
 export type ServicesFile = z.output<typeof ServicesFile>;
+
+/**
+ * A host name must mean one machine: otherwise which address a command reaches would
+ * depend on whether the host was picked through its service or through a group.
+ */
+function checkHostAddresses(file: ServicesFile, ctx: z.RefinementCtx): void {
+  const first = new Map<string, { address: string; path: string }>();
+  const lists = [
+    ...Object.entries(file.services).map(([name, entry]) => ({ listPath: ['services', name, 'hosts'], hosts: entry.hosts })),
+    ...Object.entries(file.groups).map(([name, group]) => ({ listPath: ['groups', name, 'hosts'], hosts: group.hosts })),
+  ];
+  for (const { listPath, hosts } of lists) {
+    const inThisList = new Set<string>();
+    hosts.forEach((host, index) => {
+      const path = [...listPath, index];
+      if (inThisList.has(host.name)) {
+        ctx.addIssue({ code: 'custom', path, message: `${host.name} is listed twice in this list` });
+        return;
+      }
+      inThisList.add(host.name);
+      const seen = first.get(host.name);
+      if (!seen) first.set(host.name, { address: host.address, path: path.join('.') });
+      else if (seen.address !== host.address) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `host ${host.name} has address ${host.address} here but ${seen.address} at ${seen.path}; one host name must have one address`,
+        });
+      }
+    });
+  }
+}
