@@ -14,10 +14,19 @@ export interface CommandReply {
   inChannel?: boolean;
 }
 
+/** What a command may read of the loaded runbooks. */
+export interface RunbookDirectory {
+  /** The ids of a runbook's fleet actions; undefined when there is no such runbook. */
+  fleetActionsOf(runbookId: string): string[] | undefined;
+  /** Ids of the runbooks that have fleet actions. */
+  withFleetActions(): string[];
+}
+
 /** The layers a command may call. */
 export interface CommandDeps {
   incidents: IncidentService;
   actions: ActionService;
+  runbooks: RunbookDirectory;
 }
 
 export interface SlashCommand {

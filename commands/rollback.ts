@@ -45,6 +45,7 @@ export const rollbackCommand: SlashCommand = {
   async handle(ctx, { actions }) {
     const args = parseRollbackCommand(ctx.text);
     const action = await actions.request({
+      kind: 'rollback',
       service: args.service,
       userId: ctx.userId,
       force: args.force,

@@ -8,11 +8,18 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
-import { refusingExecutor, type Executor } from './actions/executor.js';
+import { ExecutorRefusal, refusingExecutor, type Executor } from './actions/executor.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import { loadConfig, type Config } from './config/load.js';
 import { ConfigError } from './errors.js';
+import { FleetExecutor } from './fleet/executor.js';
+import { perHost, type BatchRun } from './fleet/rollout-runner.js';
+import { loadSshCredentials } from './fleet/ssh-credentials.js';
+import { sshHostRun } from './fleet/ssh-host-run.js';
+import { SshRunner } from './fleet/ssh-runner.js';
+import { createGitlabApi } from './gitlab/client.js';
+import { gitlabPipelineBatchRun } from './gitlab/pipeline-batch-run.js';
 import { GitlabRollbackExecutor } from './gitlab/rollback-executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
 import { incidentLink } from './incidents/action-link.js';
@@ -21,7 +28,9 @@ import { boltLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
-import { runbookTargets } from './runbooks/targets.js';
+import { runbookDirectory } from './runbooks/directory.js';
+import type { FleetAction } from './runbooks/schema.js';
+import { runbookRequests } from './runbooks/targets.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile, type ServiceCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
@@ -31,6 +40,7 @@ import { DeliveryQueue } from './slack/delivery-queue.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { RedisActionStore } from './store/redis-action-store.js';
+import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisStore } from './store/redis-store.js';
 
 export interface RunningApp {
@@ -102,6 +112,51 @@ function createExecutor(config: Config, catalog: ServiceCatalog, log: Logger): E
   });
 }
 
+/**
+ * How fleet commands reach hosts. SSH settings are read only when some are set: a team
+ * that only rolls back needs none, and its fleet actions are refused with the reason.
+ */
+function createSshRun(config: Config, log: Logger): (addresses: ReadonlyMap<string, string>) => BatchRun {
+  const { SSH_PRIVATE_KEY_FILE, SSH_PRIVATE_KEY, SSH_KNOWN_HOSTS_FILE } = config.ssh;
+  const configured = [SSH_PRIVATE_KEY_FILE, SSH_PRIVATE_KEY, SSH_KNOWN_HOSTS_FILE].some((value) => value !== undefined && value !== '');
+  if (!configured) {
+    log.warn('SSH is not configured (SSH_PRIVATE_KEY_FILE, SSH_KNOWN_HOSTS_FILE): fleet actions over SSH will be refused');
+    return () => {
+      throw new ExecutorRefusal('Fleet actions over SSH are not configured on this bot: set SSH_PRIVATE_KEY_FILE and SSH_KNOWN_HOSTS_FILE.');
+    };
+  }
+  const credentials = loadSshCredentials(config.ssh);
+  for (const problem of credentials.knownHostsProblems) log.warn({ file: credentials.knownHostsFile, problem }, 'known_hosts line skipped');
+  const runner = new SshRunner({
+    privateKey: credentials.privateKey,
+    ...(credentials.passphrase ? { passphrase: credentials.passphrase } : {}),
+    knownHosts: credentials.knownHosts,
+    log: log.child({ component: 'ssh' }),
+  });
+  const run = perHost(sshHostRun(runner, credentials.user));
+  // Hosts are planned by inventory name; SSH goes to each one's address.
+  return (addresses) => async (hosts, command, timeoutMs) => {
+    const outcomes = await run(
+      hosts.map((host) => addresses.get(host) ?? host),
+      command,
+      timeoutMs,
+    );
+    return outcomes.map((outcome, i) => ({ ...outcome, host: hosts[i] ?? outcome.host }));
+  };
+}
+
+/** Fleet actions with `executor: gitlab-pipeline` run each batch as a pipeline. */
+function createPipelineRun(config: Config, log: Logger, signal: AbortSignal): (action: FleetAction) => BatchRun {
+  const { url, token, pollIntervalMs } = config.gitlab;
+  const api = url && token ? createGitlabApi({ url, token }) : undefined;
+  return (action) => {
+    if (action.executor.type !== 'gitlab-pipeline') throw new Error(`not a pipeline action: ${action.id}`);
+    if (!api) throw new ExecutorRefusal(`${action.id} runs through a GitLab pipeline, and GITLAB_URL and GITLAB_TOKEN are not both set.`);
+    const { project, ref, variables } = action.executor;
+    return gitlabPipelineBatchRun({ api, spec: { project, ref, variables }, pollIntervalMs, log: log.child({ component: 'gitlab-pipeline' }), signal });
+  };
+}
+
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, options.logDestination);
@@ -109,7 +164,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
   const runbooks = await loadRunbooks(config.runbooksDir);
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
-  const executor = createExecutor(config, catalog, log);
+  const rollbackExecutor = createExecutor(config, catalog, log);
+  const sshRun = createSshRun(config, log);
+  const pipelines = new AbortController();
+  const pipelineRun = createPipelineRun(config, log, pipelines.signal);
 
   const redis = connectRedis(config, log);
   const store = new RedisStore(redis, {
@@ -126,15 +184,28 @@ export async function startApp(env: Record<string, string | undefined>, options:
     updatesPerMinute: config.slack.updatesPerMinute,
     metrics,
   });
-  // Only the kinds this version can run become buttons.
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
-    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }).filter((ref) => ref.kind === 'rollback'),
+    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
-  const actions = new ActionService({
+  const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
+  const fleetExecutor = new FleetExecutor({
+    runbooks,
+    inventory: catalog,
+    runnerFor: (action, addresses) => (action.executor.type === 'gitlab-pipeline' ? pipelineRun(action) : sshRun(addresses)),
+    results: fleetStore,
+    rollouts: fleetStore,
+    pausedBecause: async () => {
+      const paused = await actionStore.killSwitch();
+      return paused && `paused by <@${paused.by}> (${paused.reason})`;
+    },
+    report: (actionId, text) => actions.remark(actionId, text),
+    log: log.child({ component: 'fleet' }),
+  });
+  const actions: ActionService = new ActionService({
     store: actionStore,
-    executor,
+    executors: { rollback: rollbackExecutor, fleet: fleetExecutor },
     approvers: new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' })),
     policyOf: (service) => {
       const entry = catalog.get(service);
@@ -187,7 +258,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   registerListeners(
     app,
-    { incidents, actions, runbooks: runbookTargets(runbooks, incidents, config.serviceLabel) },
+    { incidents, actions, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
     log.child({ component: 'slack' }),
   );
   app.error(async (error) => {
@@ -226,6 +297,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       log.info('shutting down: finishing in-flight requests and Slack deliveries');
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       await scheduler.stop();
+      pipelines.abort();
       await actions.stop();
       const flushed = await queue.drain(config.shutdownTimeoutMs);
       if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending');

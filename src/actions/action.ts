@@ -1,12 +1,17 @@
 /**
- * The action domain: an operation that changes production (a rollback today), asked for
- * by one person, approved by others, run exactly once. Plain types and pure functions.
+ * The action domain: an operation that changes production (a rollback, a fleet
+ * remediation), asked for by one person, approved by others, run exactly once. Plain
+ * types and pure functions.
  *
  * requested -> approved -> running -> succeeded | failed
  * requested -> denied | expired | cancelled;  approved -> cancelled (before it runs)
+ * A fleet action that failed part-way stays `resumable` until someone continues it (a new
+ * action, approved again) or aborts it.
  */
 import { BotError } from '../errors.js';
-import type { ExecutionPlan, RunHandle } from './executor.js';
+import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
+
+export type ActionKind = 'rollback' | 'fleet';
 
 export type ActionState = 'requested' | 'approved' | 'running' | 'succeeded' | 'failed' | 'denied' | 'expired' | 'cancelled';
 
@@ -15,7 +20,7 @@ export const FINAL_STATES: ReadonlySet<ActionState> = new Set(['succeeded', 'fai
 export interface Action {
   id: string;
   version: number;
-  kind: 'rollback';
+  kind: ActionKind;
   service: string;
   plan: ExecutionPlan;
   state: ActionState;
@@ -31,6 +36,12 @@ export interface Action {
   warning?: string;
   /** What the requester named (a sha or deployment id), re-planned just before running. */
   target?: string;
+  /** fleet: what was asked for, re-planned just before running. */
+  fleet?: FleetRequest;
+  /** fleet: what the dry run found, shown to approvers. */
+  rehearsal?: { ok: boolean; summary: string };
+  /** A failed fleet rollout that a new, approved action may continue. */
+  resumable?: boolean;
   incidentId?: string;
   channel: string;
   /** The thread the request lives in (the incident's message), if any. */
@@ -64,10 +75,15 @@ export function displayActionId(id: string): string {
   return `ACT-${id}`;
 }
 
+/** What the action does, for messages: "roll back payment-service". */
+export function describeAction(action: Pick<Action, 'plan'>): string {
+  return action.plan.title;
+}
+
 /** What a request is made of; the rest of an action follows from it. */
 export type NewAction = Pick<
   Action,
-  'id' | 'service' | 'plan' | 'requestedBy' | 'reason' | 'forced' | 'warning' | 'target' | 'incidentId' | 'channel' | 'threadTs'
+  'id' | 'kind' | 'service' | 'plan' | 'requestedBy' | 'reason' | 'forced' | 'warning' | 'target' | 'fleet' | 'rehearsal' | 'incidentId' | 'channel' | 'threadTs'
 > & {
   requesterIsApprover: boolean;
   approvals: number;
@@ -75,27 +91,33 @@ export type NewAction = Pick<
   now: Date;
 };
 
-/** A new request; with `approvals: 0` an approver's own request is approved at once. */
+/**
+ * A new request; with `approvals: 0` an approver's own request is approved at once, and a
+ * plan that needs no approval (a read-only fleet action) is approved for anyone.
+ */
 export function requestAction(input: NewAction): ActionOutcome {
   const { requesterIsApprover, approvals, expiresInMs, now, ...fields } = input;
   const at = now.toISOString();
-  const selfApproved = approvals === 0 && requesterIsApprover;
+  const readOnly = input.plan.needsApproval === false;
+  const selfApproved = readOnly || (approvals === 0 && requesterIsApprover);
   // Optional fields that were not given stay absent rather than undefined in the stored JSON.
   const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as typeof fields;
   const action: Action = {
     ...given,
     version: 0,
-    kind: 'rollback',
     state: selfApproved ? 'approved' : 'requested',
     requestedAt: at,
     expiresAt: new Date(now.getTime() + expiresInMs).toISOString(),
     // Someone other than the requester must approve, even when the service asks for none.
-    approvalsRequired: Math.max(approvals, 1),
-    approvedBy: selfApproved ? [input.requestedBy] : [],
+    approvalsRequired: readOnly ? 0 : Math.max(approvals, 1),
+    approvedBy: selfApproved && !readOnly ? [input.requestedBy] : [],
   };
-  const text = selfApproved
-    ? `<@${input.requestedBy}> ran ${displayActionId(input.id)} (${input.service} needs no second approval)`
-    : `<@${input.requestedBy}> requested ${displayActionId(input.id)}: roll back ${input.service}${input.reason ? ` (${input.reason})` : ''}`;
+  const what = `${displayActionId(input.id)}: ${describeAction(input)}`;
+  const text = readOnly
+    ? `<@${input.requestedBy}> ran ${what} (read-only, no approval needed)`
+    : selfApproved
+      ? `<@${input.requestedBy}> ran ${what} (${input.service} needs no second approval)`
+      : `<@${input.requestedBy}> requested ${what}${input.reason ? ` (${input.reason})` : ''}`;
   return { action, entry: { at, actor: input.requestedBy, text } };
 }
 
@@ -165,14 +187,34 @@ export function attachRun(action: Action, run: Action['run'] & object, now: Date
   return step(action, { run }, 'bot', `${displayActionId(action.id)} running: ${run.url}`, now);
 }
 
-export function finish(action: Action, outcome: { succeeded: boolean; detail: string }, now: Date): ActionOutcome {
+export function finish(action: Action, outcome: { succeeded: boolean; detail: string; resumable?: boolean }, now: Date): ActionOutcome {
   requireState(action, ['running', 'approved'], 'finished');
   const seconds = action.startedAt ? Math.round((now.getTime() - Date.parse(action.startedAt)) / 1000) : 0;
+  const resumable = !outcome.succeeded && outcome.resumable === true;
   return step(
     action,
-    { state: outcome.succeeded ? 'succeeded' : 'failed', result: outcome.detail, finishedAt: now.toISOString() },
+    { state: outcome.succeeded ? 'succeeded' : 'failed', result: outcome.detail, finishedAt: now.toISOString(), ...(resumable ? { resumable } : {}) },
     'bot',
     `${displayActionId(action.id)} ${outcome.succeeded ? 'succeeded' : 'failed'} after ${seconds}s: ${outcome.detail}`,
     now,
   );
+}
+
+function requireResumable(action: Action, verb: string): void {
+  if (action.state !== 'failed' || action.resumable !== true) {
+    throw new ActionRefused(`${displayActionId(action.id)} is ${action.state}${action.state === 'failed' ? ' and was already continued or aborted' : ''}; it cannot be ${verb}.`);
+  }
+}
+
+/** Ends a halted rollout for good: nothing more runs under it. */
+export function abort(action: Action, { userId, isApprover, now }: Approver): ActionOutcome {
+  requireResumable(action, 'aborted');
+  if (userId !== action.requestedBy && !isApprover) throw new ActionRefused('Only the requester or an approver can abort this rollout.');
+  return step(action, { resumable: false, decidedBy: userId }, userId, `<@${userId}> aborted ${displayActionId(action.id)}; the hosts not yet run stay untouched`, now);
+}
+
+/** Hands a halted rollout over to a new action (which needs approval again). */
+export function continued(action: Action, { userId, now }: Pick<Approver, 'userId' | 'now'>, successorId: string): ActionOutcome {
+  requireResumable(action, 'continued');
+  return step(action, { resumable: false }, userId, `<@${userId}> asked to continue ${displayActionId(action.id)} as ${displayActionId(successorId)}`, now);
 }

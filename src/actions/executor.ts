@@ -11,6 +11,10 @@ export interface ExecutionPlan {
   /** The executor that made it, e.g. "gitlab". */
   executor: string;
   service: string;
+  /** What it does, in a few words: "roll back payment-service", "Free disk space on 3 hosts". */
+  title: string;
+  /** Whether someone other than the requester must approve; false only for read-only fleet actions. */
+  needsApproval?: boolean;
   /** One line per fact an approver must see: "environment: production", "from: abc123 (#41)". */
   summary: string[];
   /** Executor-specific parameters, opaque to the actions layer. */
@@ -30,18 +34,58 @@ export interface RunHandle {
 export type RunStatus =
   | { state: 'running' }
   | { state: 'succeeded'; detail: string }
-  | { state: 'failed'; detail: string };
+  /** `resumable`: the run stopped part-way (halted, paused) and a new approval may continue it. */
+  | { state: 'failed'; detail: string; resumable?: boolean };
 
-export interface PlanRequest {
-  service: string;
-  /** A specific target named by the requester (a sha or a deployment id), if any. */
-  target?: string;
+/** A fleet remediation as requested: which runbook action, and what the alert or the requester gave it. */
+export interface FleetRequest {
+  runbookId: string;
+  actionId: string;
+  /** The labels the alerts of the incident share (params `from: label`). */
+  labels: Record<string, string>;
+  /** Labels the alerts disagree on: a parameter read from one is refused rather than defaulted. */
+  disagreeing?: string[];
+  /** Arguments given with /remediate (params `from: argument`). */
+  args: Record<string, string>;
+  /** The `instance` labels of the firing alerts (targets `from: alert-instance`). */
+  instances: string[];
+  /** Hosts the requester named, narrowing the action's targets. */
+  hosts: string[];
+  /** A continued rollout: the action whose per-host results it shares and skips. */
+  continues?: string;
+}
+
+export type PlanRequest =
+  | {
+      kind: 'rollback';
+      service: string;
+      /** A specific target named by the requester (a sha or a deployment id), if any. */
+      target?: string;
+    }
+  | {
+      kind: 'fleet';
+      /** The service the alert names, if any; the plan decides the service acted on. */
+      service?: string;
+      fleet: FleetRequest;
+    };
+
+/** What a dry run found: one line for the approval message, the details for the thread. */
+export interface Rehearsal {
+  ok: boolean;
+  summary: string;
+  details: string;
+  /** Each target's result, without timings: what makes two dry runs the same. */
+  hosts: Array<{ host: string; ok: boolean; output: string }>;
 }
 
 export interface Executor {
   plan(request: PlanRequest): Promise<ExecutionPlan>;
-  run(plan: ExecutionPlan): Promise<RunHandle>;
-  status(plan: ExecutionPlan, handle: RunHandle): Promise<RunStatus>;
+  /** Shows what running the plan would do, changing nothing; undefined when there is nothing to show. */
+  rehearse?(plan: ExecutionPlan): Promise<Rehearsal | undefined>;
+  run(plan: ExecutionPlan, actionId: string): Promise<RunHandle>;
+  status(plan: ExecutionPlan, handle: RunHandle, actionId: string): Promise<RunStatus>;
+  /** Lets runs this process carries out stop at a safe point, for another process to resume. */
+  stop?(): Promise<void>;
 }
 
 /**

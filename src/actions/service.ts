@@ -2,10 +2,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { formatDuration } from '../config/duration.js';
 import {
+  abort,
   ActionRefused,
   approve,
   attachRun,
   cancel,
+  continued,
   deny,
   displayActionId,
   expire,
@@ -14,9 +16,10 @@ import {
   requestAction,
   start,
   type Action,
+  type ActionKind,
   type ActionOutcome,
 } from './action.js';
-import { ExecutorRefusal, type Executor } from './executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type FleetRequest, type PlanRequest, type Rehearsal } from './executor.js';
 import type { ActionStore, KillSwitch } from './store.js';
 
 /** Who may approve: resolves user group membership behind the scenes. */
@@ -45,7 +48,8 @@ export interface IncidentLink {
 
 export interface ActionServiceOptions {
   store: ActionStore;
-  executor: Executor;
+  /** One executor per kind of action; the actions layer never learns more of them. */
+  executors: Readonly<Record<ActionKind, Executor>>;
   approvers: ApproverDirectory;
   policyOf: (service: string) => ServicePolicy | undefined;
   knownServices: () => string[];
@@ -60,6 +64,7 @@ export interface ActionServiceOptions {
 }
 
 export interface RollbackRequest {
+  kind: 'rollback';
   service: string;
   userId: string;
   target?: string;
@@ -67,6 +72,24 @@ export interface RollbackRequest {
   reason: string;
   /** A runbook button on an incident message links the request to that incident. */
   incidentId?: string;
+}
+
+export interface FleetActionRequest {
+  kind: 'fleet';
+  /** The service the alert names, if any; the plan decides which service's approvers decide. */
+  service?: string;
+  userId: string;
+  reason: string;
+  incidentId?: string;
+  fleet: FleetRequest;
+}
+
+export type ActionRequest = RollbackRequest | FleetActionRequest;
+
+function planRequestOf(req: Pick<ActionRequest, 'kind' | 'service'> & { target?: string; fleet?: FleetRequest }): PlanRequest {
+  if (req.kind === 'rollback') return { kind: 'rollback', service: req.service ?? '', ...(req.target ? { target: req.target } : {}) };
+  if (!req.fleet) throw new ActionRefused('This fleet action was stored without its request and cannot be re-planned; request it again.');
+  return { kind: 'fleet', ...(req.service ? { service: req.service } : {}), fleet: req.fleet };
 }
 
 const MAX_COMMIT_ATTEMPTS = 20;
@@ -98,42 +121,111 @@ export class ActionService {
     return this.o.store.getAction(id);
   }
 
-  async request(req: RollbackRequest): Promise<Action> {
-    const policy = this.o.policyOf(req.service);
-    if (!policy) {
-      const known = this.o.knownServices();
-      throw new ActionRefused(`Unknown service "${req.service}". Known services: ${known.length > 0 ? known.join(', ') : '(none configured)'}.`);
+  /**
+   * Plans the request, dry-runs it when its executor can (the result goes to approvers),
+   * and stores it awaiting approval, or runs it when no approval is needed.
+   */
+  async request(req: ActionRequest): Promise<Action> {
+    let recent: string | undefined;
+    if (req.kind === 'rollback') {
+      this.requirePolicy(req.service);
+      recent = await this.o.store.cooldownOf(req.service);
+      if (recent && !req.force) {
+        throw new ActionRefused(
+          `${req.service} was rolled back by ${displayActionId(recent)} less than ${formatDuration(this.o.cooldownMs)} ago. Add --force to request another rollback anyway.`,
+        );
+      }
     }
-    const recent = await this.o.store.cooldownOf(req.service);
-    if (recent && !req.force) {
-      throw new ActionRefused(
-        `${req.service} was rolled back by ${displayActionId(recent)} less than ${formatDuration(this.o.cooldownMs)} ago. Add --force to request another rollback anyway.`,
-      );
-    }
-    const plan = await this.o.executor.plan({ service: req.service, ...(req.target ? { target: req.target } : {}) });
+    const { plan, rehearsal } = await this.prepare(req);
+    const policy = this.requirePolicy(plan.service);
     const link = req.incidentId
       ? { incidentId: req.incidentId, threadTs: await this.o.incidents.threadOf(req.incidentId) }
-      : await this.o.incidents.openIncidentFor(req.service);
+      : await this.o.incidents.openIncidentFor(plan.service);
     const outcome = requestAction({
       id: await this.o.store.nextActionId(),
-      service: req.service,
+      kind: req.kind,
+      service: plan.service,
       plan,
       requestedBy: req.userId,
       requesterIsApprover: await this.o.approvers.isApprover(req.userId, policy.approvers),
       reason: req.reason,
       approvals: policy.approvals,
       expiresInMs: this.o.expiryMs,
-      forced: req.force,
-      ...(recent ? { warning: `Inside the cooldown: ${displayActionId(recent)} rolled ${req.service} back recently (--force).` } : {}),
-      ...(req.target ? { target: req.target } : {}),
+      forced: req.kind === 'rollback' && req.force,
+      ...(recent ? { warning: `Inside the cooldown: ${displayActionId(recent)} rolled ${plan.service} back recently (--force).` } : {}),
+      ...(req.kind === 'rollback' && req.target ? { target: req.target } : {}),
+      ...(req.kind === 'fleet' ? { fleet: req.fleet } : {}),
+      ...(rehearsal ? { rehearsal: { ok: rehearsal.ok, summary: rehearsal.summary } } : {}),
       ...(link?.incidentId ? { incidentId: link.incidentId } : {}),
       channel: policy.channel,
       ...(link?.threadTs ? { threadTs: link.threadTs } : {}),
       now: this.now(),
     });
     await this.commit(outcome, 0);
+    if (rehearsal) await this.note(outcome.action, 'bot', `Dry run of ${displayActionId(outcome.action.id)}: ${rehearsal.summary}\n${rehearsal.details}`);
     if (outcome.action.state === 'approved') this.runInBackground(outcome.action.id);
     return outcome.action;
+  }
+
+  /** Only the dry run: what the request would do, with nothing stored and nothing changed. */
+  async dryRun(req: FleetActionRequest): Promise<{ plan: ExecutionPlan; rehearsal: Rehearsal | undefined }> {
+    const prepared = await this.prepare(req);
+    this.requirePolicy(prepared.plan.service);
+    return prepared;
+  }
+
+  private async prepare(req: ActionRequest): Promise<{ plan: ExecutionPlan; rehearsal: Rehearsal | undefined }> {
+    const executor = this.o.executors[req.kind];
+    if (req.kind === 'fleet') {
+      // Touching no host at all while paused, not even for a read-only dry run.
+      const paused = await this.o.store.killSwitch();
+      if (paused) throw new ActionRefused(`Automation is paused by <@${paused.by}> (${paused.reason}); nothing was run. Resume it with /automation resume first.`);
+    }
+    const plan = await executor.plan(planRequestOf(req));
+    const rehearsal = executor.rehearse ? await executor.rehearse(plan) : undefined;
+    return { plan, rehearsal };
+  }
+
+  private requirePolicy(service: string): ServicePolicy {
+    const policy = this.o.policyOf(service);
+    if (policy) return policy;
+    const known = this.o.knownServices();
+    throw new ActionRefused(`Unknown service "${service}". Known services: ${known.length > 0 ? known.join(', ') : '(none configured)'}.`);
+  }
+
+  /**
+   * Continues a halted fleet rollout as a new action over the same plan, approved again;
+   * it shares the per-host results, so the hosts that succeeded are skipped.
+   */
+  async continueRollout(id: string, userId: string): Promise<Action> {
+    const previous = await this.require(id);
+    if (previous.kind !== 'fleet' || !previous.fleet || previous.state !== 'failed' || !previous.resumable) {
+      throw new ActionRefused(`${displayActionId(id)} is ${previous.state}${previous.state === 'failed' ? ' and was already continued or aborted' : ''}; there is nothing to continue.`);
+    }
+    const next = await this.request({
+      kind: 'fleet',
+      service: previous.service,
+      userId,
+      reason: `continues ${displayActionId(id)}`,
+      ...(previous.incidentId ? { incidentId: previous.incidentId } : {}),
+      fleet: { ...previous.fleet, continues: previous.fleet.continues ?? id },
+    });
+    const handedOver = await this.commit(continued(previous, { userId, now: this.now() }, next.id), previous.version);
+    if (!handedOver) {
+      // Someone else continued or aborted it first: this request must not run beside theirs.
+      await this.cancel(next.id, userId).catch((error: unknown) => this.o.log.warn({ err: error, actionId: next.id }, 'duplicate continuation not cancelled'));
+      throw new ActionRefused(`${displayActionId(id)} was continued or aborted by someone else just now.`);
+    }
+    return next;
+  }
+
+  abort(id: string, userId: string): Promise<Action> {
+    return this.decide(id, userId, (current, isApprover) => abort(current, { userId, isApprover, now: this.now() }));
+  }
+
+  /** A step an executor reports while it runs (a batch's results), for the timeline and the thread. */
+  async remark(id: string, text: string): Promise<void> {
+    await this.note(await this.require(id), 'bot', text);
   }
 
   async approve(id: string, userId: string): Promise<Action> {
@@ -194,9 +286,10 @@ export class ActionService {
       await this.commit(expire(action, this.now()), action.version);
       return;
     }
+    const executor = this.o.executors[action.kind];
     let fresh;
     try {
-      fresh = await this.o.executor.plan({ service: action.service, ...(action.target ? { target: action.target } : {}) });
+      fresh = await executor.plan(planRequestOf(action));
     } catch (error) {
       await this.commit(finish(action, { succeeded: false, detail: `not run: ${(error as Error).message}` }, this.now()), action.version);
       return;
@@ -215,7 +308,7 @@ export class ActionService {
       let running = await this.require(id);
       if (running.incidentId) await this.o.incidents.beginMitigation(running.incidentId, id).catch((e: unknown) => this.o.log.warn({ err: e, id }, 'incident not marked mitigating'));
       try {
-        const handle = await this.o.executor.run(running.plan);
+        const handle = await executor.run(running.plan, id);
         const attached = attachRun(running, handle, this.now());
         await this.commitOrThrow(attached, running.version);
         running = { ...attached.action, version: running.version + 1 };
@@ -235,6 +328,9 @@ export class ActionService {
    * refuses while another action holds the cooldown, unless this one was forced.
    */
   private async claim(action: Action): Promise<boolean> {
+    if (action.kind !== 'rollback') {
+      return this.commit(start(action, this.now()), action.version);
+    }
     const holder = await this.o.store.cooldownOf(action.service);
     if (holder && holder !== action.id && !action.forced) {
       const detail = `not run: ${displayActionId(holder)} rolled ${action.service} back less than ${formatDuration(this.o.cooldownMs)} ago. Request again with --force if it is still needed.`;
@@ -307,7 +403,11 @@ export class ActionService {
       const latest = await this.require(action.id);
       if (latest.state !== 'running' || latest.run) return;
       // We cannot know whether the start reached GitLab; running it again could run it twice.
-      await this.finishRun(latest, { succeeded: false, detail: 'the bot restarted before the run was confirmed started; check GitLab before requesting again' });
+      const detail =
+        latest.kind === 'fleet'
+          ? 'the bot restarted before the rollout was confirmed started; Continue runs the hosts without a result'
+          : 'the bot restarted before the run was confirmed started; check GitLab before requesting again';
+      await this.finishRun(latest, { succeeded: false, detail, resumable: latest.kind === 'fleet' });
     } finally {
       await release();
     }
@@ -334,6 +434,7 @@ export class ActionService {
   /** Stops polling loops; running actions stay marked running and resume at next start. */
   async stop(): Promise<void> {
     this.shutdown.abort();
+    await Promise.allSettled(Object.values(this.o.executors).map((executor) => executor.stop?.()));
     await Promise.allSettled([...this.tracking.values()]);
   }
 
@@ -354,9 +455,9 @@ export class ActionService {
       const action = await this.o.store.getAction(id);
       if (!action || action.state !== 'running' || !action.run) return;
       try {
-        const status = await this.o.executor.status(action.plan, action.run);
+        const status = await this.o.executors[action.kind].status(action.plan, action.run, id);
         if (status.state !== 'running') {
-          await this.finishRun(action, { succeeded: status.state === 'succeeded', detail: status.detail });
+          await this.finishRun(action, { succeeded: status.state === 'succeeded', detail: status.detail, resumable: status.state === 'failed' && status.resumable === true });
           return;
         }
         delay = this.o.pollIntervalMs;
@@ -372,7 +473,7 @@ export class ActionService {
     }
   }
 
-  private async finishRun(action: Action, outcome: { succeeded: boolean; detail: string }): Promise<void> {
+  private async finishRun(action: Action, outcome: { succeeded: boolean; detail: string; resumable?: boolean }): Promise<void> {
     if (!(await this.commit(finish(action, outcome, this.now()), action.version))) return;
     if (action.incidentId) await this.o.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.o.log.warn({ err: e }, 'incident mitigation not ended'));
   }

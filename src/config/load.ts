@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import type { SshEnv } from '../fleet/ssh-credentials.js';
 import { EnvSchema } from './schema.js';
 
 export interface Config {
@@ -23,6 +24,8 @@ export interface Config {
   reminderAfterMs: number;
   gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
+  /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
+  ssh: SshEnv;
 }
 
 /** Reads the environment once; every problem is reported together, by variable name. */
@@ -55,5 +58,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reminderAfterMs: e.REMINDER_AFTER,
     gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
+    ssh: {
+      SSH_PRIVATE_KEY_FILE: e.SSH_PRIVATE_KEY_FILE,
+      SSH_PRIVATE_KEY: e.SSH_PRIVATE_KEY,
+      SSH_PRIVATE_KEY_PASSPHRASE: e.SSH_PRIVATE_KEY_PASSPHRASE,
+      SSH_KNOWN_HOSTS_FILE: e.SSH_KNOWN_HOSTS_FILE,
+      SSH_USER: e.SSH_USER,
+    },
   };
 }

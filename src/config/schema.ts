@@ -52,6 +52,12 @@ export const EnvSchema = z
     ACTION_EXPIRY: duration('15m'),
     REMINDER_AFTER: duration('15m'),
     ROLLBACK_COOLDOWN: duration('10m'),
+    SSH_PRIVATE_KEY_FILE: optionalText,
+    // Key and passphrase are kept exactly as given: spaces may belong to them.
+    SSH_PRIVATE_KEY: z.string().optional(),
+    SSH_PRIVATE_KEY_PASSPHRASE: z.string().optional(),
+    SSH_KNOWN_HOSTS_FILE: optionalText,
+    SSH_USER: optionalText,
     AUTOMATION_ADMINS: optionalText.transform((v, ctx) => {
       const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));

@@ -1,8 +1,10 @@
 /**
  * Carries a fleet command out over its planned batches, the way a careful operator would:
- * canary first, then the batches, stopping at the first sign of trouble. Every host's
- * result is recorded as soon as it is known, so a resumed or retried rollout skips the
- * hosts that already succeeded and never runs a host twice for one action.
+ * canary first, then the batches, stopping at the first sign of trouble. Every host is
+ * marked started before its command runs and its result recorded as soon as it is known,
+ * so a resumed or continued rollout skips the hosts that already succeeded and never
+ * silently runs a host twice: a host that was started but has no result (the bot died
+ * while it ran) halts the rollout until a person looks at it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { haltAfterBatch, remainingAfter, type Batch } from './rollout.js';
@@ -19,66 +21,98 @@ export interface HostOutcome {
 /** Runs one command on one host; never throws for a failure of the host itself. */
 export type HostRun = (host: string, command: string, timeoutMs: number) => Promise<HostOutcome>;
 
+/**
+ * Runs one command on a batch of hosts and gives one outcome per host. Over SSH that is
+ * every host in parallel (`perHost`); a pipeline runs the whole batch as one job.
+ */
+export type BatchRun = (hosts: readonly string[], command: string, timeoutMs: number) => Promise<HostOutcome[]>;
+
+/** Hosts of one batch run in parallel: a batch is the unit of risk the runbook chose. */
+export function perHost(run: HostRun): BatchRun {
+  return (hosts, command, timeoutMs) => Promise.all(hosts.map((host) => run(host, command, timeoutMs)));
+}
+
 /** Where per-host results live (Redis in production), keyed by rollout. */
 export interface HostResultStore {
+  /** The hosts with a result, latest result each. */
   results(rolloutId: string): Promise<HostOutcome[]>;
+  /** Hosts marked started whose result never came. */
+  unfinished(rolloutId: string): Promise<string[]>;
+  started(rolloutId: string, hosts: readonly string[]): Promise<void>;
   record(rolloutId: string, outcome: HostOutcome): Promise<void>;
 }
 
 export interface RolloutSpec {
-  /** The action's id: results are kept per action, so a retry knows what already succeeded. */
+  /** Results are kept per rollout, so a retry knows what already succeeded. */
   id: string;
   plan: Batch[];
   command: string;
   timeoutMs: number;
   pauseMs: number;
   maxFailures: number;
+  /**
+   * Resuming the same run after a restart: the failures it already had count toward
+   * `maxFailures`. A continued rollout (a new approval after a halt) starts counting afresh.
+   */
+  resumed?: boolean;
 }
 
 export type RolloutEnd =
   | { state: 'succeeded'; outcomes: HostOutcome[] }
   | { state: 'halted'; reason: string; failed: HostOutcome[]; outcomes: HostOutcome[] }
-  | { state: 'paused'; reason: string; outcomes: HostOutcome[] };
+  | { state: 'paused'; reason: string; outcomes: HostOutcome[] }
+  /** The bot is shutting down: the rollout stays running for another process to resume. */
+  | { state: 'stopped'; outcomes: HostOutcome[] };
 
 export interface RolloutDeps {
-  run: HostRun;
+  run: BatchRun;
   store: HostResultStore;
   /** The kill switch, checked before every batch: the reason when paused. */
   pausedBecause: () => Promise<string | undefined>;
-  /** Told after each batch, e.g. to summarise it in the Slack thread. */
-  onBatch?: (batch: Batch, outcomes: HostOutcome[]) => Promise<void> | void;
+  /** Told after each batch, e.g. to summarise it in the Slack thread; `of` is the number of batches in the plan. */
+  onBatch?: (batch: Batch, outcomes: HostOutcome[], of: number) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
-/** Hosts of one batch run in parallel: a batch is the unit of risk the runbook chose. */
+export const INTERRUPTED_OUTPUT = 'interrupted: the bot stopped while this host ran, so its command may or may not have completed; check the host before continuing';
+
 async function runBatch(spec: RolloutSpec, batch: Batch, deps: RolloutDeps): Promise<HostOutcome[]> {
-  return Promise.all(
-    batch.hosts.map(async (host) => {
-      const outcome = await deps.run(host, spec.command, spec.timeoutMs);
-      await deps.store.record(spec.id, outcome);
-      return outcome;
-    }),
-  );
+  await deps.store.started(spec.id, batch.hosts);
+  const outcomes = await deps.run(batch.hosts, spec.command, spec.timeoutMs);
+  await Promise.all(outcomes.map((outcome) => deps.store.record(spec.id, outcome)));
+  return outcomes;
 }
 
 export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<RolloutEnd> {
+  const interrupted = await deps.store.unfinished(spec.id);
+  if (interrupted.length > 0) {
+    const failed = interrupted.map((host): HostOutcome => ({ host, ok: false, exitCode: null, output: INTERRUPTED_OUTPUT, durationMs: 0 }));
+    await Promise.all(failed.map((outcome) => deps.store.record(spec.id, outcome)));
+    const reason = `Halted: the bot restarted while ${interrupted.join(', ')} ran; check ${interrupted.length === 1 ? 'it' : 'them'} before continuing.`;
+    return { state: 'halted', reason, failed, outcomes: await deps.store.results(spec.id) };
+  }
   const previous = await deps.store.results(spec.id);
-  const succeeded = previous.filter((o) => o.ok).map((o) => o.host);
-  const outcomes = [...previous.filter((o) => o.ok)];
-  let failures = 0;
-  const batches = remainingAfter(spec.plan, succeeded);
+  const outcomes = previous.filter((o) => o.ok);
+  let failures = spec.resumed ? previous.filter((o) => !o.ok).length : 0;
+  const batches = remainingAfter(
+    spec.plan,
+    outcomes.map((o) => o.host),
+  );
   for (const [position, batch] of batches.entries()) {
+    if (deps.signal?.aborted) return { state: 'stopped', outcomes };
     const paused = await deps.pausedBecause();
     if (paused) return { state: 'paused', reason: `automation paused: ${paused}`, outcomes };
     if (position > 0 && spec.pauseMs > 0) {
       await delay(spec.pauseMs, undefined, deps.signal ? { signal: deps.signal } : {}).catch(() => undefined);
-      if (deps.signal?.aborted) return { state: 'paused', reason: 'the bot is shutting down', outcomes };
+      if (deps.signal?.aborted) return { state: 'stopped', outcomes };
+      const pausedMeanwhile = await deps.pausedBecause();
+      if (pausedMeanwhile) return { state: 'paused', reason: `automation paused: ${pausedMeanwhile}`, outcomes };
     }
     const results = await runBatch(spec, batch, deps);
     outcomes.push(...results);
     const failed = results.filter((o) => !o.ok);
     failures += failed.length;
-    await deps.onBatch?.(batch, results);
+    await deps.onBatch?.(batch, results, spec.plan.length);
     const decision = haltAfterBatch(batch, failed.length, failures, { max_failures: spec.maxFailures });
     if (decision.halt) return { state: 'halted', reason: decision.message, failed: outcomes.filter((o) => !o.ok), outcomes };
   }
@@ -86,6 +120,6 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
 }
 
 /** The dry run: every target at once, read-only, nothing recorded against the rollout. */
-export async function runDryRun(hosts: readonly string[], command: string, timeoutMs: number, run: HostRun): Promise<HostOutcome[]> {
-  return Promise.all(hosts.map((host) => run(host, command, timeoutMs)));
+export function runDryRun(hosts: readonly string[], command: string, timeoutMs: number, run: BatchRun): Promise<HostOutcome[]> {
+  return run(hosts, command, timeoutMs);
 }

@@ -138,7 +138,8 @@ function hostCount(n: number): string {
 
 /**
  * The plan of a retried rollout: the same batches without the hosts that already
- * succeeded, empty batches dropped and the rest renumbered. A canary batch keeps its role
+ * succeeded, empty batches dropped; each keeps its place in the plan (`index`), so the
+ * thread still says "batch 3 of 3" after a restart. A canary batch keeps its role
  * while it has hosts left (a failed canary is retried as the canary); when every canary
  * host succeeded, the retry starts with the next batch.
  */
@@ -147,7 +148,7 @@ export function remainingAfter(plan: readonly Batch[], succeededHosts: Iterable<
   const remaining: Batch[] = [];
   for (const batch of plan) {
     const hosts = batch.hosts.filter((host) => !done.has(host));
-    if (hosts.length > 0) remaining.push({ index: remaining.length, canary: batch.canary, hosts });
+    if (hosts.length > 0) remaining.push({ index: batch.index, canary: batch.canary, hosts });
   }
   return remaining;
 }

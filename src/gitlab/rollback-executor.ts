@@ -90,6 +90,7 @@ export class GitlabRollbackExecutor implements Executor {
   }
 
   async plan(request: PlanRequest): Promise<ExecutionPlan> {
+    if (request.kind !== 'rollback') throw new ExecutorRefusal(`The GitLab rollback executor cannot run a ${request.kind} action`);
     const settings = this.services(request.service);
     if (!settings) {
       throw new ExecutorRefusal(
@@ -140,7 +141,7 @@ export class GitlabRollbackExecutor implements Executor {
       }
       summary.push(`to: ${describeDeployment(target)}, job #${target.deployable.id}`);
       const params: GitlabPlanParams = { ...common, strategy, targetJobId: String(target.deployable.id) };
-      return { executor: GITLAB_EXECUTOR, service: request.service, summary, params };
+      return { executor: GITLAB_EXECUTOR, service: request.service, title: `roll back ${request.service}`, summary, params };
     }
 
     if (!settings.ref) {
@@ -154,7 +155,7 @@ export class GitlabRollbackExecutor implements Executor {
       `variables: ${Object.keys(variables).sort().join(', ')}`,
     );
     const params: GitlabPlanParams = { ...common, strategy, ref: settings.ref, variables: JSON.stringify(variables) };
-    return { executor: GITLAB_EXECUTOR, service: request.service, summary, params };
+    return { executor: GITLAB_EXECUTOR, service: request.service, title: `roll back ${request.service}`, summary, params };
   }
 
   /**

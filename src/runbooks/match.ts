@@ -81,7 +81,7 @@ export function runbookActionsFor(runbooks: readonly Runbook[], incident: Incide
   const refs: RunbookActionRef[] = [];
   const seen = new Set<string>();
   for (const runbook of runbooks) {
-    const matched = pool.filter((alert) => runbookMatches(runbook, alert.labels));
+    const matched = matchingIn(runbook, pool);
     if (matched.length === 0) continue;
     for (const action of runbook.actions) {
       const key = JSON.stringify([runbook.id, action.id]);
@@ -99,8 +99,31 @@ export function runbookActionsFor(runbooks: readonly Runbook[], incident: Incide
   return refs;
 }
 
+/** The alerts of the incident a runbook applies to (firing ones first, as for buttons). */
+export function matchedAlerts(runbook: Runbook, incident: IncidentAlerts): AlertLabels[] {
+  return matchingIn(runbook, alertPool(incident));
+}
+
+function matchingIn(runbook: Runbook, pool: readonly AlertLabels[]): AlertLabels[] {
+  return pool.filter((alert) => runbookMatches(runbook, alert.labels));
+}
+
+/** The labels every one of the alerts has with the same value, as Alertmanager's commonLabels. */
+export function commonLabels(alerts: readonly AlertLabels[]): Record<string, string> {
+  const [first, ...rest] = alerts;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first.labels).filter(([name, value]) => rest.every((alert) => alert.labels[name] === value)));
+}
+
+/** The labels some of the alerts have and others lack or have with another value, sorted. */
+export function disagreeingLabels(alerts: readonly AlertLabels[]): string[] {
+  const common = commonLabels(alerts);
+  const names = new Set(alerts.flatMap((alert) => Object.keys(alert.labels)));
+  return [...names].filter((name) => !(name in common)).sort();
+}
+
 /** The one non-empty value of `label` among the alerts, or undefined for none or several. */
-function onlyValue(alerts: readonly AlertLabels[], label: string): string | undefined {
+export function onlyValue(alerts: readonly AlertLabels[], label: string): string | undefined {
   const values = new Set(alerts.map((alert) => alert.labels[label]).filter((value): value is string => !!value));
   return values.size === 1 ? [...values][0] : undefined;
 }

@@ -262,6 +262,66 @@ export const FleetTargets = z.discriminatedUnion('from', [
 ]);
 export type FleetTargets = z.output<typeof FleetTargets>;
 
+/** The CI/CD variables every fleet pipeline receives; a runbook cannot set them itself. */
+export const PIPELINE_HOSTS_VARIABLE = 'CHATOPS_HOSTS';
+export const PIPELINE_COMMAND_VARIABLE = 'CHATOPS_COMMAND';
+const RESERVED_PIPELINE_VARIABLES: readonly string[] = [PIPELINE_HOSTS_VARIABLE, PIPELINE_COMMAND_VARIABLE];
+
+/** Stricter than GitLab (which allows a leading digit), so that a job's shell can read every one. */
+const CiVariableName = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+
+const projectHint = 'expected a GitLab project path such as group/name, or its numeric id';
+
+/** A path (group/subgroup/name) or a numeric id; YAML reads a bare id as a number. */
+const GitlabProject = z
+  .union(
+    [
+      z.number({ error: projectHint }).int(projectHint).positive(projectHint),
+      z
+        .string({ error: projectHint })
+        .trim()
+        .regex(/^(?:[1-9][0-9]*|[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)$/, projectHint),
+    ],
+    { error: projectHint },
+  )
+  .transform(String);
+
+/** The bot connects to every host of a batch over SSH, in parallel. */
+const SshExecutor = z.strictObject({ type: z.literal('ssh') });
+
+/** One GitLab pipeline per batch, told the hosts and the command through CI/CD variables. */
+const GitlabPipelineExecutor = z
+  .strictObject({
+    type: z.literal('gitlab-pipeline'),
+    project: GitlabProject,
+    ref: z
+      .string({ error: 'expected a branch or tag such as main; quote one YAML would read as a number' })
+      .trim()
+      .min(1, 'expected a branch or tag such as main'),
+    variables: z.record(z.string(), z.string({ error: quoteHint }), { error: 'expected a map of CI/CD variable name to value' }).default({}),
+  })
+  .superRefine((spec, ctx) => {
+    for (const name of Object.keys(spec.variables)) {
+      if (RESERVED_PIPELINE_VARIABLES.includes(name)) {
+        ctx.addIssue({ code: 'custom', path: ['variables', name], message: `${name} is set by the bot for every pipeline; choose another name` });
+      } else if (!CiVariableName.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variables', name],
+          message: `variable name ${JSON.stringify(name)}: expected letters, digits and "_", not starting with a digit (at most 255 characters)`,
+        });
+      }
+    }
+  });
+
+/** How a fleet action reaches its hosts; absent means ssh, so runbooks written before it keep their meaning. */
+export const FleetExecutorSpec = z
+  .discriminatedUnion('type', [SshExecutor, GitlabPipelineExecutor], {
+    error: 'expected an executor such as { type: ssh } or { type: gitlab-pipeline, project: group/name, ref: main }',
+  })
+  .default({ type: 'ssh' });
+export type FleetExecutorSpec = z.output<typeof FleetExecutorSpec>;
+
 /** Where one command parameter's value comes from and what it may look like. */
 export const ParamSpec = z
   .strictObject({
@@ -303,7 +363,9 @@ export const FleetAction = z
     params: z.record(z.string(), ParamSpec, { error: 'expected a map of parameter name to { from, pattern }' }).default({}),
     targets: FleetTargets,
     rollout: Rollout.prefault({}),
-    /** Per host. */
+    /** Default: ssh. */
+    executor: FleetExecutorSpec,
+    /** Per host; with a pipeline executor, per batch (the pipeline's run). */
     timeout: Duration({ min: 1_000, max: 3_600_000, minText: '1s', maxText: '1h' }).default('60s'),
     /** `none` only for `readonly: true` actions. */
     approval: z.enum(['required', 'none'], { error: 'expected approval: required or approval: none' }).default('required'),

@@ -11,6 +11,8 @@ export const ACTION_IDS = {
   actionApprove: 'action.approve',
   actionDeny: 'action.deny',
   actionCancel: 'action.cancel',
+  actionContinue: 'action.continue',
+  actionAbort: 'action.abort',
   runbookRun: 'runbook.run',
 } as const;
 

@@ -42,9 +42,12 @@ export abstract class RedisBase {
     const token = randomUUID();
     const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
     if (ok !== 'OK') return undefined;
-    return async () => {
-      await this.guard(() => this.baseScripts.chatopsReleaseLease(key, token));
-    };
+    return () => this.releaseIfHeld(key, token);
+  }
+
+  /** Deletes a lease key only while it still holds our token (it may have lapsed and been taken). */
+  protected async releaseIfHeld(key: string, token: string): Promise<void> {
+    await this.guard(() => this.baseScripts.chatopsReleaseLease(key, token));
   }
 
   /** Where something was posted in Slack (a hash of channel and ts). */

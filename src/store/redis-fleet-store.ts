@@ -1,24 +1,84 @@
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { RolloutClaim, RolloutState, RolloutStateStore } from '../fleet/executor.js';
 import type { HostOutcome, HostResultStore } from '../fleet/rollout-runner.js';
 import { RedisBase } from './redis-base.js';
 
-/** Per-host results of a rollout: a hash keyed by host, so a retry reads what succeeded. */
-export class RedisHostResultStore extends RedisBase implements HostResultStore {
+const RENEW_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+interface FleetScripts {
+  chatopsRenewLease(key: string, token: string, ttlMs: number): Promise<number>;
+}
+
+/** A host marked started whose outcome has not been recorded yet. */
+const STARTED = '"started"';
+
+/**
+ * Fleet rollouts in Redis. Per-host results: a hash keyed by host, holding either the
+ * marker that the host was started or its outcome, so a retry reads what succeeded and
+ * what was cut short. The rollout's state, and the claim of the process running it, which
+ * that process keeps renewing: when it dies, the claim lapses and another one resumes.
+ */
+export class RedisFleetStore extends RedisBase implements HostResultStore, RolloutStateStore {
+  private readonly scripts: FleetScripts;
+
   constructor(
     redis: Redis,
     keyPrefix: string,
     private readonly retentionMs: number,
   ) {
     super(redis, keyPrefix);
+    redis.defineCommand('chatopsRenewLease', { numberOfKeys: 1, lua: RENEW_SCRIPT });
+    this.scripts = redis as unknown as FleetScripts;
+  }
+
+  async rolloutState(actionId: string): Promise<RolloutState | undefined> {
+    const raw = await this.guard(() => this.redis.get(this.key('rollout', actionId, 'state')));
+    return raw ? (JSON.parse(raw) as RolloutState) : undefined;
+  }
+
+  async setRolloutState(actionId: string, state: RolloutState): Promise<void> {
+    await this.guard(() => this.redis.set(this.key('rollout', actionId, 'state'), JSON.stringify(state), 'PX', this.retentionMs));
+  }
+
+  async claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined> {
+    const key = this.key('rollout', actionId, 'runner');
+    const token = randomUUID();
+    const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
+    if (ok !== 'OK') return undefined;
+    return {
+      renew: async () => (await this.guard(() => this.scripts.chatopsRenewLease(key, token, ttlMs))) === 1,
+      release: () => this.releaseIfHeld(key, token),
+    };
   }
 
   async results(rolloutId: string): Promise<HostOutcome[]> {
-    const raw = await this.guard(() => this.redis.hvals(this.key('rollout', rolloutId, 'hosts')));
-    return raw.map((line) => JSON.parse(line) as HostOutcome);
+    const raw = await this.guard(() => this.redis.hvals(this.hostsKey(rolloutId)));
+    return raw.filter((line) => line !== STARTED).map((line) => JSON.parse(line) as HostOutcome);
+  }
+
+  async unfinished(rolloutId: string): Promise<string[]> {
+    const all = await this.guard(() => this.redis.hgetall(this.hostsKey(rolloutId)));
+    return Object.entries(all)
+      .filter(([, value]) => value === STARTED)
+      .map(([host]) => host);
+  }
+
+  async started(rolloutId: string, hosts: readonly string[]): Promise<void> {
+    if (hosts.length === 0) return;
+    const key = this.hostsKey(rolloutId);
+    await this.guard(() => this.redis.multi().hset(key, Object.fromEntries(hosts.map((host) => [host, STARTED]))).pexpire(key, this.retentionMs).exec());
   }
 
   async record(rolloutId: string, outcome: HostOutcome): Promise<void> {
-    const key = this.key('rollout', rolloutId, 'hosts');
+    const key = this.hostsKey(rolloutId);
     await this.guard(() => this.redis.multi().hset(key, outcome.host, JSON.stringify(outcome)).pexpire(key, this.retentionMs).exec());
+  }
+
+  private hostsKey(rolloutId: string): string {
+    return this.key('rollout', rolloutId, 'hosts');
   }
 }

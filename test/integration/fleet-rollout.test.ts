@@ -6,19 +6,19 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/fleet/rollout.js';
-import { runDryRun, runRollout, type HostRun, type RolloutSpec } from '../../src/fleet/rollout-runner.js';
+import { INTERRUPTED_OUTPUT, perHost, runDryRun, runRollout, type BatchRun, type RolloutSpec } from '../../src/fleet/rollout-runner.js';
 import { sshHostRun } from '../../src/fleet/ssh-host-run.js';
 import { SshRunner } from '../../src/fleet/ssh-runner.js';
-import { RedisHostResultStore } from '../../src/store/redis-fleet-store.js';
+import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { testRedisUrl } from '../support/redis.js';
 import { sshTestKeys, startSshd, type SshdHarness } from '../support/sshd.js';
 
 const redis = new Redis(testRedisUrl());
 const prefix = `test:${randomUUID()}:`;
-const store = new RedisHostResultStore(redis, prefix, 60_000);
+const store = new RedisFleetStore(redis, prefix, 60_000);
 let good: SshdHarness[] = [];
 let failing: SshdHarness;
-let run: HostRun;
+let run: BatchRun;
 let markers: string;
 
 const address = (h: SshdHarness) => `${h.host}:${h.port}`;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   good = await Promise.all([startSshd(), startSshd(), startSshd()]);
   failing = await startSshd({ failCommands: true });
   const knownHosts = [...good, failing].map((h) => h.knownHostsLine).join('\n');
-  run = sshHostRun(new SshRunner({ privateKey: keys.userPrivateKey, knownHosts, log: pino({ level: 'silent' }) }), good[0]!.user);
+  run = perHost(sshHostRun(new SshRunner({ privateKey: keys.userPrivateKey, knownHosts, log: pino({ level: 'silent' }) }), good[0]!.user));
   markers = await mkdtemp(join(tmpdir(), 'fleet-markers-'));
   // The harness may log in as another user than the one running the tests.
   await chmod(markers, 0o777);
@@ -120,5 +120,25 @@ describe('fleet rollout over real sshd hosts', () => {
     const second = await runRollout(spec('resume', plan), { run, store, pausedBecause: notPaused });
     expect(second.state).toBe('succeeded');
     expect(await portsThatRan('resume')).toEqual(ports(good));
+  });
+
+  it('halts at once on a resumed rollout whose host was cut short, and runs nothing until a person continues', async () => {
+    const plan = [batch(0, [good[0]!], true), batch(1, [good[1]!, good[2]!])];
+    // The bot died after marking web-2 and web-3 started: one of them finished, one did not.
+    await store.record('cut', { host: address(good[0]!), ok: true, exitCode: 0, output: '', durationMs: 1 });
+    await store.started('cut', [address(good[1]!), address(good[2]!)]);
+    await store.record('cut', { host: address(good[2]!), ok: true, exitCode: 0, output: '', durationMs: 1 });
+
+    const end = await runRollout({ ...spec('cut', plan), resumed: true }, { run, store, pausedBecause: notPaused });
+    expect(end.state).toBe('halted');
+    expect(end.state === 'halted' && end.reason).toContain(`the bot restarted while ${address(good[1]!)} ran`);
+    expect(end.state === 'halted' && end.failed.map((o) => o.output)).toEqual([INTERRUPTED_OUTPUT]);
+    expect(await portsThatRan('cut')).toEqual([]);
+    expect(await store.unfinished('cut')).toEqual([]);
+
+    // Continued (a new approval): the cut-short host runs again, the others do not.
+    const next = await runRollout(spec('cut', plan), { run, store, pausedBecause: notPaused });
+    expect(next.state).toBe('succeeded');
+    expect(await portsThatRan('cut')).toEqual([good[1]!.port]);
   });
 });

@@ -223,11 +223,12 @@ describe('plan', () => {
     const { executor } = harness();
     const scope = deploymentsReply(gitlab(), HISTORY);
 
-    const plan = await executor.plan({ service: 'payment' });
+    const plan = await executor.plan({ kind: 'rollback', service: 'payment' });
 
     expect(plan).toEqual({
       executor: 'gitlab',
       service: 'payment',
+      title: 'roll back payment',
       summary: [
         'service: payment',
         'environment: production',
@@ -261,7 +262,7 @@ describe('plan', () => {
     const { executor } = harness();
     const scope = deploymentsReply(gitlab(), HISTORY);
 
-    const plan = await executor.plan({ service: 'payment', target });
+    const plan = await executor.plan({ kind: 'rollback', service: 'payment', target });
 
     expect(plan.summary.at(-1)).toBe(`to: ${expected}, sha ${jobId === '1000' ? 'c0ffee00' : 'b7c8d9e0'} (main), job #${jobId}`);
     expect(plan.params.targetJobId).toBe(jobId);
@@ -276,7 +277,7 @@ describe('plan', () => {
     const { executor } = harness();
     const scope = deploymentsReply(gitlab(), HISTORY);
 
-    const refusal = await refusalOf(executor.plan({ service: 'payment', target }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment', target }));
 
     expect(refusal.message).toMatch(message);
     expect(scope.isDone()).toBe(true);
@@ -286,7 +287,7 @@ describe('plan', () => {
     const { executor } = harness();
     const scope = deploymentsReply(gitlab(), HISTORY.slice(0, 2));
 
-    const refusal = await refusalOf(executor.plan({ service: 'payment' }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
 
     expect(refusal.message).toBe(
       'No earlier version of shop/payment-service was deployed successfully to production ' +
@@ -299,7 +300,7 @@ describe('plan', () => {
     const { executor } = harness();
     const scope = deploymentsReply(gitlab(), []);
 
-    const refusal = await refusalOf(executor.plan({ service: 'payment' }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
 
     expect(refusal.message).toMatch(/GitLab has no successful deployment of shop\/payment-service to production.*gitlab\.environment/);
     expect(scope.isDone()).toBe(true);
@@ -307,7 +308,7 @@ describe('plan', () => {
 
   it('refuses a service without a gitlab section, without calling GitLab', async () => {
     const { executor } = harness(null);
-    const refusal = await refusalOf(executor.plan({ service: 'payment' }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
     expect(refusal.message).toBe('Service payment has no gitlab section in services.yaml, so it cannot be rolled back through GitLab');
   });
 
@@ -315,7 +316,7 @@ describe('plan', () => {
     const { executor } = harness();
     const scope = deploymentsReply(gitlab(), [HISTORY[0], deploymentJson({ id: 4000, iid: 40, sha: SHA_B, jobId: null })]);
 
-    const refusal = await refusalOf(executor.plan({ service: 'payment' }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
 
     expect(refusal.message).toMatch(/Deployment #40 .* has no job to retry .*gitlab\.rollback to "pipeline"/);
     expect(scope.isDone()).toBe(true);
@@ -325,7 +326,7 @@ describe('plan', () => {
     const { executor } = harness(viaPipeline);
     const scope = deploymentsReply(gitlab(), HISTORY);
 
-    const plan = await executor.plan({ service: 'payment' });
+    const plan = await executor.plan({ kind: 'rollback', service: 'payment' });
 
     expect(plan.summary).toEqual([
       'service: payment',
@@ -353,7 +354,7 @@ describe('GitLab failures', () => {
       .query(DEPLOYMENTS_QUERY)
       .reply(404, { message: '404 Project Not Found' }, { 'Content-Type': 'application/json' });
 
-    const refusal = await refusalOf(executor.plan({ service: 'payment' }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
 
     expect(refusal.message).toBe(
       'GitLab project shop/payment-service not found (404 Project Not Found): ' +
@@ -367,7 +368,7 @@ describe('GitLab failures', () => {
     const { executor, logs } = harness();
     const scope = gitlab().get(`${API}/deployments`).query(DEPLOYMENTS_QUERY).reply(403, { message: '403 Forbidden' });
 
-    const refusal = await refusalOf(executor.plan({ service: 'payment' }));
+    const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
     pino({}, { write: (line: string) => void logs.push({ line }) }).error({ err: refusal }, 'Rollback refused');
 
     expect(refusal.message).toMatch(/^GitLab refused to list the successful deployments to production in shop\/payment-service \(403 Forbidden\)/);
@@ -383,7 +384,7 @@ describe('GitLab failures', () => {
       .reply(500, { message: '500 Internal Server Error' }, { 'Content-Type': 'application/json' });
     deploymentsReply(scope, HISTORY);
 
-    const plan = await executor.plan({ service: 'payment' });
+    const plan = await executor.plan({ kind: 'rollback', service: 'payment' });
 
     expect(plan.params.targetJobId).toBe('1001');
     expect(logs.filter((l) => l.msg === 'GitLab request failed; retrying')).toMatchObject([{ reason: 'status 500', attempt: 1, delayMs: 5 }]);
@@ -399,7 +400,7 @@ describe('GitLab failures', () => {
     deploymentsReply(scope, HISTORY);
 
     const started = Date.now();
-    const plan = await executor.plan({ service: 'payment' });
+    const plan = await executor.plan({ kind: 'rollback', service: 'payment' });
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(plan.params.targetSha).toBe(SHA_B);
@@ -411,7 +412,7 @@ describe('GitLab failures', () => {
     const { executor } = harness();
     const scope = gitlab().get(`${API}/deployments`).query(DEPLOYMENTS_QUERY).times(3).reply(503, 'Service Unavailable');
 
-    const error = await executor.plan({ service: 'payment' }).catch((e: unknown) => e);
+    const error = await executor.plan({ kind: 'rollback', service: 'payment' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(GitlabUnavailableError);
     expect(error).not.toBeInstanceOf(ExecutorRefusal);
@@ -424,7 +425,7 @@ describe('GitLab failures', () => {
     const scope = gitlab().get(`${API}/deployments`).query(DEPLOYMENTS_QUERY).delay(500).reply(200, []);
     deploymentsReply(scope, HISTORY);
 
-    const plan = await executor.plan({ service: 'payment' });
+    const plan = await executor.plan({ kind: 'rollback', service: 'payment' });
 
     expect(plan.params.targetJobId).toBe('1001');
     expect(scope.isDone()).toBe(true);
@@ -436,7 +437,7 @@ describe('GitLab failures', () => {
 async function planned(settings: GitlabSettings): Promise<ExecutionPlan> {
   const { executor } = harness(settings);
   const scope = deploymentsReply(gitlab(), HISTORY);
-  const plan = await executor.plan({ service: 'payment' });
+  const plan = await executor.plan({ kind: 'rollback', service: 'payment' });
   expect(scope.isDone()).toBe(true);
   return plan;
 }
@@ -531,7 +532,7 @@ describe('run', () => {
 
   it('refuses a plan that is not a GitLab plan, without calling GitLab', async () => {
     const { executor } = harness();
-    const refusal = await refusalOf(executor.run({ executor: 'fleet', service: 'payment', summary: [], params: {} }));
+    const refusal = await refusalOf(executor.run({ executor: 'fleet', service: 'payment', title: 'x', summary: [], params: {} }));
     expect(refusal.message).toMatch(/cannot be run by the GitLab executor/);
   });
 });
@@ -542,7 +543,7 @@ describe('status', () => {
   const jobHandle = { id: '1004', url: `${GITLAB}/${PROJECT}/-/jobs/1004`, params: { kind: 'job', project: PROJECT } };
   const pipelineHandle = { id: '9061', url: `${GITLAB}/${PROJECT}/-/pipelines/9061`, params: { kind: 'pipeline', project: PROJECT } };
   /** status() reads the run from its handle; the plan only has to be the one it came from. */
-  const plan: ExecutionPlan = { executor: 'gitlab', service: 'payment', summary: [], params: { project: PROJECT } };
+  const plan: ExecutionPlan = { executor: 'gitlab', service: 'payment', title: 'roll back payment', summary: [], params: { project: PROJECT } };
 
   const IN_PROGRESS = ['created', 'pending', 'running', 'waiting_for_resource', 'preparing', 'scheduled', 'manual'];
 

@@ -16,14 +16,23 @@ let counter = 0;
 export function notification(opts: {
   group?: string;
   service?: string;
-  alerts: Array<{ fingerprint: string; status?: 'firing' | 'resolved'; startsAt?: string; instance?: string; severity?: string; summary?: string }>;
+  alerts: Array<{
+    fingerprint: string;
+    status?: 'firing' | 'resolved';
+    startsAt?: string;
+    instance?: string;
+    severity?: string;
+    summary?: string;
+    /** More labels, as node_exporter's alerts carry (mountpoint, device, …). */
+    labels?: Record<string, string>;
+  }>;
 }): WebhookPayload {
   counter += 1;
   const service = opts.service ?? 'payment-service';
   const alertname = opts.group ?? 'HighErrorRate';
   const alerts = opts.alerts.map((a) => ({
     status: a.status ?? 'firing',
-    labels: { alertname, service, severity: a.severity ?? 'critical', ...(a.instance ? { instance: a.instance } : {}) },
+    labels: { alertname, service, severity: a.severity ?? 'critical', ...(a.instance ? { instance: a.instance } : {}), ...a.labels },
     annotations: { summary: a.summary ?? `${alertname} on ${service}`, runbook_url: 'https://runbooks.example.com/x' },
     startsAt: a.startsAt ?? '2026-11-21T23:15:32.666Z',
     endsAt: a.status === 'resolved' ? '2026-11-21T23:30:00Z' : '0001-01-01T00:00:00Z',

@@ -3,7 +3,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  abort,
   ActionRefused,
+  continued,
   FINAL_STATES,
   approve,
   attachRun,
@@ -27,6 +29,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 const plan: ExecutionPlan = {
   executor: 'gitlab',
   service: 'payment-service',
+  title: 'roll back payment-service',
   summary: ['service: payment-service', 'environment: production'],
   params: { project: 'shop/payment-service', targetJobId: '502' },
 };
@@ -34,6 +37,7 @@ const plan: ExecutionPlan = {
 function newAction(overrides: Partial<NewAction> = {}): NewAction {
   return {
     id: '7',
+    kind: 'rollback',
     service: 'payment-service',
     plan,
     requestedBy: 'U0ALICE',
@@ -94,7 +98,7 @@ describe('requestAction', () => {
   it('with approvals: 0, an approver’s own request is approved at once; a non-approver’s still waits for one approval', () => {
     const own = requestAction(newAction({ approvals: 0 }));
     expect(own.action).toMatchObject({ state: 'approved', approvedBy: ['U0ALICE'], approvalsRequired: 1 });
-    expect(own.entry.text).toBe('<@U0ALICE> ran ACT-7 (payment-service needs no second approval)');
+    expect(own.entry.text).toBe('<@U0ALICE> ran ACT-7: roll back payment-service (payment-service needs no second approval)');
 
     const other = requestAction(newAction({ approvals: 0, requesterIsApprover: false }));
     expect(other.action).toMatchObject({ state: 'requested', approvedBy: [], approvalsRequired: 1 });
@@ -230,5 +234,37 @@ describe('states', () => {
   it('final states are exactly the ends of the lifecycle', () => {
     expect([...FINAL_STATES].sort()).toEqual(['cancelled', 'denied', 'expired', 'failed', 'succeeded']);
     expect(displayActionId('12')).toBe('ACT-12');
+  });
+});
+
+describe('fleet actions', () => {
+  const readOnlyPlan: ExecutionPlan = { ...plan, executor: 'fleet', title: 'Collect diagnostics on 2 hosts', needsApproval: false };
+
+  it('a plan that needs no approval is approved at once, for anyone, with no approvals counted', () => {
+    const { action, entry } = requestAction(newAction({ kind: 'fleet', plan: readOnlyPlan, requesterIsApprover: false }));
+    expect(action).toMatchObject({ state: 'approved', approvalsRequired: 0, approvedBy: [] });
+    expect(entry.text).toBe('<@U0ALICE> ran ACT-7: Collect diagnostics on 2 hosts (read-only, no approval needed)');
+  });
+
+  it('a rollout that failed part-way is resumable until it is continued or aborted, once', () => {
+    const running = { ...requested({ kind: 'fleet' }), state: 'running' as const, startedAt: at(0).toISOString() };
+    const halted = finish(running, { succeeded: false, detail: 'Halted after batch 2', resumable: true }, at(5_000)).action;
+    expect(halted).toMatchObject({ state: 'failed', resumable: true });
+    expect(finish(running, { succeeded: true, detail: 'ok', resumable: true }, at(5_000)).action.resumable).toBeUndefined();
+
+    const handedOver = continued(halted, { userId: 'U0CAROL', now: at(6_000) }, '8');
+    expect(handedOver.action).toMatchObject({ state: 'failed', resumable: false });
+    expect(handedOver.entry.text).toBe('<@U0CAROL> asked to continue ACT-7 as ACT-8');
+    expect(refusal(() => abort(handedOver.action, by('U0BOB')))).toBe('ACT-7 is failed and was already continued or aborted; it cannot be aborted.');
+
+    expect(refusal(() => abort(halted, by('U0MALLORY', at(6_000), false)))).toBe('Only the requester or an approver can abort this rollout.');
+    const aborted = abort(halted, by('U0BOB', at(6_000)));
+    expect(aborted.action).toMatchObject({ resumable: false, decidedBy: 'U0BOB' });
+    expect(refusal(() => continued(aborted.action, { userId: 'U0BOB', now: at(7_000) }, '9'))).toMatch(/already continued or aborted/);
+  });
+
+  it('a rollout that succeeded cannot be continued', () => {
+    const done = { ...requested({ kind: 'fleet' }), state: 'succeeded' as const };
+    expect(refusal(() => continued(done, { userId: 'U0BOB', now: at(1) }, '9'))).toBe('ACT-7 is succeeded; it cannot be continued.');
   });
 });

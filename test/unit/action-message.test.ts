@@ -13,10 +13,12 @@ const T0 = new Date('2026-11-22T10:00:00.000Z');
 function action(overrides: Partial<Action> = {}): Action {
   const { action: a } = requestAction({
     id: '12',
+    kind: 'rollback',
     service: 'payment-service',
     plan: {
       executor: 'gitlab',
       service: 'payment-service',
+      title: 'roll back payment-service',
       summary: ['service: payment-service', 'environment: production', 'from: deployment #34, sha c0ffee00 (main)', 'to: deployment #32, sha b7c8d9e0 (main), job #502'],
       params: {},
     },
@@ -94,5 +96,19 @@ describe('renderActionMessage', () => {
     expect(all).toContain(':warning: Inside the cooldown: ACT-11 rolled payment-service back recently (--force).');
     expect(all).toContain('<https://gitlab.example.com/shop/payment-service/-/jobs/9002|Watch it in GitLab>');
     expect(all).toContain('job #9002 success after 43s');
+  });
+
+  it('a halted rollout offers Continue and Abort; once handed over, nothing', () => {
+    const halted = action({ kind: 'fleet', state: 'failed', resumable: true, result: 'Halted after batch 2' });
+    expect(buttons(renderActionMessage(halted).blocks).map((b) => b.action_id)).toEqual(['action.continue', 'action.abort']);
+    expect(buttons(renderActionMessage(halted).blocks)[0]?.value).toBe('{"v":1,"action":"12"}');
+    expect(buttons(renderActionMessage({ ...halted, resumable: false }).blocks)).toEqual([]);
+  });
+
+  it('shows what the dry run found, and no approvals line for a read-only action', () => {
+    const looked = action({ kind: 'fleet', rehearsal: { ok: false, summary: 'dry run FAILED on 1 of 3 host(s): web-3' }, approvalsRequired: 0 });
+    const all = texts(renderActionMessage(looked).blocks);
+    expect(all).toContain(':warning: dry run FAILED on 1 of 3 host(s): web-3 (details in the thread)');
+    expect(all).toContain('none needed (read-only)');
   });
 });

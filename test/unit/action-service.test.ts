@@ -91,7 +91,7 @@ class StepExecutor implements Executor {
 
   async plan(): Promise<ExecutionPlan> {
     this.plans += 1;
-    return { executor: 'test', service: 'payment-service', summary: ['to: deployment #32'], params: { job: '502' } };
+    return { executor: 'test', service: 'payment-service', title: 'roll back payment-service', summary: ['to: deployment #32'], params: { job: '502' } };
   }
   async run(): Promise<RunHandle> {
     this.runs += 1;
@@ -119,7 +119,7 @@ function harness(opts: { approvals?: number; cooldownMs?: number } = {}) {
   };
   const service = new ActionService({
     store,
-    executor,
+    executors: { rollback: executor, fleet: executor },
     approvers: { isApprover: async (userId, ids) => ids.includes(userId) },
     policyOf: (name) => (name === 'payment-service' ? { approvers: APPROVERS, approvals: opts.approvals ?? 1, channel: 'C0PAYMENTS' } : undefined),
     knownServices: () => ['payment-service'],
@@ -140,7 +140,7 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-const request = { service: 'payment-service', userId: 'U0ALICE', force: false, reason: '' };
+const request = { kind: 'rollback' as const, service: 'payment-service', userId: 'U0ALICE', force: false, reason: '' };
 
 describe('ActionService', () => {
   it('with approvals: 0, an approver’s own request runs at once', async () => {

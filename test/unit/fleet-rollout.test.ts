@@ -130,11 +130,11 @@ describe('halting', () => {
 describe('remainingAfter', () => {
   const plan = planRollout(hosts(7), rollout(1, [2, '100%']));
 
-  it('skips the hosts that succeeded, drops emptied batches and renumbers', () => {
-    expect(remainingAfter(plan, ['web-1', 'web-2', 'web-3', 'web-5'])).toEqual([{ index: 0, canary: false, hosts: ['web-4', 'web-6', 'web-7'] }]);
+  it('skips the hosts that succeeded and drops emptied batches; each batch keeps its place in the plan', () => {
+    expect(remainingAfter(plan, ['web-1', 'web-2', 'web-3', 'web-5'])).toEqual([{ index: 2, canary: false, hosts: ['web-4', 'web-6', 'web-7'] }]);
     expect(remainingAfter(plan, ['web-1', 'web-2'])).toEqual([
-      { index: 0, canary: false, hosts: ['web-3'] },
-      { index: 1, canary: false, hosts: ['web-4', 'web-5', 'web-6', 'web-7'] },
+      { index: 1, canary: false, hosts: ['web-3'] },
+      { index: 2, canary: false, hosts: ['web-4', 'web-5', 'web-6', 'web-7'] },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { displayActionId, type Action, type ActionState } from '../../actions/action.js';
+import { describeAction, displayActionId, type Action, type ActionState } from '../../actions/action.js';
 import { ACTION_IDS, actionButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage } from './block-kit.js';
 import { escapeMrkdwn, MAX_SECTION_TEXT, truncate } from './limits.js';
@@ -30,6 +30,13 @@ function buttons(action: Action): ButtonElement[] {
       { type: 'button', action_id: ACTION_IDS.actionCancel, text: { type: 'plain_text', text: 'Cancel' }, value },
     ];
   }
+  if (action.state === 'failed' && action.resumable) {
+    // A halted rollout: Continue asks for a new approval; Abort ends it for good.
+    return [
+      { type: 'button', action_id: ACTION_IDS.actionContinue, text: { type: 'plain_text', text: 'Continue' }, value, style: 'primary' },
+      { type: 'button', action_id: ACTION_IDS.actionAbort, text: { type: 'plain_text', text: 'Abort' }, value, style: 'danger' },
+    ];
+  }
   return [];
 }
 
@@ -37,23 +44,28 @@ function buttons(action: Action): ButtonElement[] {
 export function renderActionMessage(action: Action): SlackMessage {
   const id = displayActionId(action.id);
   const approvals = action.approvedBy.length > 0 ? action.approvedBy.map((u) => `<@${u}>`).join(', ') : 'none yet';
+  const what = describeAction(action);
   const blocks: Block[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: roll back ${escapeMrkdwn(action.service)}* — ${STATE_LABEL[action.state]}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeMrkdwn(what)}* — ${STATE_LABEL[action.state]}` } },
     {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Requested by*\n<@${action.requestedBy}>` },
-        { type: 'mrkdwn', text: `*Approvals*\n${action.approvedBy.length} of ${action.approvalsRequired}: ${approvals}` },
+        { type: 'mrkdwn', text: action.approvalsRequired === 0 ? '*Approvals*\nnone needed (read-only)' : `*Approvals*\n${action.approvedBy.length} of ${action.approvalsRequired}: ${approvals}` },
         { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(action.reason || '(none given)')}` },
         { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(Date.parse(action.expiresAt) / 1000)}^{time}|${action.expiresAt}>` },
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(`*What will run*\n\`\`\`${action.plan.summary.join('\n')}\`\`\``, MAX_SECTION_TEXT) } },
   ];
+  if (action.rehearsal) {
+    const icon = action.rehearsal.ok ? ':mag:' : ':warning:';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${escapeMrkdwn(action.rehearsal.summary)} (details in the thread)` }] });
+  }
   if (action.warning) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(action.warning)}` }] });
-  if (action.run) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${action.run.url}|Watch it in GitLab>` }] });
+  if (action.run?.url) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${action.run.url}|Watch it in GitLab>` }] });
   if (action.result) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(action.result), MAX_SECTION_TEXT) }] });
   const actions = buttons(action);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
-  return { text: `[${action.state.toUpperCase()}] ${id} roll back ${action.service}`, blocks };
+  return { text: `[${action.state.toUpperCase()}] ${id} ${what}`, blocks };
 }

@@ -1,17 +1,20 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { displayActionId } from '../../../actions/action.js';
-import type { ActionService } from '../../../actions/service.js';
+import { describeAction, displayActionId } from '../../../actions/action.js';
+import type { ActionRequest, ActionService } from '../../../actions/service.js';
 import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, ActionButtonValue, RunbookButtonValue } from '../../contract.js';
 import { registerButton } from './button.js';
 
 export interface RunbookButtonTarget {
-  /** The service a runbook action works on for this incident, or a sentence saying why none. */
-  serviceFor(incidentId: string, runbookId: string, actionId: string): Promise<{ service: string } | { refusal: string }>;
+  /** What a runbook action asks for on this incident, or a sentence saying why it cannot. */
+  requestFor(incidentId: string, runbookId: string, actionId: string, userId: string): Promise<ActionRequest | { refusal: string }>;
 }
 
-/** Approve, Deny and Cancel on an approval message, and a runbook's Run on an incident message. */
+/**
+ * Approve, Deny and Cancel on an approval message, Continue and Abort on a halted
+ * rollout, and a runbook's Run on an incident message.
+ */
 export function registerActionButtons(app: App, incidents: IncidentService, actions: ActionService, runbooks: RunbookButtonTarget, log: Logger): void {
   registerButton(app, incidents, log, {
     actionId: ACTION_IDS.actionApprove,
@@ -29,14 +32,28 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
     run: async ({ action }, userId) => void (await actions.cancel(action, userId)),
   });
   registerButton(app, incidents, log, {
+    actionId: ACTION_IDS.actionContinue,
+    value: ActionButtonValue,
+    run: async ({ action }, userId) => {
+      const next = await actions.continueRollout(action, userId);
+      return `${displayActionId(next.id)} requested: continue ${displayActionId(action)}; it needs approval again.`;
+    },
+  });
+  registerButton(app, incidents, log, {
+    actionId: ACTION_IDS.actionAbort,
+    value: ActionButtonValue,
+    run: async ({ action }, userId) => void (await actions.abort(action, userId)),
+  });
+  registerButton(app, incidents, log, {
     actionId: ACTION_IDS.runbookRun,
     value: RunbookButtonValue,
     incidentOf: (value) => value.incident,
     run: async ({ incident, runbook, action }, userId) => {
-      const target = await runbooks.serviceFor(incident, runbook, action);
-      if ('refusal' in target) return target.refusal;
-      const requested = await actions.request({ service: target.service, userId, force: false, reason: `runbook ${runbook}`, incidentId: incident });
-      return `${displayActionId(requested.id)} requested: roll back ${requested.service}; the approval request is in the incident's thread.`;
+      const request = await runbooks.requestFor(incident, runbook, action, userId);
+      if ('refusal' in request) return request.refusal;
+      const requested = await actions.request(request);
+      const next = requested.state === 'requested' ? 'the approval request is in the incident\'s thread' : 'it runs now; results follow in the incident\'s thread';
+      return `${displayActionId(requested.id)} requested: ${describeAction(requested)}; ${next}.`;
     },
   });
 }

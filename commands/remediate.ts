@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { describeAction, displayActionId } from '../src/actions/action.js';
+import { CommandError } from '../src/errors.js';
+import type { SlashCommand } from './command.js';
+
+const USAGE = [
+  '*/remediate* — run a runbook\'s fleet action: dry run, approval, canary, then batches',
+  '• `/remediate <runbook> [action] [host…] [name=value…] [--dry-run]`',
+  'Example: `/remediate disk-space-cleanup cleanup web-3 mountpoint=/var`',
+  '`action` may be left out when the runbook has one fleet action; hosts narrow its targets;',
+  '`name=value` gives the action\'s `from: argument` parameters; `--dry-run` only shows what it would do.',
+].join('\n');
+
+const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'expected a runbook id such as disk-space-cleanup');
+const Host = z.string().regex(/^(?!-)[A-Za-z0-9._:[\]-]{1,253}$/, 'expected a host name such as web-3');
+const Argument = z.tuple([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an argument name'), z.string().max(500, 'keep values under 500 characters')]);
+
+export interface RemediateArgs {
+  runbook: string;
+  /** The word after the runbook, which is either an action id or the first host. */
+  words: string[];
+  args: Record<string, string>;
+  dryRun: boolean;
+}
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CommandError(`${what}: ${result.error.issues[0]?.message ?? 'invalid'}\n${USAGE}`);
+  return result.data;
+}
+
+export function parseRemediateCommand(text: string): RemediateArgs {
+  const [runbook, ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  if (!runbook || runbook === 'help') throw new CommandError(USAGE);
+  const args: Record<string, string> = {};
+  const words: string[] = [];
+  let dryRun = false;
+  for (const word of rest) {
+    if (word === '--dry-run') dryRun = true;
+    else if (word.startsWith('--')) throw new CommandError(`unknown option ${word}\n${USAGE}`);
+    else if (word.includes('=')) {
+      const [name, value] = parsed(Argument, [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)], word);
+      args[name] = value;
+    } else words.push(parsed(Host, word, word));
+  }
+  return { runbook: parsed(Slug, runbook, runbook), words, args, dryRun };
+}
+
+export const remediateCommand: SlashCommand = {
+  name: '/remediate',
+  async handle(ctx, { actions, runbooks }) {
+    const input = parseRemediateCommand(ctx.text);
+    const fleetActions = runbooks.fleetActionsOf(input.runbook);
+    if (!fleetActions) throw new CommandError(`No runbook "${input.runbook}". Runbooks with fleet actions: ${runbooks.withFleetActions().join(', ') || '(none)'}.`);
+    const [first, ...others] = input.words;
+    const named = first !== undefined && fleetActions.includes(first);
+    const actionId = named ? first : fleetActions.length === 1 ? fleetActions[0] : undefined;
+    if (!actionId) throw new CommandError(`Runbook ${input.runbook} has several fleet actions; name one: ${fleetActions.join(', ')}.`);
+    const hosts = named ? others : input.words;
+    const request = {
+      kind: 'fleet' as const,
+      userId: ctx.userId,
+      reason: '/remediate',
+      fleet: { runbookId: input.runbook, actionId, labels: {}, args: input.args, instances: [], hosts },
+    };
+    if (input.dryRun) {
+      const { plan, rehearsal } = await actions.dryRun(request);
+      const found = rehearsal ? `${rehearsal.summary}\n${rehearsal.details}` : 'read-only action: nothing to rehearse; running it changes nothing.';
+      return { text: `*Dry run of ${plan.title}* (${input.runbook} / ${actionId})\n\`\`\`${plan.summary.join('\n')}\`\`\`\n${found}`, inChannel: true };
+    }
+    const action = await actions.request(request);
+    const next = action.state === 'approved' ? 'it runs now' : `waiting for ${action.approvalsRequired} approval(s)`;
+    return { text: `${displayActionId(action.id)} requested: ${describeAction(action)}; ${next}.` };
+  },
+};

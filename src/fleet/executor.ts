@@ -1,0 +1,286 @@
+/**
+ * Fleet remediation behind the actions layer's Executor port. `plan` resolves the hosts,
+ * renders the command and splits the hosts into batches, so that approvers approve
+ * exactly that; `rehearse` is the dry run; `run` starts the rollout in this process under
+ * a renewed claim; `status` reads the rollout's state from Redis and, when the process
+ * that ran it is gone (its claim lapsed), resumes it here.
+ */
+import type { Logger } from 'pino';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type Rehearsal, type RunHandle, type RunStatus } from '../actions/executor.js';
+import type { FleetAction, Runbook } from '../runbooks/schema.js';
+import { durationMs } from '../runbooks/schema.js';
+import type { InventoryHost } from '../services/schema.js';
+import { batchReport, haltReport, hostDetail, rehearsalSummary, successReport } from './report.js';
+import { planRollout, type Batch } from './rollout.js';
+import { runDryRun, runRollout, type BatchRun, type HostResultStore, type RolloutEnd } from './rollout-runner.js';
+import { resolveTargets, type FleetInventory } from './targets.js';
+import { renderCommand } from './template.js';
+
+export const FLEET_EXECUTOR = 'fleet';
+
+export interface RolloutState {
+  state: 'running' | 'succeeded' | 'halted' | 'paused';
+  detail: string;
+}
+
+export interface RolloutClaim {
+  /** False once the claim was lost (it lapsed and another process took it). */
+  renew(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export interface RolloutStateStore {
+  rolloutState(actionId: string): Promise<RolloutState | undefined>;
+  setRolloutState(actionId: string, state: RolloutState): Promise<void>;
+  /** The right to run the rollout, held by one process while it renews it. */
+  claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined>;
+}
+
+export interface FleetExecutorOptions {
+  runbooks: readonly Runbook[];
+  inventory: FleetInventory;
+  /** How the action's commands reach its hosts (SSH, a pipeline); `addresses` maps host names to SSH addresses. */
+  runnerFor(action: FleetAction, addresses: ReadonlyMap<string, string>): BatchRun;
+  results: HostResultStore;
+  rollouts: RolloutStateStore;
+  /** The kill switch: why automation is paused, or undefined. */
+  pausedBecause(): Promise<string | undefined>;
+  /** A step for the action's timeline and thread (a batch's results). */
+  report(actionId: string, text: string): Promise<void>;
+  log: Logger;
+  /** How long a claim outlives a process that stopped renewing it. */
+  claimTtlMs?: number;
+}
+
+const DEFAULT_CLAIM_TTL_MS = 30_000;
+
+/** The plan's parameters as stored with the action: everything the run needs, nothing looked up again. */
+interface FleetParams {
+  runbook: string;
+  action: string;
+  hosts: InventoryHost[];
+  command: string;
+  dryRunCommand: string;
+  batches: string[][];
+  continues: string;
+}
+
+function readParams(plan: ExecutionPlan): FleetParams {
+  const p = plan.params;
+  return {
+    runbook: p.runbook ?? '',
+    action: p.action ?? '',
+    hosts: JSON.parse(p.hosts ?? '[]') as InventoryHost[],
+    command: p.command ?? '',
+    dryRunCommand: p.dryRunCommand ?? '',
+    batches: JSON.parse(p.batches ?? '[]') as string[][],
+    continues: p.continues ?? '',
+  };
+}
+
+function writeParams(params: FleetParams): Record<string, string> {
+  return { ...params, hosts: JSON.stringify(params.hosts), batches: JSON.stringify(params.batches) };
+}
+
+function describeBatches(batches: readonly Batch[]): string {
+  return batches.map((b) => `${b.canary ? 'canary' : `batch ${b.index + 1}`}: ${b.hosts.join(', ')}`).join(' | ');
+}
+
+/**
+ * A parameter read from a label the alerts disagree on would silently take its default
+ * (cleaning "/" when one host's alert said "/data"): refused, so a person picks per host.
+ */
+function refuseDisagreeingLabels(action: FleetAction, disagreeing: readonly string[]): void {
+  for (const [param, spec] of Object.entries(action.params)) {
+    const label = spec.name ?? param;
+    if (spec.from === 'label' && disagreeing.includes(label)) {
+      throw new ExecutorRefusal(
+        `Refused: parameter "${param}" reads label ${label}, and the alerts of this incident disagree on it, so no one value fits every host. Nothing was run; run it from an incident of a single host.`,
+      );
+    }
+  }
+}
+
+export class FleetExecutor implements Executor {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly claimTtlMs: number;
+
+  constructor(private readonly o: FleetExecutorOptions) {
+    this.claimTtlMs = o.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+  }
+
+  async plan(request: PlanRequest): Promise<ExecutionPlan> {
+    if (request.kind !== 'fleet') throw new ExecutorRefusal(`The fleet executor cannot run a ${request.kind} action`);
+    const { runbookId, actionId } = request.fleet;
+    const action = this.actionOf(runbookId, actionId);
+    const { service, hosts } = resolveTargets(
+      action.targets,
+      { ...(request.service ? { service: request.service } : {}), instances: request.fleet.instances, hosts: request.fleet.hosts },
+      this.o.inventory,
+    );
+    // Refuses now, not after approval, when the action's way to its hosts is not configured.
+    this.o.runnerFor(action, new Map(hosts.map((h) => [h.name, h.address])));
+    refuseDisagreeingLabels(action, request.fleet.disagreeing ?? []);
+    const sources = { labels: request.fleet.labels, args: request.fleet.args };
+    const command = renderCommand(action.command, action.params, sources);
+    const dryRun = action.dry_run_command === undefined ? undefined : renderCommand(action.dry_run_command, action.params, sources);
+    const batches = planRollout(
+      hosts.map((h) => h.name),
+      action.rollout,
+    );
+    const { rollout } = action;
+    const summary = [
+      `runbook: ${runbookId} / ${actionId} (${action.title})${action.readonly ? ', read-only' : ''}`,
+      `service: ${service}`,
+      `hosts (${hosts.length}): ${hosts.map((h) => h.name).join(', ')}`,
+      `batches: ${describeBatches(batches)}`,
+      `halts when more than ${rollout.max_failures} host(s) fail; ${rollout.pause} between batches; ${action.timeout} per host`,
+      ...Object.entries(command.values).map(([name, value]) => `param ${name}: ${value}`),
+      ...(request.fleet.continues ? [`continues ACT-${request.fleet.continues}: hosts that succeeded there are skipped`] : []),
+      'command:',
+      command.command,
+    ];
+    const params: FleetParams = {
+      runbook: runbookId,
+      action: actionId,
+      hosts,
+      command: command.command,
+      dryRunCommand: dryRun?.command ?? '',
+      batches: batches.map((b) => b.hosts),
+      continues: request.fleet.continues ?? '',
+    };
+    return {
+      executor: FLEET_EXECUTOR,
+      service,
+      title: `${action.title} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
+      needsApproval: action.approval !== 'none',
+      summary,
+      params: writeParams(params),
+    };
+  }
+
+  /**
+   * The dry run on every target: `dry_run_command`, else, over SSH, a check that every host
+   * answers. Without a dry_run_command a read-only action has nothing to rehearse (running
+   * it is as safe), nor has a pipeline (it would only start a pipeline to run `true`).
+   */
+  async rehearse(plan: ExecutionPlan): Promise<Rehearsal | undefined> {
+    const params = readParams(plan);
+    const action = this.actionOf(params.runbook, params.action);
+    if (!params.dryRunCommand && (action.readonly || action.executor.type !== 'ssh')) return undefined;
+    const outcomes = await runDryRun(
+      params.hosts.map((h) => h.name),
+      params.dryRunCommand || 'true',
+      durationMs(action.timeout),
+      this.runner(action, params),
+    );
+    return {
+      ok: outcomes.every((o) => o.ok),
+      summary: rehearsalSummary(outcomes, params.dryRunCommand !== ''),
+      details: outcomes.map(hostDetail).join('\n'),
+      hosts: outcomes.map(({ host, ok, output }) => ({ host, ok, output })),
+    };
+  }
+
+  async run(plan: ExecutionPlan, actionId: string): Promise<RunHandle> {
+    await this.o.rollouts.setRolloutState(actionId, { state: 'running', detail: 'started' });
+    this.launch(plan, actionId, false);
+    return { id: actionId, url: '', params: {} };
+  }
+
+  async status(plan: ExecutionPlan, _handle: RunHandle, actionId: string): Promise<RunStatus> {
+    const state = await this.o.rollouts.rolloutState(actionId);
+    if (!state || state.state === 'running') {
+      // A no-op when this process runs it or another process holds the claim.
+      this.launch(plan, actionId, true);
+      return { state: 'running' };
+    }
+    if (state.state === 'succeeded') return { state: 'succeeded', detail: state.detail };
+    return { state: 'failed', detail: state.detail, resumable: true };
+  }
+
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private launch(plan: ExecutionPlan, actionId: string, resumed: boolean): void {
+    if (this.running.has(actionId) || this.shutdown.signal.aborted) return;
+    const job = this.runClaimed(plan, actionId, resumed)
+      .catch((error: unknown) => this.o.log.error({ err: error, actionId }, 'fleet rollout failed; another status check resumes it'))
+      .finally(() => this.running.delete(actionId));
+    this.running.set(actionId, job);
+  }
+
+  private async runClaimed(plan: ExecutionPlan, actionId: string, resumed: boolean): Promise<void> {
+    const claim = await this.o.rollouts.claimRollout(actionId, this.claimTtlMs);
+    if (!claim) return;
+    const lost = new AbortController();
+    const heartbeat = setInterval(() => {
+      claim.renew().then(
+        (held) => held || lost.abort(),
+        (error: unknown) => this.o.log.warn({ err: error, actionId }, 'rollout claim not renewed'),
+      );
+    }, this.claimTtlMs / 3);
+    try {
+      if (resumed) this.o.log.info({ actionId }, 'resuming a fleet rollout');
+      const end = await this.rollout(plan, actionId, resumed, AbortSignal.any([this.shutdown.signal, lost.signal]));
+      if (end) await this.o.rollouts.setRolloutState(actionId, end);
+    } finally {
+      clearInterval(heartbeat);
+      await claim.release();
+    }
+  }
+
+  /** Runs what is left of the rollout; undefined when it stopped for another process to go on. */
+  private async rollout(plan: ExecutionPlan, actionId: string, resumed: boolean, signal: AbortSignal): Promise<RolloutState | undefined> {
+    const params = readParams(plan);
+    const action = this.actionOf(params.runbook, params.action);
+    const resultsId = params.continues || actionId;
+    const before = (await this.o.results.results(resultsId)).filter((o) => o.ok).length;
+    const end: RolloutEnd = await runRollout(
+      {
+        id: resultsId,
+        plan: params.batches.map((hosts, index) => ({ index, canary: index === 0 && action.rollout.canary > 0, hosts })),
+        command: params.command,
+        timeoutMs: durationMs(action.timeout),
+        pauseMs: durationMs(action.rollout.pause),
+        maxFailures: action.rollout.max_failures,
+        resumed,
+      },
+      {
+        run: this.runner(action, params),
+        store: this.o.results,
+        pausedBecause: () => this.o.pausedBecause(),
+        onBatch: (batch, outcomes, of) => this.o.report(actionId, batchReport(batch, of, outcomes)),
+        signal,
+      },
+    );
+    switch (end.state) {
+      case 'stopped':
+        return undefined;
+      case 'succeeded':
+        return { state: 'succeeded', detail: successReport(end.outcomes, before) };
+      case 'paused':
+        await this.o.report(actionId, `Stopped before the next batch: ${end.reason}. Continue (approved again) after /automation resume.`);
+        return { state: 'paused', detail: `stopped: ${end.reason}` };
+      case 'halted':
+        await this.o.report(actionId, haltReport(end.reason, end.failed));
+        return { state: 'halted', detail: `${end.reason} Failed: ${end.failed.map((o) => o.host).join(', ')}.` };
+    }
+  }
+
+  private runner(action: FleetAction, params: FleetParams): BatchRun {
+    return this.o.runnerFor(action, new Map(params.hosts.map((h) => [h.name, h.address])));
+  }
+
+  private actionOf(runbookId: string, actionId: string): FleetAction {
+    const runbook = this.o.runbooks.find((r) => r.id === runbookId);
+    if (!runbook) throw new ExecutorRefusal(`No runbook "${runbookId}" is loaded. Runbooks: ${this.o.runbooks.map((r) => r.id).join(', ') || '(none)'}.`);
+    const action = runbook.actions.find((a) => a.id === actionId);
+    if (!action) throw new ExecutorRefusal(`Runbook ${runbookId} has no action "${actionId}". Its actions: ${runbook.actions.map((a) => a.id).join(', ')}.`);
+    if (action.kind !== 'fleet') throw new ExecutorRefusal(`${runbookId} / ${actionId} is a ${action.kind} action, not a fleet action.`);
+    return action;
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { parseRemediateCommand } from '../../commands/remediate.js';
+import { CommandError } from '../../src/errors.js';
+
+function refusal(text: string): string {
+  try {
+    parseRemediateCommand(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CommandError);
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(text)} to be refused`);
+}
+
+describe('parseRemediateCommand', () => {
+  it('reads the runbook, the words after it, name=value arguments and --dry-run in any order', () => {
+    expect(parseRemediateCommand('disk-space-cleanup cleanup web-3 mountpoint=/var --dry-run web-4')).toEqual({
+      runbook: 'disk-space-cleanup',
+      words: ['cleanup', 'web-3', 'web-4'],
+      args: { mountpoint: '/var' },
+      dryRun: true,
+    });
+    expect(parseRemediateCommand('  diagnostics ')).toEqual({ runbook: 'diagnostics', words: [], args: {}, dryRun: false });
+  });
+
+  it('keeps an argument value as typed: its pattern in the runbook decides', () => {
+    expect(parseRemediateCommand('restart unit=a=b').args).toEqual({ unit: 'a=b' });
+  });
+
+  it('shows the usage for nothing or help', () => {
+    expect(refusal('')).toContain('/remediate <runbook> [action] [host…] [name=value…] [--dry-run]');
+    expect(refusal('help')).toContain('/remediate <runbook>');
+  });
+
+  it('refuses what cannot be a runbook, a host, an argument name or an option', () => {
+    expect(refusal('Disk_Cleanup')).toMatch(/^Disk_Cleanup: expected a runbook id/);
+    expect(refusal('disk-cleanup $(reboot)')).toMatch(/^\$\(reboot\): expected a host name/);
+    expect(refusal('disk-cleanup -oProxyCommand')).toMatch(/expected a host name/);
+    expect(refusal('disk-cleanup 1x=2')).toMatch(/^1x=2: expected an argument name/);
+    expect(refusal('disk-cleanup --force')).toMatch(/^unknown option --force/);
+  });
+});
