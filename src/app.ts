@@ -31,6 +31,7 @@ import { runbookActionsFor } from './runbooks/match.js';
 import { runbookDirectory } from './runbooks/directory.js';
 import type { FleetAction } from './runbooks/schema.js';
 import { runbookRequests } from './runbooks/targets.js';
+import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile, type ServiceCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
@@ -41,6 +42,7 @@ import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
+import { RedisScheduleStore } from './store/redis-schedule-store.js';
 import { RedisStore } from './store/redis-store.js';
 
 export interface RunningApp {
@@ -289,6 +291,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
       const reminded = await incidents.remindUnacknowledged(config.reminderAfterMs, (service) => (service ? catalog.get(service)?.oncall : undefined), claimOnce);
       if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
     },
+  });
+  scheduleRunbooks(scheduler, runbooks, {
+    actions,
+    memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),
+    services: catalog,
+    post: (key, message) => queue.enqueue(key, async () => void (await chat.postMessage(message))),
+    log: log.child({ component: 'scheduled-runbooks' }),
   });
 
   let stopping: Promise<void> | undefined;

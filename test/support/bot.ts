@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { startApp, type RunningApp } from '../../src/app.js';
@@ -37,10 +38,26 @@ export interface TestBotOptions {
   prefix?: string;
 }
 
+/**
+ * The shipped runbooks, less those on a schedule: a test must not see a nightly job fire
+ * because it happened to run at that minute. Scheduled runbooks are tested with their own.
+ */
+async function unscheduledRunbooks(dir: string): Promise<string> {
+  const shipped = fileURLToPath(new URL('../../runbooks/', import.meta.url));
+  const copy = join(dir, 'runbooks');
+  await mkdir(copy);
+  for (const file of (await readdir(shipped)).filter((name) => name.endsWith('.yaml'))) {
+    const text = await readFile(join(shipped, file), 'utf8');
+    if (!/^schedule:/m.test(text)) await writeFile(join(copy, file), text);
+  }
+  return copy;
+}
+
 export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix }: TestBotOptions): Promise<TestBot> {
   const dir = await mkdtemp(join(tmpdir(), 'chatops-test-'));
   const servicesFile = join(dir, 'services.yaml');
   await writeFile(servicesFile, services);
+  const runbooksDir = env.RUNBOOKS_DIR ?? (await unscheduledRunbooks(dir));
   const keyPrefix = prefix ?? `test:${randomUUID()}:`;
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({
@@ -60,6 +77,7 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
       ALERTMANAGER_TOKEN,
       INCIDENT_CHANNEL: 'C0INCIDENTS',
       SERVICES_FILE: servicesFile,
+      RUNBOOKS_DIR: runbooksDir,
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT: '5s',
       ...env,
