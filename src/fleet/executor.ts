@@ -10,7 +10,7 @@ import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, t
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
 import { durationMs } from '../runbooks/schema.js';
 import type { InventoryHost } from '../services/schema.js';
-import { batchReport, haltReport, hostDetail, rehearsalSummary, successReport } from './report.js';
+import { batchReport, haltReport, hostDetails, rehearsalSummary, successReport } from './report.js';
 import { planRollout, type Batch } from './rollout.js';
 import { runDryRun, runRollout, type BatchRun, type HostResultStore, type RolloutEnd } from './rollout-runner.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
@@ -178,7 +178,7 @@ export class FleetExecutor implements Executor {
     return {
       ok: outcomes.every((o) => o.ok),
       summary: rehearsalSummary(outcomes, params.dryRunCommand !== ''),
-      details: outcomes.map(hostDetail).join('\n'),
+      details: hostDetails(outcomes),
       hosts: outcomes.map(({ host, ok, output }) => ({ host, ok, output })),
     };
   }

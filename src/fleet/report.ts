@@ -25,6 +25,17 @@ export function hostDetail(outcome: HostOutcome): string {
   return `• ${mark(outcome)}, ${(outcome.durationMs / 1000).toFixed(1)}s\n\`\`\`${clip(outcome.output)}\`\`\``;
 }
 
+/** Hosts whose output a message shows: enough to act on, well under Slack's 40 000 characters. */
+const DETAILED_HOSTS = 20;
+
+/** Each host's result with its output, failures first, the first 20 of them. */
+export function hostDetails(outcomes: readonly HostOutcome[]): string {
+  const ordered = [...outcomes.filter((o) => !o.ok), ...outcomes.filter((o) => o.ok)];
+  const shown = ordered.slice(0, DETAILED_HOSTS).map(hostDetail);
+  const rest = ordered.length - shown.length;
+  return rest > 0 ? `${shown.join('\n')}\n… and ${rest} more host(s): ${ordered.slice(DETAILED_HOSTS).map(mark).join(', ')}` : shown.join('\n');
+}
+
 export function rehearsalSummary(outcomes: readonly HostOutcome[], withCommand: boolean): string {
   const failed = outcomes.filter((o) => !o.ok);
   const what = withCommand ? 'dry run' : 'reachability check (no dry_run_command, so the command itself was not tried)';
@@ -36,11 +47,11 @@ export function batchReport(batch: Batch, of: number, outcomes: readonly HostOut
   const name = batch.canary ? `Canary (batch 1 of ${of})` : `Batch ${batch.index + 1} of ${of}`;
   const failed = outcomes.filter((o) => !o.ok);
   const head = `${name}: ${outcomes.map(mark).join(', ')}`;
-  return failed.length === 0 ? head : `${head}\n${failed.map(hostDetail).join('\n')}`;
+  return failed.length === 0 ? head : `${head}\n${hostDetails(failed)}`;
 }
 
 export function haltReport(reason: string, failed: readonly HostOutcome[]): string {
-  return `${reason}\nFailed hosts:\n${failed.map(hostDetail).join('\n')}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
+  return `${reason}\nFailed hosts:\n${hostDetails(failed)}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
 }
 
 export function successReport(outcomes: readonly HostOutcome[], skipped: number): string {

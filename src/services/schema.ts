@@ -79,6 +79,9 @@ export const ServiceEntry = z
     if (entry.gitlab && entry.approvers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'a service with a gitlab section needs at least one approver' });
     }
+    if (entry.hosts.length > 0 && entry.approvers.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'a service with hosts needs at least one approver: nobody could approve a fleet action on them' });
+    }
   });
 export type ServiceEntry = z.output<typeof ServiceEntry>;
 
@@ -104,6 +107,12 @@ export const ServicesFile = z
       if (!Object.hasOwn(file.services, group.service)) {
         const choices = known.length > 0 ? `one of: ${known.join(', ')}` : 'none are defined';
         ctx.addIssue({ code: 'custom', path: ['groups', name, 'service'], message: `unknown service "${group.service}"; it must be a service under services (${choices})` });
+      } else if (group.hosts.length > 0 && file.services[group.service]?.approvers.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', name, 'service'],
+          message: `service "${group.service}" has no approvers, so nobody could approve a fleet action on this group`,
+        });
       }
     }
     checkHostAddresses(file, ctx);

@@ -7,8 +7,10 @@ const inventory: FleetInventory = createCatalog(
   parseServicesFile(
     `services:
   storage:
+    approvers: [U0OPS]
     hosts: [web-1, web-2, "web-3:2222"]
   search:
+    approvers: [U0OPS]
     hosts: [web-2, es-1]
 groups:
   edge:

@@ -13,7 +13,7 @@ function problemsOf(text: string): string[] {
   throw new Error('expected the services file to be refused');
 }
 
-const web = (hosts: string) => `services:\n  web:\n    hosts: ${hosts}\n`;
+const web = (hosts: string) => `services:\n  web:\n    approvers: [U0OPS]\n    hosts: ${hosts}\n`;
 
 describe('services file host inventory', () => {
   it('normalises both entry forms to a name and an SSH address', () => {
@@ -83,6 +83,7 @@ describe('services file host inventory', () => {
     const text = [
       'services:',
       '  web:',
+      '    approvers: [U0OPS]',
       '    hosts: ["web-1"]',
       'groups:',
       '  canaries:',
@@ -112,8 +113,10 @@ describe('services file host inventory', () => {
         [
           'services:',
           '  web:',
+          '    approvers: [U0OPS]',
           '    hosts: ["web-1", "web-2:2222"]',
           '  api:',
+          '    approvers: [U0OPS]',
           '    hosts: [{ name: api-1, address: "127.0.0.1:2201" }]',
           '  batch: {}',
           'groups:',
@@ -165,5 +168,16 @@ describe('services file host inventory', () => {
       catalog.hostsOf('web').reverse();
       expect(catalog.hostsOf('web')[0]?.name).toBe('web-1');
     });
+  });
+});
+
+describe('approvers for hosts', () => {
+  it('a service with hosts, or owning a group of hosts, needs approvers', () => {
+    expect(() => parseServicesFile('services:\n  web:\n    hosts: [web-1]\n', 'services.yaml')).toThrow(
+      /services\.web\.approvers: a service with hosts needs at least one approver/,
+    );
+    expect(() => parseServicesFile('services:\n  web: {}\ngroups:\n  edge:\n    service: web\n    hosts: [lb-1]\n', 'services.yaml')).toThrow(
+      /groups\.edge\.service: service "web" has no approvers/,
+    );
   });
 });
