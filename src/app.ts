@@ -29,6 +29,7 @@ import { createMetrics } from './metrics.js';
 import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
 import { runbookDirectory } from './runbooks/directory.js';
+import { inventoryProblems } from './runbooks/inventory-check.js';
 import type { FleetAction } from './runbooks/schema.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
@@ -166,6 +167,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
   const runbooks = await loadRunbooks(config.runbooksDir);
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
+  // Not fatal: a stale reference disables one action, and must not stop incident intake.
+  for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
   const rollbackExecutor = createExecutor(config, catalog, log);
   const sshRun = createSshRun(config, log);
   const pipelines = new AbortController();
@@ -204,6 +207,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
     },
     report: (actionId, text) => actions.remark(actionId, text),
     log: log.child({ component: 'fleet' }),
+    observer: {
+      hostsRan: (outcomes) => outcomes.forEach((o) => metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' })),
+      rolloutEnded: (end) => metrics.fleetRollouts.inc({ end }),
+    },
   });
   const actions: ActionService = new ActionService({
     store: actionStore,

@@ -39,6 +39,18 @@ export function createMetrics() {
       labelNames: ['method', 'outcome'] as const,
       registers: [registry],
     }),
+    fleetHostRuns: new Counter({
+      name: 'chatops_fleet_host_runs_total',
+      help: 'Fleet commands run on a host (dry runs not counted), by outcome (ok, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    fleetRollouts: new Counter({
+      name: 'chatops_fleet_rollouts_total',
+      help: 'Fleet rollouts that ended, by how (succeeded, halted, paused)',
+      labelNames: ['end'] as const,
+      registers: [registry],
+    }),
     slackDropped: new Counter({
       name: 'chatops_slack_deliveries_dropped_total',
       help: 'Slack deliveries given up after their last attempt or a permanent error',

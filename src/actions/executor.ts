@@ -15,6 +15,8 @@ export interface ExecutionPlan {
   title: string;
   /** Whether someone other than the requester must approve; false only for read-only fleet actions. */
   needsApproval?: boolean;
+  /** What it acts on (a fleet action's hosts): two open actions of one runbook action may not share one. */
+  targets?: string[];
   /** One line per fact an approver must see: "environment: production", "from: abc123 (#41)". */
   summary: string[];
   /** Executor-specific parameters, opaque to the actions layer. */

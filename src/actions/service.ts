@@ -93,6 +93,8 @@ function planRequestOf(req: Pick<ActionRequest, 'kind' | 'service'> & { target?:
 }
 
 const MAX_COMMIT_ATTEMPTS = 20;
+/** Longer than the slowest dry run (a host's timeout is at most 1h, but dry runs are short). */
+const PREPARE_LEASE_MS = 10 * 60_000;
 /** Longer than the slowest start (GitLab retries included). */
 const START_LEASE_MS = 10 * 60_000;
 const MAX_POLL_BACKOFF_MS = 60_000;
@@ -126,6 +128,21 @@ export class ActionService {
    * and stores it awaiting approval, or runs it when no approval is needed.
    */
   async request(req: ActionRequest): Promise<Action> {
+    if (req.kind === 'rollback') return this.requestPrepared(req);
+    // Held while the dry run runs: until the request is stored, the open-action check cannot see it.
+    const key = `fleet-request:${req.fleet.runbookId}:${req.fleet.actionId}`;
+    const release = await this.o.store.lease(key, PREPARE_LEASE_MS);
+    if (!release) {
+      throw new ActionRefused(`Another request of ${req.fleet.runbookId} / ${req.fleet.actionId} is being prepared (its dry run is running); look for it in the thread before asking again.`);
+    }
+    try {
+      return await this.requestPrepared(req);
+    } finally {
+      await release();
+    }
+  }
+
+  private async requestPrepared(req: ActionRequest): Promise<Action> {
     let recent: string | undefined;
     if (req.kind === 'rollback') {
       this.requirePolicy(req.service);
@@ -138,6 +155,7 @@ export class ActionService {
     }
     const { plan, rehearsal } = await this.prepare(req);
     const policy = this.requirePolicy(plan.service);
+    if (req.kind === 'fleet') await this.refuseOverlapping(req.fleet, plan);
     const link = req.incidentId
       ? { incidentId: req.incidentId, threadTs: await this.o.incidents.threadOf(req.incidentId) }
       : await this.o.incidents.openIncidentFor(plan.service);
@@ -184,6 +202,23 @@ export class ActionService {
     const plan = await executor.plan(planRequestOf(req));
     const rehearsal = executor.rehearse ? await executor.rehearse(plan) : undefined;
     return { plan, rehearsal };
+  }
+
+  /**
+   * Never the same action twice: a fleet request is refused while an open action (awaiting
+   * approval or running) of the same runbook action targets one of its hosts.
+   */
+  private async refuseOverlapping(fleet: FleetRequest, plan: ExecutionPlan): Promise<void> {
+    const ids = [...(await this.o.store.awaitingApprovalIds()), ...(await this.o.store.runningActionIds())];
+    for (const id of ids) {
+      const open = await this.o.store.getAction(id);
+      if (open?.kind !== 'fleet' || open.fleet?.runbookId !== fleet.runbookId || open.fleet.actionId !== fleet.actionId) continue;
+      if (open.state !== 'requested' && open.state !== 'running') continue;
+      const shared = (open.plan.targets ?? []).filter((host) => plan.targets?.includes(host));
+      if (shared.length > 0) {
+        throw new ActionRefused(`${displayActionId(id)} (${open.state}) already does this on ${shared.join(', ')}; approve, cancel or wait for it rather than asking twice.`);
+      }
+    }
   }
 
   private requirePolicy(service: string): ServicePolicy {

@@ -30,6 +30,8 @@ export interface ActionStore {
   appendActionEntry(action: Action, entry: ActionEntry): Promise<void>;
   actionTimeline(id: string): Promise<ActionEntry[]>;
   runningActionIds(): Promise<string[]>;
+  /** Requests still awaiting approval, expired or not. */
+  awaitingApprovalIds(): Promise<string[]>;
   /** Requests still awaiting approval whose expiry has passed. */
   expiredRequestIds(now: Date): Promise<string[]>;
   /** The action that started the service's current cooldown, if one is running. */

@@ -12,7 +12,7 @@ import { durationMs } from '../runbooks/schema.js';
 import type { InventoryHost } from '../services/schema.js';
 import { batchReport, haltReport, hostDetails, rehearsalSummary, successReport } from './report.js';
 import { planRollout, type Batch } from './rollout.js';
-import { runDryRun, runRollout, type BatchRun, type HostResultStore, type RolloutEnd } from './rollout-runner.js';
+import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type RolloutEnd } from './rollout-runner.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
 import { renderCommand } from './template.js';
 
@@ -36,6 +36,12 @@ export interface RolloutStateStore {
   claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined>;
 }
 
+/** What a rollout tells the metrics. */
+export interface FleetObserver {
+  hostsRan(outcomes: readonly HostOutcome[]): void;
+  rolloutEnded(end: 'succeeded' | 'halted' | 'paused'): void;
+}
+
 export interface FleetExecutorOptions {
   runbooks: readonly Runbook[];
   inventory: FleetInventory;
@@ -48,6 +54,7 @@ export interface FleetExecutorOptions {
   /** A step for the action's timeline and thread (a batch's results). */
   report(actionId: string, text: string): Promise<void>;
   log: Logger;
+  observer?: FleetObserver;
   /** How long a claim outlives a process that stopped renewing it. */
   claimTtlMs?: number;
 }
@@ -155,6 +162,7 @@ export class FleetExecutor implements Executor {
       service,
       title: `${action.title} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
       needsApproval: action.approval !== 'none',
+      targets: hosts.map((h) => h.name),
       summary,
       params: writeParams(params),
     };
@@ -253,10 +261,14 @@ export class FleetExecutor implements Executor {
         run: this.runner(action, params),
         store: this.o.results,
         pausedBecause: () => this.o.pausedBecause(),
-        onBatch: (batch, outcomes, of) => this.o.report(actionId, batchReport(batch, of, outcomes)),
+        onBatch: (batch, outcomes, of) => {
+          this.o.observer?.hostsRan(outcomes);
+          return this.o.report(actionId, batchReport(batch, of, outcomes));
+        },
         signal,
       },
     );
+    if (end.state !== 'stopped') this.o.observer?.rolloutEnded(end.state);
     switch (end.state) {
       case 'stopped':
         return undefined;

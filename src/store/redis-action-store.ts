@@ -109,6 +109,10 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     return this.guard(() => this.redis.zrangebyscore(this.key('actions', 'awaiting-approval'), '-inf', now.getTime()));
   }
 
+  async awaitingApprovalIds(): Promise<string[]> {
+    return this.guard(() => this.redis.zrange(this.key('actions', 'awaiting-approval'), 0, -1));
+  }
+
   async runningActionIds(): Promise<string[]> {
     return this.guard(() => this.redis.smembers(this.key('actions', 'running')));
   }

@@ -264,6 +264,30 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     const results = await bot.redis.hgetall(`${bot.prefix}rollout:${id}:hosts`);
     expect(Object.keys(results).sort()).toEqual(['web-1', 'web-2', 'web-3']);
     expect(Object.values(results).map((v) => (JSON.parse(v) as { ok: boolean }).ok)).toEqual([true, true, true]);
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    expect(metrics).toContain('chatops_fleet_host_runs_total{outcome="ok"} 3');
+    expect(metrics).toContain('chatops_fleet_rollouts_total{end="succeeded"} 1');
+  });
+
+  it('refuses a second request of the same action on the same hosts while the first is open', async () => {
+    await resetHosts();
+    const incident = await diskAlert(r, 'DiskSpaceLow', ['web-1', 'web-2']);
+    const { id } = await runRunbook(r, incident);
+    const again = await clickForReply(r, 'runbook.run', buttonValue(incident.post, 'runbook.run'), 'U0CAROL', incident);
+    expect(String(again.text)).toBe(`ACT-${id} (requested) already does this on web-1, web-2; approve, cancel or wait for it rather than asking twice.`);
+    const other = await slash(r, '/remediate', 'disk-cleanup cleanup web-2', 'U0CAROL');
+    expect(String(other.text)).toMatch(new RegExp(`^ACT-${id} \\(requested\\) already does this on web-2;`));
+
+    const request = await actionMessage(r, id, 'REQUESTED');
+    expect(await click(r, 'action.cancel', buttonValue(request.post, 'action.cancel'), 'U0ALICE', request)).toBe(200);
+    await waitForState(r, id, 'cancelled');
+    const afterwards = await slash(r, '/remediate', 'disk-cleanup cleanup web-2', 'U0CAROL');
+    const next = /^ACT-(\d+) requested: Free disk space on 1 host; waiting for 1 approval\(s\)\.$/.exec(String(afterwards.text))?.[1];
+    expect(next, String(afterwards.text)).toBeDefined();
+    expect(await fleet.runsOf('runs')).toEqual({});
+    const pending = await actionMessage(r, next as string, 'REQUESTED');
+    expect(await click(r, 'action.cancel', buttonValue(pending.post, 'action.cancel'), 'U0CAROL', pending)).toBe(200);
+    await waitForState(r, next as string, 'cancelled');
   });
 
   it('halts a batch over max_failures with the failed host’s output; Continue needs a new approval and skips the hosts that succeeded', async () => {

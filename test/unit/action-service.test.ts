@@ -46,6 +46,9 @@ class MemoryActionStore implements ActionStore {
   async runningActionIds(): Promise<string[]> {
     return [...this.running];
   }
+  async awaitingApprovalIds(): Promise<string[]> {
+    return [...this.actions.values()].filter((a) => a.state === 'requested').map((a) => a.id);
+  }
   async expiredRequestIds(now: Date): Promise<string[]> {
     return [...this.actions.values()].filter((a) => a.state === 'requested' && Date.parse(a.expiresAt) <= now.getTime()).map((a) => a.id);
   }

@@ -192,4 +192,24 @@ describe('scripts/check-runbooks.ts', () => {
     expect(result.stderr).toContain(`${join(dir, 'b.yaml')}: id: duplicate runbook id "high-error-rate"`);
     expect(result.stdout).toBe('');
   });
+
+  it('exits 1 when a runbook targets a host group or service the services file lacks', async () => {
+    const fleet = `id: restart-edge
+title: Restart edge
+match:
+  - { label: alertname, equals: EdgeDown }
+actions:
+  - id: restart
+    title: Restart
+    kind: fleet
+    command: systemctl restart nginx
+    targets: { from: group, group: edge-lbs }
+`;
+    const dir = await tempDir({ 'a.yaml': fleet });
+    const services = join(await tempDir({ 'services.yaml': 'services:\n  web: {}\n' }), 'services.yaml');
+    const result = await run([], { RUNBOOKS_DIR: dir, SERVICES_FILE: services });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${services}: runbook restart-edge: actions.0.targets.group: host group "edge-lbs" is not in the services file (groups:)\n`);
+    expect(result.stdout).toBe('');
+  });
 });
