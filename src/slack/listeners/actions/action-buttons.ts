@@ -16,21 +16,16 @@ export interface RunbookButtonTarget {
  * rollout, and a runbook's Run on an incident message.
  */
 export function registerActionButtons(app: App, incidents: IncidentService, actions: ActionService, runbooks: RunbookButtonTarget, log: Logger): void {
-  registerButton(app, incidents, log, {
-    actionId: ACTION_IDS.actionApprove,
-    value: ActionButtonValue,
-    run: async ({ action }, userId) => void (await actions.approve(action, userId)),
-  });
-  registerButton(app, incidents, log, {
-    actionId: ACTION_IDS.actionDeny,
-    value: ActionButtonValue,
-    run: async ({ action }, userId) => void (await actions.deny(action, userId)),
-  });
-  registerButton(app, incidents, log, {
-    actionId: ACTION_IDS.actionCancel,
-    value: ActionButtonValue,
-    run: async ({ action }, userId) => void (await actions.cancel(action, userId)),
-  });
+  // A person's decision on an action: the answer is the action's message itself, updated.
+  const decisions = [
+    [ACTION_IDS.actionApprove, (id: string, userId: string) => actions.approve(id, userId)],
+    [ACTION_IDS.actionDeny, (id: string, userId: string) => actions.deny(id, userId)],
+    [ACTION_IDS.actionCancel, (id: string, userId: string) => actions.cancel(id, userId)],
+    [ACTION_IDS.actionAbort, (id: string, userId: string) => actions.abort(id, userId)],
+  ] as const;
+  for (const [actionId, decide] of decisions) {
+    registerButton(app, incidents, log, { actionId, value: ActionButtonValue, run: async ({ action }, userId) => void (await decide(action, userId)) });
+  }
   registerButton(app, incidents, log, {
     actionId: ACTION_IDS.actionContinue,
     value: ActionButtonValue,
@@ -38,11 +33,6 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
       const next = await actions.continueRollout(action, userId);
       return `${displayActionId(next.id)} requested: continue ${displayActionId(action)}; it needs approval again.`;
     },
-  });
-  registerButton(app, incidents, log, {
-    actionId: ACTION_IDS.actionAbort,
-    value: ActionButtonValue,
-    run: async ({ action }, userId) => void (await actions.abort(action, userId)),
   });
   registerButton(app, incidents, log, {
     actionId: ACTION_IDS.runbookRun,
