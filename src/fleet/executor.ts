@@ -6,6 +6,7 @@
  * that ran it is gone (its claim lapsed), resumes it here.
  */
 import type { Logger } from 'pino';
+import { displayActionId } from '../actions/action.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type Rehearsal, type RunHandle, type RunStatus } from '../actions/executor.js';
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
 import { durationMs } from '../runbooks/schema.js';
@@ -144,7 +145,7 @@ export class FleetExecutor implements Executor {
       `batches: ${describeBatches(batches)}`,
       `halts when more than ${rollout.max_failures} host(s) fail; ${rollout.pause} between batches; ${action.timeout} per host`,
       ...Object.entries(command.values).map(([name, value]) => `param ${name}: ${value}`),
-      ...(request.fleet.continues ? [`continues ACT-${request.fleet.continues}: hosts that succeeded there are skipped`] : []),
+      ...(request.fleet.continues ? [`continues ${displayActionId(request.fleet.continues)}: hosts that succeeded there are skipped`] : []),
       'command:',
       command.command,
     ];
