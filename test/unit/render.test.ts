@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openIncident, resolveByUser, acknowledge, type Incident } from '../../src/incidents/incident.js';
 import { fallbackText, fitBlocks, renderIncidentMessage, silenceUrl } from '../../src/slack/render/incident-message.js';
-import { MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from '../../src/slack/render/limits.js';
+import { fitLines, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from '../../src/slack/render/limits.js';
 import type { Block } from '../../src/slack/render/block-kit.js';
 import { fixture, notification } from '../support/fixtures.js';
 
@@ -12,6 +12,18 @@ function incidentFrom(payload = fixture('alertmanager-0.25-firing')): Incident {
 }
 
 const textOf = (blocks: Block[]) => JSON.stringify(blocks);
+
+const ALERT_LINE = /^:(fire|white_check_mark):/;
+const MORE_LINE = /^_…and (\d+) more alerts? not listed here_$/;
+
+/** The section listing the alerts: how many it lists, and how many its last line says it left out. */
+function alertListOf(blocks: Block[]): { text: string; listed: number; hidden: number } {
+  const text = blocks.flatMap((b) => (b.type === 'section' && 'text' in b ? [b.text.text] : [])).find((t) => ALERT_LINE.test(t));
+  if (text === undefined) throw new Error(`no alert list in ${textOf(blocks)}`);
+  const lines = text.split('\n');
+  const more = MORE_LINE.exec(lines.at(-1) ?? '');
+  return { text, listed: lines.filter((l) => ALERT_LINE.test(l)).length, hidden: more ? Number(more[1]) : 0 };
+}
 
 describe('renderIncidentMessage', () => {
   it('shows severity, service, summary, count, start, links and both buttons while firing', () => {
@@ -50,7 +62,9 @@ describe('renderIncidentMessage', () => {
       if (block.type === 'section' && 'text' in block) expect(block.text.text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
       if (block.type === 'actions') expect(block.elements.length).toBeLessThanOrEqual(25);
     }
-    expect(textOf(blocks)).toMatch(/and 292 more alerts not listed here|list truncated/);
+    const { listed, hidden } = alertListOf(blocks);
+    expect(listed).toBeGreaterThan(0);
+    expect(hidden).toBe(300 - listed + 12);
     expect(text).toContain('300 firing');
   });
 
@@ -68,12 +82,53 @@ describe('renderIncidentMessage', () => {
   });
 });
 
+describe("the alert list's 'and N more' line", () => {
+  const alerts = (count: number, summary: (i: number) => string) =>
+    notification({ alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `f${i}`, instance: `host-${i}.example.com:9100`, summary: summary(i) })) });
+
+  it.each([
+    ['21 short alerts: the 21st is left out', 21, () => 'disk almost full'],
+    ['25 alerts of 180 characters: twenty of them are longer than a section', 25, (i: number) => `${'d'.repeat(176)}${i}`],
+    ['40 alerts of 2,900 characters', 40, (i: number) => `${'e'.repeat(2_896)}${i}`],
+    ['300 alerts of 5,000 characters', 300, (i: number) => `${'x'.repeat(5_000)}${i}`],
+    ['60 alerts whose text is all characters mrkdwn escapes', 60, () => '<&>'.repeat(700)],
+  ])('%s: the count of hidden alerts is shown, and adds up', (_label, count, summary) => {
+    const { blocks } = renderIncidentMessage(incidentFrom(alerts(count, summary)));
+    const { text, listed, hidden } = alertListOf(blocks);
+    expect(text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
+    expect(listed).toBeGreaterThan(0);
+    expect(listed + hidden).toBe(count);
+  });
+
+  it('counts the alerts Alertmanager left out of the notification too', () => {
+    const payload = alerts(30, (i) => `${'y'.repeat(400)}${i}`);
+    payload.truncatedAlerts = 7;
+    const { listed, hidden } = alertListOf(renderIncidentMessage(incidentFrom(payload)).blocks);
+    expect(listed + hidden).toBe(37);
+  });
+
+  it('says nothing is left out when every alert is listed, a long one cut short', () => {
+    const { text, listed, hidden } = alertListOf(renderIncidentMessage(incidentFrom(alerts(2, () => 'z'.repeat(5_000)))).blocks);
+    expect([listed, hidden]).toEqual([2, 0]);
+    expect(text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
+    expect(text).not.toContain('more alert');
+  });
+});
+
 describe('limits', () => {
   it('fits any number of blocks into fifty with a note', () => {
     const many: Block[] = Array.from({ length: 80 }, () => ({ type: 'divider' }));
     const fitted = fitBlocks(many);
     expect(fitted).toHaveLength(MAX_BLOCKS);
     expect(JSON.stringify(fitted.at(-1))).toContain('31 more blocks were left out');
+  });
+
+  it('fits lines with room kept for the footer that counts the ones left out', () => {
+    const more = (omitted: number) => (omitted > 0 ? `+${omitted}` : undefined);
+    expect(fitLines(['aaaa', 'bbbb'], 9, more)).toBe('aaaa\nbbbb');
+    expect(fitLines(['aaaa', 'bbbb', 'cccc'], 12, more)).toBe('aaaa\nbbbb\n+1');
+    expect(fitLines(['aaaa', 'bbbb', 'cccc'], 11, more)).toBe('aaaa\n+2');
+    expect(fitLines(['a'.repeat(20)], 10, more)).toBe('+1');
   });
 
   it('truncates with a note and never splits a surrogate pair', () => {

@@ -12,7 +12,7 @@ import {
 import type { RunbookActionRef } from '../../runbooks/match.js';
 import { ACTION_IDS, incidentButtonValue, runbookButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage, TextObject } from './block-kit.js';
-import { escapeMrkdwn, MAX_ACTIONS_ELEMENTS, MAX_BLOCKS, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from './limits.js';
+import { escapeMrkdwn, fitLines, MAX_ACTIONS_ELEMENTS, MAX_BLOCKS, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from './limits.js';
 
 const STATE_ICON: Record<IncidentState, string> = {
   firing: ':red_circle:',
@@ -23,6 +23,9 @@ const STATE_ICON: Record<IncidentState, string> = {
 
 /** How many alerts the message lists before it says "and N more". */
 const LISTED_ALERTS = 20;
+/** An alert's text is cut to this, so that one long summary cannot crowd the others out of the list. */
+const ALERT_TEXT_CHARS = 200;
+const ALERT_INSTANCE_CHARS = 100;
 
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
 
@@ -45,17 +48,22 @@ export function silenceUrl(incident: Incident): string | undefined {
 
 function alertLine(alert: TrackedAlert): string {
   const icon = alert.status === 'firing' ? ':fire:' : ':white_check_mark:';
-  const where = alert.labels.instance ? ` \`${escapeMrkdwn(alert.labels.instance)}\`` : '';
+  const instance = alert.labels.instance;
+  const where = instance ? ` \`${escapeMrkdwn(truncate(instance, ALERT_INSTANCE_CHARS, ''))}\`` : '';
   const what = alert.annotations.summary ?? alert.labels.alertname ?? alert.fingerprint;
-  return `${icon}${where} ${escapeMrkdwn(what)}`;
+  return `${icon}${where} ${escapeMrkdwn(truncate(what, ALERT_TEXT_CHARS, ''))}`;
 }
 
 function alertsSection(incident: Incident): Block {
   const alerts = Object.values(incident.alerts).sort((a, b) => (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1));
   const lines = alerts.slice(0, LISTED_ALERTS).map(alertLine);
-  const hidden = alerts.length - lines.length + incident.truncatedAlerts;
-  if (hidden > 0) lines.push(`_…and ${hidden} more alert${hidden === 1 ? '' : 's'} not listed here_`);
-  return { type: 'section', text: mrkdwn(truncate(lines.join('\n'), MAX_SECTION_TEXT, '\n_(list truncated)_')) };
+  // Alerts past the listed ones, and those Alertmanager itself left out of the notification.
+  const unlisted = alerts.length - lines.length + incident.truncatedAlerts;
+  const more = (omitted: number): string | undefined => {
+    const hidden = omitted + unlisted;
+    return hidden > 0 ? `_…and ${hidden} more alert${hidden === 1 ? '' : 's'} not listed here_` : undefined;
+  };
+  return { type: 'section', text: mrkdwn(fitLines(lines, MAX_SECTION_TEXT, more)) };
 }
 
 const plain = (text: string): TextObject => ({ type: 'plain_text', text });
