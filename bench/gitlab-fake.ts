@@ -5,8 +5,9 @@
  *   POST /api/v4/projects/:id/jobs/:job/retry    a new job (201), its arrival time recorded
  *   GET  /api/v4/projects/:id/jobs/:job          the job, status 'success'
  *
- * Anything else answers 404 and is recorded as unexpected. Arrival times are
- * performance.now() of this process, taken when the request's headers are in.
+ * Anything else answers 404 and is recorded as unexpected, and the bench fails at
+ * `assertNoUnexpectedCalls()`. Arrival times are performance.now() of this process, taken
+ * when the request's headers are in.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,8 +42,8 @@ export class GitlabFake {
   readonly retries: RetryPost[] = [];
   /** performance.now() of each deployments GET (a plan or a re-plan), in order. */
   readonly deploymentReads: number[] = [];
-  readonly counts = { deployments: 0, retries: 0, jobs: 0, unexpected: 0 };
-  readonly unexpected: string[] = [];
+  readonly counts = { deployments: 0, retries: 0, jobs: 0 };
+  private readonly unexpected: string[] = [];
   private nextJobId = 10_000;
   private readonly retryWaiters = new Map<number, Array<(post: RetryPost) => void>>();
 
@@ -69,6 +70,12 @@ export class GitlabFake {
       list.push(resolve);
       this.retryWaiters.set(index, list);
     });
+  }
+
+  /** Throws, naming every request to a route the fake does not serve. */
+  assertNoUnexpectedCalls(): void {
+    const unexpected = this.unexpected.splice(0);
+    if (unexpected.length > 0) throw new Error(`GitLab fake: ${unexpected.length} request(s) to routes it does not serve: ${[...new Set(unexpected)].join(', ')}`);
   }
 
   async close(): Promise<void> {
@@ -100,8 +107,7 @@ export class GitlabFake {
       this.counts.jobs += 1;
       return this.reply(res, 200, { ...this.job(decodeURIComponent(match[1] ?? ''), Number(match[2]), 'success'), duration: 1.5 });
     }
-    this.counts.unexpected += 1;
-    if (this.unexpected.length < 10) this.unexpected.push(`${method} ${path}`);
+    this.unexpected.push(`${method} ${path}`);
     this.reply(res, 404, { message: '404 Not Found' });
   }
 

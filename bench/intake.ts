@@ -240,6 +240,7 @@ async function main(): Promise<void> {
     }
     const slackCalls = slack.calls.length;
     botReport = await bot.stop();
+    slack.assertNoUnexpectedCalls();
 
     console.log('');
     console.log(resultsTable(runs));

@@ -8,6 +8,9 @@
  *     they are postMessage calls too);
  *   - chat.update: more than `updatesPerMinute` in the workspace in any sliding 60 s.
  * A refused call does not count against the limits (Slack counts what it served).
+ *
+ * Any other method is answered `unknown_method`, as Slack would, and kept: the bench fails
+ * at `assertNoUnexpectedCalls()` rather than measure a bot that calls what the fake fakes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +43,9 @@ export interface MessageState {
 }
 
 const UPDATE_WINDOW_MS = 60_000;
+const KNOWN_METHODS = new Set(['auth.test', 'chat.postMessage', 'chat.update']);
+/** What the bot posts to a response_url is recorded as method `/response/<name>`. */
+const isResponseUrl = (method: string) => method.startsWith('/response/');
 
 function decodeParams(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
@@ -60,6 +66,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export class SlackFake {
   readonly calls: SlackCall[] = [];
   readonly messages = new Map<string, MessageState>();
+  /** Methods called that the fake does not know, kept until a check reports them. */
+  private readonly unexpected: string[] = [];
   private readonly lastPostAt = new Map<string, number>();
   private readonly acceptedUpdates: number[] = [];
   private tsCounter = 0;
@@ -88,6 +96,12 @@ export class SlackFake {
     return this.calls.filter((c) => c.method === 'chat.update' && c.status === 200 && c.at > at - UPDATE_WINDOW_MS && c.at <= at).map((c) => c.at);
   }
 
+  /** Throws, naming every method called that the fake does not know. */
+  assertNoUnexpectedCalls(): void {
+    const unexpected = this.unexpected.splice(0);
+    if (unexpected.length > 0) throw new Error(`Slack fake: ${unexpected.length} call(s) to methods it does not know: ${[...new Set(unexpected)].join(', ')}`);
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -97,6 +111,10 @@ export class SlackFake {
     const at = Date.now();
     const params = decodeParams(await readBody(req), req.headers['content-type']);
     const method = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/api\//, '');
+    if (!KNOWN_METHODS.has(method) && !isResponseUrl(method)) {
+      this.unexpected.push(method);
+      return this.reply(res, 200, { ok: false, error: 'unknown_method', req_method: method });
+    }
     if (method === 'auth.test') {
       return this.reply(res, 200, { ok: true, url: 'https://bench.slack.com/', team: 'Bench', user: 'chatops', team_id: 'T0BENCH', user_id: 'U0BOT', bot_id: 'B0BOT' });
     }

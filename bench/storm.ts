@@ -489,6 +489,7 @@ async function main(): Promise<void> {
     const floor = computeFloor(slack, groups, end);
     const metrics = await scrapeMetrics(bot.url);
     const botReport = await bot.stop();
+    slack.assertNoUnexpectedCalls();
     const stored = await readStore(prefix);
     report({ groups, slack, deliveries, startedAt, end, allFinalAt, floor, stored, metrics, botReport });
     if (process.env.STORM_CALL_LOG) await dumpCalls(process.env.STORM_CALL_LOG, slack, startedAt, end);

@@ -9,17 +9,28 @@
  *   POST /api/v4/projects/:id/pipeline             a new pipeline, status "created" (body recorded)
  *   GET  /api/v4/projects/:id/pipelines/:id        status settable with setPipelineStatus()
  *
- * `:id` is a project path, URL-encoded (shop%2Fpayment-service), or a number. A project
- * that was not added answers 404 {"message":"404 Project Not Found"}, as GitLab does.
- * Any other route answers 404 and is recorded too. A test can script the next answers of
- * a route (`script('deployments', { status: 500 })`) or hold a request until it says so
- * (`hold('retry')`), to act while the bot waits for GitLab.
+ * `:id` is a project path, URL-encoded (shop%2Fpayment-service), or a number. On these
+ * routes the fake answers the 404s GitLab sends: a project that was not added is
+ * {"message":"404 Project Not Found"}, a job or pipeline it never made is 404 too. A test
+ * can script the next answers of a route (`script('deployments', { status: 500 })`) or
+ * hold a request until it says so (`hold('retry')`), to act while the bot waits for GitLab.
+ *
+ * Any other route is one the fake does not know, and it will not pretend: the request is
+ * answered 404 as GitLab answers an unknown API path, kept, and the test fails at the next
+ * `assertNoUnexpectedCalls()`, `reset()` or `close()`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
-export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'createPipeline' | 'pipeline' | 'unknown';
+export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'createPipeline' | 'pipeline';
+
+/** A request to a route the fake does not serve. */
+export interface UnexpectedRequest {
+  method: string;
+  path: string;
+  at: number;
+}
 
 export interface GitlabCall {
   method: string;
@@ -104,6 +115,8 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
 
 export class FakeGitlab {
   readonly calls: GitlabCall[] = [];
+  /** Requests to routes the fake does not serve, kept until a check reports them. */
+  private readonly unexpected: UnexpectedRequest[] = [];
   private readonly projects = new Map<string, { numericId: number; deployments: DeploymentJson[] }>();
   private readonly jobs = new Map<number, Run>();
   private readonly pipelines = new Map<number, Run>();
@@ -180,16 +193,29 @@ export class FakeGitlab {
     return this.callsTo(route);
   }
 
-  /** Forgets calls, scripts and holds (projects, jobs and pipelines stay). */
+  /** Throws, once, naming every request to a route the fake does not serve since the last check. */
+  assertNoUnexpectedCalls(): void {
+    const unexpected = this.unexpected.splice(0);
+    if (unexpected.length === 0) return;
+    throw new Error(
+      `fake GitLab: ${unexpected.length} request(s) to routes it does not serve, answered 404: ${unexpected.map((u) => `${u.method} ${u.path}`).join('; ')}. ` +
+        'If the bot should make them, teach test/support/fake-gitlab.ts the route in GitLab\'s shape.',
+    );
+  }
+
+  /** Forgets calls, scripts and holds (projects, jobs and pipelines stay); then fails if an unknown route was requested. */
   reset(): void {
     this.calls.length = 0;
     this.scripted.clear();
     this.holds.length = 0;
+    this.assertNoUnexpectedCalls();
   }
 
+  /** Stops the server; then fails if an unknown route was requested. */
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.assertNoUnexpectedCalls();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -198,13 +224,21 @@ export class FakeGitlab {
     const raw = Buffer.concat(chunks).toString('utf8');
     const parsed = new URL(req.url ?? '/', this.url);
     const method = (req.method ?? 'GET').toUpperCase();
-    const matched = ROUTES.map((r) => ({ r, m: r.method === method ? r.pattern.exec(parsed.pathname) : null })).find((x) => x.m);
-    const route = matched?.r.route ?? 'unknown';
+    const matched = ROUTES.map((r) => ({ route: r.route, match: r.method === method ? r.pattern.exec(parsed.pathname) : null })).find(
+      (x): x is { route: GitlabRoute; match: RegExpExecArray } => x.match !== null,
+    );
+    if (!matched) {
+      this.unexpected.push({ method, path: parsed.pathname, at: Date.now() });
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: '404 Not Found' }));
+      return;
+    }
+    const { route, match } = matched;
     const call: GitlabCall = {
       method,
       path: parsed.pathname,
       route,
-      ...(matched?.m?.[1] ? { project: decodeURIComponent(matched.m[1]) } : {}),
+      ...(match[1] ? { project: decodeURIComponent(match[1]) } : {}),
       query: Object.fromEntries(parsed.searchParams),
       body: parseBody(raw, req.headers['content-type']),
       headers: req.headers,
@@ -220,14 +254,13 @@ export class FakeGitlab {
     }
 
     const scripted = this.scripted.get(route)?.shift();
-    const answer = scripted ?? this.answer(call, matched?.m ?? null);
+    const answer = scripted ?? this.answer(call, match);
     call.status = answer.status;
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   }
 
-  private answer(call: GitlabCall, match: RegExpExecArray | null): GitlabAnswer {
-    if (call.route === 'unknown' || !match) return { status: 404, body: { error: '404 Not Found' } };
+  private answer(call: GitlabCall, match: RegExpExecArray): GitlabAnswer {
     const project = this.findProject(call.project ?? '');
     if (!project) return { status: 404, body: { message: '404 Project Not Found' } };
     const [path, info] = project;

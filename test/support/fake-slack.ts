@@ -2,6 +2,11 @@
  * A local stand-in for the Slack Web API (and for response_url), recording every call.
  * Point SLACK_API_URL at `apiUrl`. It answers like Slack for the methods the bot uses,
  * and can be told to answer 429 or an error for the next calls of a method.
+ *
+ * It cannot lie about a method it does not know: such a call is answered as Slack would
+ * (`unknown_method`) and kept, and the test fails at the next `assertNoUnexpectedCalls()`,
+ * `reset()` or `close()`. A bot that starts calling a new method needs the method taught
+ * here, in Slack's shape, rather than a fake that says `ok` to anything.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback-server.js';
@@ -37,7 +42,30 @@ function decodeParams(raw: string, contentType: string | undefined): Record<stri
 
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
+  /** Calls to methods the fake does not know, kept until a check reports them. */
+  private readonly unexpected: SlackCall[] = [];
   private readonly scripted = new Map<string, Scripted[]>();
+  private readonly userGroups = new Map<string, string[]>();
+  /** The Web API methods the fake knows, answered in Slack's shapes; `response_url` is what the bot posts there. */
+  private readonly answers = new Map<string, (params: Record<string, unknown>) => Record<string, unknown>>([
+    ['auth.test', () => ({ ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'chatops', team_id: 'T0TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' })],
+    [
+      'chat.postMessage',
+      (params) => {
+        this.tsCounter += 1;
+        return { ok: true, channel: params.channel, ts: `1700000000.${String(this.tsCounter).padStart(6, '0')}`, message: { text: params.text } };
+      },
+    ],
+    ['chat.update', (params) => ({ ok: true, channel: params.channel, ts: params.ts, text: params.text })],
+    [
+      'usergroups.users.list',
+      (params) => {
+        const users = this.userGroups.get(String(params.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      },
+    ],
+    ['response_url', () => ({ ok: true })],
+  ]);
   private tsCounter = 0;
   /** Decides per call whether to answer 429, returning the Retry-After seconds. */
   rateLimit: ((call: SlackCall, calls: readonly SlackCall[]) => number | undefined) | undefined;
@@ -69,6 +97,7 @@ export class FakeSlack {
 
   /** The next `times` calls to `method` get this answer instead of the normal one. */
   script(method: string, answer: Scripted, times = 1): void {
+    if (!this.answers.has(method)) throw new Error(`fake Slack: cannot script ${method}, a method it does not know (known: ${[...this.answers.keys()].join(', ')})`);
     const list = this.scripted.get(method) ?? [];
     for (let i = 0; i < times; i += 1) list.push(answer);
     this.scripted.set(method, list);
@@ -82,15 +111,36 @@ export class FakeSlack {
     return this.callsTo(method);
   }
 
+  /** The members usergroups.users.list answers for `groupId`; a group never set is `no_such_subteam`, as in Slack. */
+  setUserGroup(groupId: string, users: string[]): void {
+    this.userGroups.set(groupId, users);
+  }
+
+  /** Throws, once, naming every call to a method the fake does not know since the last check. */
+  assertNoUnexpectedCalls(): void {
+    const unexpected = this.unexpected.splice(0);
+    if (unexpected.length === 0) return;
+    const seen = unexpected.map((c) => `${c.method} ${JSON.stringify(c.params)}`).join('; ');
+    throw new Error(
+      `fake Slack: ${unexpected.length} call(s) to methods it does not know, answered unknown_method: ${seen}. ` +
+        'If the bot should call them, teach test/support/fake-slack.ts to answer them as Slack does.',
+    );
+  }
+
+  /** Forgets calls, scripts, user groups and the rate limit; then fails if a method it does not know was called. */
   reset(): void {
     this.calls.length = 0;
     this.scripted.clear();
+    this.userGroups.clear();
     this.rateLimit = undefined;
+    this.assertNoUnexpectedCalls();
   }
 
+  /** Stops the server; then fails if a method it does not know was called. */
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.assertNoUnexpectedCalls();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -100,6 +150,11 @@ export class FakeSlack {
     const path = new URL(req.url ?? '/', this.baseUrl).pathname;
     const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
     const call: SlackCall = { method, params: decodeParams(raw, req.headers['content-type']), at: Date.now() };
+    const answer = this.answers.get(method);
+    if (!answer) {
+      this.unexpected.push(call);
+      return this.reply(res, { status: 200, body: { ok: false, error: 'unknown_method', req_method: method } });
+    }
     const retryAfter = this.rateLimit?.(call, this.calls);
     if (retryAfter !== undefined) {
       this.calls.push({ ...call, method: `${method}:429` });
@@ -108,22 +163,8 @@ export class FakeSlack {
     this.calls.push(call);
     const scripted = this.scripted.get(method)?.shift();
     if (scripted) return this.reply(res, scripted);
-    call.result = this.answer(call);
+    call.result = answer(call.params);
     this.reply(res, { status: 200, body: call.result });
-  }
-
-  private answer({ method, params }: SlackCall): Record<string, unknown> {
-    switch (method) {
-      case 'auth.test':
-        return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'chatops', team_id: 'T0TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' };
-      case 'chat.postMessage':
-        this.tsCounter += 1;
-        return { ok: true, channel: params.channel, ts: `1700000000.${String(this.tsCounter).padStart(6, '0')}`, message: { text: params.text } };
-      case 'chat.update':
-        return { ok: true, channel: params.channel, ts: params.ts, text: params.text };
-      default:
-        return { ok: true };
-    }
   }
 
   private reply(res: ServerResponse, { status, body, headers }: Scripted): void {

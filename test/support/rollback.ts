@@ -11,6 +11,7 @@ import { onTestFinished } from 'vitest';
 import { startTestBot, type TestBot } from './bot.js';
 import { deployment, FakeGitlab, type DeploymentJson } from './fake-gitlab.js';
 import { FakeSlack, type SlackCall } from './fake-slack.js';
+import { closeAll } from './loopback-server.js';
 import { testRedisUrl } from './redis.js';
 import { messageOf, slash, type Message, type SlackRig } from './slack-session.js';
 import { storedAction } from './stored.js';
@@ -109,17 +110,18 @@ export async function startRig(opts: BotOptions & RollbackWorld = {}): Promise<R
   };
   onTestFinished(async () => {
     for (const b of r.bots) await b.stop();
-    await slack.close();
-    await gitlab.close();
-    if (r.prefixes.length === 0) return;
-    const redis = new Redis(testRedisUrl());
-    for (const shared of r.prefixes) {
-      const keys = await redis.keys(`${shared}*`);
-      if (keys.length > 0) await redis.del(...keys);
+    if (r.prefixes.length > 0) {
+      const redis = new Redis(testRedisUrl());
+      for (const shared of r.prefixes) {
+        const keys = await redis.keys(`${shared}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      }
+      redis.disconnect();
     }
-    redis.disconnect();
+    // Last, because closing fails the test if the bot called a method or route the fakes do not know.
+    await closeAll([slack, gitlab]);
   });
-  slack.script('usergroups.users.list', { status: 200, body: { ok: true, users: ['U0DAVE'] } }, 1000);
+  slack.setUserGroup('S0SRE', ['U0DAVE']);
   for (const [project, deployments] of Object.entries(world.projects ?? { 'shop/payment-service': PAYMENT_DEPLOYMENTS })) {
     gitlab.addProject(project, deployments);
   }

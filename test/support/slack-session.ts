@@ -10,7 +10,7 @@
  * front, so a test that replaces its bot (a restart on the same key prefix) talks to the
  * current one.
  */
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { SIGNING_SECRET, startTestBot, type TestBot, type TestBotOptions } from './bot.js';
 import { FakeSlack, type SlackCall } from './fake-slack.js';
 import { notification, uniqueGroup } from './fixtures.js';
@@ -41,7 +41,8 @@ export interface ClickedMessage {
  * One fake Slack and one bot for all the tests of the calling file, started in beforeAll and
  * stopped in afterAll. Sharing is safe because each test opens its own incidents and counts
  * calls and audit entries from a mark it took itself. Read `slack` and `bot` inside tests
- * and hooks only: they exist once beforeAll has run.
+ * and hooks only: they exist once beforeAll has run. A test during which the bot called a
+ * Slack method the fake does not know fails.
  */
 export function rigForFile(opts: Omit<TestBotOptions, 'slack'> = {}): SlackRig {
   let slack: FakeSlack | undefined;
@@ -50,6 +51,7 @@ export function rigForFile(opts: Omit<TestBotOptions, 'slack'> = {}): SlackRig {
     slack = await FakeSlack.start();
     bot = await startTestBot({ ...opts, slack });
   });
+  afterEach(() => slack?.assertNoUnexpectedCalls());
   afterAll(async () => {
     await bot?.stop();
     await slack?.close();
