@@ -1,11 +1,11 @@
 /**
  * GitlabRollbackExecutor against GitLab faked at the HTTP edge (nock intercepts the fetch that
- * gitbeaker calls). Strict: every expectation must be used, and any request nobody expected
- * fails the test.
+ * gitbeaker calls). Strict (test/support/http-mock.ts): every expectation must be used, and
+ * any request nobody expected fails the test.
  */
-import nock from 'nock';
+import type nock from 'nock';
 import { pino, type Logger } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExecutorRefusal, type ExecutionPlan, type RunStatus } from '../../src/actions/executor.js';
 import {
   GitlabOutcomeUnknown,
@@ -14,6 +14,7 @@ import {
   type GitlabRollbackExecutorOptions,
 } from '../../src/gitlab/rollback-executor.js';
 import type { GitlabSettings } from '../../src/services/schema.js';
+import { useHttpMock } from '../support/http-mock.js';
 
 const GITLAB = 'https://gitlab.test';
 const TOKEN = 'glpat-test-token-0123456789';
@@ -26,27 +27,7 @@ const SHA_C = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
 
 const DEPLOYMENTS_QUERY = { environment: 'production', status: 'success', order_by: 'id', sort: 'desc', per_page: '20', page: '1' };
 
-const unmatched: string[] = [];
-const onNoMatch = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`);
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  const stray = unmatched.splice(0);
-  expect(pending, 'expected GitLab calls that were never made').toEqual([]);
-  expect(stray, 'GitLab calls nobody expected').toEqual([]);
-});
-
-afterAll(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-  nock.restore();
-});
+const http = useHttpMock();
 
 // --- GitLab API JSON, shaped as GitLab answers it ---
 
@@ -190,7 +171,7 @@ function harness(settings: GitlabSettings | null = retryJob, extra: Partial<Gitl
 }
 
 function gitlab() {
-  return nock(GITLAB, { reqheaders: { 'private-token': TOKEN } });
+  return http.scope(GITLAB, { reqheaders: { 'private-token': TOKEN } });
 }
 
 /** The deployments list, with a Link to a next page that plan() must not follow. */
