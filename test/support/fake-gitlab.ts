@@ -26,10 +26,9 @@ import { waitFor } from './wait.js';
 export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'createPipeline' | 'pipeline';
 
 /** A request to a route the fake does not serve. */
-export interface UnexpectedRequest {
+interface UnexpectedRequest {
   method: string;
   path: string;
-  at: number;
 }
 
 export interface GitlabCall {
@@ -228,7 +227,7 @@ export class FakeGitlab {
       (x): x is { route: GitlabRoute; match: RegExpExecArray } => x.match !== null,
     );
     if (!matched) {
-      this.unexpected.push({ method, path: parsed.pathname, at: Date.now() });
+      this.unexpected.push({ method, path: parsed.pathname });
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: '404 Not Found' }));
       return;
