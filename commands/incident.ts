@@ -58,7 +58,7 @@ async function run(args: Args, ctx: CommandContext, { incidents }: CommandDeps):
       const [id] = args.rest;
       const incident = await incidents.get(id);
       const timeline = await incidents.timeline(id);
-      await incidents.note(id, { kind: 'command', actor: ctx.userId, text: `<@${ctx.userId}> viewed the incident with /incident show` });
+      await incidents.note(id, { kind: 'command', verb: 'viewed', actor: ctx.userId });
       return { text: renderIncidentDetail(incident, timeline) };
     }
     case 'ack': {
