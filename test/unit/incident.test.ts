@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIncidentId, severityOf, startedAt, type Incident } from '../../src/incidents/incident.js';
 import { applyNotification, openIncident, type NotificationContext } from '../../src/incidents/notification.js';
-import { acknowledge, resolveByUser } from '../../src/incidents/transitions.js';
+import { acknowledge, beginMitigation, endMitigation, resolveByUser } from '../../src/incidents/transitions.js';
 import { InvalidTransitionError } from '../../src/errors.js';
 import { userMessage } from '../../src/slack/render/error-text.js';
 import { renderTimelineEntry } from '../../src/slack/render/timeline.js';
@@ -115,6 +115,17 @@ describe('people acting on an incident', () => {
     expect(renderTimelineEntry(resolved.entries[0]!)).toBe('Resolved by <@U0BOB> (2 alerts are still firing in Alertmanager)');
     expect(() => resolveByUser(resolved.incident, 'U0BOB', ctx.now)).toThrow(InvalidTransitionError);
     expect(() => acknowledge(resolved.incident, 'U0BOB', ctx.now)).toThrow(/resolved; it cannot become acknowledged/);
+  });
+});
+
+describe('an action mitigating an incident', () => {
+  it('marks it mitigating with the action named, then acknowledged when the action ends', () => {
+    const mitigating = beginMitigation(opened(), 'bot', '4', ctx.now);
+    expect(mitigating?.incident.state).toBe('mitigating');
+    expect(mitigating?.entries).toEqual([{ at: ctx.now.toISOString(), kind: 'command', verb: 'mitigating', actor: 'bot', actionId: '4' }]);
+    expect(renderTimelineEntry(mitigating!.entries[0]!)).toBe('Mitigating: ACT-4 is running');
+    expect(beginMitigation(mitigating!.incident, 'bot', '5', ctx.now)).toBeUndefined();
+    expect(endMitigation(mitigating!.incident, ctx.now)).toMatchObject({ incident: { state: 'acknowledged' }, entries: [] });
   });
 });
 
