@@ -56,16 +56,16 @@ export class IncidentService {
   }
 
   /** Merges one alert notification; duplicates change nothing and notify no one. */
-  async ingest(payload: AlertNotification): Promise<IngestResult> {
-    const remembered = this.lastCommitted.get(payload.groupKey);
+  async ingest(notification: AlertNotification): Promise<IngestResult> {
+    const remembered = this.lastCommitted.get(notification.groupKey);
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
       const guess = attempt === 0 ? remembered : undefined;
-      const current = guess ?? (await this.store.currentForGroup(payload.groupKey));
+      const current = guess ?? (await this.store.currentForGroup(notification.groupKey));
       let outcome: Outcome | undefined;
       if (current) {
-        outcome = applyNotification(current, payload, this.context());
-      } else if (hasFiring(payload)) {
-        outcome = openIncident(await this.store.nextId(), payload, this.context());
+        outcome = applyNotification(current, notification, this.context());
+      } else if (hasFiring(notification)) {
+        outcome = openIncident(await this.store.nextId(), notification, this.context());
       }
       if (!outcome) return { incidentId: undefined, changed: false };
       // Only Redis can say a notification changes nothing: a remembered incident may be stale.
@@ -78,13 +78,13 @@ export class IncidentService {
         pointer: { mode: 'cas', expected: current?.id ?? '' },
       });
       if (committed) {
-        this.remember(payload.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
+        this.remember(notification.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
         this.notify(outcome.incident.id);
         return { incidentId: outcome.incident.id, changed: true };
       }
-      this.lastCommitted.delete(payload.groupKey);
+      this.lastCommitted.delete(notification.groupKey);
     }
-    throw new Error(`Gave up merging a notification for group ${payload.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+    throw new Error(`Gave up merging a notification for group ${notification.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
   }
 
   private remember(groupKey: string, incident: Incident): void {
