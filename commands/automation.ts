@@ -31,18 +31,16 @@ export const automationCommand: SlashCommand = {
     const args = parseAutomationCommand(ctx.text);
     switch (args.verb) {
       case 'help':
-        return { text: USAGE };
-      case 'status': {
-        const paused = await actions.killSwitch();
-        return { text: paused ? `:octagonal_sign: Automation is *paused* by <@${paused.by}> since ${paused.at}: ${paused.reason}` : ':large_green_circle: Automation is running.' };
-      }
+        return { kind: 'text', text: USAGE };
+      case 'status':
+        return { kind: 'automation_status', paused: await actions.killSwitch() };
       case 'pause': {
         const state = await actions.pause(ctx.userId, args.reason);
-        return { text: `:octagonal_sign: <@${ctx.userId}> paused all automation: ${state.reason}. Nothing new runs until \`/automation resume\`.`, inChannel: true };
+        return { kind: 'automation_paused', by: ctx.userId, reason: state.reason, inChannel: true };
       }
       case 'resume':
         await actions.resumeAutomation(ctx.userId);
-        return { text: `:large_green_circle: <@${ctx.userId}> resumed automation.`, inChannel: true };
+        return { kind: 'automation_resumed', by: ctx.userId, inChannel: true };
     }
   },
 };

@@ -1,4 +1,7 @@
+import type { ExecutionPlan, Rehearsal } from '../src/actions/executor.js';
 import type { ActionService } from '../src/actions/service.js';
+import type { KillSwitch } from '../src/actions/store.js';
+import type { Incident, TimelineEntry } from '../src/incidents/incident.js';
 import type { IncidentService } from '../src/incidents/service.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
@@ -8,11 +11,22 @@ export interface CommandContext {
   text: string;
 }
 
-export interface CommandReply {
-  text: string;
+/** What a command answers, as facts; src/slack/render says them in words. */
+export type CommandAnswer =
+  /** Words the command wrote itself: a confirmation, or its usage. */
+  | { kind: 'text'; text: string }
+  | { kind: 'incident_list'; incidents: Incident[] }
+  | { kind: 'incident_detail'; incident: Incident; timeline: TimelineEntry[] }
+  | { kind: 'automation_status'; paused: KillSwitch | undefined }
+  | { kind: 'automation_paused'; by: string; reason: string }
+  | { kind: 'automation_resumed'; by: string }
+  /** What a fleet action would do, with nothing stored and nothing changed. */
+  | { kind: 'dry_run'; runbookId: string; actionId: string; plan: ExecutionPlan; rehearsal: Rehearsal | undefined };
+
+export type CommandReply = CommandAnswer & {
   /** Ephemeral unless the command says everyone in the channel should see it. */
   inChannel?: boolean;
-}
+};
 
 /** What a command may read of the loaded runbooks. */
 export interface RunbookDirectory {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CommandError } from '../src/errors.js';
 import { displayId, parseIncidentId } from '../src/incidents/incident.js';
-import { renderIncidentDetail, renderIncidentList } from '../src/slack/render/incident-text.js';
 import type { CommandContext, CommandDeps, CommandReply, SlashCommand } from './command.js';
 
 const USAGE = [
@@ -51,23 +50,23 @@ export function parseIncidentCommand(text: string): Args {
 async function run(args: Args, ctx: CommandContext, { incidents }: CommandDeps): Promise<CommandReply> {
   switch (args.verb) {
     case 'help':
-      return { text: USAGE };
+      return { kind: 'text', text: USAGE };
     case 'list':
-      return { text: renderIncidentList(await incidents.listOpen()) };
+      return { kind: 'incident_list', incidents: await incidents.listOpen() };
     case 'show': {
       const [id] = args.rest;
       const incident = await incidents.get(id);
       const timeline = await incidents.timeline(id);
-      await incidents.note(id, { kind: 'command', actor: ctx.userId, text: `<@${ctx.userId}> viewed the incident with /incident show` });
-      return { text: renderIncidentDetail(incident, timeline) };
+      await incidents.note(id, { kind: 'command', verb: 'viewed', actor: ctx.userId });
+      return { kind: 'incident_detail', incident, timeline };
     }
     case 'ack': {
       const incident = await incidents.acknowledge(args.rest[0], ctx.userId);
-      return { text: `${displayId(incident.id)} acknowledged.`, inChannel: true };
+      return { kind: 'text', text: `${displayId(incident.id)} acknowledged.`, inChannel: true };
     }
     case 'resolve': {
       const incident = await incidents.resolve(args.rest[0], ctx.userId);
-      return { text: `${displayId(incident.id)} resolved.`, inChannel: true };
+      return { kind: 'text', text: `${displayId(incident.id)} resolved.`, inChannel: true };
     }
   }
 }

@@ -65,11 +65,10 @@ export const remediateCommand: SlashCommand = {
     };
     if (input.dryRun) {
       const { plan, rehearsal } = await actions.dryRun(request);
-      const found = rehearsal ? `${rehearsal.summary}\n${rehearsal.details}` : 'read-only action: nothing to rehearse; running it changes nothing.';
-      return { text: `*Dry run of ${plan.title}* (${input.runbook} / ${actionId})\n\`\`\`${plan.summary.join('\n')}\`\`\`\n${found}`, inChannel: true };
+      return { kind: 'dry_run', runbookId: input.runbook, actionId, plan, rehearsal, inChannel: true };
     }
     const action = await actions.request(request);
     const next = action.state === 'approved' ? 'it runs now' : `waiting for ${action.approvalsRequired} approval(s)`;
-    return { text: `${displayActionId(action.id)} requested: ${describeAction(action)}; ${next}.` };
+    return { kind: 'text', text: `${displayActionId(action.id)} requested: ${describeAction(action)}; ${next}.` };
   },
 };

@@ -53,6 +53,6 @@ export const rollbackCommand: SlashCommand = {
       ...(args.target ? { target: args.target } : {}),
     });
     const next = action.state === 'approved' ? 'it runs now' : `waiting for ${action.approvalsRequired} approval(s)`;
-    return { text: `${displayActionId(action.id)} requested: roll back ${action.service}; ${next}.` };
+    return { kind: 'text', text: `${displayActionId(action.id)} requested: roll back ${action.service}; ${next}.` };
   },
 };

@@ -56,9 +56,23 @@ export class IncidentNotFoundError extends BotError {
   }
 }
 
+/** A change an incident's state does not allow: which incident, its state, and who put it there. */
+export interface TransitionRefusal {
+  incidentId: string;
+  state: string;
+  to: string;
+  /** Set when the refusal is that the incident is already acknowledged: by this user id. */
+  acknowledgedBy?: string;
+}
+
+/** Carries the refusal as facts: src/slack says it to people, with mentions. */
 export class InvalidTransitionError extends BotError {
-  constructor(message: string) {
-    super('INVALID_TRANSITION', message);
+  constructor(readonly refusal: TransitionRefusal) {
+    const { incidentId, state, to, acknowledgedBy } = refusal;
+    super(
+      'INVALID_TRANSITION',
+      acknowledgedBy === undefined ? `Incident ${incidentId} is ${state}; it cannot become ${to}` : `Incident ${incidentId} is already acknowledged by ${acknowledgedBy}`,
+    );
   }
 }
 
@@ -66,10 +80,4 @@ export class CommandError extends BotError {
   constructor(message: string) {
     super('COMMAND_INVALID', message);
   }
-}
-
-/** The one place that turns any thrown value into a sentence for a Slack user. */
-export function userMessage(error: unknown): string {
-  if (error instanceof BotError) return error.message;
-  return 'Something went wrong on our side; the error is logged. Try again, or check the bot logs.';
 }

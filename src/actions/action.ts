@@ -9,6 +9,7 @@
  * action, approved again) or aborts it.
  */
 import { BotError } from '../errors.js';
+import type { ActionStep } from '../timeline/action-step.js';
 import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
 
 export type ActionKind = 'rollback' | 'fleet';
@@ -53,21 +54,41 @@ export interface Action {
   result?: string;
 }
 
-export interface ActionEntry {
+/** One step of an action's timeline: who (`bot` or a Slack user id) did what. */
+export interface ActionStepEntry {
+  at: string;
+  actor: string;
+  step: ActionStep;
+}
+
+/** An entry stored by a release before entries were facts: its words, as they were shown. */
+export interface LegacyActionEntry {
   at: string;
   actor: string;
   text: string;
 }
 
+export type ActionEntry = ActionStepEntry | LegacyActionEntry;
+
 export interface ActionOutcome {
   action: Action;
-  entry: ActionEntry;
+  entry: ActionStepEntry;
 }
 
 /** A refusal to tell the person who clicked or typed; nothing changed. */
 export class ActionRefused extends BotError {
   constructor(message: string) {
     super('ACTION_REFUSED', message);
+  }
+}
+
+/** Refused because automation is paused; carries who paused it and why, for the message. */
+export class AutomationPaused extends ActionRefused {
+  constructor(
+    readonly pausedBy: string,
+    readonly pauseReason: string,
+  ) {
+    super(`Automation is paused by ${pausedBy} (${pauseReason}); nothing was run. Resume it with /automation resume first.`);
   }
 }
 
@@ -112,13 +133,15 @@ export function requestAction(input: NewAction): ActionOutcome {
     approvalsRequired: readOnly ? 0 : Math.max(approvals, 1),
     approvedBy: selfApproved && !readOnly ? [input.requestedBy] : [],
   };
-  const what = `${displayActionId(input.id)}: ${describeAction(input)}`;
-  const text = readOnly
-    ? `<@${input.requestedBy}> ran ${what} (read-only, no approval needed)`
-    : selfApproved
-      ? `<@${input.requestedBy}> ran ${what} (${input.service} needs no second approval)`
-      : `<@${input.requestedBy}> requested ${what}${input.reason ? ` (${input.reason})` : ''}`;
-  return { action, entry: { at, actor: input.requestedBy, text } };
+  const step: ActionStep = {
+    kind: 'requested',
+    actionId: input.id,
+    title: describeAction(input),
+    service: input.service,
+    reason: input.reason,
+    approval: readOnly ? 'read_only' : selfApproved ? 'self_approved' : 'needed',
+  };
+  return { action, entry: { at, actor: input.requestedBy, step } };
 }
 
 export function isExpired(action: Action, now: Date): boolean {
@@ -131,13 +154,13 @@ function requireState(action: Action, allowed: readonly ActionState[], verb: str
   }
 }
 
-function step(action: Action, patch: Partial<Action>, actor: string, text: string, now: Date): ActionOutcome {
-  return { action: { ...action, ...patch }, entry: { at: now.toISOString(), actor, text } };
+function step(action: Action, patch: Partial<Action>, actor: string, fact: ActionStep, now: Date): ActionOutcome {
+  return { action: { ...action, ...patch }, entry: { at: now.toISOString(), actor, step: fact } };
 }
 
 export function expire(action: Action, now: Date): ActionOutcome {
   requireState(action, ['requested', 'approved'], 'expired');
-  return step(action, { state: 'expired', finishedAt: now.toISOString() }, 'bot', `${displayActionId(action.id)} expired unapproved`, now);
+  return step(action, { state: 'expired', finishedAt: now.toISOString() }, 'bot', { kind: 'expired', actionId: action.id }, now);
 }
 
 export interface Approver {
@@ -154,12 +177,11 @@ export function approve(action: Action, { userId, isApprover, now }: Approver): 
   if (action.approvedBy.includes(userId)) throw new ActionRefused(`You already approved ${displayActionId(action.id)}.`);
   const approvedBy = [...action.approvedBy, userId];
   const done = approvedBy.length >= action.approvalsRequired;
-  const count = `${approvedBy.length} of ${action.approvalsRequired}`;
   return step(
     action,
     { approvedBy, ...(done ? { state: 'approved' as const } : {}) },
     userId,
-    `<@${userId}> approved ${displayActionId(action.id)} (${count})`,
+    { kind: 'approved', actionId: action.id, count: approvedBy.length, required: action.approvalsRequired },
     now,
   );
 }
@@ -167,24 +189,24 @@ export function approve(action: Action, { userId, isApprover, now }: Approver): 
 export function deny(action: Action, { userId, isApprover, now }: Approver): ActionOutcome {
   requireState(action, ['requested'], 'denied');
   if (!isApprover) throw new ActionRefused(`You are not an approver for ${action.service}.`);
-  return step(action, { state: 'denied', decidedBy: userId, finishedAt: now.toISOString() }, userId, `<@${userId}> denied ${displayActionId(action.id)}`, now);
+  return step(action, { state: 'denied', decidedBy: userId, finishedAt: now.toISOString() }, userId, { kind: 'denied', actionId: action.id }, now);
 }
 
 export function cancel(action: Action, { userId, isApprover, now }: Approver): ActionOutcome {
   requireState(action, ['requested', 'approved'], 'cancelled');
   if (userId !== action.requestedBy && !isApprover) throw new ActionRefused('Only the requester or an approver can cancel this action.');
-  return step(action, { state: 'cancelled', decidedBy: userId, finishedAt: now.toISOString() }, userId, `<@${userId}> cancelled ${displayActionId(action.id)}`, now);
+  return step(action, { state: 'cancelled', decidedBy: userId, finishedAt: now.toISOString() }, userId, { kind: 'cancelled', actionId: action.id }, now);
 }
 
 /** The claim: exactly one caller moves an approved action to running. */
 export function start(action: Action, now: Date): ActionOutcome {
   requireState(action, ['approved'], 'started');
-  return step(action, { state: 'running', startedAt: now.toISOString() }, 'bot', `${displayActionId(action.id)} started`, now);
+  return step(action, { state: 'running', startedAt: now.toISOString() }, 'bot', { kind: 'started', actionId: action.id }, now);
 }
 
 export function attachRun(action: Action, run: Action['run'] & object, now: Date): ActionOutcome {
   requireState(action, ['running'], 'given a run');
-  return step(action, { run }, 'bot', `${displayActionId(action.id)} running: ${run.url}`, now);
+  return step(action, { run }, 'bot', { kind: 'run_attached', actionId: action.id, url: run.url }, now);
 }
 
 export function finish(action: Action, outcome: { succeeded: boolean; detail: string; resumable?: boolean }, now: Date): ActionOutcome {
@@ -195,7 +217,7 @@ export function finish(action: Action, outcome: { succeeded: boolean; detail: st
     action,
     { state: outcome.succeeded ? 'succeeded' : 'failed', result: outcome.detail, finishedAt: now.toISOString(), ...(resumable ? { resumable } : {}) },
     'bot',
-    `${displayActionId(action.id)} ${outcome.succeeded ? 'succeeded' : 'failed'} after ${seconds}s: ${outcome.detail}`,
+    { kind: 'finished', actionId: action.id, succeeded: outcome.succeeded, seconds, detail: outcome.detail },
     now,
   );
 }
@@ -210,11 +232,11 @@ function requireResumable(action: Action, verb: string): void {
 export function abort(action: Action, { userId, isApprover, now }: Approver): ActionOutcome {
   requireResumable(action, 'aborted');
   if (userId !== action.requestedBy && !isApprover) throw new ActionRefused('Only the requester or an approver can abort this rollout.');
-  return step(action, { resumable: false, decidedBy: userId }, userId, `<@${userId}> aborted ${displayActionId(action.id)}; the hosts not yet run stay untouched`, now);
+  return step(action, { resumable: false, decidedBy: userId }, userId, { kind: 'aborted', actionId: action.id }, now);
 }
 
 /** Hands a halted rollout over to a new action (which needs approval again). */
 export function continued(action: Action, { userId, now }: Pick<Approver, 'userId' | 'now'>, successorId: string): ActionOutcome {
   requireResumable(action, 'continued');
-  return step(action, { resumable: false }, userId, `<@${userId}> asked to continue ${displayActionId(action.id)} as ${displayActionId(successorId)}`, now);
+  return step(action, { resumable: false }, userId, { kind: 'continued', actionId: action.id, successorId }, now);
 }

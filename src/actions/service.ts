@@ -6,6 +6,7 @@ import {
   ActionRefused,
   approve,
   attachRun,
+  AutomationPaused,
   cancel,
   continued,
   deny,
@@ -19,6 +20,7 @@ import {
   type ActionKind,
   type ActionOutcome,
 } from './action.js';
+import type { ActionStep } from '../timeline/action-step.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type FleetRequest, type PlanRequest, type Rehearsal } from './executor.js';
 import type { ActionStore, KillSwitch } from './store.js';
 
@@ -180,7 +182,7 @@ export class ActionService {
       now: this.now(),
     });
     await this.commit(outcome, 0);
-    if (rehearsal) await this.note(outcome.action, 'bot', `Dry run of ${displayActionId(outcome.action.id)}: ${rehearsal.summary}\n${rehearsal.details}`);
+    if (rehearsal) await this.note(outcome.action, 'bot', { kind: 'dry_run', actionId: outcome.action.id, summary: rehearsal.summary, details: rehearsal.details });
     if (outcome.action.state === 'approved') this.runInBackground(outcome.action.id);
     return outcome.action;
   }
@@ -197,7 +199,7 @@ export class ActionService {
     if (req.kind === 'fleet') {
       // Touching no host at all while paused, not even for a read-only dry run.
       const paused = await this.o.store.killSwitch();
-      if (paused) throw new ActionRefused(`Automation is paused by <@${paused.by}> (${paused.reason}); nothing was run. Resume it with /automation resume first.`);
+      if (paused) throw new AutomationPaused(paused.by, paused.reason);
     }
     const plan = await executor.plan(planRequestOf(req));
     const rehearsal = executor.rehearse ? await executor.rehearse(plan) : undefined;
@@ -260,7 +262,7 @@ export class ActionService {
 
   /** A step an executor reports while it runs (a batch's results), for the timeline and the thread. */
   async remark(id: string, text: string): Promise<void> {
-    await this.note(await this.require(id), 'bot', text);
+    await this.note(await this.require(id), 'bot', { kind: 'remark', actionId: id, text });
   }
 
   async approve(id: string, userId: string): Promise<Action> {
@@ -299,7 +301,7 @@ export class ActionService {
       try {
         outcome = decision(current, isApprover);
       } catch (error) {
-        if (error instanceof ActionRefused) await this.note(current, userId, `<@${userId}> was refused: ${error.message}`);
+        if (error instanceof ActionRefused) await this.note(current, userId, { kind: 'refused', actionId: id, reason: error.message });
         throw error;
       }
       if (!outcome) return current;
@@ -314,7 +316,7 @@ export class ActionService {
     if (action.state !== 'approved') return;
     const paused = await this.o.store.killSwitch();
     if (paused) {
-      await this.note(action, 'bot', `${displayActionId(id)} approved but not run: automation is paused by <@${paused.by}> (${paused.reason}). Approve again after /automation resume.`);
+      await this.note(action, 'bot', { kind: 'held', actionId: id, pausedBy: paused.by, pauseReason: paused.reason });
       return;
     }
     if (isExpired(action, this.now())) {
@@ -532,8 +534,8 @@ export class ActionService {
     return action;
   }
 
-  private async note(action: Action, actor: string, text: string): Promise<void> {
-    await this.o.store.appendActionEntry(action, { at: this.now().toISOString(), actor, text });
+  private async note(action: Action, actor: string, step: ActionStep): Promise<void> {
+    await this.o.store.appendActionEntry(action, { at: this.now().toISOString(), actor, step });
     this.announce(action);
   }
 

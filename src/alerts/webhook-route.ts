@@ -3,16 +3,18 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
+import type { AlertNotification } from '../incidents/notification.js';
 import type { IngestResult } from '../incidents/service.js';
 import type { Metrics } from '../metrics.js';
 import { bearerMatches } from './bearer.js';
+import { notificationOf } from './notification.js';
 import { WebhookPayload } from './schema.js';
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 export interface WebhookRouteDeps {
   token: string;
-  ingest: (payload: WebhookPayload) => Promise<IngestResult>;
+  ingest: (notification: AlertNotification) => Promise<IngestResult>;
   log: Logger;
   metrics: Metrics;
 }
@@ -49,7 +51,7 @@ async function decide(req: IncomingMessage, deps: WebhookRouteDeps, log: Logger)
   }
   for (const alert of parsed.data.alerts) deps.metrics.alertsReceived.inc({ status: alert.status });
   try {
-    const result = await deps.ingest(parsed.data);
+    const result = await deps.ingest(notificationOf(parsed.data));
     log.debug({ groupKey: parsed.data.groupKey, ...result }, 'alertmanager notification merged');
     return { status: 200, body: { status: 'ok', incident: result.incidentId ?? null, changed: result.changed } };
   } catch (error) {

@@ -1,4 +1,3 @@
-import { displayActionId } from '../actions/action.js';
 import type { IncidentLink } from '../actions/service.js';
 import type { IncidentService } from './service.js';
 import type { MessageRefStore } from './store.js';
@@ -16,7 +15,7 @@ export function incidentLink(incidents: IncidentService, refs: MessageRefStore):
       return (await refs.getMessageRef(incidentId))?.ts;
     },
     async beginMitigation(incidentId, actionId) {
-      await incidents.beginMitigation(incidentId, displayActionId(actionId));
+      await incidents.beginMitigation(incidentId, { actionId });
     },
     async endMitigation(incidentId) {
       await incidents.endMitigation(incidentId);

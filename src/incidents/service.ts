@@ -1,20 +1,8 @@
-import type { WebhookPayload } from '../alerts/schema.js';
 import { IncidentNotFoundError } from '../errors.js';
-import {
-  acknowledge,
-  applyNotification,
-  displayId,
-  beginMitigation,
-  endMitigation,
-  hasFiring,
-  openIncident,
-  resolveByUser,
-  type Incident,
-  type NotificationContext,
-  type Outcome,
-  type TimelineEntry,
-} from './incident.js';
+import type { Incident, Outcome, TimelineEntry, UnstampedFact } from './incident.js';
+import { applyNotification, hasFiring, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
+import { acknowledge, beginMitigation, endMitigation, resolveByUser } from './transitions.js';
 
 export interface IncidentServiceOptions {
   serviceLabel: string;
@@ -67,17 +55,17 @@ export class IncidentService {
     return { now: this.now(), serviceLabel: this.options.serviceLabel, channelFor: this.options.channelFor };
   }
 
-  /** Merges one Alertmanager notification; duplicates change nothing and notify no one. */
-  async ingest(payload: WebhookPayload): Promise<IngestResult> {
-    const remembered = this.lastCommitted.get(payload.groupKey);
+  /** Merges one alert notification; duplicates change nothing and notify no one. */
+  async ingest(notification: AlertNotification): Promise<IngestResult> {
+    const remembered = this.lastCommitted.get(notification.groupKey);
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
       const guess = attempt === 0 ? remembered : undefined;
-      const current = guess ?? (await this.store.currentForGroup(payload.groupKey));
+      const current = guess ?? (await this.store.currentForGroup(notification.groupKey));
       let outcome: Outcome | undefined;
       if (current) {
-        outcome = applyNotification(current, payload, this.context());
-      } else if (hasFiring(payload)) {
-        outcome = openIncident(await this.store.nextId(), payload, this.context());
+        outcome = applyNotification(current, notification, this.context());
+      } else if (hasFiring(notification)) {
+        outcome = openIncident(await this.store.nextId(), notification, this.context());
       }
       if (!outcome) return { incidentId: undefined, changed: false };
       // Only Redis can say a notification changes nothing: a remembered incident may be stale.
@@ -90,13 +78,13 @@ export class IncidentService {
         pointer: { mode: 'cas', expected: current?.id ?? '' },
       });
       if (committed) {
-        this.remember(payload.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
+        this.remember(notification.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
         this.notify(outcome.incident.id);
         return { incidentId: outcome.incident.id, changed: true };
       }
-      this.lastCommitted.delete(payload.groupKey);
+      this.lastCommitted.delete(notification.groupKey);
     }
-    throw new Error(`Gave up merging a notification for group ${payload.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+    throw new Error(`Gave up merging a notification for group ${notification.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
   }
 
   private remember(groupKey: string, incident: Incident): void {
@@ -136,7 +124,7 @@ export class IncidentService {
   }
 
   /** A timeline entry that changes no state (someone looked, or was refused). */
-  async note(incidentId: string, entry: Omit<TimelineEntry, 'at'>): Promise<void> {
+  async note(incidentId: string, entry: UnstampedFact): Promise<void> {
     await this.store.appendTimeline(incidentId, [{ at: this.now().toISOString(), ...entry }]);
   }
 
@@ -150,10 +138,9 @@ export class IncidentService {
     for (const incident of await this.store.listOpen(OPEN_SCAN_LIMIT)) {
       if (incident.state !== 'firing' || Date.parse(incident.openedAt) > cutoff) continue;
       if (!(await claim(incident.id))) continue;
-      const group = oncallOf(incident.service);
-      const who = group ? `<!subteam^${group}>` : 'No on-call group is configured for this service (services.yaml `oncall`);';
+      const oncall = oncallOf(incident.service);
       const minutes = Math.round((this.now().getTime() - Date.parse(incident.openedAt)) / 60_000);
-      await this.note(incident.id, { kind: 'reminder', actor: 'bot', text: `${who} ${displayId(incident.id)} is still unacknowledged after ${minutes} minute${minutes === 1 ? '' : 's'}.` });
+      await this.note(incident.id, { kind: 'reminder', actor: 'bot', incidentId: incident.id, minutes, ...(oncall ? { oncall } : {}) });
       this.notify(incident.id);
       reminded += 1;
     }
@@ -165,8 +152,9 @@ export class IncidentService {
     return (await this.store.listOpen(OPEN_SCAN_LIMIT)).find((incident) => incident.service === service);
   }
 
-  beginMitigation(id: string, actionLabel: string): Promise<Incident> {
-    return this.change(id, (incident) => beginMitigation(incident, 'bot', `Mitigating: ${actionLabel} is running`, this.now()));
+  /** An action started working on the incident. Named `{ actionId }`: the bare id, never a label like "ACT-4". */
+  beginMitigation(id: string, { actionId }: { actionId: string }): Promise<Incident> {
+    return this.change(id, (incident) => beginMitigation(incident, 'bot', actionId, this.now()));
   }
 
   endMitigation(id: string): Promise<Incident> {

@@ -15,6 +15,7 @@ import type { ActionService, FleetActionRequest } from '../actions/service.js';
 import { BotError } from '../errors.js';
 import type { FleetAction, Runbook, Schedule } from '../runbooks/schema.js';
 import type { ServiceCatalog } from '../services/catalog.js';
+import { userMessage } from '../slack/render/error-text.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /** The requester of every scheduled run, as actions and their messages show it. */
@@ -170,7 +171,8 @@ function refusalFinding(tick: Tick, error: BotError, deps: ScheduledRunbookDeps)
     service: targets.from === 'service-hosts' ? targets.service : targets.from === 'group' ? deps.services.group(targets.group)?.service : undefined,
     ok: false,
     title: `Scheduled ${tick.schedule.mode} refused: ${tick.action.title} (runbook \`${tick.runbook.id}\`, action \`${tick.action.id}\`)`,
-    summary: error.message,
+    // In words for people: a refusal may name who paused automation.
+    summary: userMessage(error),
     details: '',
     // The same refusal every tick is one problem, posted once.
     fingerprint: `refused\n${error.message}`,

@@ -4,6 +4,7 @@ import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { postOrUpdate, type MessageSlot } from './message-sync.js';
 import { renderActionMessage } from './render/action-message.js';
+import { renderActionEntry } from './render/timeline.js';
 
 const THREAD_LEASE_MS = 30_000;
 const RETRY_MS = 1_000;
@@ -50,7 +51,7 @@ export class ActionPublisher {
       // The first entry (the request) is the approval message itself.
       const fresh = entries.slice(Math.max(cursor, 1));
       if (fresh.length === 0) return;
-      await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map((e) => e.text).join('\n') });
+      await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map(renderActionEntry).join('\n') });
       await this.store.setReplyCursor(actionId, entries.length);
     } finally {
       await release();

@@ -200,7 +200,7 @@ async function approve(r: SlackRig, id: string): Promise<void> {
 const waitForState = (r: SlackRig, id: string, state: string) =>
   waitFor(async () => (await storedAction(r, id)).state === state, { timeoutMs: 30_000, message: `ACT-${id} never became ${state}` });
 
-const timelineTexts = async (r: SlackRig, id: string) => (await actionTimeline(r, id)).map((e) => e.text);
+const timelineTexts = async (r: SlackRig, id: string) => (await actionTimeline(r, id)).map((e) => e.rendered);
 
 /** Thread replies under the incident's message, joined. */
 const threadText = (r: SlackRig, incident: Message) =>
@@ -335,6 +335,7 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     const failed = await actionMessage(r, id, 'FAILED');
     expect(await click(r, 'action.abort', buttonValue(failed.post, 'action.abort'), 'U0BOB', failed)).toBe(200);
     await waitFor(async () => (await storedAction(r, id)).doc.resumable === false, { timeoutMs: 10_000, message: 'the rollout was not aborted' });
+    expect(await actionTimeline(r, id)).toContainEqual(expect.objectContaining({ actor: 'U0BOB', step: { kind: 'aborted', actionId: id } }));
     expect(await timelineTexts(r, id)).toContainEqual(expect.stringMatching(/^<@U0BOB> aborted ACT-/));
     const continued = await clickForReply(r, 'action.continue', buttonValue(failed.post, 'action.continue'), 'U0ALICE', failed);
     expect(String(continued.text)).toMatch(/already continued or aborted/);
@@ -351,6 +352,7 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     const stored = (await storedAction(r, id)).doc;
     expect(stored).toMatchObject({ requestedBy: 'U0CAROL', approvalsRequired: 0, approvedBy: [] });
     expect(stored.rehearsal).toBeUndefined();
+    expect(await actionTimeline(r, id)).toContainEqual(expect.objectContaining({ actor: 'U0CAROL', step: expect.objectContaining({ kind: 'requested', approval: 'read_only' }) }));
     expect(await timelineTexts(r, id)).toContainEqual(expect.stringMatching(/^<@U0CAROL> ran ACT-\d+: Collect diagnostics on 2 hosts \(read-only, no approval needed\)/));
   });
 

@@ -38,7 +38,7 @@ describe('the Acknowledge button', () => {
 
     await waitFor(async () => (await storedIncident(r, message.id)).state === 'acknowledged', { message: 'incident not acknowledged in Redis' });
     expect((await storedIncident(r, message.id)).doc).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0BOB' });
-    expect(await incidentTimeline(r, message.id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0BOB', text: 'Acknowledged by <@U0BOB>' }));
+    expect(await incidentTimeline(r, message.id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0BOB', rendered: 'Acknowledged by <@U0BOB>' }));
 
     const update = await updateOf(r, message, `[ACKNOWLEDGED] INC-${message.id} `);
     expect(update.params.channel).toBe(message.channel);

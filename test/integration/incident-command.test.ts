@@ -116,6 +116,24 @@ describe('/incident show', () => {
     expect(text).toContain('State: *acknowledged*');
     expect(text).toContain('acknowledged: Acknowledged by <@U0ACKER>');
   });
+
+  it('shows entries an earlier release stored as words, as they were, in the detail and in the thread', async () => {
+    const opened = await newIncident();
+    const legacy = [
+      { at: '2026-11-22T10:00:00.000Z', kind: 'reminder', actor: 'bot', text: `<!subteam^S0OLD> INC-${opened.id} is still unacknowledged after 5 minutes.` },
+      { at: '2026-11-22T10:01:00.000Z', kind: 'action', actor: 'U0OLD', text: '<@U0OLD> requested ACT-9: roll back payment-service' },
+    ];
+    await r.bot.redis.rpush(`${r.bot.prefix}incident:${opened.id}:timeline`, ...legacy.map((entry) => JSON.stringify(entry)));
+
+    const text = String((await incident(`show ${opened.id}`)).response.text);
+    expect(text).toContain(`• 2026-11-22T10:00:00.000Z reminder: <!subteam^S0OLD> INC-${opened.id} is still unacknowledged after 5 minutes.`);
+    expect(text).toContain('• 2026-11-22T10:01:00.000Z action: <@U0OLD> requested ACT-9: roll back payment-service');
+
+    // A change makes the thread catch up with every entry since its last reply, old ones included.
+    await incident(`ack ${opened.id}`, 'U0ACKER');
+    await threadReply(r, opened, `<!subteam^S0OLD> INC-${opened.id} is still unacknowledged after 5 minutes.`);
+    await threadReply(r, opened, '<@U0OLD> requested ACT-9: roll back payment-service');
+  });
 });
 
 describe('/incident ack', () => {
@@ -132,7 +150,7 @@ describe('/incident ack', () => {
     expect(after.state).toBe('acknowledged');
     expect(Number(after.version)).toBe(versionBefore + 1);
     expect(after.doc).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0ACKER' });
-    expect(await incidentTimeline(r, id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0ACKER', text: 'Acknowledged by <@U0ACKER>' }));
+    expect(await incidentTimeline(r, id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0ACKER', rendered: 'Acknowledged by <@U0ACKER>' }));
 
     const update = await updateOf(r, { ts }, `[ACKNOWLEDGED] INC-${id} `);
     expect(update.params.channel).toBe(channel);

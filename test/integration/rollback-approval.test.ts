@@ -62,7 +62,12 @@ describe('the approval message', () => {
     expect((await storedAction(r, id)).doc).toMatchObject({ incidentId: incident.id, threadTs: incident.ts });
     // The request is on the incident's timeline too.
     expect(await incidentTimeline(r, incident.id)).toContainEqual(
-      expect.objectContaining({ kind: 'action', actor: 'U0ALICE', text: expect.stringContaining(`requested ACT-${id}: roll back payment-service`) }),
+      expect.objectContaining({
+        kind: 'action',
+        actor: 'U0ALICE',
+        step: expect.objectContaining({ kind: 'requested', actionId: id, title: 'roll back payment-service' }),
+        rendered: expect.stringContaining(`requested ACT-${id}: roll back payment-service`),
+      }),
     );
   });
 });
@@ -100,7 +105,11 @@ describe('who may approve', () => {
     expect(reply.text).toBe('You are not an approver for payment-service; ask one of its approvers.');
     expect((await storedAction(r, id)).doc).toMatchObject({ state: 'requested', approvedBy: [] });
 
-    const refusal = expect.objectContaining({ actor: 'U0EVE', text: expect.stringContaining('<@U0EVE> was refused: You are not an approver for payment-service') });
+    const refusal = expect.objectContaining({
+      actor: 'U0EVE',
+      step: { kind: 'refused', actionId: id, reason: 'You are not an approver for payment-service; ask one of its approvers.' },
+      rendered: '<@U0EVE> was refused: You are not an approver for payment-service; ask one of its approvers.',
+    });
     expect(await actionTimeline(r, id)).toContainEqual(refusal);
     expect(await incidentTimeline(r, incident.id)).toContainEqual(refusal);
     await found(async () => (await audit(r)).find((e) => e.actor === 'U0EVE'), { timeoutMs: 5_000, message: 'the refused click was not audited' });

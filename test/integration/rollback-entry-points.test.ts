@@ -173,7 +173,7 @@ describe('a runbook button on an incident message', () => {
       threadTs: incident.ts,
       forced: false,
     });
-    expect(await incidentTimeline(r, incident.id)).toContainEqual(expect.objectContaining({ kind: 'action', text: expect.stringContaining('requested ACT-1') }));
+    expect(await incidentTimeline(r, incident.id)).toContainEqual(expect.objectContaining({ kind: 'action', step: expect.objectContaining({ kind: 'requested', actionId: '1' }), rendered: expect.stringContaining('requested ACT-1') }));
     expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0ALICE', action: 'runbook.run', incidentId: incident.id, outcome: 'ok' }));
 
     expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
@@ -195,7 +195,7 @@ describe('a runbook button on an incident message', () => {
     it('links the request to the incident whose button was clicked', async () => {
       const { r, first } = await twoIncidents();
       expect((await storedAction(r, '1')).doc.incidentId).toBe(first.id);
-      expect(await incidentTimeline(r, first.id)).toContainEqual(expect.objectContaining({ kind: 'action', text: expect.stringContaining('requested ACT-1') }));
+      expect(await incidentTimeline(r, first.id)).toContainEqual(expect.objectContaining({ kind: 'action', step: expect.objectContaining({ kind: 'requested', actionId: '1' }), rendered: expect.stringContaining('requested ACT-1') }));
     });
 
     it('posts the approval message in the thread of that incident', async () => {

@@ -5,6 +5,9 @@
  * Each reader takes the rig ({ bot }) rather than the bot itself, so a test that replaces
  * its bot (a restart on the same key prefix) reads through the current one.
  */
+import type { ActionEntry } from '../../src/actions/action.js';
+import type { TimelineEntry } from '../../src/incidents/incident.js';
+import { renderActionEntry, renderTimelineEntry } from '../../src/slack/render/timeline.js';
 import type { TestBot } from './bot.js';
 
 export interface HasBot {
@@ -14,12 +17,8 @@ export interface HasBot {
 /** An entry of the audit stream: its fields, plus the stream id under `id`. */
 export type AuditEntry = Record<string, string> & { id: string };
 
-export interface TimelineEntry {
-  kind: string;
-  actor: string;
-  text: string;
-  at: string;
-}
+/** A stored timeline entry (facts), with `rendered`: the words src/slack/render makes of it, which are not stored. */
+export type Rendered<Entry> = Entry & { rendered: string };
 
 /** An incident or action hash: its state and version fields, and the parsed document. */
 export interface Stored<Doc> {
@@ -49,12 +48,12 @@ export function storedAction(r: HasBot, id: string): Promise<Stored<ActionDoc>> 
   return readHash<ActionDoc>(r, `action:${id}`);
 }
 
-export function incidentTimeline(r: HasBot, id: string): Promise<TimelineEntry[]> {
-  return readTimeline(r, `incident:${id}:timeline`);
+export async function incidentTimeline(r: HasBot, id: string): Promise<Array<Rendered<TimelineEntry>>> {
+  return (await readTimeline<TimelineEntry>(r, `incident:${id}:timeline`)).map((entry) => ({ ...entry, rendered: renderTimelineEntry(entry) }));
 }
 
-export function actionTimeline(r: HasBot, id: string): Promise<TimelineEntry[]> {
-  return readTimeline(r, `action:${id}:timeline`);
+export async function actionTimeline(r: HasBot, id: string): Promise<Array<Rendered<ActionEntry>>> {
+  return (await readTimeline<ActionEntry>(r, `action:${id}:timeline`)).map((entry) => ({ ...entry, rendered: renderActionEntry(entry) }));
 }
 
 // Absent fields read as '' and an absent doc as {}, so a snapshot of a missing hash compares
@@ -64,7 +63,7 @@ async function readHash<Doc>(r: HasBot, key: string): Promise<Stored<Doc>> {
   return { state: hash.state ?? '', version: hash.version ?? '', doc: (hash.doc ? JSON.parse(hash.doc) : {}) as Doc };
 }
 
-async function readTimeline(r: HasBot, key: string): Promise<TimelineEntry[]> {
+async function readTimeline<Entry>(r: HasBot, key: string): Promise<Entry[]> {
   const lines = await r.bot.redis.lrange(`${r.bot.prefix}${key}`, 0, -1);
-  return lines.map((line) => JSON.parse(line) as TimelineEntry);
+  return lines.map((line) => JSON.parse(line) as Entry);
 }

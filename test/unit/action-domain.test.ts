@@ -22,6 +22,7 @@ import {
   type NewAction,
 } from '../../src/actions/action.js';
 import type { ExecutionPlan } from '../../src/actions/executor.js';
+import { renderActionEntry } from '../../src/slack/render/timeline.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -87,7 +88,12 @@ describe('requestAction', () => {
     expect(action).not.toHaveProperty('incidentId');
     expect(action).not.toHaveProperty('threadTs');
     expect(action).not.toHaveProperty('warning');
-    expect(entry).toEqual({ at: T0.toISOString(), actor: 'U0ALICE', text: '<@U0ALICE> requested ACT-7: roll back payment-service (error rate doubled)' });
+    expect(entry).toEqual({
+      at: T0.toISOString(),
+      actor: 'U0ALICE',
+      step: { kind: 'requested', actionId: '7', title: 'roll back payment-service', service: 'payment-service', reason: 'error rate doubled', approval: 'needed' },
+    });
+    expect(renderActionEntry(entry)).toBe('<@U0ALICE> requested ACT-7: roll back payment-service (error rate doubled)');
   });
 
   it('keeps the optional links only when given', () => {
@@ -98,14 +104,15 @@ describe('requestAction', () => {
   it('with approvals: 0, an approver’s own request is approved at once; a non-approver’s still waits for one approval', () => {
     const own = requestAction(newAction({ approvals: 0 }));
     expect(own.action).toMatchObject({ state: 'approved', approvedBy: ['U0ALICE'], approvalsRequired: 1 });
-    expect(own.entry.text).toBe('<@U0ALICE> ran ACT-7: roll back payment-service (payment-service needs no second approval)');
+    expect(own.entry.step).toMatchObject({ kind: 'requested', approval: 'self_approved' });
+    expect(renderActionEntry(own.entry)).toBe('<@U0ALICE> ran ACT-7: roll back payment-service (payment-service needs no second approval)');
 
     const other = requestAction(newAction({ approvals: 0, requesterIsApprover: false }));
     expect(other.action).toMatchObject({ state: 'requested', approvedBy: [], approvalsRequired: 1 });
   });
 
   it('omits an empty reason from the entry', () => {
-    expect(requestAction(newAction({ reason: '' })).entry.text).toBe('<@U0ALICE> requested ACT-7: roll back payment-service');
+    expect(renderActionEntry(requestAction(newAction({ reason: '' })).entry)).toBe('<@U0ALICE> requested ACT-7: roll back payment-service');
   });
 });
 
@@ -113,13 +120,15 @@ describe('approve', () => {
   it('with one approval needed, another approver approves it', () => {
     const { action, entry } = approve(requested(), by('U0BOB'));
     expect(action).toMatchObject({ state: 'approved', approvedBy: ['U0BOB'] });
-    expect(entry).toEqual({ at: at(1_000).toISOString(), actor: 'U0BOB', text: '<@U0BOB> approved ACT-7 (1 of 1)' });
+    expect(entry).toEqual({ at: at(1_000).toISOString(), actor: 'U0BOB', step: { kind: 'approved', actionId: '7', count: 1, required: 1 } });
+    expect(renderActionEntry(entry)).toBe('<@U0BOB> approved ACT-7 (1 of 1)');
   });
 
   it('with two needed, stays requested after the first and is approved by a second, distinct approver', () => {
     const first = approve(requested({ approvals: 2 }), by('U0BOB'));
     expect(first.action).toMatchObject({ state: 'requested', approvedBy: ['U0BOB'] });
-    expect(first.entry.text).toBe('<@U0BOB> approved ACT-7 (1 of 2)');
+    expect(first.entry.step).toEqual({ kind: 'approved', actionId: '7', count: 1, required: 2 });
+    expect(renderActionEntry(first.entry)).toBe('<@U0BOB> approved ACT-7 (1 of 2)');
     expect(refusal(() => approve(first.action, by('U0BOB')))).toBe('You already approved ACT-7.');
     const second = approve(first.action, by('U0CAROL'));
     expect(second.action).toMatchObject({ state: 'approved', approvedBy: ['U0BOB', 'U0CAROL'] });
@@ -159,7 +168,8 @@ describe('deny and cancel', () => {
   it('an approver denies a request', () => {
     const { action, entry } = deny(requested(), by('U0BOB'));
     expect(action).toMatchObject({ state: 'denied', decidedBy: 'U0BOB', finishedAt: at(1_000).toISOString() });
-    expect(entry.text).toBe('<@U0BOB> denied ACT-7');
+    expect(entry).toMatchObject({ actor: 'U0BOB', step: { kind: 'denied', actionId: '7' } });
+    expect(renderActionEntry(entry)).toBe('<@U0BOB> denied ACT-7');
   });
 
   it('a non-approver cannot deny; an approved action cannot be denied', () => {
@@ -187,7 +197,9 @@ describe('expiry', () => {
 
   it('expires a requested or approved action, not one that runs', () => {
     expect(expire(requested(), at(5)).action).toMatchObject({ state: 'expired', finishedAt: at(5).toISOString() });
-    expect(expire({ ...requested(), state: 'approved' }, at(5)).entry).toMatchObject({ actor: 'bot', text: 'ACT-7 expired unapproved' });
+    const expired = expire({ ...requested(), state: 'approved' }, at(5)).entry;
+    expect(expired).toEqual({ at: at(5).toISOString(), actor: 'bot', step: { kind: 'expired', actionId: '7' } });
+    expect(renderActionEntry(expired)).toBe('ACT-7 expired unapproved');
     expect(refusal(() => expire({ ...requested(), state: 'running' }, at(5)))).toBe('ACT-7 is running; it cannot be expired.');
   });
 });
@@ -199,7 +211,8 @@ describe('running', () => {
   it('starts only an approved action, once', () => {
     const started = start(approved(), at(2_000));
     expect(started.action).toMatchObject({ state: 'running', startedAt: at(2_000).toISOString() });
-    expect(started.entry).toEqual({ at: at(2_000).toISOString(), actor: 'bot', text: 'ACT-7 started' });
+    expect(started.entry).toEqual({ at: at(2_000).toISOString(), actor: 'bot', step: { kind: 'started', actionId: '7' } });
+    expect(renderActionEntry(started.entry)).toBe('ACT-7 started');
     expect(refusal(() => start(started.action, at(2_001)))).toBe('ACT-7 is running; it cannot be started.');
     expect(refusal(() => start(requested(), at(2_001)))).toBe('ACT-7 is requested; it cannot be started.');
   });
@@ -208,7 +221,8 @@ describe('running', () => {
     const running = start(approved(), at(2_000)).action;
     const attached = attachRun(running, run, at(2_100));
     expect(attached.action.run).toEqual(run);
-    expect(attached.entry.text).toBe(`ACT-7 running: ${run.url}`);
+    expect(attached.entry.step).toEqual({ kind: 'run_attached', actionId: '7', url: run.url });
+    expect(renderActionEntry(attached.entry)).toBe(`ACT-7 running: ${run.url}`);
     expect(refusal(() => attachRun(approved(), run, at(2_100)))).toBe('ACT-7 is approved; it cannot be given a run.');
   });
 
@@ -216,14 +230,18 @@ describe('running', () => {
     const running = start(approved(), at(2_000)).action;
     const ok = finish(running, { succeeded: true, detail: 'job #9002 success after 43s' }, at(47_400));
     expect(ok.action).toMatchObject({ state: 'succeeded', result: 'job #9002 success after 43s', finishedAt: at(47_400).toISOString() });
-    expect(ok.entry.text).toBe('ACT-7 succeeded after 45s: job #9002 success after 43s');
+    expect(ok.entry.step).toEqual({ kind: 'finished', actionId: '7', succeeded: true, seconds: 45, detail: 'job #9002 success after 43s' });
+    expect(renderActionEntry(ok.entry)).toBe('ACT-7 succeeded after 45s: job #9002 success after 43s');
     const failed = finish(running, { succeeded: false, detail: 'job #9002 failed' }, at(3_000));
     expect(failed.action.state).toBe('failed');
-    expect(failed.entry.text).toBe('ACT-7 failed after 1s: job #9002 failed');
+    expect(failed.entry.step).toEqual({ kind: 'finished', actionId: '7', succeeded: false, seconds: 1, detail: 'job #9002 failed' });
+    expect(renderActionEntry(failed.entry)).toBe('ACT-7 failed after 1s: job #9002 failed');
   });
 
   it('an approved action that was never started can be finished (not run), after 0s', () => {
-    expect(finish(approved(), { succeeded: false, detail: 'not run: the plan changed' }, at(9_000)).entry.text).toBe('ACT-7 failed after 0s: not run: the plan changed');
+    const notRun = finish(approved(), { succeeded: false, detail: 'not run: the plan changed' }, at(9_000)).entry;
+    expect(notRun.step).toMatchObject({ kind: 'finished', succeeded: false, seconds: 0 });
+    expect(renderActionEntry(notRun)).toBe('ACT-7 failed after 0s: not run: the plan changed');
     expect(refusal(() => finish({ ...approved(), state: 'succeeded' }, { succeeded: true, detail: 'x' }, at(9_000)))).toBe(
       'ACT-7 is succeeded; it cannot be finished.',
     );
@@ -243,7 +261,8 @@ describe('fleet actions', () => {
   it('a plan that needs no approval is approved at once, for anyone, with no approvals counted', () => {
     const { action, entry } = requestAction(newAction({ kind: 'fleet', plan: readOnlyPlan, requesterIsApprover: false }));
     expect(action).toMatchObject({ state: 'approved', approvalsRequired: 0, approvedBy: [] });
-    expect(entry.text).toBe('<@U0ALICE> ran ACT-7: Collect diagnostics on 2 hosts (read-only, no approval needed)');
+    expect(entry.step).toMatchObject({ kind: 'requested', title: 'Collect diagnostics on 2 hosts', approval: 'read_only' });
+    expect(renderActionEntry(entry)).toBe('<@U0ALICE> ran ACT-7: Collect diagnostics on 2 hosts (read-only, no approval needed)');
   });
 
   it('a rollout that failed part-way is resumable until it is continued or aborted, once', () => {
@@ -254,7 +273,8 @@ describe('fleet actions', () => {
 
     const handedOver = continued(halted, { userId: 'U0CAROL', now: at(6_000) }, '8');
     expect(handedOver.action).toMatchObject({ state: 'failed', resumable: false });
-    expect(handedOver.entry.text).toBe('<@U0CAROL> asked to continue ACT-7 as ACT-8');
+    expect(handedOver.entry).toMatchObject({ actor: 'U0CAROL', step: { kind: 'continued', actionId: '7', successorId: '8' } });
+    expect(renderActionEntry(handedOver.entry)).toBe('<@U0CAROL> asked to continue ACT-7 as ACT-8');
     expect(refusal(() => abort(handedOver.action, by('U0BOB')))).toBe('ACT-7 is failed and was already continued or aborted; it cannot be aborted.');
 
     expect(refusal(() => abort(halted, by('U0MALLORY', at(6_000), false)))).toBe('Only the requester or an approver can abort this rollout.');

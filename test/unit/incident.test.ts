@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  acknowledge,
-  applyNotification,
-  openIncident,
-  parseIncidentId,
-  resolveByUser,
-  severityOf,
-  startedAt,
-  type Incident,
-  type NotificationContext,
-} from '../../src/incidents/incident.js';
+import { parseIncidentId, severityOf, startedAt, type Incident } from '../../src/incidents/incident.js';
+import { applyNotification, openIncident, type NotificationContext } from '../../src/incidents/notification.js';
+import { acknowledge, beginMitigation, endMitigation, resolveByUser } from '../../src/incidents/transitions.js';
 import { InvalidTransitionError } from '../../src/errors.js';
+import { userMessage } from '../../src/slack/render/error-text.js';
+import { renderTimelineEntry } from '../../src/slack/render/timeline.js';
 import { fixture, notification } from '../support/fixtures.js';
 
 const ctx: NotificationContext = {
@@ -25,12 +19,25 @@ function opened(payload = notification({ alerts: [{ fingerprint: 'a' }, { finger
   return { ...outcome.incident, version: 1 };
 }
 
+function refusalOf(decide: () => unknown): InvalidTransitionError {
+  try {
+    decide();
+  } catch (error) {
+    if (error instanceof InvalidTransitionError) return error;
+    throw error;
+  }
+  throw new Error('expected the transition to be refused');
+}
+
 describe('openIncident', () => {
   it('opens from the captured Alertmanager 0.25 notification in the service channel', () => {
     const outcome = openIncident('1', fixture('alertmanager-0.25-firing'), ctx);
     expect(outcome?.incident).toMatchObject({ id: '1', state: 'firing', service: 'checkout', channel: 'C0CHECKOUT' });
     expect(Object.keys(outcome?.incident.alerts ?? {})).toEqual(['69c2e62f0b0aec37']);
-    expect(outcome?.entries.map((e) => e.kind)).toEqual(['opened']);
+    expect(outcome?.entries).toEqual([
+      { at: ctx.now.toISOString(), kind: 'opened', actor: 'alertmanager', service: 'checkout', alerts: [{ alertname: 'HighErrorRate' }], total: 1 },
+    ]);
+    expect(renderTimelineEntry(outcome!.entries[0]!)).toBe('Incident opened for checkout: 1 alert firing: HighErrorRate');
     expect(startedAt(outcome!.incident)).toBe('2026-11-21T23:15:32.666312237Z');
   });
 
@@ -56,7 +63,10 @@ describe('applyNotification', () => {
   it('records new alerts joining the group', () => {
     const outcome = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }, { fingerprint: 'c', instance: 'web-3' }] }), ctx);
     expect(outcome.changed).toBe(true);
-    expect(outcome.entries).toEqual([expect.objectContaining({ kind: 'alert_firing', text: expect.stringContaining('web-3') })]);
+    expect(outcome.entries).toEqual([
+      { at: ctx.now.toISOString(), kind: 'alert_firing', actor: 'alertmanager', alerts: [{ alertname: 'HighErrorRate', instance: 'web-3' }], total: 1 },
+    ]);
+    expect(renderTimelineEntry(outcome.entries[0]!)).toBe('1 alert firing: HighErrorRate on web-3');
     expect(outcome.incident.state).toBe('firing');
   });
 
@@ -92,15 +102,30 @@ describe('people acting on an incident', () => {
     const acked = acknowledge(opened(), 'U0ALICE', ctx.now);
     expect(acked.incident).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0ALICE' });
     expect(acked.entries[0]).toMatchObject({ kind: 'acknowledged', actor: 'U0ALICE' });
-    expect(() => acknowledge(acked.incident, 'U0BOB', ctx.now)).toThrow(/already acknowledged by <@U0ALICE>/);
+    expect(renderTimelineEntry(acked.entries[0]!)).toBe('Acknowledged by <@U0ALICE>');
+    const again = refusalOf(() => acknowledge(acked.incident, 'U0BOB', ctx.now));
+    expect(again.refusal).toEqual({ incidentId: '7', state: 'acknowledged', to: 'acknowledged', acknowledgedBy: 'U0ALICE' });
+    expect(userMessage(again)).toBe('Incident 7 is already acknowledged by <@U0ALICE>');
   });
 
   it('resolves by hand, noting alerts still firing, and refuses to resolve twice', () => {
     const resolved = resolveByUser(opened(), 'U0BOB', ctx.now);
     expect(resolved.incident).toMatchObject({ state: 'resolved', resolvedBy: 'U0BOB' });
-    expect(resolved.entries[0]?.text).toContain('2 alerts are still firing');
+    expect(resolved.entries).toEqual([{ at: ctx.now.toISOString(), kind: 'resolved', actor: 'U0BOB', stillFiring: 2 }]);
+    expect(renderTimelineEntry(resolved.entries[0]!)).toBe('Resolved by <@U0BOB> (2 alerts are still firing in Alertmanager)');
     expect(() => resolveByUser(resolved.incident, 'U0BOB', ctx.now)).toThrow(InvalidTransitionError);
     expect(() => acknowledge(resolved.incident, 'U0BOB', ctx.now)).toThrow(/resolved; it cannot become acknowledged/);
+  });
+});
+
+describe('an action mitigating an incident', () => {
+  it('marks it mitigating with the action named, then acknowledged when the action ends', () => {
+    const mitigating = beginMitigation(opened(), 'bot', '4', ctx.now);
+    expect(mitigating?.incident.state).toBe('mitigating');
+    expect(mitigating?.entries).toEqual([{ at: ctx.now.toISOString(), kind: 'command', verb: 'mitigating', actor: 'bot', actionId: '4' }]);
+    expect(renderTimelineEntry(mitigating!.entries[0]!)).toBe('Mitigating: ACT-4 is running');
+    expect(beginMitigation(mitigating!.incident, 'bot', '5', ctx.now)).toBeUndefined();
+    expect(endMitigation(mitigating!.incident, ctx.now)).toMatchObject({ incident: { state: 'acknowledged' }, entries: [] });
   });
 });
 

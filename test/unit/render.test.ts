@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openIncident, resolveByUser, acknowledge, type Incident } from '../../src/incidents/incident.js';
+import type { Incident } from '../../src/incidents/incident.js';
+import { openIncident } from '../../src/incidents/notification.js';
+import { acknowledge, resolveByUser } from '../../src/incidents/transitions.js';
 import { fallbackText, fitBlocks, renderIncidentMessage, silenceUrl } from '../../src/slack/render/incident-message.js';
 import { fitLines, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from '../../src/slack/render/limits.js';
 import type { Block } from '../../src/slack/render/block-kit.js';

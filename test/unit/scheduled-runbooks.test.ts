@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ActionRefused, type Action } from '../../src/actions/action.js';
+import { ActionRefused, AutomationPaused, type Action } from '../../src/actions/action.js';
 import type { ExecutionPlan, Rehearsal } from '../../src/actions/executor.js';
 import type { FleetActionRequest } from '../../src/actions/service.js';
 import type { KillSwitch } from '../../src/actions/store.js';
@@ -170,6 +170,15 @@ describe('scheduleRunbooks', () => {
     await h.tick();
     expect(h.posts.map((p) => p.text.split('\n')[1])).toEqual(['Unknown service "web".', 'web-9 is not in the host inventory.']);
     expect(h.posts[0]?.text).toMatch(/^:warning: \*Scheduled dry-run refused: Check disks/);
+  });
+
+  it('names who paused automation when a pause lands between its check and the dry run', async () => {
+    const h = new Harness([runbook('schedule:\n  cron: "* * * * *"')]);
+    h.next = () => new AutomationPaused('U0ALICE', 'maintenance');
+    await h.tick();
+    expect(h.posts.map((p) => p.text.split('\n')[1])).toEqual([
+      'Automation is paused by <@U0ALICE> (maintenance); nothing was run. Resume it with /automation resume first.',
+    ]);
   });
 
   it('stays quiet and runs nothing while the kill switch is on', async () => {

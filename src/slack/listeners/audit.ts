@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { BotError, InvalidTransitionError, userMessage } from '../../errors.js';
+import { BotError, InvalidTransitionError, type TransitionRefusal } from '../../errors.js';
 import type { IncidentService } from '../../incidents/service.js';
+import { userMessage } from '../render/error-text.js';
 
 export interface Interaction {
   actor: string;
@@ -22,13 +23,13 @@ export async function audited(
 ): Promise<string | undefined> {
   let outcome: 'ok' | 'refused' | 'error' = 'ok';
   let failure: string | undefined;
-  let refusedTransition = false;
+  let refusal: TransitionRefusal | undefined;
   try {
     await work();
   } catch (error) {
     // Only a refused transition belongs on the incident's timeline: an id that is not
     // stored must not grow a timeline for a later incident that gets the same id.
-    refusedTransition = error instanceof InvalidTransitionError;
+    if (error instanceof InvalidTransitionError) refusal = error.refusal;
     outcome = error instanceof BotError ? 'refused' : 'error';
     failure = userMessage(error);
     const fields = { err: error, actor: interaction.actor, action: interaction.action, incidentId: interaction.incidentId };
@@ -37,12 +38,8 @@ export async function audited(
   }
   try {
     await incidents.audit({ ...interaction, outcome, ...(failure ? { error: failure } : {}) });
-    if (failure && interaction.incidentId && refusedTransition) {
-      await incidents.note(interaction.incidentId, {
-        kind: 'command',
-        actor: interaction.actor,
-        text: `<@${interaction.actor}> tried ${interaction.action}: refused (${failure})`,
-      });
+    if (interaction.incidentId && refusal) {
+      await incidents.note(interaction.incidentId, { kind: 'command', verb: 'refused', actor: interaction.actor, attempted: interaction.action, refusal });
     }
   } catch (error) {
     log.error({ err: error, ...interaction }, 'audit entry not written');

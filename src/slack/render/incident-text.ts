@@ -1,5 +1,6 @@
 import { displayId, firingAlerts, severityOf, titleOf, type Incident, type TimelineEntry } from '../../incidents/incident.js';
 import { escapeMrkdwn, MAX_FALLBACK_TEXT, truncate } from './limits.js';
+import { renderTimelineEntry } from './timeline.js';
 
 /** How many timeline entries `/incident show` prints, newest last. */
 const SHOWN_TIMELINE = 30;
@@ -21,7 +22,7 @@ export function renderIncidentDetail(incident: Incident, timeline: readonly Time
   ];
   const shown = timeline.slice(-SHOWN_TIMELINE);
   const skipped = timeline.length - shown.length;
-  const lines = shown.map((e) => `• ${e.at} ${e.kind}: ${e.text}`);
+  const lines = shown.map((e) => `• ${e.at} ${e.kind}: ${renderTimelineEntry(e)}`);
   if (skipped > 0) lines.unshift(`_(${skipped} earlier entries not shown)_`);
   return truncate([...head, '*Timeline*', ...lines].join('\n'), MAX_FALLBACK_TEXT);
 }

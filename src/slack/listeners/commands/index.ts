@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CommandDeps, CommandReply, SlashCommand } from '../../../../commands/command.js';
+import { renderCommandAnswer } from '../../render/command-reply.js';
 import { audited } from '../audit.js';
 
 /** One Bolt listener per slash command: ack at once, work after, answer through response_url. */
@@ -17,7 +18,7 @@ export function registerCommands(app: App, commands: readonly SlashCommand[], de
           reply = await command.handle({ userId: body.user_id, channelId: body.channel_id, text: body.text }, deps);
         },
       );
-      const text = failure ?? reply?.text ?? '';
+      const text = failure ?? (reply ? renderCommandAnswer(reply) : '');
       await respond({ response_type: !failure && reply?.inChannel ? 'in_channel' : 'ephemeral', text });
     });
   }

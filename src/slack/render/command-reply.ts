@@ -1,0 +1,32 @@
+import type { CommandAnswer } from '../../../commands/command.js';
+import { escapeMrkdwn } from './limits.js';
+import { mention } from './mention.js';
+import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
+
+function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
+  const found = rehearsal ? `${rehearsal.summary}\n${rehearsal.details}` : 'read-only action: nothing to rehearse; running it changes nothing.';
+  return `*Dry run of ${escapeMrkdwn(plan.title)}* (${runbookId} / ${actionId})\n\`\`\`${plan.summary.join('\n')}\`\`\`\n${found}`;
+}
+
+/** What a slash command answered, in words. */
+export function renderCommandAnswer(answer: CommandAnswer): string {
+  switch (answer.kind) {
+    case 'text':
+      return answer.text;
+    case 'incident_list':
+      return renderIncidentList(answer.incidents);
+    case 'incident_detail':
+      return renderIncidentDetail(answer.incident, answer.timeline);
+    case 'automation_status': {
+      const { paused } = answer;
+      if (!paused) return ':large_green_circle: Automation is running.';
+      return `:octagonal_sign: Automation is *paused* by ${mention(paused.by)} since ${paused.at}: ${escapeMrkdwn(paused.reason)}`;
+    }
+    case 'automation_paused':
+      return `:octagonal_sign: ${mention(answer.by)} paused all automation: ${escapeMrkdwn(answer.reason)}. Nothing new runs until \`/automation resume\`.`;
+    case 'automation_resumed':
+      return `:large_green_circle: ${mention(answer.by)} resumed automation.`;
+    case 'dry_run':
+      return renderDryRun(answer);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Timeline entries in words: the facts the domain stores, as the thread, `/incident show`
+ * and an action's own thread say them. Entries stored before entries were facts carry
+ * their words already (`text`), and are shown as they were.
+ */
+import { displayActionId, type ActionEntry } from '../../actions/action.js';
+import { ALERTMANAGER_ACTOR, displayId, type AlertsFact, type FactEntry, type TimelineEntry } from '../../incidents/incident.js';
+import type { ActionStep } from '../../timeline/action-step.js';
+import { renderTransitionRefusal } from './error-text.js';
+import { escapeMrkdwn } from './limits.js';
+import { groupMention, mention } from './mention.js';
+
+/** One step of an action; `actor` is who took it (`bot` for the bot's own steps). */
+export function renderActionStep(actor: string, step: ActionStep): string {
+  const id = displayActionId(step.actionId);
+  const who = mention(actor);
+  switch (step.kind) {
+    case 'requested': {
+      const what = `${id}: ${escapeMrkdwn(step.title)}`;
+      if (step.approval === 'read_only') return `${who} ran ${what} (read-only, no approval needed)`;
+      if (step.approval === 'self_approved') return `${who} ran ${what} (${escapeMrkdwn(step.service)} needs no second approval)`;
+      return `${who} requested ${what}${step.reason ? ` (${escapeMrkdwn(step.reason)})` : ''}`;
+    }
+    case 'approved':
+      return `${who} approved ${id} (${step.count} of ${step.required})`;
+    case 'denied':
+    case 'cancelled':
+      return `${who} ${step.kind} ${id}`;
+    case 'aborted':
+      return `${who} aborted ${id}; the hosts not yet run stay untouched`;
+    case 'continued':
+      return `${who} asked to continue ${id} as ${displayActionId(step.successorId)}`;
+    case 'expired':
+      return `${id} expired unapproved`;
+    case 'started':
+      return `${id} started`;
+    case 'run_attached':
+      return `${id} running: ${step.url}`;
+    // What executors report is written for Slack already (host output in code blocks).
+    case 'finished':
+      return `${id} ${step.succeeded ? 'succeeded' : 'failed'} after ${step.seconds}s: ${step.detail}`;
+    case 'dry_run':
+      return `Dry run of ${id}: ${step.summary}\n${step.details}`;
+    case 'remark':
+      return step.text;
+    case 'refused':
+      return `${who} was refused: ${escapeMrkdwn(step.reason)}`;
+    case 'held':
+      return `${id} approved but not run: automation is paused by ${mention(step.pausedBy)} (${escapeMrkdwn(step.pauseReason)}). Approve again after /automation resume.`;
+  }
+}
+
+export function renderActionEntry(entry: ActionEntry): string {
+  return 'text' in entry ? entry.text : renderActionStep(entry.actor, entry.step);
+}
+
+function alertsLine(verb: 'firing' | 'resolved', { alerts, total }: AlertsFact): string {
+  const names = alerts.map(({ alertname, instance }) => `${escapeMrkdwn(alertname ?? 'alert')}${instance ? ` on ${escapeMrkdwn(instance)}` : ''}`);
+  const more = total > alerts.length ? ` and ${total - alerts.length} more` : '';
+  return `${total} alert${total === 1 ? '' : 's'} ${verb}: ${names.join(', ')}${more}`;
+}
+
+function renderCommand(entry: Extract<FactEntry, { kind: 'command' }>): string {
+  switch (entry.verb) {
+    case 'mitigating':
+      return `Mitigating: ${displayActionId(entry.actionId)} is running`;
+    case 'viewed':
+      return `${mention(entry.actor)} viewed the incident with /incident show`;
+    case 'refused':
+      return `${mention(entry.actor)} tried ${entry.attempted}: refused (${renderTransitionRefusal(entry.refusal)})`;
+  }
+}
+
+function renderResolved(actor: string, stillFiring = 0): string {
+  if (actor === ALERTMANAGER_ACTOR) return 'Incident resolved: every alert of the group has resolved';
+  const note = stillFiring > 0 ? ` (${stillFiring} alert${stillFiring === 1 ? ' is' : 's are'} still firing in Alertmanager)` : '';
+  return `Resolved by ${mention(actor)}${note}`;
+}
+
+/** One entry of an incident's timeline. */
+export function renderTimelineEntry(entry: TimelineEntry): string {
+  if ('text' in entry) return entry.text;
+  switch (entry.kind) {
+    case 'opened':
+      return `Incident opened for ${entry.service === undefined ? 'an unlabelled service' : escapeMrkdwn(entry.service)}: ${alertsLine('firing', entry)}`;
+    case 'alert_firing':
+      return alertsLine('firing', entry);
+    case 'alert_resolved':
+      return alertsLine('resolved', entry);
+    case 'acknowledged':
+      return `Acknowledged by ${mention(entry.actor)}`;
+    case 'reopened':
+      return 'Incident reopened: alerts are firing again';
+    case 'resolved':
+      return renderResolved(entry.actor, entry.stillFiring);
+    case 'command':
+      return renderCommand(entry);
+    case 'action':
+      return renderActionStep(entry.actor, entry.step);
+    case 'reminder': {
+      const who = entry.oncall ? groupMention(entry.oncall) : 'No on-call group is configured for this service (services.yaml `oncall`);';
+      return `${who} ${displayId(entry.incidentId)} is still unacknowledged after ${entry.minutes} minute${entry.minutes === 1 ? '' : 's'}.`;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The words of timeline entries (src/slack/render/timeline.ts): each fact the domain stores
+ * reads as releases that stored words wrote it, and entries stored as words still read so.
+ */
+import { describe, expect, it } from 'vitest';
+import { ActionRefused, AutomationPaused, type ActionEntry } from '../../src/actions/action.js';
+import { InvalidTransitionError } from '../../src/errors.js';
+import type { TimelineEntry } from '../../src/incidents/incident.js';
+import { userMessage } from '../../src/slack/render/error-text.js';
+import { renderThreadReply } from '../../src/slack/render/thread-reply.js';
+import { renderActionEntry, renderActionStep, renderTimelineEntry } from '../../src/slack/render/timeline.js';
+import type { ActionStep } from '../../src/timeline/action-step.js';
+
+const at = '2026-11-22T10:00:00.000Z';
+
+describe('incident timeline entries', () => {
+  it.each<[string, TimelineEntry, string]>([
+    [
+      'opened',
+      { at, kind: 'opened', actor: 'alertmanager', service: 'checkout', alerts: [{ alertname: 'HighErrorRate', instance: 'web-1' }, { alertname: 'HighErrorRate' }], total: 2 },
+      'Incident opened for checkout: 2 alerts firing: HighErrorRate on web-1, HighErrorRate',
+    ],
+    ['opened without a service label', { at, kind: 'opened', actor: 'alertmanager', alerts: [{}], total: 1 }, 'Incident opened for an unlabelled service: 1 alert firing: alert'],
+    [
+      'alerts firing, more than are named',
+      { at, kind: 'alert_firing', actor: 'alertmanager', alerts: ['a', 'b', 'c', 'd', 'e'].map((i) => ({ alertname: 'Disk', instance: i })), total: 7 },
+      '7 alerts firing: Disk on a, Disk on b, Disk on c, Disk on d, Disk on e and 2 more',
+    ],
+    ['alerts resolved', { at, kind: 'alert_resolved', actor: 'alertmanager', alerts: [{ alertname: 'Disk', instance: 'a' }], total: 1 }, '1 alert resolved: Disk on a'],
+    ['acknowledged', { at, kind: 'acknowledged', actor: 'U0ALICE' }, 'Acknowledged by <@U0ALICE>'],
+    ['reopened', { at, kind: 'reopened', actor: 'alertmanager' }, 'Incident reopened: alerts are firing again'],
+    ['resolved by Alertmanager', { at, kind: 'resolved', actor: 'alertmanager' }, 'Incident resolved: every alert of the group has resolved'],
+    ['resolved by a person', { at, kind: 'resolved', actor: 'U0BOB', stillFiring: 0 }, 'Resolved by <@U0BOB>'],
+    ['resolved while one fires', { at, kind: 'resolved', actor: 'U0BOB', stillFiring: 1 }, 'Resolved by <@U0BOB> (1 alert is still firing in Alertmanager)'],
+    ['mitigating', { at, kind: 'command', verb: 'mitigating', actor: 'bot', actionId: '4' }, 'Mitigating: ACT-4 is running'],
+    ['viewed', { at, kind: 'command', verb: 'viewed', actor: 'U0EVE' }, '<@U0EVE> viewed the incident with /incident show'],
+    [
+      'a refused transition',
+      { at, kind: 'command', verb: 'refused', actor: 'U0LATE', attempted: 'incident.ack', refusal: { incidentId: '3', state: 'resolved', to: 'acknowledged' } },
+      '<@U0LATE> tried incident.ack: refused (Incident 3 is resolved; it cannot become acknowledged)',
+    ],
+    [
+      'a second acknowledgement',
+      { at, kind: 'command', verb: 'refused', actor: 'U0BOB', attempted: '/incident', refusal: { incidentId: '3', state: 'acknowledged', to: 'acknowledged', acknowledgedBy: 'U0ALICE' } },
+      '<@U0BOB> tried /incident: refused (Incident 3 is already acknowledged by <@U0ALICE>)',
+    ],
+    ['a reminder to the on-call group', { at, kind: 'reminder', actor: 'bot', incidentId: '3', oncall: 'S0ONCALL', minutes: 1 }, '<!subteam^S0ONCALL> INC-3 is still unacknowledged after 1 minute.'],
+    [
+      'a reminder with no on-call group',
+      { at, kind: 'reminder', actor: 'bot', incidentId: '3', minutes: 16 },
+      'No on-call group is configured for this service (services.yaml `oncall`); INC-3 is still unacknowledged after 16 minutes.',
+    ],
+    ['an action step', { at, kind: 'action', actor: 'U0BOB', step: { kind: 'approved', actionId: '4', count: 1, required: 2 } }, '<@U0BOB> approved ACT-4 (1 of 2)'],
+  ])('%s', (_label, entry, words) => {
+    expect(renderTimelineEntry(entry)).toBe(words);
+  });
+
+  it('escapes what came from Alertmanager, so a label cannot ping the channel', () => {
+    const entry: TimelineEntry = { at, kind: 'opened', actor: 'alertmanager', service: '<!channel>', alerts: [{ alertname: 'A&B', instance: '<@U0X>' }], total: 1 };
+    expect(renderTimelineEntry(entry)).toBe('Incident opened for &lt;!channel&gt;: 1 alert firing: A&amp;B on &lt;@U0X&gt;');
+  });
+
+  it('shows an entry an earlier release stored as words as it was stored', () => {
+    const legacy: TimelineEntry = { at, kind: 'acknowledged', actor: 'U0ALICE', text: 'Acknowledged by <@U0ALICE>' };
+    expect(renderTimelineEntry(legacy)).toBe('Acknowledged by <@U0ALICE>');
+    expect(renderTimelineEntry({ at, kind: 'action', actor: 'U0BOB', text: '<@U0BOB> denied ACT-2' })).toBe('<@U0BOB> denied ACT-2');
+  });
+
+  it('puts old and new entries in one thread reply, a line each with its time', () => {
+    const reply = renderThreadReply([
+      { at, kind: 'reminder', actor: 'bot', text: '<!subteam^S0OLD> INC-3 is still unacknowledged after 5 minutes.' },
+      { at, kind: 'acknowledged', actor: 'U0ALICE' },
+    ]);
+    const time = `<!date^${Date.parse(at) / 1000}^{time_secs}|${at}>`;
+    expect(reply).toBe(`${time} <!subteam^S0OLD> INC-3 is still unacknowledged after 5 minutes.\n${time} Acknowledged by <@U0ALICE>`);
+  });
+});
+
+describe('action steps', () => {
+  it.each<[string, string, ActionStep, string]>([
+    [
+      'requested',
+      'U0ALICE',
+      { kind: 'requested', actionId: '7', title: 'roll back payment-service', service: 'payment-service', reason: 'error rate doubled', approval: 'needed' },
+      '<@U0ALICE> requested ACT-7: roll back payment-service (error rate doubled)',
+    ],
+    [
+      'self-approved',
+      'U0ALICE',
+      { kind: 'requested', actionId: '7', title: 'roll back payment-service', service: 'payment-service', reason: '', approval: 'self_approved' },
+      '<@U0ALICE> ran ACT-7: roll back payment-service (payment-service needs no second approval)',
+    ],
+    ['cancelled', 'U0ALICE', { kind: 'cancelled', actionId: '7' }, '<@U0ALICE> cancelled ACT-7'],
+    ['aborted', 'U0BOB', { kind: 'aborted', actionId: '7' }, '<@U0BOB> aborted ACT-7; the hosts not yet run stay untouched'],
+    ['refused', 'U0EVE', { kind: 'refused', actionId: '7', reason: 'You are not an approver for web.' }, '<@U0EVE> was refused: You are not an approver for web.'],
+    ['a dry run', 'bot', { kind: 'dry_run', actionId: '7', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok' }, 'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok'],
+    [
+      'held while paused',
+      'bot',
+      { kind: 'held', actionId: '7', pausedBy: 'U0DAVE', pauseReason: 'db maintenance' },
+      'ACT-7 approved but not run: automation is paused by <@U0DAVE> (db maintenance). Approve again after /automation resume.',
+    ],
+    ['an executor remark', 'bot', { kind: 'remark', actionId: '7', text: 'Canary (batch 1 of 3): web-1 ok' }, 'Canary (batch 1 of 3): web-1 ok'],
+  ])('%s', (_label, actor, step, words) => {
+    expect(renderActionStep(actor, step)).toBe(words);
+  });
+
+  it('escapes the reason a person typed', () => {
+    const step: ActionStep = { kind: 'requested', actionId: '7', title: 'roll back web', service: 'web', reason: 'ask <!here> & <@U0X>', approval: 'needed' };
+    expect(renderActionStep('U0ALICE', step)).toBe('<@U0ALICE> requested ACT-7: roll back web (ask &lt;!here&gt; &amp; &lt;@U0X&gt;)');
+  });
+
+  it('shows an action entry an earlier release stored as words as it was stored', () => {
+    const legacy: ActionEntry = { at, actor: 'U0BOB', text: '<@U0BOB> approved ACT-7 (1 of 1)' };
+    expect(renderActionEntry(legacy)).toBe('<@U0BOB> approved ACT-7 (1 of 1)');
+  });
+});
+
+describe('errors shown to people', () => {
+  it('names who acknowledged or paused with a mention, while the logged message names the user id', () => {
+    const acked = new InvalidTransitionError({ incidentId: '3', state: 'acknowledged', to: 'acknowledged', acknowledgedBy: 'U0ALICE' });
+    expect(acked.message).toBe('Incident 3 is already acknowledged by U0ALICE');
+    expect(userMessage(acked)).toBe('Incident 3 is already acknowledged by <@U0ALICE>');
+
+    const paused = new AutomationPaused('U0DAVE', 'db <maintenance>');
+    expect(paused).toBeInstanceOf(ActionRefused);
+    expect(paused.message).toBe('Automation is paused by U0DAVE (db <maintenance>); nothing was run. Resume it with /automation resume first.');
+    expect(userMessage(paused)).toBe('Automation is paused by <@U0DAVE> (db &lt;maintenance&gt;); nothing was run. Resume it with /automation resume first.');
+  });
+
+  it('says other refusals as they are, and hides what went wrong on our side', () => {
+    expect(userMessage(new InvalidTransitionError({ incidentId: '3', state: 'resolved', to: 'resolved' }))).toBe('Incident 3 is resolved; it cannot become resolved');
+    expect(userMessage(new ActionRefused('You already approved ACT-7.'))).toBe('You already approved ACT-7.');
+    expect(userMessage(new Error('ECONNRESET'))).toBe('Something went wrong on our side; the error is logged. Try again, or check the bot logs.');
+  });
+});
