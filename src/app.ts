@@ -9,6 +9,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver 
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
 import { ExecutorRefusal, refusingExecutor, type Executor } from './actions/executor.js';
+import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import { loadConfig, type Config } from './config/load.js';
@@ -22,7 +23,6 @@ import { createGitlabApi } from './gitlab/client.js';
 import { gitlabPipelineBatchRun } from './gitlab/pipeline-batch-run.js';
 import { GitlabRollbackExecutor } from './gitlab/rollback-executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
-import { incidentLink } from './incidents/action-link.js';
 import { IncidentService } from './incidents/service.js';
 import { boltLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -205,14 +205,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
       const paused = await actionStore.killSwitch();
       return paused && `paused by <@${paused.by}> (${paused.reason})`;
     },
-    report: (actionId, text) => actions.remark(actionId, text),
     log: log.child({ component: 'fleet' }),
     observer: {
       hostsRan: (outcomes) => outcomes.forEach((o) => metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' })),
       rolloutEnded: (end) => metrics.fleetRollouts.inc({ end }),
     },
   });
-  const actions: ActionService = new ActionService({
+  const actions = new ActionService({
     store: actionStore,
     executors: { rollback: rollbackExecutor, fleet: fleetExecutor },
     approvers: new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' })),

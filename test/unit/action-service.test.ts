@@ -1,5 +1,5 @@
 /**
- * ActionService (src/actions/service.ts) over an in-memory store with the same
+ * ActionService (src/actions/service.ts and the use cases behind it) over an in-memory store with the same
  * compare-and-set contract as the Redis one, and an executor the test drives step by step.
  * The Redis-backed behaviour is covered by test/integration/rollback-*.test.ts; these
  * tests pin down orderings that are hard to produce through Slack.
@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, ActionEntry } from '../../src/actions/action.js';
 import type { ExecutionPlan, Executor, RunHandle, RunStatus } from '../../src/actions/executor.js';
-import { ActionService, type IncidentLink } from '../../src/actions/service.js';
+import type { IncidentLink } from '../../src/actions/ports.js';
+import { ActionService } from '../../src/actions/service.js';
 import type { ActionCommit, ActionStore, KillSwitch } from '../../src/actions/store.js';
 import type { SlackMessageRef } from '../../src/incidents/store.js';
 import { waitFor } from '../support/wait.js';
@@ -118,7 +119,7 @@ function harness(opts: { approvals?: number; cooldownMs?: number } = {}) {
     threadOf: async () => undefined,
     beginMitigation: async () => {},
     endMitigation: async () => {},
-    timelineChanged: () => {},
+    note: async () => {},
   };
   const service = new ActionService({
     store,
