@@ -2,12 +2,29 @@
  * A person's decision on an action: approve, deny, cancel, or abort a halted rollout. Each
  * is a compare-and-set, so concurrent clicks on several replicas agree on one outcome.
  */
-import { abort, ActionRefused, approve, cancel, deny, displayActionId, expire, isExpired, type Action, type ActionOutcome } from './action.js';
+import {
+  abort,
+  ActionRefused,
+  approve,
+  cancel,
+  deny,
+  displayActionId,
+  expire,
+  hold,
+  isExpired,
+  isHeldBy,
+  release,
+  type Action,
+  type ActionOutcome,
+} from './action.js';
 import type { ActionContext } from './context.js';
+import type { KillSwitch } from './store.js';
 
 export interface DecidingOptions {
   /** Runs an approved action in the background. */
   start(id: string): void;
+  /** Holds an approved action while automation is paused, and says so on its timeline. */
+  hold(action: Action, paused: KillSwitch): Promise<Action>;
 }
 
 const MAX_COMMIT_ATTEMPTS = 20;
@@ -18,14 +35,28 @@ export class Deciding {
     private readonly o: DecidingOptions,
   ) {}
 
+  /**
+   * An approval that completes the action runs it, unless automation is paused: then the
+   * action is held in the same write as the approval, so its message never says it runs,
+   * and the caller gets it back held, to tell the clicker at once.
+   */
   async approve(id: string, userId: string): Promise<Action> {
+    const paused = await this.ctx.store.killSwitch();
+    let again = false;
     const action = await this.decide(id, userId, (current, isApprover) => {
       // An approved action that could not run (automation paused) runs on a later approval.
-      if (current.state === 'approved' && isApprover) return undefined;
-      return approve(current, { userId, isApprover, now: this.ctx.now() });
+      again = current.state === 'approved' && isApprover;
+      if (again) return undefined;
+      const outcome = approve(current, { userId, isApprover, now: this.ctx.now() });
+      return paused && outcome.action.state === 'approved' ? { ...outcome, action: hold(outcome.action, paused) } : outcome;
     });
-    if (action.state === 'approved') this.o.start(id);
-    return action;
+    if (action.state !== 'approved') return action;
+    if (!paused) {
+      this.o.start(id);
+      return release(action);
+    }
+    // Said once per pause: approving again while it is held changes nothing.
+    return again && isHeldBy(action, paused) ? action : this.o.hold(action, paused);
   }
 
   deny(id: string, userId: string): Promise<Action> {

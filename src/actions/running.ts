@@ -6,10 +6,11 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
-import { attachRun, displayActionId, expire, finish, isExpired, start, type Action, type ActionKind } from './action.js';
+import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, start, type Action, type ActionKind } from './action.js';
 import type { ActionContext } from './context.js';
 import { ExecutorRefusal, type Executor, type RunContext } from './executor.js';
 import { planRequestOf } from './requesting.js';
+import type { KillSwitch } from './store.js';
 
 export interface RunningOptions {
   /** One executor per kind of action; the actions layer never learns more of them. */
@@ -48,7 +49,7 @@ export class Running {
     if (action.state !== 'approved') return;
     const paused = await this.ctx.store.killSwitch();
     if (paused) {
-      await this.ctx.note(action, 'bot', `${displayActionId(id)} approved but not run: automation is paused by <@${paused.by}> (${paused.reason}). Approve again after /automation resume.`);
+      await this.hold(action, paused);
       return;
     }
     if (isExpired(action, this.ctx.now())) {
@@ -90,6 +91,22 @@ export class Running {
       await releaseStart();
     }
     await this.track(id);
+  }
+
+  /**
+   * An approved action that may not run while automation is paused: held, with who paused
+   * it and why, so that its message says so; approving it again after a resume runs it.
+   * The timeline says why once per pause.
+   */
+  async hold(action: Action, paused: KillSwitch): Promise<Action> {
+    const text = `${displayActionId(action.id)} approved but not run: automation is paused by <@${paused.by}> (${paused.reason}). Approve again after /automation resume.`;
+    if (isHeldBy(action, paused)) {
+      await this.ctx.note(action, 'bot', text);
+      return action;
+    }
+    const held = { action: hold(action, paused), entry: { at: this.ctx.now().toISOString(), actor: 'bot', text } };
+    if (await this.ctx.commit(held, action.version)) return { ...held.action, version: action.version + 1 };
+    return this.ctx.require(action.id);
   }
 
   /** Polls a running action to its end; safe to run on several replicas (the finish is a CAS). */

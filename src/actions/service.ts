@@ -38,7 +38,7 @@ export class ActionService {
     const { executors, expiryMs, cooldownMs, pollIntervalMs } = o;
     this.running = new Running(this.ctx, { executors, cooldownMs, pollIntervalMs });
     const start = (id: string) => this.running.start(id);
-    this.deciding = new Deciding(this.ctx, { start });
+    this.deciding = new Deciding(this.ctx, { start, hold: (action, paused) => this.running.hold(action, paused) });
     this.requesting = new Requesting(this.ctx, { executors, expiryMs, cooldownMs, start, cancel: (id, userId) => this.deciding.cancel(id, userId) });
     this.killSwitchControl = new KillSwitchControl(this.ctx, o.killSwitchAdmins);
   }
@@ -63,6 +63,7 @@ export class ActionService {
     return this.requesting.continueRollout(id, userId);
   }
 
+  /** The action as the approval left it: `held` when automation is paused and it may not run. */
   approve(id: string, userId: string): Promise<Action> {
     return this.deciding.approve(id, userId);
   }

@@ -155,6 +155,17 @@ describe('ActionService', () => {
     expect(executor.runs).toBe(1);
   });
 
+  it('with approvals: 0 while automation is paused, the approver’s own request is held, not run', async () => {
+    const { service, store, executor } = harness({ approvals: 0 });
+    const paused = { by: 'U0CAROL', reason: 'deploy freeze', at: '2026-11-22T09:00:00.000Z' };
+    store.paused = paused;
+    const action = await service.request(request);
+    await waitFor(async () => (await store.getAction(action.id))?.held !== undefined, { message: 'the request was never held' });
+    expect(await store.getAction(action.id)).toMatchObject({ state: 'approved', held: paused });
+    expect((await store.actionTimeline(action.id)).at(-1)?.text).toContain('approved but not run');
+    expect(executor.runs).toBe(0);
+  });
+
   it('after a restart, a running action without a confirmed start is failed, not run again; one with a run is tracked', async () => {
     const { service, store, executor, stateOf } = harness();
     // As a crash leaves them: claimed (running) with and without the run handle GitLab returned.
@@ -223,6 +234,32 @@ describe('ActionService', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('an approval while automation is paused holds the action in the approval’s own write, once per pause; Run now after the resume runs it', async () => {
+    const { service, store, executor, stateOf } = harness();
+    const paused = { by: 'U0CAROL', reason: 'deploy freeze', at: '2026-11-22T09:00:00.000Z' };
+    store.paused = paused;
+    const action = await service.request(request);
+
+    expect(await service.approve(action.id, 'U0BOB')).toMatchObject({ state: 'approved', held: paused });
+    // One write for the approval and the hold (version 1 was the request), then the why on the timeline.
+    expect(await store.getAction(action.id)).toMatchObject({ state: 'approved', held: paused, version: 2 });
+    const timeline = await store.actionTimeline(action.id);
+    expect(timeline).toHaveLength(3);
+    expect(timeline[2]?.text).toContain('approved but not run');
+
+    // Run now while still paused changes nothing and says nothing new.
+    expect(await service.approve(action.id, 'U0BOB')).toMatchObject({ state: 'approved', held: paused });
+    expect(await store.actionTimeline(action.id)).toHaveLength(3);
+    expect(executor.plans).toBe(1);
+
+    store.paused = undefined;
+    const released = await service.approve(action.id, 'U0BOB');
+    expect(released.held).toBeUndefined();
+    await waitFor(async () => (await stateOf(action.id)) === 'running', { message: 'the released action never ran' });
+    expect((await store.getAction(action.id))?.held).toBeUndefined();
+    expect(executor.runs).toBe(1);
   });
 
   it.each([
