@@ -196,7 +196,6 @@ export class FleetExecutor implements Executor {
     return { id: run.actionId, url: '', params: {} };
   }
 
-  /** Reads the rollout's state; resumes it here, reporting through `run`, when the process that ran it is gone. */
   async status(plan: ExecutionPlan, _handle: RunHandle, run: RunContext): Promise<RunStatus> {
     const state = await this.o.rollouts.rolloutState(run.actionId);
     if (!state || state.state === 'running') {
