@@ -8,21 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
-import { ExecutorRefusal, refusingExecutor, type Executor } from './actions/executor.js';
+import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import { loadConfig, type Config } from './config/load.js';
-import { ConfigError } from './errors.js';
 import { FleetExecutor } from './fleet/executor.js';
-import { perHost, type BatchRun } from './fleet/rollout-runner.js';
-import { loadSshCredentials } from './fleet/ssh-credentials.js';
-import { sshHostRun } from './fleet/ssh-host-run.js';
-import { SshRunner } from './fleet/ssh-runner.js';
-import { createGitlabApi } from './gitlab/client.js';
-import { gitlabPipelineBatchRun } from './gitlab/pipeline-batch-run.js';
-import { GitlabRollbackExecutor } from './gitlab/rollback-executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
-import { incidentLink } from './incidents/action-link.js';
 import { IncidentService } from './incidents/service.js';
 import { boltLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -30,11 +21,10 @@ import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
 import { runbookDirectory } from './runbooks/directory.js';
 import { inventoryProblems } from './runbooks/inventory-check.js';
-import type { FleetAction } from './runbooks/schema.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { createCatalog, loadServicesFile, type ServiceCatalog } from './services/catalog.js';
+import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { SlackChatApi } from './slack/chat-api.js';
@@ -45,6 +35,7 @@ import { RedisActionStore } from './store/redis-action-store.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
 import { RedisStore } from './store/redis-store.js';
+import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 
 export interface RunningApp {
   config: Config;
@@ -99,67 +90,6 @@ async function waitForRedis(redis: Redis, log: Logger): Promise<void> {
   if (!(await ready)) log.error({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
 }
 
-/** GitLab settings are needed only when some service rolls back through GitLab. */
-function createExecutor(config: Config, catalog: ServiceCatalog, log: Logger): Executor {
-  const users = catalog.names().filter((name) => catalog.get(name)?.gitlab);
-  if (users.length === 0) return refusingExecutor('No service has a gitlab section in the services file, so nothing can be rolled back.');
-  const missing = [!config.gitlab.url && 'GITLAB_URL', !config.gitlab.token && 'GITLAB_TOKEN'].filter(Boolean);
-  if (!config.gitlab.url || !config.gitlab.token) {
-    throw new ConfigError(`Invalid configuration:\n  - ${missing.join(', ')}: required because ${users.join(', ')} roll back through GitLab`);
-  }
-  return new GitlabRollbackExecutor({
-    url: config.gitlab.url,
-    token: config.gitlab.token,
-    services: (name) => catalog.get(name)?.gitlab,
-    log: log.child({ component: 'gitlab' }),
-  });
-}
-
-/**
- * How fleet commands reach hosts. SSH settings are read only when some are set: a team
- * that only rolls back needs none, and its fleet actions are refused with the reason.
- */
-function createSshRun(config: Config, log: Logger): (addresses: ReadonlyMap<string, string>) => BatchRun {
-  const { SSH_PRIVATE_KEY_FILE, SSH_PRIVATE_KEY, SSH_KNOWN_HOSTS_FILE } = config.ssh;
-  const configured = [SSH_PRIVATE_KEY_FILE, SSH_PRIVATE_KEY, SSH_KNOWN_HOSTS_FILE].some((value) => value !== undefined && value !== '');
-  if (!configured) {
-    log.warn('SSH is not configured (SSH_PRIVATE_KEY_FILE, SSH_KNOWN_HOSTS_FILE): fleet actions over SSH will be refused');
-    return () => {
-      throw new ExecutorRefusal('Fleet actions over SSH are not configured on this bot: set SSH_PRIVATE_KEY_FILE and SSH_KNOWN_HOSTS_FILE.');
-    };
-  }
-  const credentials = loadSshCredentials(config.ssh);
-  for (const problem of credentials.knownHostsProblems) log.warn({ file: credentials.knownHostsFile, problem }, 'known_hosts line skipped');
-  const runner = new SshRunner({
-    privateKey: credentials.privateKey,
-    ...(credentials.passphrase ? { passphrase: credentials.passphrase } : {}),
-    knownHosts: credentials.knownHosts,
-    log: log.child({ component: 'ssh' }),
-  });
-  const run = perHost(sshHostRun(runner, credentials.user));
-  // Hosts are planned by inventory name; SSH goes to each one's address.
-  return (addresses) => async (hosts, command, timeoutMs) => {
-    const outcomes = await run(
-      hosts.map((host) => addresses.get(host) ?? host),
-      command,
-      timeoutMs,
-    );
-    return outcomes.map((outcome, i) => ({ ...outcome, host: hosts[i] ?? outcome.host }));
-  };
-}
-
-/** Fleet actions with `executor: gitlab-pipeline` run each batch as a pipeline. */
-function createPipelineRun(config: Config, log: Logger, signal: AbortSignal): (action: FleetAction) => BatchRun {
-  const { url, token, pollIntervalMs } = config.gitlab;
-  const api = url && token ? createGitlabApi({ url, token }) : undefined;
-  return (action) => {
-    if (action.executor.type !== 'gitlab-pipeline') throw new Error(`not a pipeline action: ${action.id}`);
-    if (!api) throw new ExecutorRefusal(`${action.id} runs through a GitLab pipeline, and GITLAB_URL and GITLAB_TOKEN are not both set.`);
-    const { project, ref, variables } = action.executor;
-    return gitlabPipelineBatchRun({ api, spec: { project, ref, variables }, pollIntervalMs, log: log.child({ component: 'gitlab-pipeline' }), signal });
-  };
-}
-
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, options.logDestination);
@@ -169,10 +99,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
   // Not fatal: a stale reference disables one action, and must not stop incident intake.
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
-  const rollbackExecutor = createExecutor(config, catalog, log);
-  const sshRun = createSshRun(config, log);
+  const rollbackExecutor = createRollbackExecutor(config, catalog, log);
   const pipelines = new AbortController();
-  const pipelineRun = createPipelineRun(config, log, pipelines.signal);
+  const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
   const redis = connectRedis(config, log);
   const store = new RedisStore(redis, {
@@ -198,21 +127,17 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const fleetExecutor = new FleetExecutor({
     runbooks,
     inventory: catalog,
-    runnerFor: (action, addresses) => (action.executor.type === 'gitlab-pipeline' ? pipelineRun(action) : sshRun(addresses)),
+    runnerFor,
     results: fleetStore,
     rollouts: fleetStore,
-    pausedBecause: async () => {
-      const paused = await actionStore.killSwitch();
-      return paused && `paused by <@${paused.by}> (${paused.reason})`;
-    },
-    report: (actionId, text) => actions.remark(actionId, text),
+    pausedBy: () => actionStore.killSwitch(),
     log: log.child({ component: 'fleet' }),
     observer: {
       hostsRan: (outcomes) => outcomes.forEach((o) => metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' })),
       rolloutEnded: (end) => metrics.fleetRollouts.inc({ end }),
     },
   });
-  const actions: ActionService = new ActionService({
+  const actions = new ActionService({
     store: actionStore,
     executors: { rollback: rollbackExecutor, fleet: fleetExecutor },
     approvers: new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' })),

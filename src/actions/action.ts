@@ -43,6 +43,8 @@ export interface Action {
   rehearsal?: { ok: boolean; summary: string };
   /** A failed fleet rollout that a new, approved action may continue. */
   resumable?: boolean;
+  /** Approved while automation was paused: it waits, approved, until approved again after a resume. */
+  held?: Hold;
   incidentId?: string;
   channel: string;
   /** The thread the request lives in (the incident's message), if any. */
@@ -52,6 +54,13 @@ export interface Action {
   startedAt?: string;
   finishedAt?: string;
   result?: string;
+}
+
+/** The kill switch that held an approved action: who paused automation, why, and since when. */
+export interface Hold {
+  by: string;
+  reason: string;
+  at: string;
 }
 
 /** One step of an action's timeline: who (`bot` or a Slack user id) did what. */
@@ -198,10 +207,27 @@ export function cancel(action: Action, { userId, isApprover, now }: Approver): A
   return step(action, { state: 'cancelled', decidedBy: userId, finishedAt: now.toISOString() }, userId, { kind: 'cancelled', actionId: action.id }, now);
 }
 
+/** An approved action that may not run while automation is paused. */
+export function hold(action: Action, pause: Hold): Action {
+  requireState(action, ['approved'], 'held');
+  return { ...action, held: { by: pause.by, reason: pause.reason, at: pause.at } };
+}
+
+/** Whether the action is held by this very pause (a later pause, even by the same person, is another). */
+export function isHeldBy(action: Action, pause: Hold): boolean {
+  return action.held?.by === pause.by && action.held.at === pause.at;
+}
+
+/** No longer held: it is about to run. */
+export function release(action: Action): Action {
+  const { held: _released, ...rest } = action;
+  return rest;
+}
+
 /** The claim: exactly one caller moves an approved action to running. */
 export function start(action: Action, now: Date): ActionOutcome {
   requireState(action, ['approved'], 'started');
-  return step(action, { state: 'running', startedAt: now.toISOString() }, 'bot', { kind: 'started', actionId: action.id }, now);
+  return step(release(action), { state: 'running', startedAt: now.toISOString() }, 'bot', { kind: 'started', actionId: action.id }, now);
 }
 
 export function attachRun(action: Action, run: Action['run'] & object, now: Date): ActionOutcome {

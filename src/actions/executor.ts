@@ -80,12 +80,26 @@ export interface Rehearsal {
   hosts: Array<{ host: string; ok: boolean; output: string }>;
 }
 
+/**
+ * What a run is told by the actions layer, with each call: whose run it is, and where its
+ * steps go. Given per call rather than at construction, so an executor holds no reference
+ * back into the actions layer.
+ */
+export interface RunContext {
+  actionId: string;
+  /** A step for the action's timeline and thread while it runs (a batch's results). */
+  report(text: string): Promise<void>;
+  /** The kill switch stopped the run before its next batch: who paused automation, and why. */
+  stoppedByPause(pause: { by: string; reason: string }): Promise<void>;
+}
+
 export interface Executor {
   plan(request: PlanRequest): Promise<ExecutionPlan>;
   /** Shows what running the plan would do, changing nothing; undefined when there is nothing to show. */
   rehearse?(plan: ExecutionPlan): Promise<Rehearsal | undefined>;
-  run(plan: ExecutionPlan, actionId: string): Promise<RunHandle>;
-  status(plan: ExecutionPlan, handle: RunHandle, actionId: string): Promise<RunStatus>;
+  run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle>;
+  /** May carry on a run another process started (it reports through this call's context then). */
+  status(plan: ExecutionPlan, handle: RunHandle, run: RunContext): Promise<RunStatus>;
   /** Lets runs this process carries out stop at a safe point, for another process to resume. */
   stop?(): Promise<void>;
 }

@@ -22,11 +22,12 @@ export interface ActionStore {
   nextActionId(): Promise<string>;
   getAction(id: string): Promise<Action | undefined>;
   /**
-   * Atomic compare-and-set of the action with its timeline entry (on the linked incident's
-   * timeline too), the set of running actions and the service cooldown.
+   * Atomic compare-and-set of the action with its own timeline entry, the set of running
+   * actions and the service cooldown. It writes no incident key: the linked incident's copy
+   * of the entry goes through IncidentLink.note, afterwards.
    */
   commitAction(change: ActionCommit): Promise<boolean>;
-  /** A timeline entry that changes nothing (a refusal, a remark): no version bump, so it never races a run. */
+  /** A timeline entry that changes nothing (a refusal, a remark): no version bump, so it never races a run. Action keys only, like commitAction. */
   appendActionEntry(action: Action, entry: ActionEntry): Promise<void>;
   actionTimeline(id: string): Promise<ActionEntry[]>;
   runningActionIds(): Promise<string[]>;

@@ -7,13 +7,13 @@
  */
 import type { Logger } from 'pino';
 import { displayActionId } from '../actions/action.js';
-import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type Rehearsal, type RunHandle, type RunStatus } from '../actions/executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type Rehearsal, type RunContext, type RunHandle, type RunStatus } from '../actions/executor.js';
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
 import { durationMs } from '../runbooks/schema.js';
 import type { InventoryHost } from '../services/schema.js';
 import { batchReport, haltReport, hostDetails, rehearsalSummary, successReport } from './report.js';
 import { planRollout, type Batch } from './rollout.js';
-import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type RolloutEnd } from './rollout-runner.js';
+import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type Pause, type RolloutEnd } from './rollout-runner.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
 import { renderCommand } from './template.js';
 
@@ -50,10 +50,8 @@ export interface FleetExecutorOptions {
   runnerFor(action: FleetAction, addresses: ReadonlyMap<string, string>): BatchRun;
   results: HostResultStore;
   rollouts: RolloutStateStore;
-  /** The kill switch: why automation is paused, or undefined. */
-  pausedBecause(): Promise<string | undefined>;
-  /** A step for the action's timeline and thread (a batch's results). */
-  report(actionId: string, text: string): Promise<void>;
+  /** The kill switch: who paused automation and why, or undefined. */
+  pausedBy(): Promise<Pause | undefined>;
   log: Logger;
   observer?: FleetObserver;
   /** How long a claim outlives a process that stopped renewing it. */
@@ -192,17 +190,17 @@ export class FleetExecutor implements Executor {
     };
   }
 
-  async run(plan: ExecutionPlan, actionId: string): Promise<RunHandle> {
-    await this.o.rollouts.setRolloutState(actionId, { state: 'running', detail: 'started' });
-    this.launch(plan, actionId, false);
-    return { id: actionId, url: '', params: {} };
+  async run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle> {
+    await this.o.rollouts.setRolloutState(run.actionId, { state: 'running', detail: 'started' });
+    this.launch(plan, run, false);
+    return { id: run.actionId, url: '', params: {} };
   }
 
-  async status(plan: ExecutionPlan, _handle: RunHandle, actionId: string): Promise<RunStatus> {
-    const state = await this.o.rollouts.rolloutState(actionId);
+  async status(plan: ExecutionPlan, _handle: RunHandle, run: RunContext): Promise<RunStatus> {
+    const state = await this.o.rollouts.rolloutState(run.actionId);
     if (!state || state.state === 'running') {
       // A no-op when this process runs it or another process holds the claim.
-      this.launch(plan, actionId, true);
+      this.launch(plan, run, true);
       return { state: 'running' };
     }
     if (state.state === 'succeeded') return { state: 'succeeded', detail: state.detail };
@@ -214,15 +212,17 @@ export class FleetExecutor implements Executor {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private launch(plan: ExecutionPlan, actionId: string, resumed: boolean): void {
+  private launch(plan: ExecutionPlan, run: RunContext, resumed: boolean): void {
+    const { actionId } = run;
     if (this.running.has(actionId) || this.shutdown.signal.aborted) return;
-    const job = this.runClaimed(plan, actionId, resumed)
+    const job = this.runClaimed(plan, run, resumed)
       .catch((error: unknown) => this.o.log.error({ err: error, actionId }, 'fleet rollout failed; another status check resumes it'))
       .finally(() => this.running.delete(actionId));
     this.running.set(actionId, job);
   }
 
-  private async runClaimed(plan: ExecutionPlan, actionId: string, resumed: boolean): Promise<void> {
+  private async runClaimed(plan: ExecutionPlan, run: RunContext, resumed: boolean): Promise<void> {
+    const { actionId } = run;
     const claim = await this.o.rollouts.claimRollout(actionId, this.claimTtlMs);
     if (!claim) return;
     const lost = new AbortController();
@@ -234,7 +234,7 @@ export class FleetExecutor implements Executor {
     }, this.claimTtlMs / 3);
     try {
       if (resumed) this.o.log.info({ actionId }, 'resuming a fleet rollout');
-      const end = await this.rollout(plan, actionId, resumed, AbortSignal.any([this.shutdown.signal, lost.signal]));
+      const end = await this.rollout(plan, run, resumed, AbortSignal.any([this.shutdown.signal, lost.signal]));
       if (end) await this.o.rollouts.setRolloutState(actionId, end);
     } finally {
       clearInterval(heartbeat);
@@ -243,10 +243,10 @@ export class FleetExecutor implements Executor {
   }
 
   /** Runs what is left of the rollout; undefined when it stopped for another process to go on. */
-  private async rollout(plan: ExecutionPlan, actionId: string, resumed: boolean, signal: AbortSignal): Promise<RolloutState | undefined> {
+  private async rollout(plan: ExecutionPlan, run: RunContext, resumed: boolean, signal: AbortSignal): Promise<RolloutState | undefined> {
     const params = readParams(plan);
     const action = this.actionOf(params.runbook, params.action);
-    const resultsId = params.continues || actionId;
+    const resultsId = params.continues || run.actionId;
     const before = (await this.o.results.results(resultsId)).filter((o) => o.ok).length;
     const end: RolloutEnd = await runRollout(
       {
@@ -261,10 +261,10 @@ export class FleetExecutor implements Executor {
       {
         run: this.runner(action, params),
         store: this.o.results,
-        pausedBecause: () => this.o.pausedBecause(),
+        pausedBy: () => this.o.pausedBy(),
         onBatch: (batch, outcomes, of) => {
           this.o.observer?.hostsRan(outcomes);
-          return this.o.report(actionId, batchReport(batch, of, outcomes));
+          return run.report(batchReport(batch, of, outcomes));
         },
         signal,
       },
@@ -276,10 +276,10 @@ export class FleetExecutor implements Executor {
       case 'succeeded':
         return { state: 'succeeded', detail: successReport(end.outcomes, before) };
       case 'paused':
-        await this.o.report(actionId, `Stopped before the next batch: ${end.reason}. Continue (approved again) after /automation resume.`);
-        return { state: 'paused', detail: `stopped: ${end.reason}` };
+        await run.stoppedByPause(end.pause);
+        return { state: 'paused', detail: `stopped before the next batch: automation paused (${end.pause.reason})` };
       case 'halted':
-        await this.o.report(actionId, haltReport(end.reason, end.failed));
+        await run.report(haltReport(end.reason, end.failed));
         return { state: 'halted', detail: `${end.reason} Failed: ${end.failed.map((o) => o.host).join(', ')}.` };
     }
   }

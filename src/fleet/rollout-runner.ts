@@ -60,15 +60,21 @@ export interface RolloutSpec {
 export type RolloutEnd =
   | { state: 'succeeded'; outcomes: HostOutcome[] }
   | { state: 'halted'; reason: string; failed: HostOutcome[]; outcomes: HostOutcome[] }
-  | { state: 'paused'; reason: string; outcomes: HostOutcome[] }
+  | { state: 'paused'; pause: Pause; outcomes: HostOutcome[] }
   /** The bot is shutting down: the rollout stays running for another process to resume. */
   | { state: 'stopped'; outcomes: HostOutcome[] };
+
+/** Who paused automation, and why. */
+export interface Pause {
+  by: string;
+  reason: string;
+}
 
 export interface RolloutDeps {
   run: BatchRun;
   store: HostResultStore;
-  /** The kill switch, checked before every batch: the reason when paused. */
-  pausedBecause: () => Promise<string | undefined>;
+  /** The kill switch, checked before every batch: who paused automation and why, when paused. */
+  pausedBy: () => Promise<Pause | undefined>;
   /** Told after each batch, e.g. to summarise it in the Slack thread; `of` is the number of batches in the plan. */
   onBatch?: (batch: Batch, outcomes: HostOutcome[], of: number) => Promise<void> | void;
   signal?: AbortSignal;
@@ -100,13 +106,13 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   );
   for (const [position, batch] of batches.entries()) {
     if (deps.signal?.aborted) return { state: 'stopped', outcomes };
-    const paused = await deps.pausedBecause();
-    if (paused) return { state: 'paused', reason: `automation paused: ${paused}`, outcomes };
+    const paused = await deps.pausedBy();
+    if (paused) return { state: 'paused', pause: paused, outcomes };
     if (position > 0 && spec.pauseMs > 0) {
       await delay(spec.pauseMs, undefined, deps.signal ? { signal: deps.signal } : {}).catch(() => undefined);
       if (deps.signal?.aborted) return { state: 'stopped', outcomes };
-      const pausedMeanwhile = await deps.pausedBecause();
-      if (pausedMeanwhile) return { state: 'paused', reason: `automation paused: ${pausedMeanwhile}`, outcomes };
+      const pausedMeanwhile = await deps.pausedBy();
+      if (pausedMeanwhile) return { state: 'paused', pause: pausedMeanwhile, outcomes };
     }
     const results = await runBatch(spec, batch, deps);
     outcomes.push(...results);

@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { ApproverDirectory } from '../actions/service.js';
+import type { ApproverDirectory } from '../actions/ports.js';
 
 /** Long enough to spare Slack's API on a burst of clicks, short enough that removals take effect soon. */
 const GROUP_CACHE_MS = 60_000;

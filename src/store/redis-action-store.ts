@@ -2,33 +2,31 @@ import type { Redis } from 'ioredis';
 import type { Action, ActionEntry } from '../actions/action.js';
 import { FINAL_STATES } from '../actions/action.js';
 import type { ActionCommit, ActionStore, KillSwitch } from '../actions/store.js';
-import type { TimelineEntry } from '../incidents/incident.js';
 import type { SlackMessageRef } from '../incidents/store.js';
 import { RedisBase } from './redis-base.js';
 
 /**
- * Compare-and-set of an action with its timeline, the running set and the cooldown.
- * KEYS: 1 action hash, 2 action timeline, 3 incident timeline (or ''), 4 running set, 5 cooldown,
- *       6 requests awaiting approval (sorted by expiry)
+ * Compare-and-set of an action with its timeline, the running set and the cooldown. Action
+ * keys only: the linked incident's timeline is the incident store's to write.
+ * KEYS: 1 action hash, 2 action timeline, 3 running set, 4 cooldown, 5 requests awaiting approval (sorted by expiry)
  * ARGV: 1 expected version, 2 document, 3 new version, 4 id, 5 state, 6 action entry,
- *       7 incident entry (or ''), 8 cooldown ms (0 = none), 9 retention ms (final states),
- *       10 '1' when the cooldown must be free (or already ours), 11 expiry (epoch ms)
+ *       7 cooldown ms (0 = none), 8 retention ms (final states),
+ *       9 '1' when the cooldown must be free (or already ours), 10 expiry (epoch ms)
  */
 const COMMIT_ACTION_SCRIPT = `
 if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
-if ARGV[10] == '1' then
-  local holder = redis.call('GET', KEYS[5])
+if ARGV[9] == '1' then
+  local holder = redis.call('GET', KEYS[4])
   if holder and holder ~= ARGV[4] then return 0 end
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'state', ARGV[5], 'doc', ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[6])
-if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
-if ARGV[5] == 'running' then redis.call('SADD', KEYS[4], ARGV[4]) else redis.call('SREM', KEYS[4], ARGV[4]) end
-if ARGV[5] == 'requested' then redis.call('ZADD', KEYS[6], ARGV[11], ARGV[4]) else redis.call('ZREM', KEYS[6], ARGV[4]) end
-if ARGV[8] ~= '0' then redis.call('SET', KEYS[5], ARGV[4], 'PX', ARGV[8]) end
-if ARGV[9] ~= '0' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[9])
-  redis.call('PEXPIRE', KEYS[2], ARGV[9])
+if ARGV[5] == 'running' then redis.call('SADD', KEYS[3], ARGV[4]) else redis.call('SREM', KEYS[3], ARGV[4]) end
+if ARGV[5] == 'requested' then redis.call('ZADD', KEYS[5], ARGV[10], ARGV[4]) else redis.call('ZREM', KEYS[5], ARGV[4]) end
+if ARGV[7] ~= '0' then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[7]) end
+if ARGV[8] ~= '0' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[8])
+  redis.call('PEXPIRE', KEYS[2], ARGV[8])
 end
 return 1
 `;
@@ -50,7 +48,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     private readonly options: RedisActionStoreOptions,
   ) {
     super(redis, options.keyPrefix);
-    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 6, lua: COMMIT_ACTION_SCRIPT });
+    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 5, lua: COMMIT_ACTION_SCRIPT });
     this.scripts = redis as unknown as ActionScripts;
   }
 
@@ -65,13 +63,10 @@ export class RedisActionStore extends RedisBase implements ActionStore {
 
   async commitAction({ action, expectedVersion, entry, cooldownMs, cooldownMustBeFree }: ActionCommit): Promise<boolean> {
     const stored: Action = { ...action, version: expectedVersion + 1 };
-    const incidentEntry: TimelineEntry | undefined = action.incidentId ? { ...entry, kind: 'action' } : undefined;
     const result = await this.guard(() =>
       this.scripts.chatopsCommitAction(
         this.key('action', action.id),
         this.key('action', action.id, 'timeline'),
-        // Unused when no incident is linked (the script writes it only with an incident entry).
-        this.key('incident', action.incidentId ?? 'none', 'timeline'),
         this.key('actions', 'running'),
         this.key('cooldown', action.service),
         this.key('actions', 'awaiting-approval'),
@@ -81,7 +76,6 @@ export class RedisActionStore extends RedisBase implements ActionStore {
         action.id,
         action.state,
         JSON.stringify(entry),
-        incidentEntry ? JSON.stringify(incidentEntry) : '',
         String(cooldownMs ?? 0),
         String(FINAL_STATES.has(action.state) ? this.options.retentionMs : 0),
         cooldownMustBeFree ? '1' : '0',
@@ -92,12 +86,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   }
 
   async appendActionEntry(action: Action, entry: ActionEntry): Promise<void> {
-    const multi = this.redis.multi().rpush(this.key('action', action.id, 'timeline'), JSON.stringify(entry));
-    if (action.incidentId) {
-      const incidentEntry: TimelineEntry = { ...entry, kind: 'action' };
-      multi.rpush(this.key('incident', action.incidentId, 'timeline'), JSON.stringify(incidentEntry));
-    }
-    await this.guard(() => multi.exec());
+    await this.guard(() => this.redis.rpush(this.key('action', action.id, 'timeline'), JSON.stringify(entry)));
   }
 
   async actionTimeline(id: string): Promise<ActionEntry[]> {

@@ -19,5 +19,7 @@ export type ActionStep =
   | { kind: 'dry_run'; actionId: string; summary: string; details: string }
   /** Approved, but not run because automation is paused. */
   | { kind: 'held'; actionId: string; pausedBy: string; pauseReason: string }
+  /** The kill switch stopped a running rollout before its next batch. */
+  | { kind: 'stopped_by_pause'; actionId: string; pausedBy: string; pauseReason: string }
   /** A step an executor reported while it ran (a batch's results), in its own words. */
   | { kind: 'remark'; actionId: string; text: string };

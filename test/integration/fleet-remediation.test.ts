@@ -394,7 +394,7 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
       await slash(r, '/automation', 'resume', 'U0BOB');
     }
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1 });
-    expect(await timelineTexts(r, id)).toContainEqual(expect.stringMatching(/^Stopped before the next batch: automation paused: paused by <@U0BOB> \(disk maintenance\)/));
+    expect(await timelineTexts(r, id)).toContainEqual(expect.stringMatching(/^Stopped before the next batch: automation paused by <@U0BOB> \(disk maintenance\)\. Continue/));
     expect((await storedAction(r, id)).doc).toMatchObject({ resumable: true });
   });
 

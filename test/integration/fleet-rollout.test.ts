@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/fleet/rollout.js';
-import { INTERRUPTED_OUTPUT, perHost, runDryRun, runRollout, type BatchRun, type RolloutSpec } from '../../src/fleet/rollout-runner.js';
+import { INTERRUPTED_OUTPUT, perHost, runDryRun, runRollout, type BatchRun, type Pause, type RolloutSpec } from '../../src/fleet/rollout-runner.js';
 import { sshHostRun } from '../../src/fleet/ssh-host-run.js';
 import { SshRunner } from '../../src/fleet/ssh-runner.js';
 import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
@@ -66,7 +66,7 @@ describe('fleet rollout over real sshd hosts', () => {
     const end = await runRollout(spec('apply', [batch(0, [good[0]!], true), batch(1, [good[1]!, good[2]!])]), {
       run,
       store,
-      pausedBecause: notPaused,
+      pausedBy: notPaused,
       onBatch: (b) => void batches.push([b]),
     });
     expect(end.state).toBe('succeeded');
@@ -76,7 +76,7 @@ describe('fleet rollout over real sshd hosts', () => {
   });
 
   it('stops everything when the canary fails', async () => {
-    const end = await runRollout(spec('canary', [batch(0, [failing], true), batch(1, good)]), { run, store, pausedBecause: notPaused });
+    const end = await runRollout(spec('canary', [batch(0, [failing], true), batch(1, good)]), { run, store, pausedBy: notPaused });
     expect(end.state).toBe('halted');
     expect(end.state === 'halted' && end.reason).toMatch(/canary/);
     expect(end.state === 'halted' && end.failed.map((o) => o.host)).toEqual([address(failing)]);
@@ -87,7 +87,7 @@ describe('fleet rollout over real sshd hosts', () => {
     const end = await runRollout(spec('batch', [batch(0, [good[0]!], true), batch(1, [good[1]!, failing]), batch(2, [good[2]!])], 0), {
       run,
       store,
-      pausedBecause: notPaused,
+      pausedBy: notPaused,
     });
     expect(end.state).toBe('halted');
     const failed = end.state === 'halted' ? end.failed : [];
@@ -97,27 +97,27 @@ describe('fleet rollout over real sshd hosts', () => {
   });
 
   it('tolerates failures up to max_failures', async () => {
-    const end = await runRollout(spec('tolerant', [batch(0, [good[0]!], true), batch(1, [failing, good[1]!])], 1), { run, store, pausedBecause: notPaused });
+    const end = await runRollout(spec('tolerant', [batch(0, [good[0]!], true), batch(1, [failing, good[1]!])], 1), { run, store, pausedBy: notPaused });
     expect(end.state).toBe('succeeded');
   });
 
   it('checks the kill switch between batches, and a resumed rollout skips the hosts that succeeded', async () => {
-    let paused: string | undefined;
+    let paused: Pause | undefined;
     const plan = [batch(0, [good[0]!], true), batch(1, [good[1]!]), batch(2, [good[2]!])];
     const first = await runRollout(spec('resume', plan), {
       run,
       store,
-      pausedBecause: async () => paused,
+      pausedBy: async () => paused,
       onBatch: () => {
-        paused = 'paused by U0ALICE: database maintenance';
+        paused = { by: 'U0ALICE', reason: 'database maintenance' };
       },
     });
     expect(first.state).toBe('paused');
-    expect(first.state === 'paused' && first.reason).toContain('database maintenance');
+    expect(first.state === 'paused' && first.pause).toEqual({ by: 'U0ALICE', reason: 'database maintenance' });
     expect(await portsThatRan('resume')).toEqual([good[0]!.port]);
 
     paused = undefined;
-    const second = await runRollout(spec('resume', plan), { run, store, pausedBecause: notPaused });
+    const second = await runRollout(spec('resume', plan), { run, store, pausedBy: notPaused });
     expect(second.state).toBe('succeeded');
     expect(await portsThatRan('resume')).toEqual(ports(good));
   });
@@ -129,7 +129,7 @@ describe('fleet rollout over real sshd hosts', () => {
     await store.started('cut', [address(good[1]!), address(good[2]!)]);
     await store.record('cut', { host: address(good[2]!), ok: true, exitCode: 0, output: '', durationMs: 1 });
 
-    const end = await runRollout({ ...spec('cut', plan), resumed: true }, { run, store, pausedBecause: notPaused });
+    const end = await runRollout({ ...spec('cut', plan), resumed: true }, { run, store, pausedBy: notPaused });
     expect(end.state).toBe('halted');
     expect(end.state === 'halted' && end.reason).toContain(`the bot restarted while ${address(good[1]!)} ran`);
     expect(end.state === 'halted' && end.failed.map((o) => o.output)).toEqual([INTERRUPTED_OUTPUT]);
@@ -137,7 +137,7 @@ describe('fleet rollout over real sshd hosts', () => {
     expect(await store.unfinished('cut')).toEqual([]);
 
     // Continued (a new approval): the cut-short host runs again, the others do not.
-    const next = await runRollout(spec('cut', plan), { run, store, pausedBecause: notPaused });
+    const next = await runRollout(spec('cut', plan), { run, store, pausedBy: notPaused });
     expect(next.state).toBe('succeeded');
     expect(await portsThatRan('cut')).toEqual([good[1]!.port]);
   });

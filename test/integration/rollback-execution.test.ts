@@ -205,7 +205,7 @@ describe('the kill switch', () => {
     expect((await storedAction(r, id)).state).toBe('approved');
     expect(r.gitlab.callsTo('retry')).toEqual([]);
     expect(r.gitlab.callsTo('deployments')).toHaveLength(listsBefore);
-    const approved = await approvalUpdate(r, id, 'APPROVED');
+    const approved = await approvalUpdate(r, id, 'HELD');
     expect([...buttonsOf(approved).keys()]).toEqual(['action.approve', 'action.cancel']);
 
     expect((await slash(r, '/automation', 'resume', 'U0EVE')).text).toContain('Only automation admins');
@@ -216,6 +216,25 @@ describe('the kill switch', () => {
     await r.gitlab.waitForCalls('retry', 1);
     await waitForState(r, id, 'running');
     expect(r.gitlab.callsTo('retry').map((c) => c.path)).toEqual([retryPath(502)]);
+  });
+
+  it('approving while automation is paused answers the clicker at once, and the message says it is held, by whom and why', async () => {
+    const r = await rig();
+    await slash(r, '/automation', 'pause deploy freeze for the migration', 'U0BOB');
+    const { id } = await requestRollback(r, 'payment-service');
+    const message = await approvalMessage(r, id);
+
+    const reply = await clickForReply(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0CAROL', message);
+    const held = `ACT-${id} is approved but held: automation was paused by <@U0BOB> (deploy freeze for the migration). Click *Run now* after \`/automation resume\` to run it.`;
+    expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: held });
+
+    const update = await approvalUpdate(r, id, 'HELD');
+    expect(blockText(update)).toContain(held);
+    expect([...buttonsOf(update).keys()]).toEqual(['action.approve', 'action.cancel']);
+    // The message never claimed the approved action would run.
+    expect(r.slack.callsTo('chat.update').filter((c) => String(c.params.text).startsWith(`[APPROVED] ACT-${id} `))).toEqual([]);
+    expect((await storedAction(r, id)).doc).toMatchObject({ state: 'approved', held: { by: 'U0BOB', reason: 'deploy freeze for the migration' } });
+    expect(r.gitlab.callsTo('retry')).toEqual([]);
   });
 });
 

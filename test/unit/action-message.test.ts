@@ -76,6 +76,19 @@ describe('renderActionMessage', () => {
     ]);
   });
 
+  it('an approved action held by the kill switch says so in its fallback text, with who paused automation and why', () => {
+    const held = action({ state: 'approved', approvedBy: ['U0BOB', 'U0CAROL'], held: { by: 'U0DAVE', reason: 'freeze *all* <deploys>', at: '2026-11-22T09:00:00.000Z' } });
+    const { text, blocks } = renderActionMessage(held);
+    expect(text).toBe('[HELD] ACT-12 roll back payment-service');
+    const all = texts(blocks);
+    expect(all).toContain('*ACT-12: roll back payment-service* — :double_vertical_bar: approved, held by the kill switch');
+    expect(all).toContain('ACT-12 is approved but held: automation was paused by <@U0DAVE> (freeze *all* &lt;deploys&gt;). Click *Run now* after `/automation resume` to run it.');
+    expect(buttons(blocks).map((b) => [b.action_id, b.text])).toEqual([
+      ['action.approve', 'Run now'],
+      ['action.cancel', 'Cancel'],
+    ]);
+  });
+
   it.each<ActionState>(['running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled'])('a %s action offers no buttons and says so in its fallback text', (state) => {
     const { text, blocks } = renderActionMessage(action({ state }));
     expect(text).toBe(`[${state.toUpperCase()}] ACT-12 roll back payment-service`);

@@ -1,5 +1,5 @@
 /**
- * ActionService (src/actions/service.ts) over an in-memory store with the same
+ * ActionService (src/actions/service.ts and the use cases behind it) over an in-memory store with the same
  * compare-and-set contract as the Redis one, and an executor the test drives step by step.
  * The Redis-backed behaviour is covered by test/integration/rollback-*.test.ts; these
  * tests pin down orderings that are hard to produce through Slack.
@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, ActionEntry } from '../../src/actions/action.js';
 import type { ExecutionPlan, Executor, RunHandle, RunStatus } from '../../src/actions/executor.js';
-import { ActionService, type IncidentLink } from '../../src/actions/service.js';
+import type { IncidentLink } from '../../src/actions/ports.js';
+import { ActionService } from '../../src/actions/service.js';
 import type { ActionCommit, ActionStore, KillSwitch } from '../../src/actions/store.js';
 import type { SlackMessageRef } from '../../src/incidents/store.js';
 import { waitFor } from '../support/wait.js';
@@ -118,7 +119,7 @@ function harness(opts: { approvals?: number; cooldownMs?: number } = {}) {
     threadOf: async () => undefined,
     beginMitigation: async () => {},
     endMitigation: async () => {},
-    timelineChanged: () => {},
+    note: async () => {},
   };
   const service = new ActionService({
     store,
@@ -152,6 +153,17 @@ describe('ActionService', () => {
     expect(action.state).toBe('approved');
     await waitFor(async () => (await stateOf(action.id)) === 'running', { message: 'the request never ran' });
     expect(executor.runs).toBe(1);
+  });
+
+  it('with approvals: 0 while automation is paused, the approver’s own request is held, not run', async () => {
+    const { service, store, executor } = harness({ approvals: 0 });
+    const paused = { by: 'U0CAROL', reason: 'deploy freeze', at: '2026-11-22T09:00:00.000Z' };
+    store.paused = paused;
+    const action = await service.request(request);
+    await waitFor(async () => (await store.getAction(action.id))?.held !== undefined, { message: 'the request was never held' });
+    expect(await store.getAction(action.id)).toMatchObject({ state: 'approved', held: paused });
+    expect((await store.actionTimeline(action.id)).at(-1)).toMatchObject({ actor: 'bot', step: { kind: 'held', actionId: action.id, pausedBy: 'U0CAROL', pauseReason: 'deploy freeze' } });
+    expect(executor.runs).toBe(0);
   });
 
   it('after a restart, a running action without a confirmed start is failed, not run again; one with a run is tracked', async () => {
@@ -222,6 +234,32 @@ describe('ActionService', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('an approval while automation is paused holds the action in the approval’s own write, once per pause; Run now after the resume runs it', async () => {
+    const { service, store, executor, stateOf } = harness();
+    const paused = { by: 'U0CAROL', reason: 'deploy freeze', at: '2026-11-22T09:00:00.000Z' };
+    store.paused = paused;
+    const action = await service.request(request);
+
+    expect(await service.approve(action.id, 'U0BOB')).toMatchObject({ state: 'approved', held: paused });
+    // One write for the approval and the hold (version 1 was the request), then the why on the timeline.
+    expect(await store.getAction(action.id)).toMatchObject({ state: 'approved', held: paused, version: 2 });
+    const timeline = await store.actionTimeline(action.id);
+    expect(timeline).toHaveLength(3);
+    expect(timeline[2]).toMatchObject({ actor: 'bot', step: { kind: 'held', actionId: action.id, pausedBy: 'U0CAROL', pauseReason: 'deploy freeze' } });
+
+    // Run now while still paused changes nothing and says nothing new.
+    expect(await service.approve(action.id, 'U0BOB')).toMatchObject({ state: 'approved', held: paused });
+    expect(await store.actionTimeline(action.id)).toHaveLength(3);
+    expect(executor.plans).toBe(1);
+
+    store.paused = undefined;
+    const released = await service.approve(action.id, 'U0BOB');
+    expect(released.held).toBeUndefined();
+    await waitFor(async () => (await stateOf(action.id)) === 'running', { message: 'the released action never ran' });
+    expect((await store.getAction(action.id))?.held).toBeUndefined();
+    expect(executor.runs).toBe(1);
   });
 
   it.each([

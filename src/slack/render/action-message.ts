@@ -14,6 +14,18 @@ const STATE_LABEL: Record<ActionState, string> = {
   cancelled: ':heavy_multiplication_x: cancelled',
 };
 
+/** Approved while automation was paused, and not run since. */
+function isHeld(action: Action): action is Action & { held: NonNullable<Action['held']> } {
+  return action.state === 'approved' && action.held !== undefined;
+}
+
+/** Why an approved action has not run, for its message and for the approver who clicked. */
+export function heldNotice(action: Action): string | undefined {
+  if (!isHeld(action)) return undefined;
+  const { by, reason } = action.held;
+  return `${displayActionId(action.id)} is approved but held: automation was paused by <@${by}> (${escapeMrkdwn(reason)}). Click *Run now* after \`/automation resume\` to run it.`;
+}
+
 function buttons(action: Action): ButtonElement[] {
   const value = actionButtonValue(action.id);
   if (action.state === 'requested') {
@@ -45,8 +57,9 @@ export function renderActionMessage(action: Action): SlackMessage {
   const id = displayActionId(action.id);
   const approvals = action.approvedBy.length > 0 ? action.approvedBy.map((u) => `<@${u}>`).join(', ') : 'none yet';
   const what = describeAction(action);
+  const label = isHeld(action) ? ':double_vertical_bar: approved, held by the kill switch' : STATE_LABEL[action.state];
   const blocks: Block[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeMrkdwn(what)}* — ${STATE_LABEL[action.state]}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeMrkdwn(what)}* — ${label}` } },
     {
       type: 'section',
       fields: [
@@ -62,10 +75,12 @@ export function renderActionMessage(action: Action): SlackMessage {
     const icon = action.rehearsal.ok ? ':mag:' : ':warning:';
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${escapeMrkdwn(action.rehearsal.summary)} (details in the thread)` }] });
   }
+  const held = heldNotice(action);
+  if (held) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:octagonal_sign: ${held}` }] });
   if (action.warning) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(action.warning)}` }] });
   if (action.run?.url) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${action.run.url}|Watch it in GitLab>` }] });
   if (action.result) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(action.result), MAX_SECTION_TEXT) }] });
   const actions = buttons(action);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
-  return { text: `[${action.state.toUpperCase()}] ${id} ${what}`, blocks };
+  return { text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${what}`, blocks };
 }

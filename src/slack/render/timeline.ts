@@ -43,6 +43,8 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `Dry run of ${id}: ${step.summary}\n${step.details}`;
     case 'remark':
       return step.text;
+    case 'stopped_by_pause':
+      return `Stopped before the next batch: automation paused by ${mention(step.pausedBy)} (${escapeMrkdwn(step.pauseReason)}). Continue (approved again) after /automation resume.`;
     case 'refused':
       return `${who} was refused: ${escapeMrkdwn(step.reason)}`;
     case 'held':

@@ -4,6 +4,7 @@ import { describeAction, displayActionId } from '../../../actions/action.js';
 import type { ActionRequest, ActionService } from '../../../actions/service.js';
 import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, ActionButtonValue, RunbookButtonValue } from '../../contract.js';
+import { heldNotice } from '../../render/action-message.js';
 import { registerButton } from './button.js';
 
 export interface RunbookButtonTarget {
@@ -16,15 +17,16 @@ export interface RunbookButtonTarget {
  * rollout, and a runbook's Run on an incident message.
  */
 export function registerActionButtons(app: App, incidents: IncidentService, actions: ActionService, runbooks: RunbookButtonTarget, log: Logger): void {
-  // A person's decision on an action: the answer is the action's message itself, updated.
+  // A person's decision on an action: the answer is the action's message itself, updated; an
+  // approval that cannot run (automation paused) also answers the clicker at once.
   const decisions = [
-    [ACTION_IDS.actionApprove, (id: string, userId: string) => actions.approve(id, userId)],
-    [ACTION_IDS.actionDeny, (id: string, userId: string) => actions.deny(id, userId)],
-    [ACTION_IDS.actionCancel, (id: string, userId: string) => actions.cancel(id, userId)],
-    [ACTION_IDS.actionAbort, (id: string, userId: string) => actions.abort(id, userId)],
+    [ACTION_IDS.actionApprove, async (id: string, userId: string) => heldNotice(await actions.approve(id, userId))],
+    [ACTION_IDS.actionDeny, async (id: string, userId: string) => void (await actions.deny(id, userId))],
+    [ACTION_IDS.actionCancel, async (id: string, userId: string) => void (await actions.cancel(id, userId))],
+    [ACTION_IDS.actionAbort, async (id: string, userId: string) => void (await actions.abort(id, userId))],
   ] as const;
   for (const [actionId, decide] of decisions) {
-    registerButton(app, incidents, log, { actionId, value: ActionButtonValue, run: async ({ action }, userId) => void (await decide(action, userId)) });
+    registerButton(app, incidents, log, { actionId, value: ActionButtonValue, run: ({ action }, userId) => decide(action, userId) });
   }
   registerButton(app, incidents, log, {
     actionId: ACTION_IDS.actionContinue,

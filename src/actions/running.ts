@@ -1,0 +1,232 @@
+/**
+ * Running an approved action exactly once: re-check it, claim it, start it, and poll it to
+ * its end; after a restart, pick up what was running, and settle a start that was lost.
+ * Safe on several replicas: the claim and the finish are compare-and-sets, and the start
+ * is held under a lease.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { formatDuration } from '../config/duration.js';
+import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, start, type Action, type ActionKind } from './action.js';
+import type { ActionContext } from './context.js';
+import { ExecutorRefusal, type Executor, type RunContext } from './executor.js';
+import { planRequestOf } from './requesting.js';
+import type { KillSwitch } from './store.js';
+import type { ActionStep } from '../timeline/action-step.js';
+
+export interface RunningOptions {
+  /** One executor per kind of action; the actions layer never learns more of them. */
+  executors: Readonly<Record<ActionKind, Executor>>;
+  cooldownMs: number;
+  pollIntervalMs: number;
+}
+
+/** Longer than the slowest start (GitLab retries included). */
+const START_LEASE_MS = 10 * 60_000;
+const MAX_POLL_BACKOFF_MS = 60_000;
+
+export class Running {
+  private readonly tracking = new Map<string, Promise<void>>();
+  /** Executions under way in this process; concurrent clicks need not all re-plan. */
+  private readonly executing = new Set<string>();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly ctx: ActionContext,
+    private readonly o: RunningOptions,
+  ) {}
+
+  /** Runs an approved action in the background, once per process however often it is asked. */
+  start(id: string): void {
+    if (this.executing.has(id)) return;
+    this.executing.add(id);
+    this.execute(id)
+      .catch((error: unknown) => this.ctx.log.error({ err: error, actionId: id }, 'action execution failed'))
+      .finally(() => this.executing.delete(id));
+  }
+
+  /** Re-checks everything, claims the run atomically, starts it and tracks it to the end. */
+  async execute(id: string): Promise<void> {
+    const action = await this.ctx.require(id);
+    if (action.state !== 'approved') return;
+    const paused = await this.ctx.store.killSwitch();
+    if (paused) {
+      await this.hold(action, paused);
+      return;
+    }
+    if (isExpired(action, this.ctx.now())) {
+      await this.ctx.commit(expire(action, this.ctx.now()), action.version);
+      return;
+    }
+    const executor = this.o.executors[action.kind];
+    let fresh;
+    try {
+      fresh = await executor.plan(planRequestOf(action));
+    } catch (error) {
+      await this.ctx.commit(finish(action, { succeeded: false, detail: `not run: ${(error as Error).message}` }, this.ctx.now()), action.version);
+      return;
+    }
+    if (JSON.stringify(fresh.params) !== JSON.stringify(action.plan.params)) {
+      const detail = `not run: the plan changed since it was approved (now ${fresh.summary.join('; ')}). Request it again.`;
+      await this.ctx.commit(finish(action, { succeeded: false, detail }, this.ctx.now()), action.version);
+      return;
+    }
+    // Held from the claim until the run is attached, so that a replica starting up meanwhile
+    // does not take this action for one whose start was lost (see resume).
+    const releaseStart = await this.ctx.store.lease(`action-start:${id}`, START_LEASE_MS);
+    if (!releaseStart) return;
+    try {
+      if (!(await this.claim(action))) return;
+      let running = await this.ctx.require(id);
+      if (running.incidentId) await this.ctx.incidents.beginMitigation(running.incidentId, id).catch((e: unknown) => this.ctx.log.warn({ err: e, id }, 'incident not marked mitigating'));
+      try {
+        const handle = await executor.run(running.plan, this.runContext(running));
+        const attached = attachRun(running, handle, this.ctx.now());
+        if (!(await this.ctx.commit(attached, running.version))) throw new Error(`${displayActionId(id)} changed while starting`);
+        running = { ...attached.action, version: running.version + 1 };
+      } catch (error) {
+        const detail = error instanceof ExecutorRefusal ? error.message : `could not start: ${(error as Error).message}`;
+        await this.finishRun(running, { succeeded: false, detail });
+        return;
+      }
+    } finally {
+      await releaseStart();
+    }
+    await this.track(id);
+  }
+
+  /**
+   * An approved action that may not run while automation is paused: held, with who paused
+   * it and why, so that its message says so; approving it again after a resume runs it.
+   * The timeline says why once per pause.
+   */
+  async hold(action: Action, paused: KillSwitch): Promise<Action> {
+    const step: ActionStep = { kind: 'held', actionId: action.id, pausedBy: paused.by, pauseReason: paused.reason };
+    if (isHeldBy(action, paused)) {
+      await this.ctx.note(action, 'bot', step);
+      return action;
+    }
+    const held = { action: hold(action, paused), entry: { at: this.ctx.now().toISOString(), actor: 'bot', step } };
+    if (await this.ctx.commit(held, action.version)) return { ...held.action, version: action.version + 1 };
+    return this.ctx.require(action.id);
+  }
+
+  /** Polls a running action to its end; safe to run on several replicas (the finish is a CAS). */
+  track(id: string): Promise<void> {
+    const existing = this.tracking.get(id);
+    if (existing) return existing;
+    const job = this.poll(id).finally(() => this.tracking.delete(id));
+    this.tracking.set(id, job);
+    return job;
+  }
+
+  /** After a restart: pick up every action that was running. */
+  async resume(): Promise<void> {
+    for (const id of await this.ctx.store.runningActionIds()) {
+      const action = await this.ctx.store.getAction(id);
+      if (!action) continue;
+      if (!action.run) {
+        await this.resolveLostStart(action);
+        continue;
+      }
+      this.ctx.log.info({ actionId: id }, 'resuming tracking of a running action');
+      void this.track(id);
+    }
+  }
+
+  /** Stops polling loops; running actions stay marked running and resume at next start. */
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await Promise.allSettled(Object.values(this.o.executors).map((executor) => executor.stop?.()));
+    await Promise.allSettled([...this.tracking.values()]);
+  }
+
+  /**
+   * Moves approved -> running and starts the service's cooldown, atomically; the store
+   * refuses while another action holds the cooldown, unless this one was forced.
+   */
+  private async claim(action: Action): Promise<boolean> {
+    if (action.kind !== 'rollback') {
+      return this.ctx.commit(start(action, this.ctx.now()), action.version);
+    }
+    const holder = await this.ctx.store.cooldownOf(action.service);
+    if (holder && holder !== action.id && !action.forced) {
+      const detail = `not run: ${displayActionId(holder)} rolled ${action.service} back less than ${formatDuration(this.o.cooldownMs)} ago. Request again with --force if it is still needed.`;
+      await this.ctx.commit(finish(action, { succeeded: false, detail }, this.ctx.now()), action.version);
+      return false;
+    }
+    const claimed = await this.ctx.commit(start(action, this.ctx.now()), action.version, {
+      cooldownMs: this.o.cooldownMs,
+      ...(action.forced ? {} : { cooldownMustBeFree: true }),
+    });
+    if (claimed) return true;
+    const now = await this.ctx.require(action.id);
+    // Still approved: the cooldown was taken between our check and the claim.
+    if (now.state === 'approved') return this.claim(now);
+    return false;
+  }
+
+  /**
+   * A running action without a run: either another replica is starting it right now (it
+   * holds the start lease), or the process that claimed it died before GitLab answered.
+   */
+  private async resolveLostStart(action: Action): Promise<void> {
+    const release = await this.ctx.store.lease(`action-start:${action.id}`, START_LEASE_MS);
+    if (!release) {
+      setTimeout(() => void this.resume().catch(() => undefined), START_LEASE_MS).unref();
+      return;
+    }
+    try {
+      const latest = await this.ctx.require(action.id);
+      if (latest.state !== 'running' || latest.run) return;
+      // We cannot know whether the start reached GitLab; running it again could run it twice.
+      const detail =
+        latest.kind === 'fleet'
+          ? 'the bot restarted before the rollout was confirmed started; Continue runs the hosts without a result'
+          : 'the bot restarted before the run was confirmed started; check GitLab before requesting again';
+      await this.finishRun(latest, { succeeded: false, detail, resumable: latest.kind === 'fleet' });
+    } finally {
+      await release();
+    }
+  }
+
+  private async poll(id: string): Promise<void> {
+    let wait = this.o.pollIntervalMs;
+    while (!this.shutdown.signal.aborted) {
+      const action = await this.ctx.store.getAction(id);
+      if (!action || action.state !== 'running' || !action.run) return;
+      try {
+        const status = await this.o.executors[action.kind].status(action.plan, action.run, this.runContext(action));
+        if (status.state !== 'running') {
+          await this.finishRun(action, { succeeded: status.state === 'succeeded', detail: status.detail, resumable: status.state === 'failed' && status.resumable === true });
+          return;
+        }
+        wait = this.o.pollIntervalMs;
+      } catch (error) {
+        if (error instanceof ExecutorRefusal) {
+          await this.finishRun(action, { succeeded: false, detail: error.message });
+          return;
+        }
+        wait = Math.min(wait * 2, MAX_POLL_BACKOFF_MS);
+        this.ctx.log.warn({ err: error, actionId: id, retryInMs: wait }, 'status check failed; retrying');
+      }
+      await this.sleep(wait);
+    }
+  }
+
+  /** Where an executor's steps go: the action's timeline, and so its thread. */
+  private runContext(action: Action): RunContext {
+    return { actionId: action.id, report: (text) => this.ctx.note(action, 'bot', { kind: 'remark', actionId: action.id, text }),
+      stoppedByPause: ({ by, reason }) => this.ctx.note(action, 'bot', { kind: 'stopped_by_pause', actionId: action.id, pausedBy: by, pauseReason: reason }),
+    };
+  }
+
+  private async finishRun(action: Action, outcome: { succeeded: boolean; detail: string; resumable?: boolean }): Promise<void> {
+    if (!(await this.ctx.commit(finish(action, outcome, this.ctx.now()), action.version))) return;
+    if (action.incidentId) await this.ctx.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.ctx.log.warn({ err: e }, 'incident mitigation not ended'));
+  }
+
+  /** Ends early on stop(); timers/promises removes its abort listener, so long runs do not pile them up. */
+  private async sleep(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.shutdown.signal }).catch(() => undefined);
+  }
+}
