@@ -1,5 +1,6 @@
 import { validate as validateCron, validateDetailed as cronDetails } from 'node-cron';
 import { z } from 'zod';
+import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
 
 /**
  * The runbook file is a public contract (see runbooks/README.md): one runbook per YAML
@@ -13,7 +14,7 @@ import { z } from 'zod';
 /** Runbook ids and action ids end up in Slack button values: short, stable slugs. */
 const Slug = z
   .string({ error: 'expected a slug such as high-error-rate' })
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'expected a slug of lower-case letters, digits and "-" (at most 64 characters, no "-" at either end)');
+  .regex(SLUG, `expected a slug of ${SLUG_RULE}`);
 
 /** Prometheus label names. */
 const LabelName = z
@@ -24,9 +25,7 @@ const LabelName = z
 const quoteHint = 'expected a string; quote values that YAML would read as a number or a boolean, e.g. "500"';
 
 /** Same rule as the services file's service names. */
-const ServiceName = z
-  .string({ error: 'expected a service name' })
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a service name of lower-case letters, digits, ".", "_" or "-"');
+const ServiceName = z.string({ error: 'expected a service name' }).regex(SERVICE_NAME, `expected a service name of ${SERVICE_NAME_RULE}`);
 
 /**
  * Anchors a matcher's regex the way Prometheus does: the whole label value must match.
