@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import { formatDuration } from '../config/duration.js';
 import { checkPrivateKey } from './ssh-credentials.js';
 import { KnownHosts, type HostKeyVerdict } from './ssh-known-hosts.js';
 import { CappedOutput } from './ssh-output.js';
@@ -172,7 +173,7 @@ export class SshRunner {
           // The channel is closing already.
         }
       }
-      settle({ exitCode: null, error: `timed out after ${timeoutMs} ms` });
+      settle({ exitCode: null, error: `timed out after ${formatDuration(timeoutMs)}` });
     }, timeoutMs);
 
     // Kept for the whole life of the client: a late error (a reset after the result)
@@ -269,7 +270,7 @@ export class SshRunner {
           `Add the bot's public key to ~${target.user}/.ssh/authorized_keys on the host, or check SSH_USER.`
         );
       case 'client-timeout':
-        return `no SSH handshake with ${where} within ${this.connectTimeoutMs} ms (${err.message})`;
+        return `no SSH handshake with ${where} within ${formatDuration(this.connectTimeoutMs)} (${err.message})`;
       case 'handshake': {
         const listed = [...new Set(this.knownHosts.keysFor(target.host, target.port).map((k) => k.keyType))];
         if (listed.length && /host key/i.test(err.message)) {

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ExecutorRefusal } from '../actions/executor.js';
+import { formatDuration } from '../config/duration.js';
 import type { BatchRun, HostOutcome } from '../fleet/rollout-runner.js';
 import { PIPELINE_COMMAND_VARIABLE, PIPELINE_HOSTS_VARIABLE } from '../runbooks/schema.js';
 import {
@@ -167,7 +168,7 @@ async function followPipeline(ctx: Context, pipeline: Started, hostCount: number
     if (performance.now() >= deadline.at) {
       ctx.log.warn({ pipelineId: pipeline.id, status, timeoutMs: deadline.ms }, 'Fleet pipeline timed out; left running');
       return failed(
-        `timed out after ${formatMs(deadline.ms)} waiting for ${name} (last status: ${status}); ` +
+        `timed out after ${formatDuration(deadline.ms)} waiting for ${name} (last status: ${status}); ` +
           `it was not cancelled and may still be running: ${pipeline.web_url}`,
       );
     }
@@ -241,8 +242,4 @@ function failed(output: string): BatchEnd {
 function projectUrl(api: GitlabApi, project: string): string {
   const base = api.url.replace(/\/api\/v4\/?$/, '');
   return /^\d+$/.test(project) ? `${base}/projects/${project}` : `${base}/${project}`;
-}
-
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

@@ -17,6 +17,7 @@ import {
   type RunHandle,
   type RunStatus,
 } from '../actions/executor.js';
+import { formatDuration } from '../config/duration.js';
 import type { GitlabSettings } from '../services/schema.js';
 import {
   createGitlabApi,
@@ -226,7 +227,8 @@ export class GitlabRollbackExecutor implements Executor {
 
   private toRunStatus(what: string, status: string, duration: number | null | undefined, reason: string | null | undefined): RunStatus {
     if (IN_PROGRESS.has(status)) return { state: 'running' };
-    const took = typeof duration === 'number' ? ` after ${formatDuration(duration)}` : '';
+    // GitLab counts in seconds.
+    const took = typeof duration === 'number' ? ` after ${formatDuration(duration * 1000)}` : '';
     if (status === 'success') return { state: 'succeeded', detail: `${what} success${took}` };
     if (FAILED.has(status)) return { state: 'failed', detail: `${what} ${status}${reason ? ` (${reason})` : ''}${took}` };
     // A status this code does not know (GitLab adds some now and then): keep polling, and say so.
@@ -308,16 +310,6 @@ function describeDeployment(d: GitlabDeployment): string {
 /** GitLab's own short sha length. */
 function short(sha: string): string {
   return sha.slice(0, 8);
-}
-
-function formatDuration(seconds: number): string {
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${m}m ${s}s`;
-  if (m > 0) return `${m}m ${s}s`;
-  return `${s}s`;
 }
 
 function readPlan(plan: ExecutionPlan): GitlabPlanParams {

@@ -1,5 +1,6 @@
 import { validate as validateCron, validateDetailed as cronDetails } from 'node-cron';
 import { z } from 'zod';
+import { DURATION_UNITS, parseDuration } from '../config/duration.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
 
 /**
@@ -196,25 +197,21 @@ function hasHeredoc(template: string): boolean {
   return /(?<!<)<<(?!<)/.test(template.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/gs, ''));
 }
 
-const DURATION = /^(?:\d+(?:ms|s|m|h))+$/;
-const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
-/** Milliseconds of a duration such as "30s", "5m", "1h30m" or "500ms"; throws on anything else. */
+/** Milliseconds of a duration the schema accepted, such as "30s", "5m" or "1h30m"; throws on anything else. */
 export function durationMs(text: string): number {
-  if (!DURATION.test(text)) throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. "30s", "5m", "1h30m")`);
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * DURATION_UNIT_MS[unit as keyof typeof DURATION_UNIT_MS];
-  return total;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. "30s", "5m", "1h30m")`);
+  return ms;
 }
 
 /** A duration string, kept as written; `durationMs` converts it. */
 function Duration(bounds: { min: number; max: number; minText: string; maxText: string }) {
   return z.string({ error: 'expected a duration such as "30s", "5m" or "1h30m"' }).superRefine((text, ctx) => {
-    if (!DURATION.test(text)) {
-      ctx.addIssue({ code: 'custom', message: 'expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h)' });
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or "1h30m" (units: ${DURATION_UNITS})` });
       return;
     }
-    const ms = durationMs(text);
     if (ms < bounds.min || ms > bounds.max) ctx.addIssue({ code: 'custom', message: `expected a duration from ${bounds.minText} to ${bounds.maxText}` });
   });
 }

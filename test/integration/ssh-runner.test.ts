@@ -211,7 +211,7 @@ describe('SshRunner against a real sshd', () => {
     const after = marker('after');
     // $$ is the shell, replaced by sleep (exec): the pid of the process to be stopped.
     const result = await runner.run(slow.target, `echo $$; exec sleep 5; touch ${after.quoted}`, { timeoutMs: 1_500 });
-    expect(result).toMatchObject({ exitCode: null, error: 'timed out after 1500 ms' });
+    expect(result).toMatchObject({ exitCode: null, error: 'timed out after 1.5 seconds' });
     const pid = Number(result.stdout.trim());
     expect(pid).toBeGreaterThan(0);
     // Well before the 5 s sleep would end by itself.
