@@ -27,6 +27,7 @@ import {
   type RetryPolicy,
 } from './client.js';
 import { GitlabPipeline, GitlabStarted } from './schema.js';
+import { isFinal, statusOutcome } from './status.js';
 
 /** The gitlab-pipeline executor of a runbook's fleet action, as parsed (project as a string). */
 export interface PipelineBatchSpec {
@@ -48,10 +49,6 @@ export interface GitlabPipelineBatchRunOptions {
   /** Retries of the pipeline's creation, and the backoff of failed status reads. */
   retry?: RetryPolicy;
 }
-
-/** Statuses after which a pipeline changes no more; any other (GitLab adds some) is still running. */
-const FAILED = new Set(['failed', 'canceled', 'skipped']);
-const SUCCEEDED = 'success';
 
 type Started = z.output<typeof GitlabStarted>;
 
@@ -163,7 +160,8 @@ async function followPipeline(ctx: Context, pipeline: Started, hostCount: number
       failures = 0;
       waitMs = ctx.pollIntervalMs;
       status = read.status;
-      if (status === SUCCEEDED || FAILED.has(status)) return ended(ctx, pipeline, status, hostCount);
+      // A status GitLab added after this code was written is waited on, like a running one.
+      if (isFinal(status)) return ended(ctx, pipeline, status, hostCount);
     }
     if (performance.now() >= deadline.at) {
       ctx.log.warn({ pipelineId: pipeline.id, status, timeoutMs: deadline.ms }, 'Fleet pipeline timed out; left running');
@@ -178,7 +176,7 @@ async function followPipeline(ctx: Context, pipeline: Started, hostCount: number
 function ended(ctx: Context, pipeline: Started, status: string, hostCount: number): BatchEnd {
   ctx.log.info({ pipelineId: pipeline.id, status }, 'Fleet pipeline ended');
   const hosts = hostCount === 1 ? 'the 1 host' : `the ${hostCount} hosts`;
-  if (status === SUCCEEDED) return { ok: true, output: `GitLab pipeline #${pipeline.id} ${status} for ${hosts} of this batch: ${pipeline.web_url}` };
+  if (statusOutcome(status) === 'succeeded') return { ok: true, output: `GitLab pipeline #${pipeline.id} ${status} for ${hosts} of this batch: ${pipeline.web_url}` };
   return failed(`GitLab pipeline #${pipeline.id} ${status}; it ran ${hosts} of this batch together, so each counts as failed: ${pipeline.web_url}`);
 }
 

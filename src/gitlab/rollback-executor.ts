@@ -37,6 +37,7 @@ import {
   PipelineVariables,
   type GitlabDeployment,
 } from './schema.js';
+import { statusOutcome } from './status.js';
 
 export { GitlabOutcomeUnknown, GitlabUnavailableError, classifyGitlabError } from './client.js';
 
@@ -56,20 +57,6 @@ export interface GitlabRollbackExecutorOptions {
   /** Per HTTP request; gitbeaker's own default is five minutes. */
   requestTimeoutMs?: number;
 }
-
-/** GitLab statuses of jobs and pipelines that are not final yet. */
-const IN_PROGRESS = new Set([
-  'created',
-  'pending',
-  'running',
-  'waiting_for_resource',
-  'waiting_for_callback',
-  'preparing',
-  'scheduled',
-  'manual',
-  'canceling',
-]);
-const FAILED = new Set(['failed', 'canceled', 'skipped']);
 
 export class GitlabRollbackExecutor implements Executor {
   private readonly api: GitlabApi;
@@ -226,11 +213,12 @@ export class GitlabRollbackExecutor implements Executor {
   }
 
   private toRunStatus(what: string, status: string, duration: number | null | undefined, reason: string | null | undefined): RunStatus {
-    if (IN_PROGRESS.has(status)) return { state: 'running' };
+    const outcome = statusOutcome(status);
+    if (outcome === 'running') return { state: 'running' };
     // GitLab counts in seconds.
     const took = typeof duration === 'number' ? ` after ${formatDuration(duration * 1000)}` : '';
-    if (status === 'success') return { state: 'succeeded', detail: `${what} success${took}` };
-    if (FAILED.has(status)) return { state: 'failed', detail: `${what} ${status}${reason ? ` (${reason})` : ''}${took}` };
+    if (outcome === 'succeeded') return { state: 'succeeded', detail: `${what} ${status}${took}` };
+    if (outcome === 'failed') return { state: 'failed', detail: `${what} ${status}${reason ? ` (${reason})` : ''}${took}` };
     // A status this code does not know (GitLab adds some now and then): keep polling, and say so.
     this.log.warn({ what, status }, 'Unknown GitLab status; treating it as still running');
     return { state: 'running' };
