@@ -41,6 +41,12 @@ export function createGitlabApi(options: { url: string; token: string; requestTi
   });
 }
 
+/** Where a person sees a project: GitLab serves it by path, and redirects /projects/:id to it. */
+export function projectWebUrl(api: GitlabApi, project: string): string {
+  const base = api.url.replace(/\/api\/v4\/?$/, '');
+  return /^\d+$/.test(project) ? `${base}/projects/${project}` : `${base}/${project}`;
+}
+
 /** gitbeaker's default request handler, minus its retry loop and client-side rate limiter. */
 async function requestOnce(endpoint: string, rawOptions: Record<string, unknown> = {}): Promise<FormattedResponse> {
   const { prefixUrl = '', searchParams, method, headers, body, signal, asStream } = rawOptions as RequestOptions;

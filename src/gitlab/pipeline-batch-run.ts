@@ -21,6 +21,7 @@ import {
   classifyGitlabError,
   DEFAULT_RETRY,
   GitlabUnavailableError,
+  projectWebUrl,
   withRetry,
   type GitlabApi,
   type GitlabOperation,
@@ -82,7 +83,7 @@ export function gitlabPipelineBatchRun(options: GitlabPipelineBatchRunOptions): 
     log: options.log.child({ component: 'gitlab-pipeline', project: options.spec.project }),
     signal: options.signal,
     retry: options.retry ?? DEFAULT_RETRY,
-    pipelinesUrl: `${projectUrl(options.api, options.spec.project)}/-/pipelines`,
+    pipelinesUrl: `${projectWebUrl(options.api, options.spec.project)}/-/pipelines`,
   };
   return async (hosts, command, timeoutMs) => {
     if (hosts.length === 0) throw new RangeError('gitlabPipelineBatchRun: a batch needs at least one host');
@@ -234,10 +235,4 @@ function said(status: number, description: string): string {
 
 function failed(output: string): BatchEnd {
   return { ok: false, output };
-}
-
-/** GitLab serves a project by path, and redirects /projects/:id to it. */
-function projectUrl(api: GitlabApi, project: string): string {
-  const base = api.url.replace(/\/api\/v4\/?$/, '');
-  return /^\d+$/.test(project) ? `${base}/projects/${project}` : `${base}/${project}`;
 }
