@@ -8,7 +8,7 @@
  * A fleet action that failed part-way stays `resumable` until someone continues it (a new
  * action, approved again) or aborts it.
  */
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
 
 export type ActionKind = 'rollback' | 'fleet';
@@ -66,9 +66,7 @@ export interface ActionOutcome {
 
 /** A refusal to tell the person who clicked or typed; nothing changed. */
 export class ActionRefused extends BotError {
-  constructor(message: string) {
-    super('ACTION_REFUSED', message);
-  }
+  static override readonly code: ErrorCode = 'ACTION_REFUSED';
 }
 
 export function displayActionId(id: string): string {

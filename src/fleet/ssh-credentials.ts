@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type ErrorCode } from '../errors.js';
 import { KnownHosts } from './ssh-known-hosts.js';
 
 /**
@@ -48,10 +48,7 @@ export const DEFAULT_SSH_USER = 'chatops';
 
 /** A configuration problem with an SSH setting; keeps the file system error as `cause`. */
 export class SshConfigError extends ConfigError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message);
-    if (options && 'cause' in options) this.cause = options.cause;
-  }
+  static override readonly code: ErrorCode = 'SSH_CONFIG_INVALID';
 }
 
 /**
