@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeAction, displayActionId } from '../src/actions/action.js';
 import { CommandError } from '../src/errors.js';
+import { SLUG } from '../src/names.js';
 import type { SlashCommand } from './command.js';
 
 const USAGE = [
@@ -11,7 +12,7 @@ const USAGE = [
   '`name=value` gives the action\'s `from: argument` parameters; `--dry-run` only shows what it would do.',
 ].join('\n');
 
-const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'expected a runbook id such as disk-space-cleanup');
+const Slug = z.string().regex(SLUG, 'expected a runbook id such as disk-space-cleanup');
 const Host = z.string().regex(/^(?!-)[A-Za-z0-9._:[\]-]{1,253}$/, 'expected a host name such as web-3');
 const Argument = z.tuple([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an argument name'), z.string().max(500, 'keep values under 500 characters')]);
 

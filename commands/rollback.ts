@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { displayActionId } from '../src/actions/action.js';
 import { CommandError } from '../src/errors.js';
+import { SERVICE_NAME } from '../src/names.js';
 import type { SlashCommand } from './command.js';
 
 const USAGE = [
@@ -13,7 +14,7 @@ const USAGE = [
 const Target = z.string().regex(/^([0-9a-f]{7,40}|\d{1,12})$/i, 'expected a commit sha (7 to 40 hex characters) or a deployment id');
 
 const RollbackArgs = z.object({
-  service: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a service name such as payment-service'),
+  service: z.string().regex(SERVICE_NAME, 'expected a service name such as payment-service'),
   target: Target.optional(),
   force: z.boolean(),
   reason: z.string().max(500, 'keep the reason under 500 characters'),

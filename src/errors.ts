@@ -1,58 +1,69 @@
 /**
- * Coded errors. Each carries a stable `code` for logs and metrics and a message a
- * person can act on; adapters wrap upstream failures and keep the original as `cause`.
+ * Coded errors. Each class has a stable `code` of its own for logs and metrics, and a
+ * message a person can act on; adapters wrap upstream failures and keep the original as
+ * `cause`. A plain Error is left for what no person can fix: a broken invariant, or a
+ * conflict that trying again resolves.
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
+  | 'SSH_CONFIG_INVALID'
   | 'SERVICES_FILE_INVALID'
-  | 'WEBHOOK_UNAUTHORIZED'
-  | 'WEBHOOK_INVALID'
+  | 'RUNBOOKS_INVALID'
   | 'WEBHOOK_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
   | 'INCIDENT_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'COMMAND_INVALID'
-  | 'RUNBOOKS_INVALID'
   | 'ACTION_REFUSED'
+  | 'AUTOMATION_PAUSED'
+  | 'TEMPLATE_REFUSED'
   | 'EXECUTOR_REFUSED'
-  | 'EXECUTOR_UNAVAILABLE';
+  | 'GITLAB_OUTCOME_UNKNOWN'
+  | 'EXECUTOR_UNAVAILABLE'
+  | 'SLACK_REFUSED';
 
-export class BotError extends Error {
+export abstract class BotError extends Error {
+  /** Each class sets its own; a subclass that does not would share its parent's (a test refuses that). */
+  static readonly code: ErrorCode;
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-    this.code = code;
+    this.code = (new.target as unknown as typeof BotError).code;
   }
 }
 
 export class ConfigError extends BotError {
-  constructor(message: string) {
-    super('CONFIG_INVALID', message);
-  }
+  static override readonly code: ErrorCode = 'CONFIG_INVALID';
 }
 
 /** A broken services file names the file, the path inside it and the reason. */
 export class ServicesFileError extends BotError {
+  static override readonly code: ErrorCode = 'SERVICES_FILE_INVALID';
+
   constructor(
     readonly file: string,
     readonly problems: readonly string[],
     options?: { cause?: unknown },
   ) {
-    super('SERVICES_FILE_INVALID', `${file} is invalid:\n  - ${problems.join('\n  - ')}`, options);
+    super(`${file} is invalid:\n  - ${problems.join('\n  - ')}`, options);
   }
 }
 
 export class StoreUnavailableError extends BotError {
+  static override readonly code: ErrorCode = 'STORE_UNAVAILABLE';
+
   constructor(cause: unknown) {
-    super('STORE_UNAVAILABLE', 'Redis did not answer; incident state cannot be read or written', { cause });
+    super('Redis did not answer; incident state cannot be read or written', { cause });
   }
 }
 
 export class IncidentNotFoundError extends BotError {
+  static override readonly code: ErrorCode = 'INCIDENT_NOT_FOUND';
+
   constructor(readonly incidentId: string) {
-    super('INCIDENT_NOT_FOUND', `No incident ${incidentId} is stored (it may be older than the retention period)`);
+    super(`No incident ${incidentId} is stored (it may be older than the retention period)`);
   }
 }
 
@@ -67,17 +78,14 @@ export interface TransitionRefusal {
 
 /** Carries the refusal as facts: src/slack says it to people, with mentions. */
 export class InvalidTransitionError extends BotError {
+  static override readonly code: ErrorCode = 'INVALID_TRANSITION';
+
   constructor(readonly refusal: TransitionRefusal) {
     const { incidentId, state, to, acknowledgedBy } = refusal;
-    super(
-      'INVALID_TRANSITION',
-      acknowledgedBy === undefined ? `Incident ${incidentId} is ${state}; it cannot become ${to}` : `Incident ${incidentId} is already acknowledged by ${acknowledgedBy}`,
-    );
+    super(acknowledgedBy === undefined ? `Incident ${incidentId} is ${state}; it cannot become ${to}` : `Incident ${incidentId} is already acknowledged by ${acknowledgedBy}`);
   }
 }
 
 export class CommandError extends BotError {
-  constructor(message: string) {
-    super('COMMAND_INVALID', message);
-  }
+  static override readonly code: ErrorCode = 'COMMAND_INVALID';
 }

@@ -8,7 +8,7 @@
  * A fleet action that failed part-way stays `resumable` until someone continues it (a new
  * action, approved again) or aborts it.
  */
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 import type { ActionStep } from '../timeline/action-step.js';
 import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
 
@@ -86,13 +86,13 @@ export interface ActionOutcome {
 
 /** A refusal to tell the person who clicked or typed; nothing changed. */
 export class ActionRefused extends BotError {
-  constructor(message: string) {
-    super('ACTION_REFUSED', message);
-  }
+  static override readonly code: ErrorCode = 'ACTION_REFUSED';
 }
 
 /** Refused because automation is paused; carries who paused it and why, for the message. */
 export class AutomationPaused extends ActionRefused {
+  static override readonly code: ErrorCode = 'AUTOMATION_PAUSED';
+
   constructor(
     readonly pausedBy: string,
     readonly pauseReason: string,

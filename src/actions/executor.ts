@@ -1,4 +1,4 @@
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 
 /**
  * What the actions layer needs of whatever carries an action out (a GitLab rollback, a
@@ -109,9 +109,7 @@ export interface Executor {
  * Anything else an executor throws is treated as transient and retried with backoff.
  */
 export class ExecutorRefusal extends BotError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('EXECUTOR_REFUSED', message, options);
-  }
+  static override readonly code: ErrorCode = 'EXECUTOR_REFUSED';
 }
 
 /** Stands in when no executor is configured: every plan is refused with the reason. */

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { DURATION_UNITS, parseDuration } from './duration.js';
 
 const duration = (fallback: string) =>
   z
     .string()
     .default(fallback)
     .transform((text, ctx) => {
-      const ms = parseDuration(text);
+      const ms = parseDuration(text.trim());
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 30m, 1h or 7d, got "${text}"` });
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 30m, 1h30m or 7d (units: ${DURATION_UNITS}), got "${text}"` });
         return z.NEVER;
       }
       return ms;

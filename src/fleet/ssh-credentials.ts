@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type ErrorCode } from '../errors.js';
 import { KnownHosts } from './ssh-known-hosts.js';
 
 /**
@@ -21,13 +21,25 @@ export interface SshEnv {
   SSH_USER?: string | undefined;
 }
 
+declare const checked: unique symbol;
+
+/**
+ * A private key that ssh2 has read with the passphrase given alongside it. Only
+ * checkPrivateKey makes one, so the key is read once, at start-up, and a bad one stops
+ * start-up rather than the first remediation.
+ */
+export type SshPrivateKey = string & { readonly [checked]: true };
+
 export interface SshCredentials {
-  privateKey: string;
+  privateKey: SshPrivateKey;
   passphrase: string | undefined;
-  /** The text of the known_hosts file. */
-  knownHosts: string;
+  /** The known_hosts file, read once: the SSH runner uses it as it is. */
+  knownHosts: KnownHosts;
   knownHostsFile: string;
-  /** Lines of the known_hosts file that were skipped, "line N: reason": worth a warning. */
+  /**
+   * Lines of the known_hosts file that were skipped, "line N: reason": worth a warning,
+   * which the caller logs (once; nothing else logs them).
+   */
   knownHostsProblems: readonly string[];
   user: string;
 }
@@ -36,10 +48,7 @@ export const DEFAULT_SSH_USER = 'chatops';
 
 /** A configuration problem with an SSH setting; keeps the file system error as `cause`. */
 export class SshConfigError extends ConfigError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message);
-    if (options && 'cause' in options) this.cause = options.cause;
-  }
+  static override readonly code: ErrorCode = 'SSH_CONFIG_INVALID';
 }
 
 /**
@@ -57,14 +66,14 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
     throw new SshConfigError('Set only one of SSH_PRIVATE_KEY_FILE and SSH_PRIVATE_KEY, not both.');
   }
 
-  let privateKey: string;
+  let keyText: string;
   let keySource: string;
   if (keyFile) {
-    privateKey = readSetting('SSH_PRIVATE_KEY_FILE', keyFile, 'the SSH private key');
+    keyText = readSetting('SSH_PRIVATE_KEY_FILE', keyFile, 'the SSH private key');
     keySource = `SSH_PRIVATE_KEY_FILE=${keyFile}`;
   } else if (inlineKey) {
     // A key pasted into a .env file or a CI variable often has its newlines escaped.
-    privateKey = inlineKey.includes('\n') ? inlineKey : inlineKey.replace(/\\n/g, '\n');
+    keyText = inlineKey.includes('\n') ? inlineKey : inlineKey.replace(/\\n/g, '\n');
     keySource = 'SSH_PRIVATE_KEY';
   } else {
     throw new SshConfigError(
@@ -72,7 +81,7 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
         'Set SSH_PRIVATE_KEY_FILE to the private key file (or SSH_PRIVATE_KEY to the key itself).',
     );
   }
-  checkPrivateKey(privateKey, passphrase, keySource);
+  const privateKey = checkPrivateKey(keyText, passphrase, keySource);
 
   const knownHostsFile = nonEmpty(env.SSH_KNOWN_HOSTS_FILE);
   if (!knownHostsFile) {
@@ -82,10 +91,9 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
         "the fingerprints with `ssh-keygen -lf` on each host) and set SSH_KNOWN_HOSTS_FILE to its path.",
     );
   }
-  const knownHosts = readSetting('SSH_KNOWN_HOSTS_FILE', knownHostsFile, 'the known_hosts file');
-  const parsed = KnownHosts.parse(knownHosts);
-  if (parsed.size === 0) {
-    const skipped = parsed.problems.length ? ` Skipped lines:\n  - ${parsed.problems.join('\n  - ')}` : '';
+  const knownHosts = KnownHosts.parse(readSetting('SSH_KNOWN_HOSTS_FILE', knownHostsFile, 'the known_hosts file'));
+  if (knownHosts.size === 0) {
+    const skipped = knownHosts.problems.length ? ` Skipped lines:\n  - ${knownHosts.problems.join('\n  - ')}` : '';
     throw new SshConfigError(
       `SSH_KNOWN_HOSTS_FILE=${knownHostsFile} lists no host keys, so every host would be refused. ` +
         `Add a "host key-type base64-key" line per host (\`ssh-keyscan host\` prints them).${skipped}`,
@@ -102,16 +110,16 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
     passphrase,
     knownHosts,
     knownHostsFile,
-    knownHostsProblems: parsed.problems,
+    knownHostsProblems: knownHosts.problems,
     user,
   };
 }
 
 /**
- * Throws a ConfigError unless `key` is a private key ssh2 can use with this passphrase.
- * `source` names where it came from, for the message.
+ * The key, once ssh2 has read it with this passphrase; else a ConfigError naming `source`
+ * (where the key came from), never the key itself.
  */
-export function checkPrivateKey(key: string | Buffer, passphrase: string | undefined, source: string): void {
+export function checkPrivateKey(key: string, passphrase: string | undefined, source: string): SshPrivateKey {
   const parsed = ssh2.utils.parseKey(key, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
@@ -129,6 +137,7 @@ export function checkPrivateKey(key: string | Buffer, passphrase: string | undef
       `${source} holds a public key; it must be the private key (the file without .pub).`,
     );
   }
+  return key as SshPrivateKey;
 }
 
 function readSetting(variable: string, file: string, what: string): string {

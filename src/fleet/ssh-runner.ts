@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
-import { checkPrivateKey } from './ssh-credentials.js';
-import { KnownHosts, type HostKeyVerdict } from './ssh-known-hosts.js';
+import { formatDuration } from '../config/duration.js';
+import type { SshPrivateKey } from './ssh-credentials.js';
+import type { HostKeyVerdict, KnownHosts } from './ssh-known-hosts.js';
 import { CappedOutput } from './ssh-output.js';
 
 export { loadSshCredentials, DEFAULT_SSH_USER, SshConfigError } from './ssh-credentials.js';
-export type { SshCredentials, SshEnv } from './ssh-credentials.js';
+export type { SshCredentials, SshEnv, SshPrivateKey } from './ssh-credentials.js';
 
 /**
  * Runs one command on one host over SSH: the fleet executor's adapter to the hosts.
@@ -52,13 +53,17 @@ export interface HostResult {
   error?: string;
 }
 
+/**
+ * The key and known_hosts come read and checked (loadSshCredentials, or checkPrivateKey and
+ * KnownHosts.parse): the runner reads neither again, and whoever read the known_hosts
+ * file reports its skipped lines, once.
+ */
 export interface SshRunnerOptions {
   /** The bot's private key, OpenSSH or PEM format. Never logged. */
-  privateKey: string | Buffer;
+  privateKey: SshPrivateKey;
   /** Its passphrase, if it is encrypted. Never logged. */
   passphrase?: string;
-  /** The text of a known_hosts file. */
-  knownHosts: string;
+  knownHosts: KnownHosts;
   log: Logger;
   /** How long the TCP connection and SSH handshake may take. Default 10 s; the run deadline still applies. */
   connectTimeoutMs?: number;
@@ -79,23 +84,18 @@ const CLOSE_GRACE_MS = 2_000;
 type Outcome = { exitCode: number | null; signal?: string; error?: string };
 
 export class SshRunner {
-  private readonly privateKey: string | Buffer;
+  private readonly privateKey: SshPrivateKey;
   private readonly passphrase: string | undefined;
   private readonly knownHosts: KnownHosts;
   private readonly log: Logger;
   private readonly connectTimeoutMs: number;
 
-  /** Throws a ConfigError if the private key cannot be read (wrong format or passphrase). */
   constructor(opts: SshRunnerOptions) {
-    checkPrivateKey(opts.privateKey, opts.passphrase, 'the SSH private key given to SshRunner');
     this.privateKey = opts.privateKey;
     this.passphrase = opts.passphrase;
     this.log = opts.log.child({ component: 'ssh' });
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.knownHosts = KnownHosts.parse(opts.knownHosts);
-    if (this.knownHosts.problems.length) {
-      this.log.warn({ problems: this.knownHosts.problems }, 'known_hosts lines skipped');
-    }
+    this.knownHosts = opts.knownHosts;
     if (this.knownHosts.size === 0) {
       this.log.warn('known_hosts lists no host keys: every SSH connection will be refused');
     }
@@ -172,7 +172,7 @@ export class SshRunner {
           // The channel is closing already.
         }
       }
-      settle({ exitCode: null, error: `timed out after ${timeoutMs} ms` });
+      settle({ exitCode: null, error: `timed out after ${formatDuration(timeoutMs)}` });
     }, timeoutMs);
 
     // Kept for the whole life of the client: a late error (a reset after the result)
@@ -269,7 +269,7 @@ export class SshRunner {
           `Add the bot's public key to ~${target.user}/.ssh/authorized_keys on the host, or check SSH_USER.`
         );
       case 'client-timeout':
-        return `no SSH handshake with ${where} within ${this.connectTimeoutMs} ms (${err.message})`;
+        return `no SSH handshake with ${where} within ${formatDuration(this.connectTimeoutMs)} (${err.message})`;
       case 'handshake': {
         const listed = [...new Set(this.knownHosts.keysFor(target.host, target.port).map((k) => k.keyType))];
         if (listed.length && /host key/i.test(err.message)) {

@@ -6,7 +6,7 @@
  * pattern as a whole, and is then POSIX-shell single-quoted, so a label value like
  * `x; rm -rf /` reaches the shell as one literal argument or not at all.
  */
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 import { anchoredRegex, placeholderProblems, placeholderRegex, placeholdersOf, type ParamSpec } from '../runbooks/schema.js';
 
 /** Where values come from: the alert's labels and the arguments given with the request. */
@@ -26,6 +26,8 @@ export type TemplateRefusalReason = 'missing' | 'mismatch' | 'nul' | 'unknown-pl
 
 /** A command that must not run, and why, in words the requester can act on. */
 export class TemplateRefusal extends BotError {
+  static override readonly code: ErrorCode = 'TEMPLATE_REFUSED';
+
   constructor(
     readonly reason: TemplateRefusalReason,
     /** The parameter (for `unknown-placeholder` and `unsafe-placeholder`, the placeholder's name). */
@@ -35,7 +37,7 @@ export class TemplateRefusal extends BotError {
     readonly value?: string,
     readonly pattern?: string,
   ) {
-    super('ACTION_REFUSED', message);
+    super(message);
   }
 }
 

@@ -10,7 +10,7 @@
  * client below is built with gitbeaker's own `createRequesterFn` (same URL, query and body
  * encoding) over a request handler that tries once, and `withRetry` decides everything else.
  */
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequesterFn, type FormattedResponse, type RequestOptions } from '@gitbeaker/requester-utils';
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
@@ -39,6 +39,12 @@ export function createGitlabApi(options: { url: string; token: string; requestTi
     queryTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     requesterFn: createRequesterFn((_, requestOptions) => Promise.resolve(requestOptions), requestOnce),
   });
+}
+
+/** Where a person sees a project: GitLab serves it by path, and redirects /projects/:id to it. */
+export function projectWebUrl(api: GitlabApi, project: string): string {
+  const base = api.url.replace(/\/api\/v4\/?$/, '');
+  return /^\d+$/.test(project) ? `${base}/projects/${project}` : `${base}/${project}`;
 }
 
 /** gitbeaker's default request handler, minus its retry loop and client-side rate limiter. */
@@ -157,18 +163,15 @@ export interface GitlabOperation {
  * ExecutorRefusal): a person checks GitLab before asking again, so nothing runs twice.
  */
 export class GitlabOutcomeUnknown extends ExecutorRefusal {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GitlabOutcomeUnknown';
-  }
+  static override readonly code: ErrorCode = 'GITLAB_OUTCOME_UNKNOWN';
 }
 
-/** GitLab kept failing in a way that may pass (5xx, 429, network): the caller may try later. */
-/** GitLab kept failing after every retry: worth telling a person, and worth retrying later. */
+/**
+ * GitLab kept failing in a way that may pass (5xx, 429, network) after every retry: worth
+ * telling a person, and worth retrying later.
+ */
 export class GitlabUnavailableError extends BotError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('EXECUTOR_UNAVAILABLE', message, options);
-  }
+  static override readonly code: ErrorCode = 'EXECUTOR_UNAVAILABLE';
 }
 
 /**

@@ -14,18 +14,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ExecutorRefusal } from '../actions/executor.js';
+import { formatDuration } from '../config/duration.js';
 import type { BatchRun, HostOutcome } from '../fleet/rollout-runner.js';
 import { PIPELINE_COMMAND_VARIABLE, PIPELINE_HOSTS_VARIABLE } from '../runbooks/schema.js';
 import {
   classifyGitlabError,
   DEFAULT_RETRY,
   GitlabUnavailableError,
+  projectWebUrl,
   withRetry,
   type GitlabApi,
   type GitlabOperation,
   type RetryPolicy,
 } from './client.js';
 import { GitlabPipeline, GitlabStarted } from './schema.js';
+import { isFinal, statusOutcome } from './status.js';
 
 /** The gitlab-pipeline executor of a runbook's fleet action, as parsed (project as a string). */
 export interface PipelineBatchSpec {
@@ -47,10 +50,6 @@ export interface GitlabPipelineBatchRunOptions {
   /** Retries of the pipeline's creation, and the backoff of failed status reads. */
   retry?: RetryPolicy;
 }
-
-/** Statuses after which a pipeline changes no more; any other (GitLab adds some) is still running. */
-const FAILED = new Set(['failed', 'canceled', 'skipped']);
-const SUCCEEDED = 'success';
 
 type Started = z.output<typeof GitlabStarted>;
 
@@ -84,7 +83,7 @@ export function gitlabPipelineBatchRun(options: GitlabPipelineBatchRunOptions): 
     log: options.log.child({ component: 'gitlab-pipeline', project: options.spec.project }),
     signal: options.signal,
     retry: options.retry ?? DEFAULT_RETRY,
-    pipelinesUrl: `${projectUrl(options.api, options.spec.project)}/-/pipelines`,
+    pipelinesUrl: `${projectWebUrl(options.api, options.spec.project)}/-/pipelines`,
   };
   return async (hosts, command, timeoutMs) => {
     if (hosts.length === 0) throw new RangeError('gitlabPipelineBatchRun: a batch needs at least one host');
@@ -162,12 +161,13 @@ async function followPipeline(ctx: Context, pipeline: Started, hostCount: number
       failures = 0;
       waitMs = ctx.pollIntervalMs;
       status = read.status;
-      if (status === SUCCEEDED || FAILED.has(status)) return ended(ctx, pipeline, status, hostCount);
+      // A status GitLab added after this code was written is waited on, like a running one.
+      if (isFinal(status)) return ended(ctx, pipeline, status, hostCount);
     }
     if (performance.now() >= deadline.at) {
       ctx.log.warn({ pipelineId: pipeline.id, status, timeoutMs: deadline.ms }, 'Fleet pipeline timed out; left running');
       return failed(
-        `timed out after ${formatMs(deadline.ms)} waiting for ${name} (last status: ${status}); ` +
+        `timed out after ${formatDuration(deadline.ms)} waiting for ${name} (last status: ${status}); ` +
           `it was not cancelled and may still be running: ${pipeline.web_url}`,
       );
     }
@@ -177,7 +177,7 @@ async function followPipeline(ctx: Context, pipeline: Started, hostCount: number
 function ended(ctx: Context, pipeline: Started, status: string, hostCount: number): BatchEnd {
   ctx.log.info({ pipelineId: pipeline.id, status }, 'Fleet pipeline ended');
   const hosts = hostCount === 1 ? 'the 1 host' : `the ${hostCount} hosts`;
-  if (status === SUCCEEDED) return { ok: true, output: `GitLab pipeline #${pipeline.id} ${status} for ${hosts} of this batch: ${pipeline.web_url}` };
+  if (statusOutcome(status) === 'succeeded') return { ok: true, output: `GitLab pipeline #${pipeline.id} ${status} for ${hosts} of this batch: ${pipeline.web_url}` };
   return failed(`GitLab pipeline #${pipeline.id} ${status}; it ran ${hosts} of this batch together, so each counts as failed: ${pipeline.web_url}`);
 }
 
@@ -235,14 +235,4 @@ function said(status: number, description: string): string {
 
 function failed(output: string): BatchEnd {
   return { ok: false, output };
-}
-
-/** GitLab serves a project by path, and redirects /projects/:id to it. */
-function projectUrl(api: GitlabApi, project: string): string {
-  const base = api.url.replace(/\/api\/v4\/?$/, '');
-  return /^\d+$/.test(project) ? `${base}/projects/${project}` : `${base}/${project}`;
-}
-
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

@@ -17,10 +17,12 @@ import {
   type RunHandle,
   type RunStatus,
 } from '../actions/executor.js';
+import { formatDuration } from '../config/duration.js';
 import type { GitlabSettings } from '../services/schema.js';
 import {
   createGitlabApi,
   DEFAULT_RETRY,
+  projectWebUrl,
   withRetry,
   type GitlabApi,
   type GitlabOperation,
@@ -34,8 +36,9 @@ import {
   GitlabRunParams,
   GitlabStarted,
   PipelineVariables,
-  type GitlabDeployment,
 } from './schema.js';
+import { chooseTarget, describeDeployment } from './rollback-target.js';
+import { statusOutcome } from './status.js';
 
 export { GitlabOutcomeUnknown, GitlabUnavailableError, classifyGitlabError } from './client.js';
 
@@ -56,31 +59,15 @@ export interface GitlabRollbackExecutorOptions {
   requestTimeoutMs?: number;
 }
 
-/** GitLab statuses of jobs and pipelines that are not final yet. */
-const IN_PROGRESS = new Set([
-  'created',
-  'pending',
-  'running',
-  'waiting_for_resource',
-  'waiting_for_callback',
-  'preparing',
-  'scheduled',
-  'manual',
-  'canceling',
-]);
-const FAILED = new Set(['failed', 'canceled', 'skipped']);
-
 export class GitlabRollbackExecutor implements Executor {
   private readonly api: GitlabApi;
-  private readonly baseUrl: string;
   private readonly services: (name: string) => GitlabSettings | undefined;
   private readonly log: Logger;
   private readonly retry: RetryPolicy;
 
   constructor(options: GitlabRollbackExecutorOptions) {
-    this.baseUrl = options.url.replace(/\/+$/, '');
     this.api = createGitlabApi({
-      url: this.baseUrl,
+      url: options.url,
       token: options.token,
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     });
@@ -225,10 +212,12 @@ export class GitlabRollbackExecutor implements Executor {
   }
 
   private toRunStatus(what: string, status: string, duration: number | null | undefined, reason: string | null | undefined): RunStatus {
-    if (IN_PROGRESS.has(status)) return { state: 'running' };
-    const took = typeof duration === 'number' ? ` after ${formatDuration(duration)}` : '';
-    if (status === 'success') return { state: 'succeeded', detail: `${what} success${took}` };
-    if (FAILED.has(status)) return { state: 'failed', detail: `${what} ${status}${reason ? ` (${reason})` : ''}${took}` };
+    const outcome = statusOutcome(status);
+    if (outcome === 'running') return { state: 'running' };
+    // GitLab counts in seconds.
+    const took = typeof duration === 'number' ? ` after ${formatDuration(duration * 1000)}` : '';
+    if (outcome === 'succeeded') return { state: 'succeeded', detail: `${what} ${status}${took}` };
+    if (outcome === 'failed') return { state: 'failed', detail: `${what} ${status}${reason ? ` (${reason})` : ''}${took}` };
     // A status this code does not know (GitLab adds some now and then): keep polling, and say so.
     this.log.warn({ what, status }, 'Unknown GitLab status; treating it as still running');
     return { state: 'running' };
@@ -239,85 +228,8 @@ export class GitlabRollbackExecutor implements Executor {
   }
 
   private projectUrl(project: string): string {
-    return /^\d+$/.test(project) ? `${this.baseUrl}/projects/${project}` : `${this.baseUrl}/${project}`;
+    return projectWebUrl(this.api, project);
   }
-}
-
-/** The current deployment and the one to return to: the one named, or the last with another sha. */
-function chooseTarget(
-  deployments: readonly GitlabDeployment[],
-  context: { project: string; environment: string; target: string | undefined },
-): { current: GitlabDeployment; target: GitlabDeployment } {
-  const { project, environment } = context;
-  const [current, ...older] = deployments;
-  if (!current) {
-    throw new ExecutorRefusal(
-      `GitLab has no successful deployment of ${project} to ${environment}, so there is nothing to roll back to; ` +
-        'check gitlab.environment in services.yaml',
-    );
-  }
-  const requested = context.target?.trim();
-  if (!requested) {
-    const previous = older.find((d) => d.sha !== current.sha);
-    if (!previous) {
-      throw new ExecutorRefusal(
-        `No earlier version of ${project} was deployed successfully to ${environment} ` +
-          `(the last ${deployments.length} successful deployments are all sha ${short(current.sha)}), so there is nothing to roll back to`,
-      );
-    }
-    return { current, target: previous };
-  }
-
-  const named = findNamed(deployments, requested, context);
-  if (named.sha === current.sha) {
-    throw new ExecutorRefusal(`${requested} is ${describeDeployment(named)}, which is what ${environment} runs now; name an earlier deployment`);
-  }
-  return { current, target: named };
-}
-
-/** A deployment number (iid as GitLab shows it, or id) or a sha prefix of 7 or more hex digits. */
-function findNamed(
-  deployments: readonly GitlabDeployment[],
-  requested: string,
-  context: { project: string; environment: string },
-): GitlabDeployment {
-  const wanted = requested.replace(/^#/, '').toLowerCase();
-  if (/^\d+$/.test(wanted)) {
-    const n = Number(wanted);
-    const byNumber = deployments.find((d) => d.iid === n) ?? deployments.find((d) => d.id === n);
-    if (byNumber) return byNumber;
-  }
-  if (/^[0-9a-f]{7,40}$/.test(wanted)) {
-    const matches = deployments.filter((d) => d.sha.toLowerCase().startsWith(wanted));
-    const shas = new Set(matches.map((d) => d.sha));
-    if (shas.size > 1) throw new ExecutorRefusal(`${requested} matches more than one deployed sha; give more characters of it`);
-    if (matches[0]) return matches[0];
-  } else if (!/^\d+$/.test(wanted)) {
-    throw new ExecutorRefusal(`${requested} is neither a deployment number nor a sha (at least 7 hex characters)`);
-  }
-  throw new ExecutorRefusal(
-    `None of the last ${deployments.length} successful deployments of ${context.project} to ${context.environment} ` +
-      `is ${requested}; name a deployment number or sha (at least 7 characters) from that list`,
-  );
-}
-
-function describeDeployment(d: GitlabDeployment): string {
-  return `deployment #${d.iid}, sha ${short(d.sha)} (${d.ref})`;
-}
-
-/** GitLab's own short sha length. */
-function short(sha: string): string {
-  return sha.slice(0, 8);
-}
-
-function formatDuration(seconds: number): string {
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${m}m ${s}s`;
-  if (m > 0) return `${m}m ${s}s`;
-  return `${s}s`;
 }
 
 function readPlan(plan: ExecutionPlan): GitlabPlanParams {

@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import { BotError, type ErrorCode } from '../errors.js';
 
-export class BodyTooLargeError extends Error {
+/** Answered with 413: the sender (Alertmanager) must send less, e.g. group fewer alerts. */
+export class BodyTooLargeError extends BotError {
+  static override readonly code: ErrorCode = 'WEBHOOK_TOO_LARGE';
+
   constructor(readonly limit: number) {
     super(`request body exceeds ${limit} bytes`);
-    this.name = 'BodyTooLargeError';
   }
 }
 

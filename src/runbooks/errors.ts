@@ -1,4 +1,4 @@
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 
 /** One thing wrong with a runbook: the file, where in it, and why. */
 export interface RunbookProblem {
@@ -18,11 +18,13 @@ export function formatProblem(problem: RunbookProblem): string {
 
 /** Every problem found in a runbook folder, so one start-up (or one `check` run) shows them all. */
 export class RunbookError extends BotError {
+  static override readonly code: ErrorCode = 'RUNBOOKS_INVALID';
+
   constructor(
     readonly problems: readonly RunbookProblem[],
     options?: { cause?: unknown },
   ) {
     const count = `${problems.length} runbook problem${problems.length === 1 ? '' : 's'}`;
-    super('RUNBOOKS_INVALID', `${count}:\n  - ${problems.map(formatProblem).join('\n  - ')}`, options);
+    super(`${count}:\n  - ${problems.map(formatProblem).join('\n  - ')}`, options);
   }
 }

@@ -1,5 +1,7 @@
 import { validate as validateCron, validateDetailed as cronDetails } from 'node-cron';
 import { z } from 'zod';
+import { DURATION_UNITS, parseDuration } from '../config/duration.js';
+import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
 
 /**
  * The runbook file is a public contract (see runbooks/README.md): one runbook per YAML
@@ -13,7 +15,7 @@ import { z } from 'zod';
 /** Runbook ids and action ids end up in Slack button values: short, stable slugs. */
 const Slug = z
   .string({ error: 'expected a slug such as high-error-rate' })
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'expected a slug of lower-case letters, digits and "-" (at most 64 characters, no "-" at either end)');
+  .regex(SLUG, `expected a slug of ${SLUG_RULE}`);
 
 /** Prometheus label names. */
 const LabelName = z
@@ -24,9 +26,7 @@ const LabelName = z
 const quoteHint = 'expected a string; quote values that YAML would read as a number or a boolean, e.g. "500"';
 
 /** Same rule as the services file's service names. */
-const ServiceName = z
-  .string({ error: 'expected a service name' })
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a service name of lower-case letters, digits, ".", "_" or "-"');
+const ServiceName = z.string({ error: 'expected a service name' }).regex(SERVICE_NAME, `expected a service name of ${SERVICE_NAME_RULE}`);
 
 /**
  * Anchors a matcher's regex the way Prometheus does: the whole label value must match.
@@ -197,25 +197,21 @@ function hasHeredoc(template: string): boolean {
   return /(?<!<)<<(?!<)/.test(template.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/gs, ''));
 }
 
-const DURATION = /^(?:\d+(?:ms|s|m|h))+$/;
-const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
-/** Milliseconds of a duration such as "30s", "5m", "1h30m" or "500ms"; throws on anything else. */
+/** Milliseconds of a duration the schema accepted, such as "30s", "5m" or "1h30m"; throws on anything else. */
 export function durationMs(text: string): number {
-  if (!DURATION.test(text)) throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. "30s", "5m", "1h30m")`);
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * DURATION_UNIT_MS[unit as keyof typeof DURATION_UNIT_MS];
-  return total;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. "30s", "5m", "1h30m")`);
+  return ms;
 }
 
 /** A duration string, kept as written; `durationMs` converts it. */
 function Duration(bounds: { min: number; max: number; minText: string; maxText: string }) {
   return z.string({ error: 'expected a duration such as "30s", "5m" or "1h30m"' }).superRefine((text, ctx) => {
-    if (!DURATION.test(text)) {
-      ctx.addIssue({ code: 'custom', message: 'expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h)' });
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or "1h30m" (units: ${DURATION_UNITS})` });
       return;
     }
-    const ms = durationMs(text);
     if (ms < bounds.min || ms > bounds.max) ctx.addIssue({ code: 'custom', message: `expected a duration from ${bounds.minText} to ${bounds.maxText}` });
   });
 }

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { displayActionId } from '../actions/action.js';
 import type { ExecutionPlan, Rehearsal } from '../actions/executor.js';
 import type { ActionService, FleetActionRequest } from '../actions/service.js';
-import { BotError } from '../errors.js';
+import { BotError, type ErrorCode } from '../errors.js';
 import type { FleetAction, Runbook, Schedule } from '../runbooks/schema.js';
 import type { ServiceCatalog } from '../services/catalog.js';
 import { userMessage } from '../slack/render/error-text.js';
@@ -146,8 +146,10 @@ async function apply(tick: Tick, deps: ScheduledRunbookDeps, log: Logger): Promi
 }
 
 /** Refusals are what a person must fix (a parameter, the inventory, SSH settings); other errors are ours, and logged. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['ACTION_REFUSED', 'AUTOMATION_PAUSED', 'TEMPLATE_REFUSED', 'EXECUTOR_REFUSED', 'GITLAB_OUTCOME_UNKNOWN']);
+
 function isRefusal(error: unknown): error is BotError {
-  return error instanceof BotError && (error.code === 'ACTION_REFUSED' || error.code === 'EXECUTOR_REFUSED');
+  return error instanceof BotError && REFUSALS.has(error.code);
 }
 
 export function dryRunFinding(runbook: Runbook, action: FleetAction, plan: ExecutionPlan, rehearsal: Rehearsal | undefined): Finding {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
 
-const ServiceName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a service name of lower-case letters, digits, ".", "_" or "-"');
+const ServiceName = z.string().regex(SERVICE_NAME, `expected a service name of ${SERVICE_NAME_RULE}`);
 
-const GROUP_NAME_HINT = 'expected a group name of lower-case letters, digits and "-" (at most 64 characters, no "-" at either end)';
-const GroupName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, GROUP_NAME_HINT);
+/** Runbooks name groups (targets `from: group`), so a group name follows the runbook slug rule. */
+const GROUP_NAME_HINT = `expected a group name of ${SLUG_RULE}`;
+const GroupName = z.string().regex(SLUG, GROUP_NAME_HINT);
 
 /*
  * Host names and addresses end up as SSH targets, so only a small alphabet is allowed:

@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import { BotError, type ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Block } from './render/block-kit.js';
 import { RetryLater } from './delivery-queue.js';
@@ -32,10 +33,24 @@ function throttle(method: string, waitMs: number): void {
   if (waitMs > 0) throw new RetryLater(`${method} waits for its rate limit`, waitMs, { throttled: true });
 }
 
-export class SlackPermanentError extends Error {
+/** What a person does about Slack's most common refusals. */
+const REFUSAL_HINTS: Readonly<Record<string, string>> = {
+  not_in_channel: 'invite the bot to the channel',
+  channel_not_found: 'check the channel id in services.yaml or INCIDENT_CHANNEL, and invite the bot to it',
+  is_archived: 'unarchive the channel, or point services.yaml or INCIDENT_CHANNEL at another one',
+  invalid_auth: 'check SLACK_BOT_TOKEN',
+  not_authed: 'check SLACK_BOT_TOKEN',
+  token_revoked: 'reinstall the Slack app and update SLACK_BOT_TOKEN',
+  missing_scope: 'add the missing scope to the Slack app (slack-app-manifest.yaml) and reinstall it',
+};
+
+/** Slack refused a call in a way that trying again will not change. */
+export class SlackPermanentError extends BotError {
+  static override readonly code: ErrorCode = 'SLACK_REFUSED';
+
   constructor(method: string, reason: string, options?: { cause?: unknown }) {
-    super(`Slack ${method} failed: ${reason}`, options);
-    this.name = 'SlackPermanentError';
+    const hint = Object.hasOwn(REFUSAL_HINTS, reason) ? `: ${REFUSAL_HINTS[reason]}` : '';
+    super(`Slack ${method} failed: ${reason}${hint}`, options);
   }
 }
 

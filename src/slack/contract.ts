@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SLUG } from '../names.js';
 
 /**
  * Button action_ids and value shapes are a public contract: messages stay in Slack for
@@ -24,7 +25,12 @@ export type IncidentButtonValue = z.output<typeof IncidentButtonValue>;
 export const ActionButtonValue = z.object({ v: z.literal(1), action: z.string().regex(/^\d+$/) });
 export type ActionButtonValue = z.output<typeof ActionButtonValue>;
 
-const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+/**
+ * Runbook and action ids as the runbook schema accepts them, so every Run button the bot
+ * renders reads back. Every value rendered so far holds such ids (the schema has always
+ * had this rule), so old buttons read back too.
+ */
+const Slug = z.string().regex(SLUG);
 export const RunbookButtonValue = z.object({ v: z.literal(1), incident: z.string().regex(/^\d+$/), runbook: Slug, action: Slug });
 export type RunbookButtonValue = z.output<typeof RunbookButtonValue>;
 

@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 
-/** Thrown by a task that should run again later (429, a transient failure, a missing prerequisite). */
+/**
+ * Thrown by a task that should run again later (429, a transient failure, a missing
+ * prerequisite). A signal between a task and the queue, never shown to a person, so it
+ * is no BotError and has no code.
+ */
 export class RetryLater extends Error {
   /** Waiting for a rate limit, not a failure: it does not use up an attempt. */
   readonly throttled: boolean;

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/fleet/rollout.js';
 import { INTERRUPTED_OUTPUT, perHost, runDryRun, runRollout, type BatchRun, type Pause, type RolloutSpec } from '../../src/fleet/rollout-runner.js';
 import { sshHostRun } from '../../src/fleet/ssh-host-run.js';
-import { SshRunner } from '../../src/fleet/ssh-runner.js';
 import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { testRedisUrl } from '../support/redis.js';
-import { sshTestKeys, startSshd, type SshdHarness } from '../support/sshd.js';
+import { sshRunner, sshTestKeys, startSshd, type SshdHarness } from '../support/sshd.js';
 
 const redis = new Redis(testRedisUrl());
 const prefix = `test:${randomUUID()}:`;
@@ -28,7 +27,7 @@ beforeAll(async () => {
   good = await Promise.all([startSshd(), startSshd(), startSshd()]);
   failing = await startSshd({ failCommands: true });
   const knownHosts = [...good, failing].map((h) => h.knownHostsLine).join('\n');
-  run = perHost(sshHostRun(new SshRunner({ privateKey: keys.userPrivateKey, knownHosts, log: pino({ level: 'silent' }) }), good[0]!.user));
+  run = perHost(sshHostRun(sshRunner(keys.userPrivateKey, knownHosts, pino({ level: 'silent' })), good[0]!.user));
   markers = await mkdtemp(join(tmpdir(), 'fleet-markers-'));
   // The harness may log in as another user than the one running the tests.
   await chmod(markers, 0o777);

@@ -529,10 +529,10 @@ describe('status', () => {
   const IN_PROGRESS = ['created', 'pending', 'running', 'waiting_for_resource', 'preparing', 'scheduled', 'manual'];
 
   it.each<[string, number | null, string | undefined, RunStatus]>([
-    ['success', 83.4, undefined, { state: 'succeeded', detail: 'job #1004 success after 1m 23s' }],
-    ['failed', 42, 'script_failure', { state: 'failed', detail: 'job #1004 failed (script_failure) after 42s' }],
-    ['failed', 0.2, 'forward_deployment_failure', { state: 'failed', detail: 'job #1004 failed (forward_deployment_failure) after 0s' }],
-    ['canceled', 12, undefined, { state: 'failed', detail: 'job #1004 canceled after 12s' }],
+    ['success', 83.4, undefined, { state: 'succeeded', detail: 'job #1004 success after 1 minute 23 seconds' }],
+    ['failed', 42, 'script_failure', { state: 'failed', detail: 'job #1004 failed (script_failure) after 42 seconds' }],
+    ['failed', 0.2, 'forward_deployment_failure', { state: 'failed', detail: 'job #1004 failed (forward_deployment_failure) after 200 ms' }],
+    ['canceled', 12, undefined, { state: 'failed', detail: 'job #1004 canceled after 12 seconds' }],
     ['skipped', null, undefined, { state: 'failed', detail: 'job #1004 skipped' }],
     ...IN_PROGRESS.map((status): [string, null, undefined, RunStatus] => [status, null, undefined, { state: 'running' }]),
   ])('job %s (duration %s, %s) -> %j', async (status, duration, reason, expected) => {
@@ -546,8 +546,8 @@ describe('status', () => {
   });
 
   it.each<[string, number | null, RunStatus]>([
-    ['success', 312.4, { state: 'succeeded', detail: 'pipeline #9061 success after 5m 12s' }],
-    ['failed', 3725, { state: 'failed', detail: 'pipeline #9061 failed after 1h 2m 5s' }],
+    ['success', 312.4, { state: 'succeeded', detail: 'pipeline #9061 success after 5 minutes 12 seconds' }],
+    ['failed', 3725, { state: 'failed', detail: 'pipeline #9061 failed after 1 hour 2 minutes' }],
     ['canceled', null, { state: 'failed', detail: 'pipeline #9061 canceled' }],
     ['skipped', null, { state: 'failed', detail: 'pipeline #9061 skipped' }],
     ...IN_PROGRESS.map((status): [string, null, RunStatus] => [status, null, { state: 'running' }]),

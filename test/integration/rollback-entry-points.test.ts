@@ -7,7 +7,10 @@
  *
  * The services, their approvers and GitLab's deployments are set up in support/rollback.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { uniqueGroup } from '../support/fixtures.js';
 import { approvalMessage, requestRollback, retryPath, SHA_BAD, SHA_GOOD, SHA_OLD, startRig, type BotOptions, type Rig } from '../support/rollback.js';
 import { blockText, buttonValue, click, clickForReply, openIncident, slash, updateOf } from '../support/slack-session.js';
@@ -203,6 +206,28 @@ describe('a runbook button on an incident message', () => {
       expect(message.post.params.thread_ts).toBe(first.ts);
       expect((await storedAction(r, '1')).doc.threadTs).toBe(first.ts);
     });
+  });
+
+  it('whose runbook and action ids are as long as the schema allows reads back on the click, and is not called stale', async () => {
+    // 64 characters each: the longest slug the runbook schema accepts.
+    const runbookId = `high-error-rate-rollback-${'x'.repeat(39)}`;
+    const actionId = `rollback-${'y'.repeat(55)}`;
+    expect([runbookId.length, actionId.length]).toEqual([64, 64]);
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-long-ids-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(
+      join(dir, 'long.yaml'),
+      `id: ${runbookId}\ntitle: Long ids\ndescription: Ids at the schema's limit.\nmatch:\n  - label: alertname\n    equals: HighErrorRate\nactions:\n  - id: ${actionId}\n    title: Roll back\n    kind: rollback\n`,
+    );
+    const r = await rig({ env: { RUNBOOKS_DIR: dir } });
+    const incident = await incidentOf(r, 'HighErrorRate');
+    const value = buttonValue(incident.post, 'runbook.run');
+    expect(JSON.parse(value)).toEqual({ v: 1, incident: incident.id, runbook: runbookId, action: actionId });
+
+    const reply = await clickForReply(r, 'runbook.run', value, 'U0ALICE', incident);
+    expect(reply.text).toBe('ACT-1 requested: roll back payment-service; the approval request is in the incident\'s thread.');
+    expect((await storedAction(r, '1')).doc).toMatchObject({ reason: `runbook ${runbookId}`, incidentId: incident.id });
+    expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0ALICE', action: 'runbook.run', incidentId: incident.id, outcome: 'ok' }));
   });
 
   it('for a runbook that no longer applies is refused with the reason, and requests nothing', async () => {

@@ -106,7 +106,7 @@ describe('an approved rollback', () => {
 
     r.gitlab.setJobStatus(run.id, 'success');
     await waitForState(r, id, 'succeeded');
-    expect((await storedAction(r, id)).doc.result).toBe(`job #${run.id} success after 43s`);
+    expect((await storedAction(r, id)).doc.result).toBe(`job #${run.id} success after 42.5 seconds`);
     await threadReply(r, incident, `ACT-${id} succeeded after`);
     const done = await approvalUpdate(r, id, 'SUCCEEDED');
     expect(buttonsOf(done).size).toBe(0);
@@ -156,7 +156,7 @@ describe('an approved rollback', () => {
     });
     r.gitlab.setPipelineStatus(run.id, 'success');
     await waitForState(r, id, 'succeeded');
-    expect((await storedAction(r, id)).doc.result).toBe(`pipeline #${run.id} success after 5m 12s`);
+    expect((await storedAction(r, id)).doc.result).toBe(`pipeline #${run.id} success after 5 minutes 12 seconds`);
     expect(r.gitlab.callsTo('createPipeline')).toHaveLength(1);
     expect(r.gitlab.callsTo('retry')).toEqual([]);
   });

@@ -17,6 +17,7 @@ import {
   FAIL_EXIT_CODE,
   FAIL_MESSAGE,
   sshdLoginUser,
+  sshRunner,
   sshTestKeys,
   startSshd,
   type SshdHarness, type SshTestKeys } from '../support/sshd.js';
@@ -52,11 +53,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'chatops-test-ssh-runner-'));
   shareWithLoginUser(work);
   log = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-  runner = new SshRunner({
-    privateKey: keys.userPrivateKey,
-    knownHosts: [web1, web2, web3, broken, slow].map((h) => h.knownHostsLine).join('\n'),
-    log,
-  });
+  runner = sshRunner(keys.userPrivateKey, [web1, web2, web3, broken, slow].map((h) => h.knownHostsLine).join('\n'), log);
 });
 
 afterAll(async () => {
@@ -120,11 +117,7 @@ describe('SshRunner against a real sshd', () => {
 
   it('refuses a host whose key does not match known_hosts, and runs nothing there', async () => {
     const m = marker('mismatch');
-    const strict = new SshRunner({
-      privateKey: keys.userPrivateKey,
-      knownHosts: `${web1.knownHostsLine}\n[127.0.0.1]:${guarded.port} ${keys.otherHostPublicKey}\n`,
-      log,
-    });
+    const strict = sshRunner(keys.userPrivateKey, `${web1.knownHostsLine}\n[127.0.0.1]:${guarded.port} ${keys.otherHostPublicKey}\n`, log);
     const result = await strict.run(guarded.target, `touch ${m.quoted}`, { timeoutMs: 10_000 });
 
     expect(result.exitCode).toBeNull();
@@ -149,7 +142,7 @@ describe('SshRunner against a real sshd', () => {
       `127.0.0.1 ${keys.hostPublicKey}`,
       `[127.0.0.1]:${guarded.port + 1} ${keys.hostPublicKey}`,
     ].join('\n');
-    const strict = new SshRunner({ privateKey: keys.userPrivateKey, knownHosts, log });
+    const strict = sshRunner(keys.userPrivateKey, knownHosts, log);
     const result = await strict.run(guarded.target, `touch ${m.quoted}`, { timeoutMs: 10_000 });
 
     expect(result.exitCode).toBeNull();
@@ -165,7 +158,7 @@ describe('SshRunner against a real sshd', () => {
     // An RSA key (made by ssh-keygen); the harness sshd has only an ed25519 host key.
     const rsa =
       'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCuHt/11olcTlcQ2nrJNuc4tsf1nns5cMthFe3T+UzSQeYkXUrkXTECOHLlL+4mq23UP060XB0h3z0ppdJzcGhlmXLdwxAcTDeH3nOJkdvIDOQnYagOpR9En+IDaA+irnM4xW/iOIfhFoQFgUsL696ColwLIshNPi9oZ5yGrx/osw==';
-    const strict = new SshRunner({ privateKey: keys.userPrivateKey, knownHosts: `[127.0.0.1]:${guarded.port} ${rsa}`, log });
+    const strict = sshRunner(keys.userPrivateKey, `[127.0.0.1]:${guarded.port} ${rsa}`, log);
     const m = marker('rsa-only');
     const result = await strict.run(guarded.target, `touch ${m.quoted}`, { timeoutMs: 10_000 });
     expect(result.exitCode).toBeNull();
@@ -184,7 +177,7 @@ describe('SshRunner against a real sshd', () => {
     expect(hashed).toMatch(/^\|1\|/);
     expect(hashed).not.toContain('127.0.0.1');
 
-    const viaHash = new SshRunner({ privateKey: keys.userPrivateKey, knownHosts: hashed, log });
+    const viaHash = sshRunner(keys.userPrivateKey, hashed, log);
     expect(await viaHash.run(web2.target, 'echo hashed', { timeoutMs: 10_000 })).toMatchObject({
       exitCode: 0,
       stdout: 'hashed\n',
@@ -211,7 +204,7 @@ describe('SshRunner against a real sshd', () => {
     const after = marker('after');
     // $$ is the shell, replaced by sleep (exec): the pid of the process to be stopped.
     const result = await runner.run(slow.target, `echo $$; exec sleep 5; touch ${after.quoted}`, { timeoutMs: 1_500 });
-    expect(result).toMatchObject({ exitCode: null, error: 'timed out after 1500 ms' });
+    expect(result).toMatchObject({ exitCode: null, error: 'timed out after 1.5 seconds' });
     const pid = Number(result.stdout.trim());
     expect(pid).toBeGreaterThan(0);
     // Well before the 5 s sleep would end by itself.
@@ -281,7 +274,7 @@ describe('SshRunner against a real sshd', () => {
   });
 
   it('reports a host that does not accept the key', async () => {
-    const stranger = new SshRunner({ privateKey: keys.hostPrivateKey, knownHosts: web1.knownHostsLine, log });
+    const stranger = sshRunner(keys.hostPrivateKey, web1.knownHostsLine, log);
     const result = await stranger.run(web1.target, 'true', { timeoutMs: 10_000 });
     expect(result.exitCode).toBeNull();
     expect(result.error).toMatch(/did not accept the bot's SSH key/);

@@ -5,8 +5,7 @@
  *   const keys = await sshTestKeys();             // once per process, shared
  *   const web1 = await startSshd();               // a healthy host
  *   const web2 = await startSshd({ failCommands: true }); // every command exits 3
- *   const runner = new SshRunner({ privateKey: keys.userPrivateKey,
- *     knownHosts: [web1.knownHostsLine, web2.knownHostsLine].join('\n'), log });
+ *   const runner = sshRunner(keys.userPrivateKey, [web1.knownHostsLine, web2.knownHostsLine].join('\n'), log);
  *   await runner.run(web1.target, 'uptime', { timeoutMs: 5000 });
  *   await web1.stop();
  *
@@ -28,7 +27,10 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SshTarget } from '../../src/fleet/ssh-runner.js';
+import type { Logger } from 'pino';
+import { checkPrivateKey } from '../../src/fleet/ssh-credentials.js';
+import { KnownHosts } from '../../src/fleet/ssh-known-hosts.js';
+import { SshRunner, type SshTarget } from '../../src/fleet/ssh-runner.js';
 import {
   errorMessage,
   findExecutable,
@@ -112,6 +114,11 @@ const LOG_TAIL_LINES = 60;
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 let keys: Promise<SshTestKeys> | undefined;
+
+/** An SshRunner from a key and the text of a known_hosts file, each read once as the bot reads them. */
+export function sshRunner(privateKey: string, knownHosts: string, log: Logger): SshRunner {
+  return new SshRunner({ privateKey: checkPrivateKey(privateKey, undefined, 'the test key'), knownHosts: KnownHosts.parse(knownHosts), log });
+}
 
 /**
  * A user key pair, a host key and a spare host public key, made once per process with

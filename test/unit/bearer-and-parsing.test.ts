@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bearerMatches } from '../../src/alerts/bearer.js';
 import { WebhookPayload } from '../../src/alerts/schema.js';
 import { parseIncidentCommand } from '../../commands/incident.js';
-import { parseIncidentButtonValue, incidentButtonValue } from '../../src/slack/contract.js';
+import { parseButtonValue, parseIncidentButtonValue, incidentButtonValue, runbookButtonValue, RunbookButtonValue } from '../../src/slack/contract.js';
 import { fixture } from '../support/fixtures.js';
 
 describe('bearerMatches', () => {
@@ -56,5 +56,20 @@ describe('button values (a public contract)', () => {
     expect(parseIncidentButtonValue('9')).toBeUndefined();
     expect(parseIncidentButtonValue('not json')).toBeUndefined();
     expect(parseIncidentButtonValue(undefined)).toBeUndefined();
+  });
+
+  it('reads back a Run button of any runbook and action id the runbook schema accepts, and of earlier versions', () => {
+    const longest = 'a'.repeat(64);
+    expect(parseButtonValue(RunbookButtonValue, runbookButtonValue('12', longest, longest))).toEqual({ v: 1, incident: '12', runbook: longest, action: longest });
+    // As an earlier version rendered it.
+    expect(parseButtonValue(RunbookButtonValue, '{"v":1,"incident":"12","runbook":"high-error-rate-rollback","action":"rollback"}')).toEqual({
+      v: 1,
+      incident: '12',
+      runbook: 'high-error-rate-rollback',
+      action: 'rollback',
+    });
+    for (const id of ['a'.repeat(65), 'ends-with-', '-starts', 'Upper', 'dot.ted']) {
+      expect(parseButtonValue(RunbookButtonValue, runbookButtonValue('12', id, 'run')), id).toBeUndefined();
+    }
   });
 });

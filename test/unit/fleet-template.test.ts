@@ -90,7 +90,7 @@ describe('renderCommand', () => {
   it('refuses a value that does not match its pattern, naming the parameter, the value and the pattern', () => {
     const error = refusal(() => renderCommand('systemctl restart -- {{unit}}', unit, { labels: { systemd_unit: 'x; rm -rf /' }, args: {} }));
     expect(error).toBeInstanceOf(BotError);
-    expect(error).toMatchObject({ code: 'ACTION_REFUSED', reason: 'mismatch', param: 'unit', value: 'x; rm -rf /', pattern: '^[a-zA-Z0-9@._-]+$' });
+    expect(error).toMatchObject({ code: 'TEMPLATE_REFUSED', reason: 'mismatch', param: 'unit', value: 'x; rm -rf /', pattern: '^[a-zA-Z0-9@._-]+$' });
     expect(error.message).toBe('Refused: parameter "unit" (label systemd_unit) is "x; rm -rf /", which does not match its pattern ^[a-zA-Z0-9@._-]+$. Nothing was run.');
   });
 

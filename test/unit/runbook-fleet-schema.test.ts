@@ -165,7 +165,7 @@ describe('fleet actions', () => {
     expect(rollout('{ pause: 30 }')).toEqual(['actions.0.rollout.pause: expected a duration such as "30s", "5m" or "1h30m"']);
     expect(rollout('{ pause: 2h }')).toEqual(['actions.0.rollout.pause: expected a duration from 0s to 1h']);
     expect(problems(FLEET.replace('timeout: 90s', 'timeout: 0s'))).toEqual(['actions.0.timeout: expected a duration from 1s to 1h']);
-    expect(problems(FLEET.replace('timeout: 90s', 'timeout: soon'))).toEqual(['actions.0.timeout: expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h)']);
+    expect(problems(FLEET.replace('timeout: 90s', 'timeout: soon'))).toEqual(['actions.0.timeout: expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h, d)']);
     expect(fleetAction(FLEET.replace(/    rollout:[\s\S]*?timeout/, '    rollout: { canary: 0 }\n    timeout')).rollout).toEqual({ canary: 0, batches: ['100%'], max_failures: 0, pause: '0s' });
   });
 

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { loadSshCredentials, SshConfigError, type SshEnv } from '../../src/fleet/ssh-credentials.js';
+import { checkPrivateKey, loadSshCredentials, SshConfigError, type SshEnv } from '../../src/fleet/ssh-credentials.js';
+import { KnownHosts } from '../../src/fleet/ssh-known-hosts.js';
 import { SshRunner } from '../../src/fleet/ssh-runner.js';
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQFWonR3toPTJ7LnmlGA6k/XlAdZI+W3psDhrxdqDI2';
@@ -59,7 +60,7 @@ describe('loadSshCredentials', () => {
     const creds = load({ SSH_PRIVATE_KEY_FILE: keyFile });
     expect(creds.privateKey).toBe(plainKey);
     expect(creds.passphrase).toBeUndefined();
-    expect(creds.knownHosts).toContain('web-1.example.com');
+    expect(creds.knownHosts.keysFor('web-1.example.com', 22)).toHaveLength(1);
     expect(creds.knownHostsFile).toBe(knownHostsFile);
     expect(creds.knownHostsProblems).toEqual([]);
     expect(creds.user).toBe('chatops');
@@ -74,9 +75,7 @@ describe('loadSshCredentials', () => {
   it('reads an encrypted key with SSH_PRIVATE_KEY_PASSPHRASE', () => {
     const creds = load({ SSH_PRIVATE_KEY_FILE: encryptedKeyFile, SSH_PRIVATE_KEY_PASSPHRASE: PASSPHRASE });
     expect(creds.passphrase).toBe(PASSPHRASE);
-    expect(
-      () => new SshRunner({ privateKey: creds.privateKey, passphrase: PASSPHRASE, knownHosts: creds.knownHosts, log: pino({ level: 'silent' }) }),
-    ).not.toThrow();
+    expect(ssh2.utils.parseKey(creds.privateKey, PASSPHRASE)).not.toBeInstanceOf(Error);
   });
 
   it.each([
@@ -147,23 +146,25 @@ describe('loadSshCredentials', () => {
 describe('SshRunner construction and arguments', () => {
   const log = pino({ level: 'silent' });
 
-  it('refuses an unreadable private key at construction, without echoing it', () => {
-    const err = errorOf(() => new SshRunner({ privateKey: 'garbage-key-material', knownHosts: '', log }));
+  it('reads the key once: the runner takes a checked key as it is, and checking refuses an unreadable one without echoing it', () => {
+    // @ts-expect-error: a key nobody checked is not an SshPrivateKey.
+    expect(() => new SshRunner({ privateKey: 'garbage-key-material', knownHosts: KnownHosts.parse(''), log })).not.toThrow();
+    const err = errorOf(() => checkPrivateKey('garbage-key-material', undefined, 'SSH_PRIVATE_KEY'));
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toMatch(/^the SSH private key given to SshRunner: cannot read the SSH private key/);
+    expect(err.message).toMatch(/^SSH_PRIVATE_KEY: cannot read the SSH private key/);
     expect(err.message).not.toContain('garbage-key-material');
   });
 
-  it('warns about skipped known_hosts lines and an empty known_hosts', () => {
+  it('warns about an empty known_hosts, and leaves its skipped lines to whoever read the file', () => {
     const lines: string[] = [];
     const capture = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
-    new SshRunner({ privateKey: plainKey, knownHosts: 'web-1 ssh-ed25519\n', log: capture });
-    expect(lines.join('\n')).toContain('line 1: expected');
+    new SshRunner({ privateKey: checkPrivateKey(plainKey, undefined, 'test'), knownHosts: KnownHosts.parse('web-1 ssh-ed25519\n'), log: capture });
     expect(lines.join('\n')).toContain('every SSH connection will be refused');
+    expect(lines.join('\n')).not.toContain('line 1: expected');
   });
 
   it('rejects a timeout or output cap that makes no sense', async () => {
-    const runner = new SshRunner({ privateKey: plainKey, knownHosts: `web-1 ${ED25519}`, log });
+    const runner = new SshRunner({ privateKey: checkPrivateKey(plainKey, undefined, 'test'), knownHosts: KnownHosts.parse(`web-1 ${ED25519}`), log });
     const target = { host: 'web-1', port: 22, user: 'chatops' };
     await expect(runner.run(target, 'true', { timeoutMs: 0 })).rejects.toThrow(RangeError);
     await expect(runner.run(target, 'true', { timeoutMs: Number.NaN })).rejects.toThrow(RangeError);
