@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'WEBHOOK_INVALID'
   | 'WEBHOOK_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
+  | 'STORE_DOCUMENT_INVALID'
   | 'INCIDENT_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'COMMAND_INVALID'
@@ -47,6 +48,17 @@ export class ServicesFileError extends BotError {
 export class StoreUnavailableError extends BotError {
   constructor(cause: unknown) {
     super('STORE_UNAVAILABLE', 'Redis did not answer; incident state cannot be read or written', { cause });
+  }
+}
+
+/** A value in Redis this release cannot read: names the key, so a person can look at it and repair or delete it. */
+export class StoredDocumentError extends BotError {
+  constructor(
+    readonly key: string,
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super('STORE_DOCUMENT_INVALID', `Redis key ${key} holds a document this bot cannot read (${problems.join('; ')}); inspect the key, and repair or delete it`, options);
   }
 }
 
