@@ -15,6 +15,7 @@ import { RedisActionStore } from '../../src/store/redis-action-store.js';
 import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { RedisScheduleStore } from '../../src/store/redis-schedule-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { manualClock } from '../support/clock.js';
 import { testRedisUrl } from '../support/redis.js';
 
 /** Windows the stores are built with; a case lets time pass relative to them. */
@@ -40,16 +41,14 @@ export function memoryFactory(): StoreFactory {
   return {
     name: 'memory',
     open: async () => {
-      let now = Date.parse('2026-11-22T10:00:00.000Z');
-      const stores = memoryStores({ clock: () => now, reopenWindowMs: REOPEN_WINDOW_MS, retentionMs: RETENTION_MS });
+      const clock = manualClock();
+      const stores = memoryStores({ clock: clock.now, reopenWindowMs: REOPEN_WINDOW_MS, retentionMs: RETENTION_MS });
       return {
         incidents: stores.incidents,
         actions: stores.actions,
         fleet: stores.fleet,
         schedule: stores.schedule,
-        elapse: async (ms) => {
-          now += ms;
-        },
+        elapse: async (ms) => clock.advance(ms),
       };
     },
   };
