@@ -33,7 +33,7 @@ import { inventoryProblems } from './runbooks/inventory-check.js';
 import type { FleetAction } from './runbooks/schema.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile, type ServiceCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
@@ -59,9 +59,6 @@ export interface StartOptions {
   /** Where logs go; stdout by default. */
   logDestination?: DestinationStream;
 }
-
-/** Every five seconds: expired requests and overdue reminders show soon after they are due. */
-const SWEEP_CRON = '*/5 * * * * *';
 
 /** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
 const REDIS_STARTUP_WAIT_MS = 5_000;
@@ -182,11 +179,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const metrics = createMetrics();
   const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
-  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc() });
+  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc(), minIntervalPerKeyMs: config.slack.messageIntervalMs });
   const chat = new SlackChatApi({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     updatesPerMinute: config.slack.updatesPerMinute,
+    messageIntervalMs: config.slack.messageIntervalMs,
     metrics,
   });
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
@@ -284,7 +282,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
   scheduler.add({
     name: 'expire-approval-requests',
-    cron: SWEEP_CRON,
+    cron: everySeconds(config.sweepIntervalMs),
     run: async () => {
       const expired = await actions.expireDue();
       if (expired > 0) log.info({ expired }, 'approval requests expired');
@@ -292,7 +290,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   scheduler.add({
     name: 'remind-unacknowledged',
-    cron: SWEEP_CRON,
+    cron: everySeconds(config.sweepIntervalMs),
     run: async () => {
       const claimOnce = async (id: string) => (await store.lease(`reminder:${id}`, config.retentionMs)) !== undefined;
       const reminded = await incidents.remindUnacknowledged(config.reminderAfterMs, (service) => (service ? catalog.get(service)?.oncall : undefined), claimOnce);

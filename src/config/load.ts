@@ -9,6 +9,8 @@ export interface Config {
     appToken: string | undefined;
     apiUrl: string | undefined;
     updatesPerMinute: number;
+    /** The least time between posts to one channel, or updates of one message. */
+    messageIntervalMs: number;
   };
   port: number;
   redis: { url: string; keyPrefix: string };
@@ -22,6 +24,8 @@ export interface Config {
   retentionMs: number;
   shutdownTimeoutMs: number;
   reminderAfterMs: number;
+  /** How often approval requests are expired and unacknowledged incidents reminded. */
+  sweepIntervalMs: number;
   gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
@@ -43,6 +47,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE,
+      messageIntervalMs: e.SLACK_MESSAGE_INTERVAL,
     },
     port: e.PORT,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
@@ -56,6 +61,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionMs: e.INCIDENT_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     reminderAfterMs: e.REMINDER_AFTER,
+    sweepIntervalMs: e.SWEEP_INTERVAL,
     gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
     ssh: {
