@@ -60,9 +60,6 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-/** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
-const REDIS_STARTUP_WAIT_MS = 5_000;
-
 function connectRedis(config: Config, log: Logger): Redis {
   const redis = new Redis(config.redis.url, {
     // Fail fast while Redis is away, so Alertmanager gets a 503 and retries, instead of
@@ -84,16 +81,17 @@ function connectRedis(config: Config, log: Logger): Redis {
   return redis;
 }
 
-async function waitForRedis(redis: Redis, log: Logger): Promise<void> {
+/** Waits up to `waitMs` for a first Redis connection, then serves anyway (readyz says 503 meanwhile). */
+async function waitForRedis(redis: Redis, log: Logger, waitMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   const ready = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), REDIS_STARTUP_WAIT_MS);
+    const timer = setTimeout(() => resolve(false), waitMs);
     redis.once('ready', () => {
       clearTimeout(timer);
       resolve(true);
     });
   });
-  if (!(await ready)) log.error({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
+  if (!(await ready)) log.error({ waitedMs: waitMs }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
 }
 
 /** GitLab settings are needed only when some service rolls back through GitLab. */
@@ -272,7 +270,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  await waitForRedis(redis, log);
+  await waitForRedis(redis, log, config.redis.startupWaitMs);
   await app.init();
   const started = (await app.start(config.port)) as Server | undefined;
   const address = started?.address?.() as AddressInfo | null | undefined;

@@ -13,7 +13,8 @@ export interface Config {
     messageIntervalMs: number;
   };
   port: number;
-  redis: { url: string; keyPrefix: string };
+  /** `startupWaitMs`: how long start-up waits for a first connection before serving anyway. */
+  redis: { url: string; keyPrefix: string; startupWaitMs: number };
   alertmanagerToken: string;
   incidentChannel: string;
   servicesFile: string;
@@ -50,7 +51,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       messageIntervalMs: e.SLACK_MESSAGE_INTERVAL,
     },
     port: e.PORT,
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, startupWaitMs: e.REDIS_STARTUP_WAIT },
     alertmanagerToken: e.ALERTMANAGER_TOKEN,
     incidentChannel: e.INCIDENT_CHANNEL,
     servicesFile: e.SERVICES_FILE,

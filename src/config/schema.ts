@@ -32,6 +32,7 @@ export const EnvSchema = z
     PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(0).max(65535).default(3000),
     REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ error: 'expected a redis:// or rediss:// URL' })),
     REDIS_KEY_PREFIX: z.string().min(1).default('chatops:'),
+    REDIS_STARTUP_WAIT: duration('5s'),
     ALERTMANAGER_TOKEN: z
       .string({ error: 'required: the bearer credential Alertmanager sends' })
       .min(16, 'expected at least 16 characters: it is the only thing guarding POST /alertmanager'),

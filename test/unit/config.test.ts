@@ -13,7 +13,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig(valid)).toMatchObject({
       port: 3000,
-      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chatops:' },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chatops:', startupWaitMs: 5_000 },
       servicesFile: 'services.yaml',
       runbooksDir: 'runbooks',
       logLevel: 'info',
