@@ -41,12 +41,13 @@ export const StoredIncident = z.looseObject({
 });
 
 /**
- * One line of an incident's timeline. What an entry says beyond when, what kind and who has
- * changed between releases (words, then facts), so only that much is required here.
+ * One line of an incident's timeline. What an entry says beyond when, what kind and who may
+ * change between releases (words, then facts), so only that much is required here; a kind
+ * this release does not know is the renderer's to skip, not a corrupt entry.
  */
 export const StoredTimelineEntry = z.looseObject({
   at: z.string(),
-  kind: z.enum(['opened', 'alert_firing', 'alert_resolved', 'acknowledged', 'resolved', 'reopened', 'command', 'action', 'reminder']),
+  kind: z.string(),
   actor: z.string(),
   text: z.string().optional(),
 });
