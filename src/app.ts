@@ -23,7 +23,7 @@ import { runbookDirectory } from './runbooks/directory.js';
 import { inventoryProblems } from './runbooks/inventory-check.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
@@ -51,12 +51,6 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-/** Every five seconds: expired requests and overdue reminders show soon after they are due. */
-const SWEEP_CRON = '*/5 * * * * *';
-
-/** How long start-up waits for a first Redis connection before serving anyway (readyz says 503 meanwhile). */
-const REDIS_STARTUP_WAIT_MS = 5_000;
-
 function connectRedis(config: Config, log: Logger): Redis {
   const redis = new Redis(config.redis.url, {
     // Fail fast while Redis is away, so Alertmanager gets a 503 and retries, instead of
@@ -78,16 +72,17 @@ function connectRedis(config: Config, log: Logger): Redis {
   return redis;
 }
 
-async function waitForRedis(redis: Redis, log: Logger): Promise<void> {
+/** Waits up to `waitMs` for a first Redis connection, then serves anyway (readyz says 503 meanwhile). */
+async function waitForRedis(redis: Redis, log: Logger, waitMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   const ready = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), REDIS_STARTUP_WAIT_MS);
+    const timer = setTimeout(() => resolve(false), waitMs);
     redis.once('ready', () => {
       clearTimeout(timer);
       resolve(true);
     });
   });
-  if (!(await ready)) log.error({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
+  if (!(await ready)) log.error({ waitedMs: waitMs }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
 }
 
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
@@ -111,11 +106,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const metrics = createMetrics();
   const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
-  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc() });
+  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc(), minIntervalPerKeyMs: config.slack.messageIntervalMs });
   const chat = new SlackChatApi({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     updatesPerMinute: config.slack.updatesPerMinute,
+    messageIntervalMs: config.slack.messageIntervalMs,
     metrics,
   });
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
@@ -199,7 +195,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  await waitForRedis(redis, log);
+  await waitForRedis(redis, log, config.redis.startupWaitMs);
   await app.init();
   const started = (await app.start(config.port)) as Server | undefined;
   const address = started?.address?.() as AddressInfo | null | undefined;
@@ -209,7 +205,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
   scheduler.add({
     name: 'expire-approval-requests',
-    cron: SWEEP_CRON,
+    cron: everySeconds(config.sweepIntervalMs),
     run: async () => {
       const expired = await actions.expireDue();
       if (expired > 0) log.info({ expired }, 'approval requests expired');
@@ -217,7 +213,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   scheduler.add({
     name: 'remind-unacknowledged',
-    cron: SWEEP_CRON,
+    cron: everySeconds(config.sweepIntervalMs),
     run: async () => {
       const claimOnce = async (id: string) => (await store.lease(`reminder:${id}`, config.retentionMs)) !== undefined;
       const reminded = await incidents.remindUnacknowledged(config.reminderAfterMs, (service) => (service ? catalog.get(service)?.oncall : undefined), claimOnce);

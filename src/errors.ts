@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'RUNBOOKS_INVALID'
   | 'WEBHOOK_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
+  | 'STORE_DOCUMENT_INVALID'
   | 'INCIDENT_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'COMMAND_INVALID'
@@ -56,6 +57,19 @@ export class StoreUnavailableError extends BotError {
 
   constructor(cause: unknown) {
     super('Redis did not answer; incident state cannot be read or written', { cause });
+  }
+}
+
+/** A value in Redis this release cannot read: names the key, so a person can look at it and repair or delete it. */
+export class StoredDocumentError extends BotError {
+  static override readonly code: ErrorCode = 'STORE_DOCUMENT_INVALID';
+
+  constructor(
+    readonly key: string,
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Redis key ${key} holds a document this bot cannot read (${problems.join('; ')}); inspect the key, and repair or delete it`, options);
   }
 }
 

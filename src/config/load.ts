@@ -9,9 +9,12 @@ export interface Config {
     appToken: string | undefined;
     apiUrl: string | undefined;
     updatesPerMinute: number;
+    /** The least time between posts to one channel, or updates of one message. */
+    messageIntervalMs: number;
   };
   port: number;
-  redis: { url: string; keyPrefix: string };
+  /** `startupWaitMs`: how long start-up waits for a first connection before serving anyway. */
+  redis: { url: string; keyPrefix: string; startupWaitMs: number };
   alertmanagerToken: string;
   incidentChannel: string;
   servicesFile: string;
@@ -22,6 +25,8 @@ export interface Config {
   retentionMs: number;
   shutdownTimeoutMs: number;
   reminderAfterMs: number;
+  /** How often approval requests are expired and unacknowledged incidents reminded. */
+  sweepIntervalMs: number;
   gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
@@ -43,9 +48,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE,
+      messageIntervalMs: e.SLACK_MESSAGE_INTERVAL,
     },
     port: e.PORT,
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, startupWaitMs: e.REDIS_STARTUP_WAIT },
     alertmanagerToken: e.ALERTMANAGER_TOKEN,
     incidentChannel: e.INCIDENT_CHANNEL,
     servicesFile: e.SERVICES_FILE,
@@ -56,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionMs: e.INCIDENT_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     reminderAfterMs: e.REMINDER_AFTER,
+    sweepIntervalMs: e.SWEEP_INTERVAL,
     gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
     ssh: {

@@ -32,6 +32,7 @@ export const EnvSchema = z
     PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(0).max(65535).default(3000),
     REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ error: 'expected a redis:// or rediss:// URL' })),
     REDIS_KEY_PREFIX: z.string().min(1).default('chatops:'),
+    REDIS_STARTUP_WAIT: duration('5s'),
     ALERTMANAGER_TOKEN: z
       .string({ error: 'required: the bearer credential Alertmanager sends' })
       .min(16, 'expected at least 16 characters: it is the only thing guarding POST /alertmanager'),
@@ -45,12 +46,16 @@ export const EnvSchema = z
     REOPEN_WINDOW: duration('30m'),
     INCIDENT_RETENTION: duration('30d'),
     SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).default(50),
+    SLACK_MESSAGE_INTERVAL: duration('1s').pipe(z.number().min(10, { error: 'expected at least 10ms' })),
     SHUTDOWN_TIMEOUT: duration('10s'),
     GITLAB_URL: optionalText.pipe(z.url({ error: 'expected the GitLab base URL such as https://gitlab.example.com' }).optional()),
     GITLAB_TOKEN: optionalText,
     GITLAB_POLL_INTERVAL: duration('5s'),
     ACTION_EXPIRY: duration('15m'),
     REMINDER_AFTER: duration('15m'),
+    SWEEP_INTERVAL: duration('5s').pipe(
+      z.number().refine((ms) => ms % 1_000 === 0 && ms >= 1_000 && ms <= 60_000, { error: 'expected whole seconds from 1s to 60s' }),
+    ),
     ROLLBACK_COOLDOWN: duration('10m'),
     SSH_PRIVATE_KEY_FILE: optionalText,
     // Key and passphrase are kept exactly as given: spaces may belong to them.

@@ -17,6 +17,11 @@ export interface ScheduledJob {
  */
 export type TickClaim = (key: string, ttlMs: number) => Promise<boolean>;
 
+/** node-cron syntax for every `ms` (whole seconds, up to a minute): on the seconds it divides. */
+export function everySeconds(ms: number): string {
+  return `*/${Math.round(ms / 1_000)} * * * * *`;
+}
+
 /** Long enough that a replica whose clock or timer runs late cannot run the same tick again. */
 const MIN_TICK_CLAIM_MS = 10 * 60_000;
 

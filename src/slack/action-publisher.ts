@@ -7,7 +7,6 @@ import { renderActionMessage } from './render/action-message.js';
 import { renderActionEntry } from './render/timeline.js';
 
 const THREAD_LEASE_MS = 30_000;
-const RETRY_MS = 1_000;
 
 /**
  * Keeps each action's approval message in step with Redis. The message is posted in the
@@ -44,7 +43,7 @@ export class ActionPublisher {
 
   private async replyNewSteps(actionId: string, ref: { channel: string; ts: string }): Promise<void> {
     const release = await this.store.lease(`action-thread:${actionId}`, THREAD_LEASE_MS);
-    if (!release) throw new RetryLater('another replica is replying in this thread', RETRY_MS);
+    if (!release) throw RetryLater.waitingOn('another replica is replying in this thread');
     try {
       const entries = await this.store.actionTimeline(actionId);
       const cursor = await this.store.replyCursor(actionId);

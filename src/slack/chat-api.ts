@@ -59,16 +59,16 @@ export interface ChatApiOptions {
   apiUrl: string | undefined;
   updatesPerMinute: number;
   metrics: Metrics;
+  /** The least time between posts to one channel, and between updates of one message: Slack allows about one a second. */
+  messageIntervalMs: number;
 }
 
 /**
  * Slack allows about one message per second per channel, and Tier 3 methods such as
  * chat.update about 50 a minute; the margins absorb timer and network jitter.
  */
-const POST_INTERVAL_MS = 1_050;
+const POST_INTERVAL_MARGIN = 1.05;
 const UPDATE_WINDOW_MS = 61_000;
-/** At most about one update per second per message. */
-const MESSAGE_UPDATE_INTERVAL_MS = 1_000;
 
 /**
  * Our own WebClient, not Bolt's: it must not wait out 429s or retry by itself, because
@@ -76,7 +76,7 @@ const MESSAGE_UPDATE_INTERVAL_MS = 1_000;
  */
 export class SlackChatApi implements ChatApi {
   private readonly client: webApi.WebClient;
-  private readonly posts = new IntervalLimiter(POST_INTERVAL_MS);
+  private readonly posts: IntervalLimiter;
   private readonly updates: WindowLimiter;
   private readonly fairShare: FairShare;
 
@@ -88,8 +88,9 @@ export class SlackChatApi implements ChatApi {
       timeout: 10_000,
       logLevel: webApi.LogLevel.ERROR,
     });
+    this.posts = new IntervalLimiter(Math.round(options.messageIntervalMs * POST_INTERVAL_MARGIN));
     this.updates = new WindowLimiter(options.updatesPerMinute, UPDATE_WINDOW_MS);
-    this.fairShare = new FairShare(options.updatesPerMinute, UPDATE_WINDOW_MS, MESSAGE_UPDATE_INTERVAL_MS);
+    this.fairShare = new FairShare(options.updatesPerMinute, UPDATE_WINDOW_MS, options.messageIntervalMs);
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {

@@ -8,15 +8,23 @@ import type { Logger } from 'pino';
 export class RetryLater extends Error {
   /** Waiting for a rate limit, not a failure: it does not use up an attempt. */
   readonly throttled: boolean;
+  /** Waiting on another delivery or replica: tried again after the queue's interval per key. */
+  readonly waiting: boolean;
 
   constructor(
     message: string,
     readonly afterMs?: number,
-    options?: { cause?: unknown; throttled?: boolean },
+    options?: { cause?: unknown; throttled?: boolean; waiting?: boolean },
   ) {
     super(message, options);
     this.name = 'RetryLater';
     this.throttled = options?.throttled ?? false;
+    this.waiting = options?.waiting ?? false;
+  }
+
+  /** A task that waits on another (the incident's message not posted yet, a lease another replica holds). */
+  static waitingOn(what: string): RetryLater {
+    return new RetryLater(what, undefined, { waiting: true });
   }
 }
 
@@ -24,7 +32,10 @@ export interface DeliveryQueueOptions {
   log: Logger;
   /** Tasks in flight at once; most of them wait on rate limits, not on the CPU. */
   concurrency?: number;
-  /** At most one run per key in this interval: Slack wants about one update per second per message. */
+  /**
+   * At most one run per key in this interval: Slack wants about one update per second per
+   * message. A task waiting on another is tried again after it too.
+   */
   minIntervalPerKeyMs?: number;
   maxAttempts?: number;
   onDrop?: (key: string, error: unknown) => void;
@@ -144,7 +155,7 @@ export class DeliveryQueue {
       this.options.onDrop?.(entry.key, error);
       return;
     }
-    const delay = error.afterMs ?? Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+    const delay = error.afterMs ?? (error.waiting ? this.minIntervalMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1)));
     const notBefore = Date.now() + delay;
     if (!error.throttled) this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
     if (newer) {

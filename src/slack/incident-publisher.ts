@@ -20,7 +20,6 @@ export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[]
 }
 
 const THREAD_LEASE_MS = 30_000;
-const NOT_READY_RETRY_MS = 1_000;
 
 /** Keeps each incident's Slack message and thread in step with what Redis holds. */
 export class IncidentPublisher {
@@ -54,10 +53,10 @@ export class IncidentPublisher {
     const ref = await this.store.getMessageRef(incidentId);
     if (!ref) {
       if (!(await this.store.get(incidentId))) return;
-      throw new RetryLater('incident message not posted yet', NOT_READY_RETRY_MS);
+      throw RetryLater.waitingOn('incident message not posted yet');
     }
     const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);
-    if (!release) throw new RetryLater('another replica is replying in this thread', NOT_READY_RETRY_MS);
+    if (!release) throw RetryLater.waitingOn('another replica is replying in this thread');
     try {
       const cursor = await this.store.threadCursor(incidentId);
       const fresh = await this.store.timeline(incidentId, cursor);

@@ -5,7 +5,6 @@ import type { SlackMessage } from './render/block-kit.js';
 
 /** Long enough for a slow first post to finish; short enough that a crashed replica's claim lapses. */
 const FIRST_POST_LEASE_MS = 60_000;
-const RETRY_MS = 1_000;
 
 /** Where one Slack message's reference is kept, and who may post it first. */
 export interface MessageSlot {
@@ -33,7 +32,7 @@ export async function postOrUpdate(
     return { ref: existing, posted: false };
   }
   const release = await slot.lease(FIRST_POST_LEASE_MS);
-  if (!release) throw new RetryLater(`another replica is posting ${slot.label}`, RETRY_MS);
+  if (!release) throw RetryLater.waitingOn(`another replica is posting ${slot.label}`);
   let posted: SlackMessageRef;
   try {
     posted = await chat.postMessage({ ...where, ...message });

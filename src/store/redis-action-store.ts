@@ -4,6 +4,7 @@ import { FINAL_STATES } from '../actions/action.js';
 import type { ActionCommit, ActionStore, KillSwitch } from '../actions/store.js';
 import type { SlackMessageRef } from '../incidents/store.js';
 import { RedisBase } from './redis-base.js';
+import { StoredAction, StoredActionEntry, StoredKillSwitch } from './schema.js';
 
 /**
  * Compare-and-set of an action with its timeline, the running set and the cooldown. Action
@@ -57,8 +58,9 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   }
 
   async getAction(id: string): Promise<Action | undefined> {
-    const doc = await this.guard(() => this.redis.hget(this.key('action', id), 'doc'));
-    return doc ? (JSON.parse(doc) as Action) : undefined;
+    const key = this.key('action', id);
+    const doc = await this.guard(() => this.redis.hget(key, 'doc'));
+    return doc ? this.parse(StoredAction, key, doc) : undefined;
   }
 
   async commitAction({ action, expectedVersion, entry, cooldownMs, cooldownMustBeFree }: ActionCommit): Promise<boolean> {
@@ -90,8 +92,9 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   }
 
   async actionTimeline(id: string): Promise<ActionEntry[]> {
-    const raw = await this.guard(() => this.redis.lrange(this.key('action', id, 'timeline'), 0, -1));
-    return raw.map((line) => JSON.parse(line) as ActionEntry);
+    const key = this.key('action', id, 'timeline');
+    const raw = await this.guard(() => this.redis.lrange(key, 0, -1));
+    return raw.map((line) => this.parse(StoredActionEntry, key, line) as ActionEntry);
   }
 
   async expiredRequestIds(now: Date): Promise<string[]> {
@@ -111,8 +114,9 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   }
 
   async killSwitch(): Promise<KillSwitch | undefined> {
-    const raw = await this.guard(() => this.redis.get(this.key('automation', 'paused')));
-    return raw ? (JSON.parse(raw) as KillSwitch) : undefined;
+    const key = this.key('automation', 'paused');
+    const raw = await this.guard(() => this.redis.get(key));
+    return raw ? this.parse(StoredKillSwitch, key, raw) : undefined;
   }
 
   async setKillSwitch(state: KillSwitch | undefined): Promise<void> {

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError } from '../errors.js';
+import type { z } from 'zod';
+import { StoredDocumentError, StoreUnavailableError } from '../errors.js';
 import type { SlackMessageRef } from '../incidents/store.js';
+import { StoredCursor } from './schema.js';
 
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/** `value` checked against its schema; one that does not fit is named by its key rather than passed on. */
+function checked<S extends z.ZodType>(schema: S, key: string, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new StoredDocumentError(key, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`));
+}
 
 interface BaseScripts {
   chatopsReleaseLease(key: string, token: string): Promise<number>;
@@ -36,6 +45,17 @@ export abstract class RedisBase {
     }
   }
 
+  /** A JSON document read from `key`, checked against its schema: a broken one is named, not passed on. */
+  protected parse<S extends z.ZodType>(schema: S, key: string, raw: string): z.output<S> {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      throw new StoredDocumentError(key, ['not JSON'], { cause: error });
+    }
+    return checked(schema, key, json);
+  }
+
   /** A short exclusive lease (SET NX PX); the returned function releases it if still ours. */
   async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const key = this.key('lease', name);
@@ -62,7 +82,8 @@ export abstract class RedisBase {
 
   /** How far a thread has been replied (a count of timeline entries). */
   protected async readCursor(key: string): Promise<number> {
-    return Number((await this.guard(() => this.redis.get(key))) ?? 0);
+    const raw = await this.guard(() => this.redis.get(key));
+    return raw === null ? 0 : checked(StoredCursor, key, raw);
   }
 
   protected async writeCursor(key: string, cursor: number, ttlMs: number): Promise<void> {

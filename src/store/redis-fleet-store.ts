@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RolloutClaim, RolloutState, RolloutStateStore } from '../fleet/executor.js';
 import type { HostOutcome, HostResultStore } from '../fleet/rollout-runner.js';
 import { RedisBase } from './redis-base.js';
+import { StoredHostOutcome, StoredRolloutState } from './schema.js';
 
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -36,8 +37,9 @@ export class RedisFleetStore extends RedisBase implements HostResultStore, Rollo
   }
 
   async rolloutState(actionId: string): Promise<RolloutState | undefined> {
-    const raw = await this.guard(() => this.redis.get(this.key('rollout', actionId, 'state')));
-    return raw ? (JSON.parse(raw) as RolloutState) : undefined;
+    const key = this.key('rollout', actionId, 'state');
+    const raw = await this.guard(() => this.redis.get(key));
+    return raw ? this.parse(StoredRolloutState, key, raw) : undefined;
   }
 
   async setRolloutState(actionId: string, state: RolloutState): Promise<void> {
@@ -56,8 +58,9 @@ export class RedisFleetStore extends RedisBase implements HostResultStore, Rollo
   }
 
   async results(rolloutId: string): Promise<HostOutcome[]> {
-    const raw = await this.guard(() => this.redis.hvals(this.hostsKey(rolloutId)));
-    return raw.filter((line) => line !== STARTED).map((line) => JSON.parse(line) as HostOutcome);
+    const key = this.hostsKey(rolloutId);
+    const raw = await this.guard(() => this.redis.hvals(key));
+    return raw.filter((line) => line !== STARTED).map((line) => this.parse(StoredHostOutcome, key, line));
   }
 
   async unfinished(rolloutId: string): Promise<string[]> {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
 import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import { RedisBase } from './redis-base.js';
+import { StoredIncident, StoredTimelineEntry } from './schema.js';
 
 /**
  * Compare-and-set of an incident with everything that goes with it, in one step.
@@ -33,17 +34,17 @@ return 1
 `;
 
 /**
- * The group's current incident in one round trip (the webhook's hot path).
+ * The group's current incident id and document in one round trip (the webhook's hot path).
  * KEYS: 1 group pointer; ARGV: 1 incident key prefix
  */
 const CURRENT_FOR_GROUP_SCRIPT = `
 local id = redis.call('GET', KEYS[1])
 if not id then return false end
-return redis.call('HGET', ARGV[1] .. id, 'doc')
+return {id, redis.call('HGET', ARGV[1] .. id, 'doc')}
 `;
 
 interface ScriptCommands {
-  chatopsCurrentForGroup(pointerKey: string, incidentKeyPrefix: string): Promise<string | null>;
+  chatopsCurrentForGroup(pointerKey: string, incidentKeyPrefix: string): Promise<[string, string | null] | [string] | null>;
   chatopsCommitIncident(...args: string[]): Promise<number>;
 }
 
@@ -87,13 +88,17 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
-    const doc = await this.guard(() => this.scripts.chatopsCurrentForGroup(this.groupKey(groupKey), this.incidentKey('')));
-    return doc ? (JSON.parse(doc) as Incident) : undefined;
+    const [id, doc] = (await this.guard(() => this.scripts.chatopsCurrentForGroup(this.groupKey(groupKey), this.incidentKey('')))) ?? [];
+    return id && doc ? this.incident(id, doc) : undefined;
   }
 
   async get(id: string): Promise<Incident | undefined> {
     const doc = await this.guard(() => this.redis.hget(this.incidentKey(id), 'doc'));
-    return doc ? (JSON.parse(doc) as Incident) : undefined;
+    return doc ? this.incident(id, doc) : undefined;
+  }
+
+  private incident(id: string, doc: string): Incident {
+    return this.parse(StoredIncident, this.incidentKey(id), doc);
   }
 
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
@@ -126,8 +131,9 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async timeline(id: string, from = 0): Promise<TimelineEntry[]> {
-    const raw = await this.guard(() => this.redis.lrange(this.key('incident', id, 'timeline'), from, -1));
-    return raw.map((line) => JSON.parse(line) as TimelineEntry);
+    const key = this.key('incident', id, 'timeline');
+    const raw = await this.guard(() => this.redis.lrange(key, from, -1));
+    return raw.map((line) => this.parse(StoredTimelineEntry, key, line) as TimelineEntry);
   }
 
   async listOpen(limit: number): Promise<Incident[]> {
@@ -136,7 +142,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.incidentKey(id), 'doc');
     const results = await this.guard(() => pipeline.exec());
-    return (results ?? []).flatMap(([, doc]) => (typeof doc === 'string' ? [JSON.parse(doc) as Incident] : []));
+    return (results ?? []).flatMap(([, doc], i) => (typeof doc === 'string' ? [this.incident(ids[i] ?? '', doc)] : []));
   }
 
   async countOpenByState(): Promise<Record<IncidentState, number>> {

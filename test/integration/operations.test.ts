@@ -61,7 +61,7 @@ describe('health, readiness and metrics', () => {
 
 describe('when Redis is down', () => {
   it('answers 503 to Alertmanager (so it retries) and to /readyz, and keeps serving /healthz', async () => {
-    const bot = await startTestBot({ slack, env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } });
+    const bot = await startTestBot({ slack, env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, REDIS_STARTUP_WAIT: '200ms' } });
     try {
       const response = await bot.postWebhook(notification({ group: uniqueGroup(), alerts: [{ fingerprint: 'd1' }] }));
       expect(response.status).toBe(503);

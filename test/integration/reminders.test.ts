@@ -18,7 +18,7 @@ let bot: TestBot;
 
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  bot = await startTestBot({ slack, services: SERVICES, env: { REMINDER_AFTER: '1s' } });
+  bot = await startTestBot({ slack, services: SERVICES, env: { REMINDER_AFTER: '1s', SWEEP_INTERVAL: '1s' } });
 });
 afterAll(async () => {
   await bot?.stop();

@@ -169,7 +169,8 @@ describe('who may approve', () => {
 
 describe('requests that end without running', () => {
   it('expires: a click after ACTION_EXPIRY answers that it expired, marks it expired and runs nothing', async () => {
-    const r = await rig({ env: { ACTION_EXPIRY: '300ms' } });
+    // The click, not the sweep, must find it expired: the sweep runs once a minute here.
+    const r = await rig({ env: { ACTION_EXPIRY: '300ms', SWEEP_INTERVAL: '60s' } });
     const { id } = await requestRollback(r, 'payment-service');
     const message = await approvalMessage(r, id);
     const expiresAt = Date.parse(String((await storedAction(r, id)).doc.expiresAt));

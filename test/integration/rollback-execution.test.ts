@@ -98,11 +98,15 @@ describe('an approved rollback', () => {
     const mitigating = await updateOf(r, incident, `[MITIGATING] INC-${incident.id} `);
     expect(mitigating.params.channel).toBe(incident.channel);
     expect(await incidentState(r, incident.id)).toBe('mitigating');
-    // The job is polled, and the approval message shows it running with a link to GitLab.
+    // The job is polled, and the approval message shows it running with a link to GitLab (an
+    // update sent before the run was attached shows it running without the link yet).
     await waitFor(() => r.gitlab.calls.some((c) => c.route === 'job' && c.path === jobPath(run.id)), { message: 'the job was never polled' });
-    const running = await approvalUpdate(r, id, 'RUNNING');
-    expect(blockText(running)).toContain(`<${run.url}|Watch it in GitLab>`);
-    expect(buttonsOf(running).size).toBe(0);
+    const runningUpdates = () => r.slack.callsTo('chat.update').filter((c) => String(c.params.text).startsWith(`[RUNNING] ACT-${id} `));
+    await found(() => runningUpdates().find((c) => blockText(c).includes(`<${run.url}|Watch it in GitLab>`)), {
+      timeoutMs: 10_000,
+      message: `no update of ACT-${id} running with its GitLab link`,
+    });
+    for (const running of runningUpdates()) expect(buttonsOf(running).size).toBe(0);
 
     r.gitlab.setJobStatus(run.id, 'success');
     await waitForState(r, id, 'succeeded');

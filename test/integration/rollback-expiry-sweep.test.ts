@@ -30,7 +30,7 @@ beforeAll(async () => {
   bot = await startTestBot({
     slack,
     services: SERVICES,
-    env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: 'x', ACTION_EXPIRY: '300ms' },
+    env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: 'x', ACTION_EXPIRY: '300ms', SWEEP_INTERVAL: '1s' },
   });
 });
 afterAll(async () => {
@@ -47,7 +47,7 @@ it('marks an unapproved request expired on schedule, without anyone clicking', a
 
   const expired = await waitFor(() => slack.callsTo('chat.update').find((c) => String(c.params.text).startsWith('[EXPIRED] ACT-1')), {
     timeoutMs: 15_000,
-    message: 'the sweep (every 10 s) to expire the request',
+    message: 'the sweep (every second here) to expire the request',
   });
   expect(expired?.params.ts).toBe(approval?.result?.ts);
   expect(JSON.stringify(expired?.params.blocks)).not.toContain('action.approve');

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import cron from 'node-cron';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { everySeconds, Scheduler } from '../../src/scheduler/scheduler.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { testRedisUrl } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
@@ -35,6 +36,12 @@ describe('Scheduler', () => {
     const keys = await redis.keys(`${prefix}lease:tick:every-second:*`);
     expect(keys.length).toBeGreaterThanOrEqual(4);
     await redis.del(...keys);
+  });
+
+  it('writes an interval of whole seconds as a cron expression node-cron accepts', () => {
+    expect(everySeconds(5_000)).toBe('*/5 * * * * *');
+    expect(everySeconds(60_000)).toBe('*/60 * * * * *');
+    expect([1_000, 7_000, 60_000].map((ms) => cron.validate(everySeconds(ms)))).toEqual([true, true, true]);
   });
 
   it('refuses an invalid cron expression by name', () => {

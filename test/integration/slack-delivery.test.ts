@@ -21,7 +21,8 @@ const resolved = (group: string, count: number) =>
 describe('Slack delivery', () => {
   let bot: TestBot;
   beforeAll(async () => {
-    bot = await startTestBot({ slack });
+    // At Slack's own pace, as in production.
+    bot = await startTestBot({ slack, env: { SLACK_MESSAGE_INTERVAL: '1s', SLACK_UPDATES_PER_MINUTE: '50' } });
   });
   afterAll(async () => {
     await bot?.stop();

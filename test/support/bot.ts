@@ -80,6 +80,9 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
       RUNBOOKS_DIR: runbooksDir,
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT: '5s',
+      // The fake Slack has no rate limits: tests need not wait Slack's pace (slack-delivery tests it).
+      SLACK_MESSAGE_INTERVAL: '50ms',
+      SLACK_UPDATES_PER_MINUTE: '6000',
       ...env,
     },
     { logDestination: destination },

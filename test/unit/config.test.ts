@@ -13,13 +13,14 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig(valid)).toMatchObject({
       port: 3000,
-      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chatops:' },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chatops:', startupWaitMs: 5_000 },
       servicesFile: 'services.yaml',
       runbooksDir: 'runbooks',
       logLevel: 'info',
       serviceLabel: 'service',
       reopenWindowMs: 30 * 60_000,
-      slack: { apiUrl: undefined, appToken: undefined, updatesPerMinute: 50 },
+      sweepIntervalMs: 5_000,
+      slack: { apiUrl: undefined, appToken: undefined, updatesPerMinute: 50, messageIntervalMs: 1_000 },
     });
   });
 
@@ -44,6 +45,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, SLACK_API_URL: 'not a url' })).toThrow(/SLACK_API_URL/);
     expect(() => loadConfig({ ...valid, ALERTMANAGER_TOKEN: 'short' })).toThrow(/ALERTMANAGER_TOKEN: expected at least 16/);
     expect(() => loadConfig({ ...valid, LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ ...valid, SWEEP_INTERVAL: '1500ms' })).toThrow(/SWEEP_INTERVAL: expected whole seconds from 1s to 60s/);
+    expect(() => loadConfig({ ...valid, SWEEP_INTERVAL: '2m' })).toThrow(/SWEEP_INTERVAL: expected whole seconds from 1s to 60s/);
+    expect(() => loadConfig({ ...valid, SLACK_MESSAGE_INTERVAL: '5ms' })).toThrow(/SLACK_MESSAGE_INTERVAL: expected at least 10ms/);
   });
 
   it('needs the signing secret in HTTP mode but not in Socket Mode', () => {

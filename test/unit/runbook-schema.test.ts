@@ -173,7 +173,8 @@ describe('runbook folder', () => {
 
 describe('scripts/check-runbooks.ts', () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
-    promisify(execFile)('npx', ['tsx', 'scripts/check-runbooks.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...env } }).then(
+    // As `npm run check` runs it (tsx), loaded into node directly: npx would start npm first.
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/check-runbooks.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...env } }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
     );

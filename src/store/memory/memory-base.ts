@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { SlackMessageRef } from '../../incidents/store.js';
+import type { MemoryKeyspace } from './keyspace.js';
+
+/** A sequence's next value, as INCR gives it: 1 for the first. */
+export function increment(keyspace: MemoryKeyspace, key: string): string {
+  let next = 0;
+  keyspace.update<{ value: number }>(
+    key,
+    () => ({ value: 0 }),
+    (counter) => {
+      counter.value += 1;
+      next = counter.value;
+    },
+  );
+  return String(next);
+}
+
+/** What every memory store shares, as RedisBase does for the Redis adapters: leases, message references, cursors. */
+export abstract class MemoryBase {
+  constructor(protected readonly keyspace: MemoryKeyspace) {}
+
+  /** A short exclusive lease (the twin of SET NX PX); the returned function releases it if still ours. */
+  async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const key = `lease:${name}`;
+    const token = randomUUID();
+    if (!this.keyspace.writeIfAbsent(key, token, ttlMs)) return undefined;
+    return async () => this.releaseIfHeld(key, token);
+  }
+
+  /** Deletes a lease key only while it still holds our token (it may have lapsed and been taken). */
+  protected releaseIfHeld(key: string, token: string): void {
+    if (this.keyspace.read<string>(key) === token) this.keyspace.delete(key);
+  }
+
+  protected readMessageRef(key: string): SlackMessageRef | undefined {
+    const ref = this.keyspace.read<SlackMessageRef>(key);
+    return ref && { channel: ref.channel, ts: ref.ts };
+  }
+
+  protected writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): void {
+    this.keyspace.write(key, { channel: ref.channel, ts: ref.ts }, ttlMs);
+  }
+
+  protected readCursor(key: string): number {
+    return this.keyspace.read<number>(key) ?? 0;
+  }
+
+  protected writeCursor(key: string, cursor: number, ttlMs: number): void {
+    this.keyspace.write(key, cursor, ttlMs);
+  }
+}

@@ -1,0 +1,150 @@
+import type { Incident, IncidentState, TimelineEntry } from '../../incidents/incident.js';
+import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
+import type { MemoryKeyspace } from './keyspace.js';
+import { increment, MemoryBase } from './memory-base.js';
+
+/** The incident hash: the document as JSON, as in Redis, so a caller never holds the stored object. */
+interface IncidentHash {
+  version: number;
+  state: IncidentState;
+  doc: string;
+}
+
+/** Open incidents by id, scored by when they opened (the twin of a sorted set). */
+type OpenIndex = Map<string, number>;
+
+const AUDIT_MAX_LEN = 100_000;
+
+export interface MemoryIncidentStoreOptions {
+  reopenWindowMs: number;
+  retentionMs: number;
+}
+
+/** The twin of RedisStore: the same keys, compare-and-set and expiries, in memory. */
+export class MemoryIncidentStore extends MemoryBase implements IncidentStore, MessageRefStore {
+  constructor(
+    keyspace: MemoryKeyspace,
+    private readonly options: MemoryIncidentStoreOptions,
+  ) {
+    super(keyspace);
+  }
+
+  async ping(): Promise<void> {}
+
+  async nextId(): Promise<string> {
+    return increment(this.keyspace, 'incident:seq');
+  }
+
+  async currentForGroup(groupKey: string): Promise<Incident | undefined> {
+    const id = this.keyspace.read<string>(groupPointer(groupKey));
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const hash = this.keyspace.read<IncidentHash>(`incident:${id}`);
+    return hash && (JSON.parse(hash.doc) as Incident);
+  }
+
+  /** The twin of COMMIT_SCRIPT in redis-store.ts, step by step. */
+  async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
+    const pointerKey = groupPointer(incident.groupKey);
+    const holder = this.keyspace.read<string>(pointerKey);
+    if (pointer.mode === 'cas' && (holder ?? '') !== pointer.expected) return false;
+    const hashKey = `incident:${incident.id}`;
+    if ((this.keyspace.read<IncidentHash>(hashKey)?.version ?? 0) !== expectedVersion) return false;
+
+    const version = expectedVersion + 1;
+    const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, version }) };
+    this.keyspace.update<IncidentHash>(hashKey, () => hash, (stored) => Object.assign(stored, hash));
+    const timelineKey = `incident:${incident.id}:timeline`;
+    this.push(timelineKey, entries);
+    const ownsPointer = pointer.mode === 'cas' || holder === incident.id;
+    if (incident.state === 'resolved') {
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.delete(incident.id));
+      this.keyspace.expire(hashKey, this.options.retentionMs);
+      this.keyspace.expire(timelineKey, this.options.retentionMs);
+      if (ownsPointer) this.keyspace.write(pointerKey, incident.id, this.options.reopenWindowMs);
+    } else {
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(incident.id, Date.parse(incident.openedAt)));
+      this.keyspace.persist(hashKey);
+      this.keyspace.persist(timelineKey);
+      if (ownsPointer) this.keyspace.write(pointerKey, incident.id);
+    }
+    return true;
+  }
+
+  async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
+    this.push(`incident:${id}:timeline`, entries);
+  }
+
+  async timeline(id: string, from = 0): Promise<TimelineEntry[]> {
+    const lines = this.keyspace.read<string[]>(`incident:${id}:timeline`) ?? [];
+    return lines.slice(from).map((line) => JSON.parse(line) as TimelineEntry);
+  }
+
+  async listOpen(limit: number): Promise<Incident[]> {
+    const incidents: Incident[] = [];
+    for (const id of this.openIds().slice(0, limit)) {
+      const incident = await this.get(id);
+      if (incident) incidents.push(incident);
+    }
+    return incidents;
+  }
+
+  async countOpenByState(): Promise<Record<IncidentState, number>> {
+    const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
+    for (const id of this.openIds()) {
+      const state = this.keyspace.read<IncidentHash>(`incident:${id}`)?.state;
+      if (state) counts[state] += 1;
+    }
+    return counts;
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    this.keyspace.update<AuditEntry[]>(
+      'audit',
+      () => [],
+      (trail) => {
+        trail.push({ ...entry });
+        if (trail.length > AUDIT_MAX_LEN) trail.shift();
+      },
+    );
+  }
+
+  /** The audit trail, oldest first: what a reader of the Redis stream would see. */
+  auditTrail(): AuditEntry[] {
+    return [...(this.keyspace.read<AuditEntry[]>('audit') ?? [])];
+  }
+
+  async getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(`incident:${incidentId}:message`);
+  }
+
+  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
+    this.writeMessageRef(`incident:${incidentId}:message`, ref, this.options.retentionMs);
+  }
+
+  async threadCursor(incidentId: string): Promise<number> {
+    return this.readCursor(`incident:${incidentId}:thread-cursor`);
+  }
+
+  async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
+    this.writeCursor(`incident:${incidentId}:thread-cursor`, cursor, this.options.retentionMs);
+  }
+
+  /** RPUSH: nothing to push creates no key. */
+  private push(key: string, entries: readonly TimelineEntry[]): void {
+    if (entries.length === 0) return;
+    this.keyspace.update<string[]>(key, () => [], (lines) => lines.push(...entries.map((entry) => JSON.stringify(entry))));
+  }
+
+  /** Newest opened first; equal scores in reverse id order, as ZREVRANGE gives them. */
+  private openIds(): string[] {
+    const open = this.keyspace.read<OpenIndex>('incidents:open') ?? new Map<string, number>();
+    return [...open.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0)).map(([id]) => id);
+  }
+}
+
+function groupPointer(groupKey: string): string {
+  return `group:${groupKey}`;
+}

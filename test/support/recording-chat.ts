@@ -1,0 +1,44 @@
+/**
+ * The publishers' chat port, in memory: it records every post and update and answers as
+ * Slack does (a post gets a new ts). A test may have the next posts fail, as Slack does
+ * transiently, with the error the real adapter throws then.
+ */
+import type { ChatApi, PostArgs, UpdateArgs } from '../../src/slack/chat-api.js';
+import { RetryLater } from '../../src/slack/delivery-queue.js';
+
+export class RecordingChat implements ChatApi {
+  readonly posts: Array<PostArgs & { ts: string }> = [];
+  readonly updates: UpdateArgs[] = [];
+  private failures = 0;
+  private ts = 0;
+
+  /** The next `times` posts fail transiently. */
+  failNextPosts(times: number): void {
+    this.failures += times;
+  }
+
+  async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new RetryLater('chat.postMessage failed transiently');
+    }
+    this.ts += 1;
+    const ts = `1700000000.${String(this.ts).padStart(6, '0')}`;
+    this.posts.push({ ...args, ts });
+    return { channel: args.channel, ts };
+  }
+
+  async update(args: UpdateArgs): Promise<void> {
+    this.updates.push(args);
+  }
+
+  /** Posts outside any thread. */
+  topLevel(): Array<PostArgs & { ts: string }> {
+    return this.posts.filter((post) => post.thread_ts === undefined);
+  }
+
+  /** Replies in the thread of the message posted with `ts`. */
+  repliesTo(ts: string): Array<PostArgs & { ts: string }> {
+    return this.posts.filter((post) => post.thread_ts === ts);
+  }
+}

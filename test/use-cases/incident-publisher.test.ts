@@ -1,0 +1,118 @@
+/**
+ * IncidentPublisher over the memory stores and a recording chat port, with the real
+ * delivery queue on fake timers: the message is posted once and then updated in place,
+ * the thread gets each entry it is for once, replicas do not post twice, and a failed post
+ * is retried. What Slack itself receives is tested end to end in test/integration.
+ */
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
+import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
+import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
+import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
+import { entry, incidentDoc } from '../support/documents.js';
+import { RecordingChat } from '../support/recording-chat.js';
+
+const log = pino({ level: 'silent' });
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Runs every queued delivery, retries included, on the fake clock. */
+const settle = () => vi.runAllTimersAsync();
+
+function publisher(stores: MemoryStores, chat: RecordingChat): IncidentPublisher {
+  return new IncidentPublisher(new DeliveryQueue({ log }), chat, stores.incidents, log);
+}
+
+/** Stores a change of the incident as the service would: the version it read, its entries. */
+async function commit(stores: MemoryStores, incident: Incident, entries: TimelineEntry[]): Promise<Incident> {
+  const current = await stores.incidents.get(incident.id);
+  const expectedVersion = current?.version ?? 0;
+  const pointer = current ? ({ mode: 'touch' } as const) : ({ mode: 'cas', expected: '' } as const);
+  expect(await stores.incidents.commit({ incident, expectedVersion, entries, pointer })).toBe(true);
+  return { ...incident, version: expectedVersion + 1 };
+}
+
+describe('IncidentPublisher', () => {
+  it('posts the incident’s message once, in its channel, then updates that same message', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    const p = publisher(stores, chat);
+    const opened = await commit(stores, incidentDoc({ id: '1', channel: 'C0PAYMENTS' }), [entry('opened', 'Incident opened')]);
+    p.incidentChanged('1');
+    await settle();
+
+    expect(chat.topLevel()).toEqual([expect.objectContaining({ channel: 'C0PAYMENTS', text: expect.stringContaining('INC-1') })]);
+    const posted = chat.topLevel()[0];
+    expect(await stores.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: posted?.ts });
+
+    await commit(stores, { ...opened, state: 'acknowledged', acknowledgedBy: 'U0ALICE' }, [entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE')]);
+    p.incidentChanged('1');
+    await settle();
+    expect(chat.topLevel()).toHaveLength(1);
+    expect(chat.updates).toEqual([expect.objectContaining({ channel: 'C0PAYMENTS', ts: posted?.ts, text: expect.stringContaining('ACKNOWLEDGED') })]);
+  });
+
+  it('replies in the thread what the thread is for, each entry once, and moves the cursor past everything read', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    const p = publisher(stores, chat);
+    const opened = await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened'), entry('alert_firing', '2 alerts firing')]);
+    p.incidentChanged('1');
+    await settle();
+    const ts = chat.topLevel()[0]?.ts ?? '';
+    expect(chat.repliesTo(ts)).toEqual([]);
+    expect(await stores.incidents.threadCursor('1')).toBe(2);
+
+    const acknowledged = await commit(stores, { ...opened, state: 'acknowledged' }, [entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE')]);
+    await stores.incidents.appendTimeline('1', [entry('command', 'U0BOB looked at it', 'U0BOB')]);
+    p.incidentChanged('1');
+    p.incidentChanged('1');
+    await settle();
+    expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([expect.stringContaining('Acknowledged by U0ALICE')]);
+    expect(chat.repliesTo(ts)[0]?.text).not.toContain('U0BOB looked at it');
+    expect(await stores.incidents.threadCursor('1')).toBe(4);
+
+    await commit(stores, { ...acknowledged, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
+    p.incidentChanged('1');
+    await settle();
+    expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([expect.stringContaining('Acknowledged by U0ALICE'), expect.stringContaining('Resolved by U0BOB')]);
+  });
+
+  it('two replicas told of the same change post one message between them', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    const replicas = [publisher(stores, chat), publisher(stores, chat)];
+    await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    for (const replica of replicas) replica.incidentChanged('1');
+    await settle();
+    expect(chat.topLevel()).toHaveLength(1);
+    expect(chat.updates.every((update) => update.ts === chat.topLevel()[0]?.ts)).toBe(true);
+  });
+
+  it('retries a post that failed, and posts the message once', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    const p = publisher(stores, chat);
+    await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    chat.failNextPosts(2);
+    p.incidentChanged('1');
+    await settle();
+    expect(chat.topLevel()).toHaveLength(1);
+    expect((await stores.incidents.getMessageRef('1'))?.ts).toBe(chat.topLevel()[0]?.ts);
+  });
+
+  it('posts nothing for an incident that is not stored (any more)', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    publisher(stores, chat).incidentChanged('9');
+    await settle();
+    expect(chat.posts).toEqual([]);
+    expect(chat.updates).toEqual([]);
+  });
+});
