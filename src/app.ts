@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
 import { incidentLink } from './actions/incident-link.js';
@@ -31,6 +31,7 @@ import { SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
@@ -172,7 +173,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
 
   const logger = boltLogger(log);
   const receiver: Receiver = config.slack.appToken
-    ? new SocketModeReceiver({ appToken: config.slack.appToken, customRoutes, installerOptions: { port: config.port }, logger })
+    ? createSocketModeReceiver({ appToken: config.slack.appToken, apiUrl: config.slack.apiUrl, port: config.port, customRoutes, logger })
     : new HTTPReceiver({
         signingSecret: config.slack.signingSecret ?? '',
         endpoints: ['/slack/events'],

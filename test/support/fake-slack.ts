@@ -16,6 +16,8 @@ export interface SlackCall {
   method: string;
   params: Record<string, unknown>;
   at: number;
+  /** The bearer token the call carried: the bot token, or the app-level token for Socket Mode. */
+  token?: string;
   /** What the fake answered (for chat.postMessage, the ts the bot must update later). */
   result?: Record<string, unknown>;
 }
@@ -47,7 +49,7 @@ export class FakeSlack {
   private readonly scripted = new Map<string, Scripted[]>();
   private readonly userGroups = new Map<string, string[]>();
   /** The Web API methods the fake knows, answered in Slack's shapes; `response_url` is what the bot posts there. */
-  private readonly answers = new Map<string, (params: Record<string, unknown>) => Record<string, unknown>>([
+  private readonly answers = new Map<string, (params: Record<string, unknown>, call: SlackCall) => Record<string, unknown>>([
     ['auth.test', () => ({ ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'chatops', team_id: 'T0TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' })],
     [
       'chat.postMessage',
@@ -116,6 +118,15 @@ export class FakeSlack {
     this.userGroups.set(groupId, users);
   }
 
+  /**
+   * Answers `apps.connections.open` with `open`, as Slack does for an app in Socket Mode. Only
+   * a Socket Mode server (socket-mode-server.ts) calls this: without one the method stays
+   * unknown, and a bot that opens a socket fails the test.
+   */
+  serveSocketMode(open: (call: SlackCall) => Record<string, unknown>): void {
+    this.answers.set('apps.connections.open', (_params, call) => open(call));
+  }
+
   /** Throws, once, naming every call to a method the fake does not know since the last check. */
   assertNoUnexpectedCalls(): void {
     const unexpected = this.unexpected.splice(0);
@@ -149,7 +160,8 @@ export class FakeSlack {
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = new URL(req.url ?? '/', this.baseUrl).pathname;
     const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
-    const call: SlackCall = { method, params: decodeParams(raw, req.headers['content-type']), at: Date.now() };
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const call: SlackCall = { method, params: decodeParams(raw, req.headers['content-type']), at: Date.now(), ...(token ? { token } : {}) };
     const answer = this.answers.get(method);
     if (!answer) {
       this.unexpected.push(call);
@@ -163,7 +175,7 @@ export class FakeSlack {
     this.calls.push(call);
     const scripted = this.scripted.get(method)?.shift();
     if (scripted) return this.reply(res, scripted);
-    call.result = answer(call.params);
+    call.result = answer(call.params, call);
     this.reply(res, { status: 200, body: call.result });
   }
 
