@@ -1,6 +1,14 @@
 import { ConfigError } from '../errors.js';
-import type { SshEnv } from '../fleet/ssh-credentials.js';
 import { EnvSchema } from './schema.js';
+
+/** The SSH settings as given; src/fleet reads and checks them when some runbook runs commands over SSH. */
+export interface SshEnv {
+  SSH_PRIVATE_KEY?: string | undefined;
+  SSH_PRIVATE_KEY_FILE?: string | undefined;
+  SSH_PRIVATE_KEY_PASSPHRASE?: string | undefined;
+  SSH_KNOWN_HOSTS_FILE?: string | undefined;
+  SSH_USER?: string | undefined;
+}
 
 export interface Config {
   slack: {

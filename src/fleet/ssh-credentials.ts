@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { ConfigError, type ErrorCode } from '../errors.js';
+import type { SshEnv } from '../config/load.js';
 import { KnownHosts } from './ssh-known-hosts.js';
 
 /**
@@ -13,13 +14,6 @@ import { KnownHosts } from './ssh-known-hosts.js';
  *                          there is no trust-on-first-use)
  *   SSH_USER               the login user on the hosts (default "chatops")
  */
-export interface SshEnv {
-  SSH_PRIVATE_KEY?: string | undefined;
-  SSH_PRIVATE_KEY_FILE?: string | undefined;
-  SSH_PRIVATE_KEY_PASSPHRASE?: string | undefined;
-  SSH_KNOWN_HOSTS_FILE?: string | undefined;
-  SSH_USER?: string | undefined;
-}
 
 declare const checked: unique symbol;
 

@@ -6,8 +6,6 @@ import type { SshPrivateKey } from './ssh-credentials.js';
 import type { HostKeyVerdict, KnownHosts } from './ssh-known-hosts.js';
 import { CappedOutput } from './ssh-output.js';
 
-export { loadSshCredentials, DEFAULT_SSH_USER, SshConfigError } from './ssh-credentials.js';
-export type { SshCredentials, SshEnv, SshPrivateKey } from './ssh-credentials.js';
 
 /**
  * Runs one command on one host over SSH: the fleet executor's adapter to the hosts.

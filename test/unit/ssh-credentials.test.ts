@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { checkPrivateKey, loadSshCredentials, SshConfigError, type SshEnv } from '../../src/fleet/ssh-credentials.js';
+import type { SshEnv } from '../../src/config/load.js';
+import { checkPrivateKey, loadSshCredentials, SshConfigError } from '../../src/fleet/ssh-credentials.js';
 import { KnownHosts } from '../../src/fleet/ssh-known-hosts.js';
 import { SshRunner } from '../../src/fleet/ssh-runner.js';
 
