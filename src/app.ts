@@ -130,7 +130,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
     pausedBy: () => actionStore.killSwitch(),
     log: log.child({ component: 'fleet' }),
     observer: {
-      hostsRan: (outcomes) => outcomes.forEach((o) => metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' })),
+      hostsRan: (outcomes) => {
+        for (const o of outcomes) metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' });
+      },
       rolloutEnded: (end) => metrics.fleetRollouts.inc({ end }),
     },
   });

@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
 import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, start, type Action, type ActionKind } from './action.js';
 import type { ActionContext } from './context.js';
-import { ExecutorRefusal, type Executor, type RunContext } from './executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext } from './executor.js';
 import { planRequestOf } from './requesting.js';
 import type { KillSwitch } from './store.js';
 import type { ActionStep } from '../timeline/action-step.js';
@@ -58,7 +58,7 @@ export class Running {
       return;
     }
     const executor = this.o.executors[action.kind];
-    let fresh;
+    let fresh: ExecutionPlan;
     try {
       fresh = await executor.plan(planRequestOf(action));
     } catch (error) {
@@ -193,7 +193,7 @@ export class Running {
     let wait = this.o.pollIntervalMs;
     while (!this.shutdown.signal.aborted) {
       const action = await this.ctx.store.getAction(id);
-      if (!action || action.state !== 'running' || !action.run) return;
+      if (action?.state !== 'running' || !action.run) return;
       try {
         const status = await this.o.executors[action.kind].status(action.plan, action.run, this.runContext(action));
         if (status.state !== 'running') {

@@ -129,7 +129,7 @@ export class DeliveryQueue {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = Number.isFinite(nextWake) ? setTimeout(() => this.pump(), nextWake - now) : undefined;
-    if (this.size === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+    if (this.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private start(entry: Entry): void {

@@ -396,12 +396,12 @@ describe('exactly once', () => {
 
     r.gitlab.setJobStatus(jobId, 'success');
     await waitForState(r, id, 'succeeded');
-    const after = () => r.slack.calls.slice(slackBefore);
-    await found(() => after().find((c) => c.method === 'chat.update' && c.params.ts === message.ts && String(c.params.text).startsWith(`[SUCCEEDED] ACT-${id} `)), {
+    const callsSince = () => r.slack.calls.slice(slackBefore);
+    await found(() => callsSince().find((c) => c.method === 'chat.update' && c.params.ts === message.ts && String(c.params.text).startsWith(`[SUCCEEDED] ACT-${id} `)), {
       timeoutMs: 10_000,
       message: 'bot B did not update the approval message',
     });
-    await found(() => after().find((c) => c.method === 'chat.postMessage' && c.params.thread_ts === message.ts && String(c.params.text).includes(`ACT-${id} succeeded after`)), {
+    await found(() => callsSince().find((c) => c.method === 'chat.postMessage' && c.params.thread_ts === message.ts && String(c.params.text).includes(`ACT-${id} succeeded after`)), {
       timeoutMs: 10_000,
       message: 'bot B did not reply the result in the thread',
     });

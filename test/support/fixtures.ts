@@ -53,4 +53,7 @@ export function notification(opts: {
   };
 }
 
-export const uniqueGroup = () => `Test${Date.now()}${(counter += 1)}`;
+export const uniqueGroup = () => {
+  counter += 1;
+  return `Test${Date.now()}${counter}`;
+};

@@ -23,7 +23,8 @@ class MemoryActionStore implements ActionStore {
   private seq = 0;
 
   async nextActionId(): Promise<string> {
-    return String((this.seq += 1));
+    this.seq += 1;
+    return String(this.seq);
   }
   async getAction(id: string): Promise<Action | undefined> {
     const action = this.actions.get(id);
@@ -210,7 +211,7 @@ describe('ActionService', () => {
     await waitFor(async () => (await store.getAction(action.id))?.run !== undefined, { message: 'never started' });
     // The status answers "succeeded" while a refused click is being noted.
     const realStatus = executor.status.bind(executor);
-    executor.status = async (...args) => {
+    executor.status = async () => {
       await expect(service.cancel(action.id, 'U0EVE')).rejects.toThrow('cannot be cancelled');
       executor.status = realStatus;
       return { state: 'succeeded', detail: 'job #9002 success' };

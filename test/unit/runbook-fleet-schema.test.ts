@@ -150,7 +150,7 @@ describe('fleet actions', () => {
   });
 
   it('checks rollout sizes, counts and durations', () => {
-    const rollout = (text: string) => problems(FLEET.replace(/    rollout:[\s\S]*?timeout/, `    rollout: ${text}\n    timeout`));
+    const rollout = (text: string) => problems(FLEET.replace(/ {4}rollout:[\s\S]*?timeout/, `    rollout: ${text}\n    timeout`));
     expect(rollout('{ batches: ["12.5%", "100%", 3] }')).toEqual([]);
     expect(rollout('{ batches: [0, "150%", "x", true, 1.5, "0%"] }')).toEqual([
       'actions.0.rollout.batches.0: expected a count of hosts such as 2 or a percentage such as "25%"; a count is a whole number of at least 1',
@@ -166,7 +166,7 @@ describe('fleet actions', () => {
     expect(rollout('{ pause: 2h }')).toEqual(['actions.0.rollout.pause: expected a duration from 0s to 1h']);
     expect(problems(FLEET.replace('timeout: 90s', 'timeout: 0s'))).toEqual(['actions.0.timeout: expected a duration from 1s to 1h']);
     expect(problems(FLEET.replace('timeout: 90s', 'timeout: soon'))).toEqual(['actions.0.timeout: expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h, d)']);
-    expect(fleetAction(FLEET.replace(/    rollout:[\s\S]*?timeout/, '    rollout: { canary: 0 }\n    timeout')).rollout).toEqual({ canary: 0, batches: ['100%'], max_failures: 0, pause: '0s' });
+    expect(fleetAction(FLEET.replace(/ {4}rollout:[\s\S]*?timeout/, '    rollout: { canary: 0 }\n    timeout')).rollout).toEqual({ canary: 0, batches: ['100%'], max_failures: 0, pause: '0s' });
   });
 
   it('refuses unknown keys in a fleet action and its parts', () => {

@@ -46,7 +46,9 @@ export class MemoryFleetStore extends MemoryBase implements HostResultStore, Rol
 
   async started(rolloutId: string, hosts: readonly string[]): Promise<void> {
     if (hosts.length === 0) return;
-    this.recordEach(rolloutId, (results) => hosts.forEach((host) => results.set(host, 'started')));
+    this.recordEach(rolloutId, (results) => {
+      for (const host of hosts) results.set(host, 'started');
+    });
   }
 
   async record(rolloutId: string, outcome: HostOutcome): Promise<void> {
