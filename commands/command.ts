@@ -1,8 +1,9 @@
-import type { ExecutionPlan, Rehearsal } from '../src/actions/executor.js';
+import type { ExecutionPlan } from '../src/actions/executor.js';
 import type { ActionService } from '../src/actions/service.js';
 import type { KillSwitch } from '../src/actions/store.js';
 import type { Incident, TimelineEntry } from '../src/incidents/incident.js';
 import type { IncidentService } from '../src/incidents/service.js';
+import type { Rehearsal } from '../src/timeline/fleet-facts.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
 export interface CommandContext {

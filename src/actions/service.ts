@@ -7,7 +7,8 @@
 import type { Action, ActionKind } from './action.js';
 import { ActionContext, type ActionContextOptions } from './context.js';
 import { Deciding } from './deciding.js';
-import type { ExecutionPlan, Executor, Rehearsal } from './executor.js';
+import type { Rehearsal } from '../timeline/fleet-facts.js';
+import type { ExecutionPlan, Executor } from './executor.js';
 import { expireDue } from './expiry.js';
 import { KillSwitchControl } from './kill-switch.js';
 import { Requesting, type ActionRequest, type FleetActionRequest } from './requesting.js';
