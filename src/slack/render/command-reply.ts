@@ -1,4 +1,5 @@
 import type { CommandAnswer } from '../../../commands/command.js';
+import { renderUsage } from './command-usage.js';
 import { renderRehearsal } from './fleet-report.js';
 import { escapeMrkdwn } from './limits.js';
 import { mention } from './mention.js';
@@ -14,6 +15,8 @@ export function renderCommandAnswer(answer: CommandAnswer): string {
   switch (answer.kind) {
     case 'text':
       return answer.text;
+    case 'usage':
+      return renderUsage(answer.command);
     case 'incident_list':
       return renderIncidentList(answer.incidents);
     case 'incident_detail':
