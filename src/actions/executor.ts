@@ -88,7 +88,7 @@ export interface RunContext {
 
 export interface Executor {
   plan(request: PlanRequest): Promise<ExecutionPlan>;
-  /** Shows what running the plan would do, changing nothing; undefined when there is nothing to show. Outputs are whole. */
+  /** Shows what running the plan would do, changing nothing, with each host's whole output; undefined when there is nothing to show. */
   rehearse?(plan: ExecutionPlan): Promise<Rehearsal | undefined>;
   run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle>;
   /** May carry on a run another process started (it reports through this call's context then). */

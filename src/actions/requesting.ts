@@ -4,9 +4,9 @@
  * halted rollout is continued the same way, as a new request over the same plan.
  */
 import { formatDuration } from '../config/duration.js';
+import { rehearsalBrief, storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import { ActionRefused, AutomationPaused, continued, displayActionId, requestAction, type Action, type ActionKind } from './action.js';
 import type { ActionContext } from './context.js';
-import { rehearsalBrief, storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import type { ExecutionPlan, Executor, FleetRequest, PlanRequest } from './executor.js';
 import type { ServicePolicy } from './ports.js';
 
