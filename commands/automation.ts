@@ -1,12 +1,5 @@
-import { CommandError } from '../src/errors.js';
+import { CommandUsageError } from '../src/errors.js';
 import type { SlashCommand } from './command.js';
-
-const USAGE = [
-  '*/automation* — the kill switch for everything the bot runs',
-  '• `/automation status`',
-  '• `/automation pause [reason…]` — nothing new runs until resumed; requests can still be made',
-  '• `/automation resume`',
-].join('\n');
 
 export type AutomationArgs = { verb: 'status' } | { verb: 'resume' } | { verb: 'pause'; reason: string } | { verb: 'help' };
 
@@ -16,12 +9,12 @@ export function parseAutomationCommand(text: string): AutomationArgs {
     case 'status':
     case 'resume':
     case 'help':
-      if (rest.length > 0) throw new CommandError(`\`${verb}\` takes no arguments\n${USAGE}`);
+      if (rest.length > 0) throw new CommandUsageError({ command: 'automation', mistake: { kind: 'takes_no_arguments', word: verb } });
       return { verb: verb.toLowerCase() as 'status' | 'resume' | 'help' };
     case 'pause':
       return { verb: 'pause', reason: rest.join(' ').slice(0, 500) };
     default:
-      throw new CommandError(`unknown subcommand "${verb}"\n${USAGE}`);
+      throw new CommandUsageError({ command: 'automation', mistake: { kind: 'unknown_subcommand', word: verb } });
   }
 }
 
@@ -31,7 +24,7 @@ export const automationCommand: SlashCommand = {
     const args = parseAutomationCommand(ctx.text);
     switch (args.verb) {
       case 'help':
-        return { kind: 'text', text: USAGE };
+        return { kind: 'usage', command: 'automation' };
       case 'status':
         return { kind: 'automation_status', paused: await actions.killSwitch() };
       case 'pause': {

@@ -1,8 +1,10 @@
-import type { ExecutionPlan, Rehearsal } from '../src/actions/executor.js';
+import type { ExecutionPlan } from '../src/actions/executor.js';
 import type { ActionService } from '../src/actions/service.js';
 import type { KillSwitch } from '../src/actions/store.js';
+import type { CommandMisuse } from '../src/errors.js';
 import type { Incident, TimelineEntry } from '../src/incidents/incident.js';
 import type { IncidentService } from '../src/incidents/service.js';
+import type { Rehearsal } from '../src/timeline/fleet-facts.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
 export interface CommandContext {
@@ -13,8 +15,10 @@ export interface CommandContext {
 
 /** What a command answers, as facts; src/slack/render says them in words. */
 export type CommandAnswer =
-  /** Words the command wrote itself: a confirmation, or its usage. */
+  /** A confirmation the command wrote itself, in plain words. */
   | { kind: 'text'; text: string }
+  /** How the command is used, as asked for with `help`. */
+  | { kind: 'usage'; command: CommandMisuse['command'] }
   | { kind: 'incident_list'; incidents: Incident[] }
   | { kind: 'incident_detail'; incident: Incident; timeline: TimelineEntry[] }
   | { kind: 'automation_status'; paused: KillSwitch | undefined }

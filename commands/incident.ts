@@ -1,17 +1,7 @@
 import { z } from 'zod';
-import { CommandError } from '../src/errors.js';
+import { CommandUsageError, type CommandMistake } from '../src/errors.js';
 import { displayId, parseIncidentId } from '../src/incidents/incident.js';
 import type { CommandContext, CommandDeps, CommandReply, SlashCommand } from './command.js';
-
-const USAGE = [
-  '*/incident* — work with incidents',
-  '• `/incident list` — open incidents',
-  '• `/incident show <id>` — state and timeline',
-  '• `/incident ack <id>` — acknowledge',
-  '• `/incident resolve <id>` — resolve',
-  '• `/incident help` — this help',
-  'An id looks like `INC-42` (or just `42`).',
-].join('\n');
 
 const IncidentId = z.string().transform((text, ctx) => {
   const id = parseIncidentId(text);
@@ -36,13 +26,13 @@ export function parseIncidentCommand(text: string): Args {
   const parsed = Args.safeParse({ verb: verb.toLowerCase(), rest });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const reason =
+    const mistake: CommandMistake =
       issue?.path[0] === 'verb'
-        ? `unknown subcommand "${verb}"`
+        ? { kind: 'unknown_subcommand', word: verb }
         : issue?.code === 'too_small' || issue?.code === 'too_big'
-          ? `\`${verb}\` takes ${verb === 'list' || verb === 'help' ? 'no arguments' : 'one incident id'}`
-          : (issue?.message ?? 'invalid arguments');
-    throw new CommandError(`${reason}\n${USAGE}`);
+          ? { kind: verb === 'list' || verb === 'help' ? 'takes_no_arguments' : 'takes_one_incident_id', word: verb }
+          : { kind: 'invalid', reason: issue?.message ?? 'invalid arguments' };
+    throw new CommandUsageError({ command: 'incident', mistake });
   }
   return parsed.data;
 }
@@ -50,7 +40,7 @@ export function parseIncidentCommand(text: string): Args {
 async function run(args: Args, ctx: CommandContext, { incidents }: CommandDeps): Promise<CommandReply> {
   switch (args.verb) {
     case 'help':
-      return { kind: 'text', text: USAGE };
+      return { kind: 'usage', command: 'incident' };
     case 'list':
       return { kind: 'incident_list', incidents: await incidents.listOpen() };
     case 'show': {

@@ -1,16 +1,8 @@
 import { z } from 'zod';
 import { describeAction, displayActionId } from '../src/actions/action.js';
-import { CommandError } from '../src/errors.js';
+import { CommandError, CommandUsageError } from '../src/errors.js';
 import { SLUG } from '../src/names.js';
 import type { SlashCommand } from './command.js';
-
-const USAGE = [
-  '*/remediate* — run a runbook\'s fleet action: dry run, approval, canary, then batches',
-  '• `/remediate <runbook> [action] [host…] [name=value…] [--dry-run]`',
-  'Example: `/remediate disk-space-cleanup cleanup web-3 mountpoint=/var`',
-  '`action` may be left out when the runbook has one fleet action; hosts narrow its targets;',
-  '`name=value` gives the action\'s `from: argument` parameters; `--dry-run` only shows what it would do.',
-].join('\n');
 
 const Slug = z.string().regex(SLUG, 'expected a runbook id such as disk-space-cleanup');
 const Host = z.string().regex(/^(?!-)[A-Za-z0-9._:[\]-]{1,253}$/, 'expected a host name such as web-3');
@@ -26,19 +18,19 @@ export interface RemediateArgs {
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new CommandError(`${what}: ${result.error.issues[0]?.message ?? 'invalid'}\n${USAGE}`);
+  if (!result.success) throw new CommandUsageError({ command: 'remediate', mistake: { kind: 'invalid', what, reason: result.error.issues[0]?.message ?? 'invalid' } });
   return result.data;
 }
 
 export function parseRemediateCommand(text: string): RemediateArgs {
   const [runbook, ...rest] = text.trim().split(/\s+/).filter(Boolean);
-  if (!runbook || runbook === 'help') throw new CommandError(USAGE);
+  if (!runbook || runbook === 'help') throw new CommandUsageError({ command: 'remediate' });
   const args: Record<string, string> = {};
   const words: string[] = [];
   let dryRun = false;
   for (const word of rest) {
     if (word === '--dry-run') dryRun = true;
-    else if (word.startsWith('--')) throw new CommandError(`unknown option ${word}\n${USAGE}`);
+    else if (word.startsWith('--')) throw new CommandUsageError({ command: 'remediate', mistake: { kind: 'unknown_option', word } });
     else if (word.includes('=')) {
       const [name, value] = parsed(Argument, [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)], word);
       args[name] = value;

@@ -1,15 +1,8 @@
 import { z } from 'zod';
 import { displayActionId } from '../src/actions/action.js';
-import { CommandError } from '../src/errors.js';
+import { CommandUsageError } from '../src/errors.js';
 import { SERVICE_NAME } from '../src/names.js';
 import type { SlashCommand } from './command.js';
-
-const USAGE = [
-  '*/rollback* — roll a service back to its previous successful deployment, after approval',
-  '• `/rollback <service> [to <sha|deployment-id>] [--force] [reason…]`',
-  'Example: `/rollback payment-service error rate doubled after 14:02 deploy`',
-  '`--force` requests a rollback inside the cooldown after a previous one.',
-].join('\n');
 
 const Target = z.string().regex(/^([0-9a-f]{7,40}|\d{1,12})$/i, 'expected a commit sha (7 to 40 hex characters) or a deployment id');
 
@@ -24,11 +17,11 @@ export type RollbackArgs = z.output<typeof RollbackArgs>;
 export function parseRollbackCommand(text: string): RollbackArgs {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const [service, ...rest] = words;
-  if (!service || service === 'help') throw new CommandError(USAGE);
+  if (!service || service === 'help') throw new CommandUsageError({ command: 'rollback' });
   let target: string | undefined;
   if (rest[0]?.toLowerCase() === 'to') {
     target = rest[1];
-    if (!target) throw new CommandError(`\`to\` needs a sha or a deployment id\n${USAGE}`);
+    if (!target) throw new CommandUsageError({ command: 'rollback', mistake: { kind: 'target_missing' } });
     rest.splice(0, 2);
   }
   const force = rest.includes('--force');
@@ -36,7 +29,7 @@ export function parseRollbackCommand(text: string): RollbackArgs {
   const parsed = RollbackArgs.safeParse({ service, target, force, reason });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CommandError(`${issue?.path.join('.')}: ${issue?.message}\n${USAGE}`);
+    throw new CommandUsageError({ command: 'rollback', mistake: { kind: 'invalid', what: issue?.path.join('.') ?? '', reason: issue?.message ?? 'invalid' } });
   }
   return parsed.data;
 }

@@ -31,6 +31,7 @@ import { SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { renderScheduledRun } from './slack/render/scheduled-run.js';
 import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
@@ -227,7 +228,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),
     services: catalog,
-    post: (key, message) => queue.enqueue(key, async () => void (await chat.postMessage(message))),
+    post: (key, { channel, finding }) => queue.enqueue(key, async () => void (await chat.postMessage({ channel, text: renderScheduledRun(finding) }))),
     log: log.child({ component: 'scheduled-runbooks' }),
   });
 

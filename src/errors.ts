@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'INCIDENT_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'COMMAND_INVALID'
+  | 'COMMAND_USAGE'
   | 'ACTION_REFUSED'
   | 'AUTOMATION_PAUSED'
   | 'TEMPLATE_REFUSED'
@@ -102,4 +103,45 @@ export class InvalidTransitionError extends BotError {
 
 export class CommandError extends BotError {
   static override readonly code: ErrorCode = 'COMMAND_INVALID';
+}
+
+/** What was wrong with the text of a slash command. */
+export type CommandMistake =
+  | { kind: 'unknown_subcommand' | 'unknown_option'; word: string }
+  | { kind: 'takes_no_arguments' | 'takes_one_incident_id'; word: string }
+  /** `/rollback <service> to` with nothing after `to`. */
+  | { kind: 'target_missing' }
+  /** `what` (a word typed, or the argument it was read as) is not what `reason` expects. */
+  | { kind: 'invalid'; what?: string; reason: string };
+
+/** A slash command's text it could not read; `mistake` is absent when the usage itself was asked for. */
+export interface CommandMisuse {
+  command: 'incident' | 'rollback' | 'remediate' | 'automation';
+  mistake?: CommandMistake;
+}
+
+function mistakeText(mistake: CommandMistake): string {
+  switch (mistake.kind) {
+    case 'unknown_subcommand':
+      return `unknown subcommand "${mistake.word}"`;
+    case 'unknown_option':
+      return `unknown option ${mistake.word}`;
+    case 'takes_no_arguments':
+      return `"${mistake.word}" takes no arguments`;
+    case 'takes_one_incident_id':
+      return `"${mistake.word}" takes one incident id`;
+    case 'target_missing':
+      return '"to" needs a sha or a deployment id';
+    case 'invalid':
+      return mistake.what === undefined ? mistake.reason : `${mistake.what}: ${mistake.reason}`;
+  }
+}
+
+/** Carries the misuse as facts: src/slack says it to people with the command's usage. */
+export class CommandUsageError extends CommandError {
+  static override readonly code: ErrorCode = 'COMMAND_USAGE';
+
+  constructor(readonly misuse: CommandMisuse) {
+    super(`/${misuse.command}: ${misuse.mistake ? mistakeText(misuse.mistake) : 'usage asked for'}`);
+  }
 }

@@ -9,7 +9,8 @@
  * action, approved again) or aborts it.
  */
 import { BotError, type ErrorCode } from '../errors.js';
-import type { ActionStep } from '../timeline/action-step.js';
+import type { ActionStep, RunDetail } from '../timeline/action-step.js';
+import type { RehearsalBrief } from '../timeline/fleet-facts.js';
 import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
 
 export type ActionKind = 'rollback' | 'fleet';
@@ -39,8 +40,8 @@ export interface Action {
   target?: string;
   /** fleet: what was asked for, re-planned just before running. */
   fleet?: FleetRequest;
-  /** fleet: what the dry run found, shown to approvers. */
-  rehearsal?: { ok: boolean; summary: string };
+  /** fleet: what the dry run found, shown to approvers; earlier releases stored it in words (`summary`). */
+  rehearsal?: RehearsalBrief | { ok: boolean; summary: string };
   /** A failed fleet rollout that a new, approved action may continue. */
   resumable?: boolean;
   /** Approved while automation was paused: it waits, approved, until approved again after a resume. */
@@ -53,7 +54,7 @@ export interface Action {
   run?: RunHandle;
   startedAt?: string;
   finishedAt?: string;
-  result?: string;
+  result?: RunDetail;
 }
 
 /** The kill switch that held an approved action: who paused automation, why, and since when. */
@@ -235,7 +236,7 @@ export function attachRun(action: Action, run: Action['run'] & object, now: Date
   return step(action, { run }, 'bot', { kind: 'run_attached', actionId: action.id, url: run.url }, now);
 }
 
-export function finish(action: Action, outcome: { succeeded: boolean; detail: string; resumable?: boolean }, now: Date): ActionOutcome {
+export function finish(action: Action, outcome: { succeeded: boolean; detail: RunDetail; resumable?: boolean }, now: Date): ActionOutcome {
   requireState(action, ['running', 'approved'], 'finished');
   const seconds = action.startedAt ? Math.round((now.getTime() - Date.parse(action.startedAt)) / 1000) : 0;
   const resumable = !outcome.succeeded && outcome.resumable === true;

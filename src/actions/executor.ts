@@ -1,4 +1,6 @@
 import { BotError, type ErrorCode } from '../errors.js';
+import type { RunDetail, RunReport } from '../timeline/action-step.js';
+import type { Rehearsal } from '../timeline/fleet-facts.js';
 
 /**
  * What the actions layer needs of whatever carries an action out (a GitLab rollback, a
@@ -35,9 +37,9 @@ export interface RunHandle {
 
 export type RunStatus =
   | { state: 'running' }
-  | { state: 'succeeded'; detail: string }
+  | { state: 'succeeded'; detail: RunDetail }
   /** `resumable`: the run stopped part-way (halted, paused) and a new approval may continue it. */
-  | { state: 'failed'; detail: string; resumable?: boolean };
+  | { state: 'failed'; detail: RunDetail; resumable?: boolean };
 
 /** A fleet remediation as requested: which runbook action, and what the alert or the requester gave it. */
 export interface FleetRequest {
@@ -71,15 +73,6 @@ export type PlanRequest =
       fleet: FleetRequest;
     };
 
-/** What a dry run found: one line for the approval message, the details for the thread. */
-export interface Rehearsal {
-  ok: boolean;
-  summary: string;
-  details: string;
-  /** Each target's result, without timings: what makes two dry runs the same. */
-  hosts: Array<{ host: string; ok: boolean; output: string }>;
-}
-
 /**
  * What a run is told by the actions layer, with each call: whose run it is, and where its
  * steps go. Given per call rather than at construction, so an executor holds no reference
@@ -88,14 +81,14 @@ export interface Rehearsal {
 export interface RunContext {
   actionId: string;
   /** A step for the action's timeline and thread while it runs (a batch's results). */
-  report(text: string): Promise<void>;
+  report(step: RunReport): Promise<void>;
   /** The kill switch stopped the run before its next batch: who paused automation, and why. */
   stoppedByPause(pause: { by: string; reason: string }): Promise<void>;
 }
 
 export interface Executor {
   plan(request: PlanRequest): Promise<ExecutionPlan>;
-  /** Shows what running the plan would do, changing nothing; undefined when there is nothing to show. */
+  /** Shows what running the plan would do, changing nothing, with each host's whole output; undefined when there is nothing to show. */
   rehearse?(plan: ExecutionPlan): Promise<Rehearsal | undefined>;
   run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle>;
   /** May carry on a run another process started (it reports through this call's context then). */

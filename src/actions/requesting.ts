@@ -4,9 +4,10 @@
  * halted rollout is continued the same way, as a new request over the same plan.
  */
 import { formatDuration } from '../config/duration.js';
+import { rehearsalBrief, storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import { ActionRefused, AutomationPaused, continued, displayActionId, requestAction, type Action, type ActionKind } from './action.js';
 import type { ActionContext } from './context.js';
-import type { ExecutionPlan, Executor, FleetRequest, PlanRequest, Rehearsal } from './executor.js';
+import type { ExecutionPlan, Executor, FleetRequest, PlanRequest } from './executor.js';
 import type { ServicePolicy } from './ports.js';
 
 export interface RollbackRequest {
@@ -141,14 +142,17 @@ export class Requesting {
       ...(recent ? { warning: `Inside the cooldown: ${displayActionId(recent)} rolled ${plan.service} back recently (--force).` } : {}),
       ...(req.kind === 'rollback' && req.target ? { target: req.target } : {}),
       ...(req.kind === 'fleet' ? { fleet: req.fleet } : {}),
-      ...(rehearsal ? { rehearsal: { ok: rehearsal.ok, summary: rehearsal.summary } } : {}),
+      ...(rehearsal ? { rehearsal: rehearsalBrief(rehearsal) } : {}),
       ...(link?.incidentId ? { incidentId: link.incidentId } : {}),
       channel: policy.channel,
       ...(link?.threadTs ? { threadTs: link.threadTs } : {}),
       now: this.ctx.now(),
     });
     await this.ctx.commit(outcome, 0);
-    if (rehearsal) await this.ctx.note(outcome.action, 'bot', { kind: 'dry_run', actionId: outcome.action.id, summary: rehearsal.summary, details: rehearsal.details });
+    if (rehearsal) {
+      const stored = { ...rehearsal, hosts: rehearsal.hosts.map(storedHostResult) };
+      await this.ctx.note(outcome.action, 'bot', { kind: 'rehearsed', actionId: outcome.action.id, rehearsal: stored });
+    }
     if (outcome.action.state === 'approved') this.o.start(outcome.action.id);
     return outcome.action;
   }

@@ -11,7 +11,7 @@ import type { ActionContext } from './context.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext } from './executor.js';
 import { planRequestOf } from './requesting.js';
 import type { KillSwitch } from './store.js';
-import type { ActionStep } from '../timeline/action-step.js';
+import type { ActionStep, RunDetail } from '../timeline/action-step.js';
 
 export interface RunningOptions {
   /** One executor per kind of action; the actions layer never learns more of them. */
@@ -215,12 +215,14 @@ export class Running {
 
   /** Where an executor's steps go: the action's timeline, and so its thread. */
   private runContext(action: Action): RunContext {
-    return { actionId: action.id, report: (text) => this.ctx.note(action, 'bot', { kind: 'remark', actionId: action.id, text }),
+    return {
+      actionId: action.id,
+      report: (step) => this.ctx.note(action, 'bot', step),
       stoppedByPause: ({ by, reason }) => this.ctx.note(action, 'bot', { kind: 'stopped_by_pause', actionId: action.id, pausedBy: by, pauseReason: reason }),
     };
   }
 
-  private async finishRun(action: Action, outcome: { succeeded: boolean; detail: string; resumable?: boolean }): Promise<void> {
+  private async finishRun(action: Action, outcome: { succeeded: boolean; detail: RunDetail; resumable?: boolean }): Promise<void> {
     if (!(await this.ctx.commit(finish(action, outcome, this.ctx.now()), action.version))) return;
     if (action.incidentId) await this.ctx.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.ctx.log.warn({ err: e }, 'incident mitigation not ended'));
   }

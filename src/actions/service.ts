@@ -4,10 +4,11 @@
  * requesting.ts asks, deciding.ts approves or refuses, running.ts runs exactly once and
  * tracks to the end, expiry.ts sweeps, kill-switch.ts pauses everything.
  */
+import type { Rehearsal } from '../timeline/fleet-facts.js';
 import type { Action, ActionKind } from './action.js';
 import { ActionContext, type ActionContextOptions } from './context.js';
 import { Deciding } from './deciding.js';
-import type { ExecutionPlan, Executor, Rehearsal } from './executor.js';
+import type { ExecutionPlan, Executor } from './executor.js';
 import { expireDue } from './expiry.js';
 import { KillSwitchControl } from './kill-switch.js';
 import { Requesting, type ActionRequest, type FleetActionRequest } from './requesting.js';

@@ -7,11 +7,12 @@
  */
 import type { Logger } from 'pino';
 import { displayActionId } from '../actions/action.js';
-import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type Rehearsal, type RunContext, type RunHandle, type RunStatus } from '../actions/executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type RunContext, type RunHandle, type RunStatus } from '../actions/executor.js';
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
 import { durationMs } from '../runbooks/schema.js';
 import type { InventoryHost } from '../services/schema.js';
-import { batchReport, haltReport, hostDetails, rehearsalSummary, successReport } from './report.js';
+import type { RunDetail } from '../timeline/action-step.js';
+import { storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import { planRollout, type Batch } from './rollout.js';
 import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type Pause, type RolloutEnd } from './rollout-runner.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
@@ -21,7 +22,8 @@ export const FLEET_EXECUTOR = 'fleet';
 
 export interface RolloutState {
   state: 'running' | 'succeeded' | 'halted' | 'paused';
-  detail: string;
+  /** How it ended (`started` while it runs); earlier releases stored it in words. */
+  detail: RunDetail;
 }
 
 export interface RolloutClaim {
@@ -182,12 +184,7 @@ export class FleetExecutor implements Executor {
       durationMs(action.timeout),
       this.runner(action, params),
     );
-    return {
-      ok: outcomes.every((o) => o.ok),
-      summary: rehearsalSummary(outcomes, params.dryRunCommand !== ''),
-      details: hostDetails(outcomes),
-      hosts: outcomes.map(({ host, ok, output }) => ({ host, ok, output })),
-    };
+    return { ok: outcomes.every((o) => o.ok), check: params.dryRunCommand ? 'dry_run_command' : 'reachability', hosts: outcomes };
   }
 
   async run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle> {
@@ -264,7 +261,7 @@ export class FleetExecutor implements Executor {
         pausedBy: () => this.o.pausedBy(),
         onBatch: (batch, outcomes, of) => {
           this.o.observer?.hostsRan(outcomes);
-          return run.report(batchReport(batch, of, outcomes));
+          return run.report({ kind: 'batch_ran', actionId: run.actionId, batch: batch.index + 1, of, canary: batch.canary, hosts: outcomes.map(storedHostResult) });
         },
         signal,
       },
@@ -274,13 +271,13 @@ export class FleetExecutor implements Executor {
       case 'stopped':
         return undefined;
       case 'succeeded':
-        return { state: 'succeeded', detail: successReport(end.outcomes, before) };
+        return { state: 'succeeded', detail: { kind: 'fleet_succeeded', hosts: end.outcomes.length, skipped: before } };
       case 'paused':
         await run.stoppedByPause(end.pause);
-        return { state: 'paused', detail: `stopped before the next batch: automation paused (${end.pause.reason})` };
+        return { state: 'paused', detail: { kind: 'fleet_paused', pauseReason: end.pause.reason } };
       case 'halted':
-        await run.report(haltReport(end.reason, end.failed));
-        return { state: 'halted', detail: `${end.reason} Failed: ${end.failed.map((o) => o.host).join(', ')}.` };
+        await run.report({ kind: 'halted', actionId: run.actionId, reason: end.reason, failed: end.failed.map(storedHostResult) });
+        return { state: 'halted', detail: { kind: 'fleet_halted', reason: end.reason, failed: end.failed.map((o) => o.host) } };
     }
   }
 

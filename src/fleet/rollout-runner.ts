@@ -7,6 +7,7 @@
  * while it ran) halts the rollout until a person looks at it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { HaltReason } from '../timeline/fleet-facts.js';
 import { haltAfterBatch, remainingAfter, type Batch } from './rollout.js';
 
 export interface HostOutcome {
@@ -59,7 +60,7 @@ export interface RolloutSpec {
 
 export type RolloutEnd =
   | { state: 'succeeded'; outcomes: HostOutcome[] }
-  | { state: 'halted'; reason: string; failed: HostOutcome[]; outcomes: HostOutcome[] }
+  | { state: 'halted'; reason: HaltReason; failed: HostOutcome[]; outcomes: HostOutcome[] }
   | { state: 'paused'; pause: Pause; outcomes: HostOutcome[] }
   /** The bot is shutting down: the rollout stays running for another process to resume. */
   | { state: 'stopped'; outcomes: HostOutcome[] };
@@ -94,8 +95,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   if (interrupted.length > 0) {
     const failed = interrupted.map((host): HostOutcome => ({ host, ok: false, exitCode: null, output: INTERRUPTED_OUTPUT, durationMs: 0 }));
     await Promise.all(failed.map((outcome) => deps.store.record(spec.id, outcome)));
-    const reason = `Halted: the bot restarted while ${interrupted.join(', ')} ran; check ${interrupted.length === 1 ? 'it' : 'them'} before continuing.`;
-    return { state: 'halted', reason, failed, outcomes: await deps.store.results(spec.id) };
+    return { state: 'halted', reason: { kind: 'interrupted', hosts: interrupted }, failed, outcomes: await deps.store.results(spec.id) };
   }
   const previous = await deps.store.results(spec.id);
   const outcomes = previous.filter((o) => o.ok);
@@ -120,7 +120,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     failures += failed.length;
     await deps.onBatch?.(batch, results, spec.plan.length);
     const decision = haltAfterBatch(batch, failed.length, failures, { max_failures: spec.maxFailures });
-    if (decision.halt) return { state: 'halted', reason: decision.message, failed: outcomes.filter((o) => !o.ok), outcomes };
+    if (decision.halt) return { state: 'halted', reason: decision.reason, failed: outcomes.filter((o) => !o.ok), outcomes };
   }
   return { state: 'succeeded', outcomes };
 }

@@ -6,6 +6,7 @@
  * The executor runs a batch, then asks `haltAfterBatch` whether to go on.
  */
 import type { BatchSize, Rollout } from '../runbooks/schema.js';
+import type { HaltReason } from '../timeline/fleet-facts.js';
 
 export interface Batch {
   /** Position in the plan, from 0. */
@@ -16,14 +17,7 @@ export interface Batch {
   hosts: string[];
 }
 
-export type HaltDecision =
-  | { halt: false }
-  | {
-      halt: true;
-      reason: 'canary-failed' | 'too-many-failures';
-      /** For the timeline and the Slack thread. */
-      message: string;
-    };
+export type HaltDecision = { halt: false } | { halt: true; reason: Extract<HaltReason, { kind: 'canary_failed' | 'too_many_failures' }> };
 
 /**
  * Host order: natural (`web-2` before `web-10`), the same on every machine whatever its
@@ -119,21 +113,11 @@ export function haltAfterBatch(
   totalFailures: number,
   rollout: Pick<Rollout, 'max_failures'>,
 ): HaltDecision {
-  if (batch.canary && failuresInBatch > 0) {
-    return { halt: true, reason: 'canary-failed', message: `Halted: the canary batch failed on ${hostCount(failuresInBatch)}; no other host was touched.` };
-  }
+  if (batch.canary && failuresInBatch > 0) return { halt: true, reason: { kind: 'canary_failed', failures: failuresInBatch } };
   if (shouldHalt(totalFailures, rollout.max_failures)) {
-    return {
-      halt: true,
-      reason: 'too-many-failures',
-      message: `Halted after batch ${batch.index + 1}: ${hostCount(totalFailures)} failed, more than max_failures (${rollout.max_failures}).`,
-    };
+    return { halt: true, reason: { kind: 'too_many_failures', batch: batch.index + 1, failures: totalFailures, maxFailures: rollout.max_failures } };
   }
   return { halt: false };
-}
-
-function hostCount(n: number): string {
-  return `${n} host${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -9,20 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { displayActionId } from '../actions/action.js';
-import type { ExecutionPlan, Rehearsal } from '../actions/executor.js';
+import type { ExecutionPlan } from '../actions/executor.js';
 import type { ActionService, FleetActionRequest } from '../actions/service.js';
 import { BotError, type ErrorCode } from '../errors.js';
 import type { FleetAction, Runbook, Schedule } from '../runbooks/schema.js';
 import type { ServiceCatalog } from '../services/catalog.js';
-import { userMessage } from '../slack/render/error-text.js';
+import type { Rehearsal } from '../timeline/fleet-facts.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /** The requester of every scheduled run, as actions and their messages show it. */
 export const SCHEDULER_USER = 'scheduler';
-
-/** Slack shows about 4,000 characters of a message; the rest of a long dry run is cut. */
-const MESSAGE_MAX = 3500;
 
 /** What a scheduled run last found, per runbook action, so that an unchanged result stays quiet. */
 export interface ScheduleMemory {
@@ -37,19 +33,28 @@ export interface ScheduledRunbookDeps {
   actions: Pick<ActionService, 'dryRun' | 'request' | 'killSwitch'>;
   memory: ScheduleMemory;
   services: Pick<ServiceCatalog, 'channelFor' | 'group'>;
-  /** Posts in the background; `key` is unique per message, so that no message replaces another. */
-  post(key: string, message: { channel: string; text: string }): void;
+  /** Posts what a run found in the background; `key` is unique per message, so that no message replaces another. */
+  post(key: string, message: { channel: string; finding: Finding }): void;
   log: Logger;
 }
+
+/** What a scheduled run did, as facts for src/slack/render to say. */
+export type ScheduledOutcome =
+  /** A dry run; without `rehearsal` (a read-only action without dry_run_command) the plan is what there is to show. */
+  | { kind: 'dry_run'; plan: Pick<ExecutionPlan, 'title' | 'summary'>; rehearsal: Rehearsal | undefined }
+  /** The real run was requested as action `requested`, which posts its own messages. */
+  | { kind: 'requested'; title: string; requested: string }
+  /** Refused with what a person must fix (a parameter, the inventory, a pause). */
+  | { kind: 'refused'; mode: Schedule['mode']; title: string; refusal: BotError };
 
 /** What one scheduled run of an action found, and when it deserves a message. */
 export interface Finding {
   /** Whose channel hears about it; undefined for the default channel. */
   service: string | undefined;
   ok: boolean;
-  title: string;
-  summary: string;
-  details: string;
+  runbookId: string;
+  actionId: string;
+  outcome: ScheduledOutcome;
   /** What is compared with the previous run. */
   fingerprint: string;
   /**
@@ -136,9 +141,9 @@ async function apply(tick: Tick, deps: ScheduledRunbookDeps, log: Logger): Promi
   return {
     service: action.service,
     ok: true,
-    title: `Scheduled run: ${action.plan.title}`,
-    summary: `requested as ${displayActionId(action.id)}`,
-    details: '',
+    runbookId: tick.runbook.id,
+    actionId: tick.action.id,
+    outcome: { kind: 'requested', title: action.plan.title, requested: action.id },
     // Recorded so that a refusal after a good run is news again.
     fingerprint: 'requested',
     post: 'never',
@@ -154,16 +159,17 @@ function isRefusal(error: unknown): error is BotError {
 
 export function dryRunFinding(runbook: Runbook, action: FleetAction, plan: ExecutionPlan, rehearsal: Rehearsal | undefined): Finding {
   // A read-only action without dry_run_command has no dry run: running it is as safe.
-  const shown = rehearsal ?? { ok: true, summary: 'nothing to dry-run (a read-only action without dry_run_command)', details: plan.summary.join('\n'), hosts: [] };
+  const ok = rehearsal?.ok ?? true;
+  // Each host's result without its duration, which differs every run.
+  const hosts = (rehearsal?.hosts ?? []).map(({ host, ok: hostOk, output }) => ({ host, ok: hostOk, output }));
   return {
     service: plan.service,
-    ok: shown.ok,
-    title: `Scheduled dry run: ${plan.title} (runbook \`${runbook.id}\`, action \`${action.id}\`)`,
-    summary: shown.summary,
-    details: shown.details,
-    // Per-host results, not the details text: that shows durations, which differ every run.
-    fingerprint: JSON.stringify({ ok: shown.ok, hosts: shown.hosts, plan: rehearsal ? undefined : plan.summary }),
-    post: shown.ok ? 'on-change' : 'always',
+    ok,
+    runbookId: runbook.id,
+    actionId: action.id,
+    outcome: { kind: 'dry_run', plan: { title: plan.title, summary: plan.summary }, rehearsal },
+    fingerprint: JSON.stringify({ ok, hosts, plan: rehearsal ? undefined : plan.summary }),
+    post: ok ? 'on-change' : 'always',
   };
 }
 
@@ -172,10 +178,9 @@ function refusalFinding(tick: Tick, error: BotError, deps: ScheduledRunbookDeps)
   return {
     service: targets.from === 'service-hosts' ? targets.service : targets.from === 'group' ? deps.services.group(targets.group)?.service : undefined,
     ok: false,
-    title: `Scheduled ${tick.schedule.mode} refused: ${tick.action.title} (runbook \`${tick.runbook.id}\`, action \`${tick.action.id}\`)`,
-    // In words for people: a refusal may name who paused automation.
-    summary: userMessage(error),
-    details: '',
+    runbookId: tick.runbook.id,
+    actionId: tick.action.id,
+    outcome: { kind: 'refused', mode: tick.schedule.mode, title: tick.action.title, refusal: error },
     // The same refusal every tick is one problem, posted once.
     fingerprint: `refused\n${error.message}`,
     post: 'on-change',
@@ -191,21 +196,6 @@ export function worthPosting(finding: Finding, previousDigest: string | undefine
   return digestOf(finding.fingerprint) !== previousDigest;
 }
 
-/** Slack mrkdwn: the title (with a warning when something failed), the summary line, then the per-host details. */
-export function scheduledMessage(finding: Finding, max = MESSAGE_MAX): string {
-  const head = `${finding.ok ? '' : ':warning: '}*${finding.title}*\n${finding.summary}`;
-  const text = finding.details ? `${head}\n${finding.details}` : head;
-  return text.length <= max ? text : cut(text, max);
-}
-
-function cut(text: string, max: number): string {
-  const note = `\n… (cut: ${text.length} characters in all)`;
-  let kept = text.slice(0, max - note.length - 3);
-  // An odd number of fences means the cut fell inside a host's output: close it.
-  if ((kept.match(/```/g) ?? []).length % 2 === 1) kept += '```';
-  return `${kept}${note}`;
-}
-
 async function report(tick: Tick, finding: Finding, deps: ScheduledRunbookDeps, log: Logger): Promise<void> {
   const previous = await deps.memory.swapDigest(tick.runbook.id, tick.action.id, digestOf(finding.fingerprint));
   if (!worthPosting(finding, previous)) {
@@ -213,6 +203,6 @@ async function report(tick: Tick, finding: Finding, deps: ScheduledRunbookDeps, 
     return;
   }
   const channel = deps.services.channelFor(finding.service);
-  deps.post(`schedule:${tick.runbook.id}:${tick.action.id}:${tick.firedAt.toISOString()}`, { channel, text: scheduledMessage(finding) });
+  deps.post(`schedule:${tick.runbook.id}:${tick.action.id}:${tick.firedAt.toISOString()}`, { channel, finding });
   log.info({ channel, ok: finding.ok }, 'scheduled run posted');
 }

@@ -85,6 +85,34 @@ const StoredFleetRequest = z.looseObject({
   continues: z.string().optional(),
 });
 
+/** Why a rollout halted (src/timeline/fleet-facts.ts). */
+const StoredHaltReason = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('canary_failed'), failures: z.number().int().nonnegative() }),
+  z.looseObject({ kind: z.literal('too_many_failures'), batch: z.number().int().positive(), failures: z.number().int().nonnegative(), maxFailures: z.number().int().nonnegative() }),
+  z.looseObject({ kind: z.literal('interrupted'), hosts: z.array(z.string()) }),
+]);
+
+/** How a run ended: earlier releases, and executors other than the fleet's, say it in words. */
+const StoredRunDetail = z.union([
+  z.string(),
+  z.discriminatedUnion('kind', [
+    z.looseObject({ kind: z.literal('fleet_succeeded'), hosts: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }),
+    z.looseObject({ kind: z.literal('fleet_halted'), reason: StoredHaltReason, failed: z.array(z.string()) }),
+    z.looseObject({ kind: z.literal('fleet_paused'), pauseReason: z.string() }),
+  ]),
+]);
+
+/** A dry run in brief; earlier releases stored its summary in words. */
+const StoredRehearsal = z.union([
+  z.looseObject({
+    ok: z.boolean(),
+    check: z.enum(['dry_run_command', 'reachability']),
+    hosts: z.number().int().nonnegative(),
+    failed: z.array(z.string()),
+  }),
+  z.looseObject({ ok: z.boolean(), summary: z.string() }),
+]);
+
 /** The `doc` field of an action hash. */
 export const StoredAction = z.looseObject({
   id: z.string(),
@@ -103,7 +131,7 @@ export const StoredAction = z.looseObject({
   warning: z.string().optional(),
   target: z.string().optional(),
   fleet: StoredFleetRequest.optional(),
-  rehearsal: z.looseObject({ ok: z.boolean(), summary: z.string() }).optional(),
+  rehearsal: StoredRehearsal.optional(),
   resumable: z.boolean().optional(),
   incidentId: z.string().optional(),
   channel: z.string(),
@@ -112,14 +140,14 @@ export const StoredAction = z.looseObject({
   run: z.looseObject({ id: z.string(), url: z.string(), params: StringMap }).optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
-  result: z.string().optional(),
+  result: StoredRunDetail.optional(),
 });
 
 export const StoredKillSwitch = z.looseObject({ by: z.string(), reason: z.string(), at: z.string() });
 
 export const StoredRolloutState = z.looseObject({
   state: z.enum(['running', 'succeeded', 'halted', 'paused']),
-  detail: z.string(),
+  detail: StoredRunDetail,
 });
 
 /** A host's outcome in a rollout's results hash. */

@@ -21,6 +21,15 @@ export function fleetStoreContract(factory: StoreFactory): void {
       expect(await s.fleet.rolloutState('7')).toBeUndefined();
     });
 
+    it('keeps how a rollout ended as facts, as it keeps the words earlier releases stored', async () => {
+      const s = await factory.open();
+      const halted = { state: 'halted' as const, detail: { kind: 'fleet_halted' as const, reason: { kind: 'too_many_failures' as const, batch: 2, failures: 2, maxFailures: 1 }, failed: ['web-2', 'web-3'] } };
+      await s.fleet.setRolloutState('7', halted);
+      expect(await s.fleet.rolloutState('7')).toEqual(halted);
+      await s.fleet.setRolloutState('8', { state: 'paused', detail: 'stopped before the next batch: automation paused (maintenance)' });
+      expect(await s.fleet.rolloutState('8')).toEqual({ state: 'paused', detail: 'stopped before the next batch: automation paused (maintenance)' });
+    });
+
     it('gives a rollout’s claim to one process at a time; renewing keeps it, and it lapses when renewing stops', async () => {
       const s = await factory.open();
       const first = await s.fleet.claimRollout('7', CLAIM_TTL_MS);

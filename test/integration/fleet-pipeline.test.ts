@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetEndText } from '../../src/slack/render/fleet-report.js';
+import type { FleetEnd } from '../../src/timeline/fleet-facts.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeGitlab, type GitlabCall } from '../support/fake-gitlab.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -110,6 +112,8 @@ describe('a fleet action run through GitLab pipelines', () => {
     await waitFor(() => lastPolledPipeline() !== pipelineIdsPolled()[0], { timeoutMs: 10_000, message: 'the second pipeline was never polled' });
     gitlab.setPipelineStatus(lastPolledPipeline(), 'success');
     await waitFor(async () => (await storedAction(r, id as string)).state === 'succeeded', { timeoutMs: 10_000, message: 'the action never succeeded' });
-    expect((await storedAction(r, id as string)).doc.result).toBe('all 3 host(s) succeeded');
+    const { result } = (await storedAction(r, id as string)).doc;
+    expect(result).toEqual({ kind: 'fleet_succeeded', hosts: 3, skipped: 0 });
+    expect(fleetEndText(result as FleetEnd)).toBe('all 3 host(s) succeeded');
   });
 });

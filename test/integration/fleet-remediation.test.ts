@@ -15,6 +15,8 @@ import { access, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetEndText } from '../../src/slack/render/fleet-report.js';
+import type { FleetEnd } from '../../src/timeline/fleet-facts.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { HOST_DIR, startFleet, type Fleet } from '../support/fleet.js';
@@ -239,6 +241,13 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     expect(shown).toContain('batches: canary: web-1 | batch 2: web-2 | batch 3: web-3');
     expect(shown).toContain(`cd -- '${fleet.scratch}'/`);
     expect(shown).toContain('dry run ok on all 3 host(s)');
+    expect((await storedAction(r, id)).doc.rehearsal).toEqual({ ok: true, check: 'dry_run_command', hosts: 3, failed: [] });
+    const rehearsed = (await actionTimeline(r, id)).find((e) => 'step' in e && e.step.kind === 'rehearsed');
+    expect(rehearsed && 'step' in rehearsed && rehearsed.step.kind === 'rehearsed' && rehearsed.step.rehearsal.hosts.map((h) => [h.host, h.ok])).toEqual([
+      ['web-1', true],
+      ['web-2', true],
+      ['web-3', true],
+    ]);
     expect([...buttonsOf(request.post).keys()]).toEqual(['action.approve', 'action.deny', 'action.cancel']);
     await waitFor(() => threadText(r, incident).includes(`Dry run of ACT-${id}`), { timeoutMs: 10_000, message: 'no dry run in the thread' });
     for (const name of ['web-1', 'web-2', 'web-3']) expect(threadText(r, incident)).toContain(`./old-${name}.log`);
@@ -298,9 +307,14 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     await approve(r, id);
     await waitForState(r, id, 'failed');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 1, 'web-4': 1 });
-    const halted = (await timelineTexts(r, id)).find((t) => t.startsWith('Halted after batch 3'));
-    expect(halted).toContain('web-3 FAILED (exit 1)');
-    expect(halted).toContain('read-only file system');
+    const halted = (await actionTimeline(r, id)).find((e) => 'step' in e && e.step.kind === 'halted');
+    expect(halted).toMatchObject({
+      actor: 'bot',
+      step: { kind: 'halted', reason: { kind: 'too_many_failures', batch: 3 }, failed: [{ host: 'web-3', ok: false, exitCode: 1, output: expect.stringContaining('read-only file system') }] },
+    });
+    expect(halted?.rendered).toMatch(/^Halted after batch 3/);
+    expect(halted?.rendered).toContain('web-3 FAILED (exit 1)');
+    expect(halted?.rendered).toContain('read-only file system');
     const failed = await actionMessage(r, id, 'FAILED');
     expect([...buttonsOf(failed.post).keys()]).toEqual(['action.continue', 'action.abort']);
     expect((await storedAction(r, id)).doc).toMatchObject({ resumable: true });
@@ -330,7 +344,9 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     await approve(r, id);
     await waitForState(r, id, 'failed');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1 });
-    expect((await storedAction(r, id)).doc.result).toMatch(/^Halted: the canary batch failed on 1 host; no other host was touched\./);
+    const { result } = (await storedAction(r, id)).doc;
+    expect(result).toEqual({ kind: 'fleet_halted', reason: { kind: 'canary_failed', failures: 1 }, failed: ['web-1'] });
+    expect(fleetEndText(result as FleetEnd)).toBe('Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.');
 
     const failed = await actionMessage(r, id, 'FAILED');
     expect(await click(r, 'action.abort', buttonValue(failed.post, 'action.abort'), 'U0BOB', failed)).toBe(200);

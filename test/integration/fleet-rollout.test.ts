@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/fleet/rollout.js';
 import { INTERRUPTED_OUTPUT, perHost, runDryRun, runRollout, type BatchRun, type Pause, type RolloutSpec } from '../../src/fleet/rollout-runner.js';
 import { sshHostRun } from '../../src/fleet/ssh-host-run.js';
+import { haltText } from '../../src/slack/render/fleet-report.js';
 import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { testRedisUrl } from '../support/redis.js';
 import { sshRunner, sshTestKeys, startSshd, type SshdHarness } from '../support/sshd.js';
@@ -77,7 +78,7 @@ describe('fleet rollout over real sshd hosts', () => {
   it('stops everything when the canary fails', async () => {
     const end = await runRollout(spec('canary', [batch(0, [failing], true), batch(1, good)]), { run, store, pausedBy: notPaused });
     expect(end.state).toBe('halted');
-    expect(end.state === 'halted' && end.reason).toMatch(/canary/);
+    expect(end.state === 'halted' && end.reason).toEqual({ kind: 'canary_failed', failures: 1 });
     expect(end.state === 'halted' && end.failed.map((o) => o.host)).toEqual([address(failing)]);
     expect(await portsThatRan('canary')).toEqual([]);
   });
@@ -89,6 +90,7 @@ describe('fleet rollout over real sshd hosts', () => {
       pausedBy: notPaused,
     });
     expect(end.state).toBe('halted');
+    expect(end.state === 'halted' && end.reason).toEqual({ kind: 'too_many_failures', batch: 2, failures: 1, maxFailures: 0 });
     const failed = end.state === 'halted' ? end.failed : [];
     expect(failed.map((o) => o.host)).toEqual([address(failing)]);
     expect(failed[0]?.output).toContain('failCommands is set');
@@ -130,7 +132,8 @@ describe('fleet rollout over real sshd hosts', () => {
 
     const end = await runRollout({ ...spec('cut', plan), resumed: true }, { run, store, pausedBy: notPaused });
     expect(end.state).toBe('halted');
-    expect(end.state === 'halted' && end.reason).toContain(`the bot restarted while ${address(good[1]!)} ran`);
+    expect(end.state === 'halted' && end.reason).toEqual({ kind: 'interrupted', hosts: [address(good[1]!)] });
+    expect(end.state === 'halted' && haltText(end.reason)).toContain(`the bot restarted while ${address(good[1]!)} ran`);
     expect(end.state === 'halted' && end.failed.map((o) => o.output)).toEqual([INTERRUPTED_OUTPUT]);
     expect(await portsThatRan('cut')).toEqual([]);
     expect(await store.unfinished('cut')).toEqual([]);

@@ -6,7 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../src/actions/action.js';
 import { StoredDocumentError } from '../../src/errors.js';
+import { renderActionMessage } from '../../src/slack/render/action-message.js';
+import { renderActionEntry } from '../../src/slack/render/timeline.js';
 import { RedisActionStore } from '../../src/store/redis-action-store.js';
 import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
@@ -102,6 +105,40 @@ describe('documents stored by earlier releases', () => {
     await redis.rpush(`${s.prefix}incident:4:timeline`, JSON.stringify({ at: '2026-11-22T10:00:00.000Z', kind: 'opened', actor: 'alertmanager', text: 'Incident opened' }));
     expect(await s.incidents.get('4')).toEqual(stored);
     expect(await s.incidents.timeline('4')).toEqual([{ at: '2026-11-22T10:00:00.000Z', kind: 'opened', actor: 'alertmanager', text: 'Incident opened' }]);
+  });
+});
+
+/** A halted fleet action as releases before fleet facts stored it: its dry run, steps and result in Slack's words. */
+const WORDS_RELEASE_FLEET_ACTION = {
+  ...actionDoc({ id: '8', kind: 'fleet', service: 'web', state: 'failed', resumable: true }),
+  plan: { executor: 'fleet', service: 'web', title: 'Free disk space on 2 hosts', summary: ['hosts (2): web-1, web-2'], params: {} },
+  rehearsal: { ok: true, summary: 'dry run ok on all 2 host(s)' },
+  result: 'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.',
+};
+const WORDS_RELEASE_FLEET_STEPS = [
+  { kind: 'dry_run', actionId: '8', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok, 0.1s\n```./old.log```' },
+  { kind: 'remark', actionId: '8', text: 'Canary (batch 1 of 2): web-1 FAILED (exit 1)\n• web-1 FAILED (exit 1), 0.2s\n```read-only file system```' },
+  { kind: 'finished', actionId: '8', succeeded: false, seconds: 3, detail: 'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.' },
+];
+
+describe('fleet documents stored in words by earlier releases', () => {
+  it('load, and read in Slack as they did', async () => {
+    const s = stores();
+    await redis.hset(`${s.prefix}action:8`, 'version', '5', 'state', 'failed', 'doc', JSON.stringify(WORDS_RELEASE_FLEET_ACTION));
+    for (const step of WORDS_RELEASE_FLEET_STEPS) await redis.rpush(`${s.prefix}action:8:timeline`, JSON.stringify({ at: '2026-11-22T10:00:00.000Z', actor: 'bot', step }));
+    await redis.set(`${s.prefix}rollout:8:state`, JSON.stringify({ state: 'halted', detail: WORDS_RELEASE_FLEET_ACTION.result }));
+
+    const action = await s.actions.getAction('8');
+    expect(action).toEqual(WORDS_RELEASE_FLEET_ACTION);
+    const shown = JSON.stringify(renderActionMessage(action as Action).blocks);
+    expect(shown).toContain(':mag: dry run ok on all 2 host(s) (details in the thread)');
+    expect(shown).toContain('Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.');
+    expect((await s.actions.actionTimeline('8')).map(renderActionEntry)).toEqual([
+      'Dry run of ACT-8: dry run ok on all 2 host(s)\n• web-1 ok, 0.1s\n```./old.log```',
+      'Canary (batch 1 of 2): web-1 FAILED (exit 1)\n• web-1 FAILED (exit 1), 0.2s\n```read-only file system```',
+      'ACT-8 failed after 3s: Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.',
+    ]);
+    expect(await s.fleet.rolloutState('8')).toEqual({ state: 'halted', detail: WORDS_RELEASE_FLEET_ACTION.result });
   });
 });
 

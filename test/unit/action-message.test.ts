@@ -119,9 +119,23 @@ describe('renderActionMessage', () => {
   });
 
   it('shows what the dry run found, and no approvals line for a read-only action', () => {
-    const looked = action({ kind: 'fleet', rehearsal: { ok: false, summary: 'dry run FAILED on 1 of 3 host(s): web-3' }, approvalsRequired: 0 });
+    const looked = action({ kind: 'fleet', rehearsal: { ok: false, check: 'dry_run_command', hosts: 3, failed: ['web-3'] }, approvalsRequired: 0 });
     const all = texts(renderActionMessage(looked).blocks);
     expect(all).toContain(':warning: dry run FAILED on 1 of 3 host(s): web-3 (details in the thread)');
     expect(all).toContain('none needed (read-only)');
+    const reachable = action({ kind: 'fleet', rehearsal: { ok: true, check: 'reachability', hosts: 2, failed: [] } });
+    expect(texts(renderActionMessage(reachable).blocks)).toContain(':mag: reachability check (no dry_run_command, so the command itself was not tried) ok on all 2 host(s) (details in the thread)');
+  });
+
+  it('shows a dry run an earlier release stored in words as it was stored', () => {
+    const looked = action({ kind: 'fleet', rehearsal: { ok: false, summary: 'dry run FAILED on 1 of 3 host(s): web-3' } });
+    expect(texts(renderActionMessage(looked).blocks)).toContain(':warning: dry run FAILED on 1 of 3 host(s): web-3 (details in the thread)');
+  });
+
+  it('says how a rollout ended, from its facts', () => {
+    const halted = action({ kind: 'fleet', state: 'failed', resumable: true, result: { kind: 'fleet_halted', reason: { kind: 'canary_failed', failures: 1 }, failed: ['web-1'] } });
+    expect(texts(renderActionMessage(halted).blocks)).toContain('Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.');
+    const paused = action({ kind: 'fleet', state: 'failed', resumable: true, result: { kind: 'fleet_paused', pauseReason: 'freeze <all>' } });
+    expect(texts(renderActionMessage(paused).blocks)).toContain('stopped before the next batch: automation paused (freeze &lt;all&gt;)');
   });
 });

@@ -1,81 +1,17 @@
 /**
- * ActionService (src/actions/service.ts and the use cases behind it) over an in-memory store with the same
- * compare-and-set contract as the Redis one, and an executor the test drives step by step.
+ * ActionService (src/actions/service.ts and the use cases behind it) over the memory action store
+ * (src/store/memory, held to the Redis one's contract), and an executor the test drives step by step.
  * The Redis-backed behaviour is covered by test/integration/rollback-*.test.ts; these
  * tests pin down orderings that are hard to produce through Slack.
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Action, ActionEntry } from '../../src/actions/action.js';
 import type { ExecutionPlan, Executor, RunHandle, RunStatus } from '../../src/actions/executor.js';
 import type { IncidentLink } from '../../src/actions/ports.js';
 import { ActionService } from '../../src/actions/service.js';
-import type { ActionCommit, ActionStore, KillSwitch } from '../../src/actions/store.js';
-import type { SlackMessageRef } from '../../src/incidents/store.js';
+import { memoryStores } from '../../src/store/memory/index.js';
+import { actionDoc } from '../support/documents.js';
 import { waitFor } from '../support/wait.js';
-
-class MemoryActionStore implements ActionStore {
-  readonly actions = new Map<string, Action>();
-  readonly timelines = new Map<string, ActionEntry[]>();
-  readonly running = new Set<string>();
-  readonly cooldowns = new Map<string, { id: string; until: number }>();
-  paused: KillSwitch | undefined;
-  private seq = 0;
-
-  async nextActionId(): Promise<string> {
-    this.seq += 1;
-    return String(this.seq);
-  }
-  async getAction(id: string): Promise<Action | undefined> {
-    const action = this.actions.get(id);
-    return action && structuredClone(action);
-  }
-  async commitAction({ action, expectedVersion, entry, cooldownMs }: ActionCommit): Promise<boolean> {
-    if ((this.actions.get(action.id)?.version ?? 0) !== expectedVersion) return false;
-    this.actions.set(action.id, structuredClone({ ...action, version: expectedVersion + 1 }));
-    this.timelines.set(action.id, [...(this.timelines.get(action.id) ?? []), entry]);
-    if (action.state === 'running') this.running.add(action.id);
-    else this.running.delete(action.id);
-    if (cooldownMs) this.cooldowns.set(action.service, { id: action.id, until: Date.now() + cooldownMs });
-    return true;
-  }
-  async appendActionEntry(action: Action, entry: ActionEntry): Promise<void> {
-    this.timelines.set(action.id, [...(this.timelines.get(action.id) ?? []), entry]);
-  }
-  async actionTimeline(id: string): Promise<ActionEntry[]> {
-    return [...(this.timelines.get(id) ?? [])];
-  }
-  async runningActionIds(): Promise<string[]> {
-    return [...this.running];
-  }
-  async awaitingApprovalIds(): Promise<string[]> {
-    return [...this.actions.values()].filter((a) => a.state === 'requested').map((a) => a.id);
-  }
-  async expiredRequestIds(now: Date): Promise<string[]> {
-    return [...this.actions.values()].filter((a) => a.state === 'requested' && Date.parse(a.expiresAt) <= now.getTime()).map((a) => a.id);
-  }
-  async cooldownOf(service: string): Promise<string | undefined> {
-    const c = this.cooldowns.get(service);
-    return c && c.until > Date.now() ? c.id : undefined;
-  }
-  async killSwitch(): Promise<KillSwitch | undefined> {
-    return this.paused;
-  }
-  async setKillSwitch(state: KillSwitch | undefined): Promise<void> {
-    this.paused = state;
-  }
-  async getActionMessage(): Promise<SlackMessageRef | undefined> {
-    return undefined;
-  }
-  async setActionMessage(): Promise<void> {}
-  async replyCursor(): Promise<number> {
-    return 0;
-  }
-  async setReplyCursor(): Promise<void> {}
-  async lease(): Promise<() => Promise<void>> {
-    return async () => {};
-  }
-}
 
 /** An executor whose run() and status() answer when the test says so. */
 class StepExecutor implements Executor {
@@ -113,7 +49,7 @@ class StepExecutor implements Executor {
 const APPROVERS = ['U0ALICE', 'U0BOB', 'U0CAROL'];
 
 function harness(opts: { approvals?: number; cooldownMs?: number } = {}) {
-  const store = new MemoryActionStore();
+  const store = memoryStores().actions;
   const executor = new StepExecutor();
   const incidents: IncidentLink = {
     openIncidentFor: async () => undefined,
@@ -159,7 +95,7 @@ describe('ActionService', () => {
   it('with approvals: 0 while automation is paused, the approver’s own request is held, not run', async () => {
     const { service, store, executor } = harness({ approvals: 0 });
     const paused = { by: 'U0CAROL', reason: 'deploy freeze', at: '2026-11-22T09:00:00.000Z' };
-    store.paused = paused;
+    await store.setKillSwitch(paused);
     const action = await service.request(request);
     await waitFor(async () => (await store.getAction(action.id))?.held !== undefined, { message: 'the request was never held' });
     expect(await store.getAction(action.id)).toMatchObject({ state: 'approved', held: paused });
@@ -240,7 +176,7 @@ describe('ActionService', () => {
   it('an approval while automation is paused holds the action in the approval’s own write, once per pause; Run now after the resume runs it', async () => {
     const { service, store, executor, stateOf } = harness();
     const paused = { by: 'U0CAROL', reason: 'deploy freeze', at: '2026-11-22T09:00:00.000Z' };
-    store.paused = paused;
+    await store.setKillSwitch(paused);
     const action = await service.request(request);
 
     expect(await service.approve(action.id, 'U0BOB')).toMatchObject({ state: 'approved', held: paused });
@@ -255,7 +191,7 @@ describe('ActionService', () => {
     expect(await store.actionTimeline(action.id)).toHaveLength(3);
     expect(executor.plans).toBe(1);
 
-    store.paused = undefined;
+    await store.setKillSwitch(undefined);
     const released = await service.approve(action.id, 'U0BOB');
     expect(released.held).toBeUndefined();
     await waitFor(async () => (await stateOf(action.id)) === 'running', { message: 'the released action never ran' });
@@ -268,7 +204,9 @@ describe('ActionService', () => {
     [600_000, /\b10 minutes\b/],
   ])('the cooldown refusal (ROLLBACK_COOLDOWN of %i ms) names a duration a person can read', async (cooldownMs, said) => {
     const { service, store } = harness({ cooldownMs });
-    store.cooldowns.set('payment-service', { id: '1', until: Date.now() + cooldownMs });
+    // ACT-1 rolled payment-service back just now: its claim started the cooldown.
+    const rolledBack = actionDoc({ id: '1', service: 'payment-service', state: 'running' });
+    expect(await store.commitAction({ action: rolledBack, expectedVersion: 0, entry: { at: '', actor: 'bot', step: { kind: 'started', actionId: '1' } }, cooldownMs })).toBe(true);
     const error = await service.request(request).then(
       () => undefined,
       (e: unknown) => e as Error,

@@ -3,7 +3,18 @@ import { bearerMatches } from '../../src/alerts/bearer.js';
 import { WebhookPayload } from '../../src/alerts/schema.js';
 import { parseIncidentCommand } from '../../commands/incident.js';
 import { parseButtonValue, parseIncidentButtonValue, incidentButtonValue, runbookButtonValue, RunbookButtonValue } from '../../src/slack/contract.js';
+import { CommandUsageError } from '../../src/errors.js';
+import { userMessage } from '../../src/slack/render/error-text.js';
 import { fixture } from '../support/fixtures.js';
+
+function captured(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected it to throw');
+}
 
 describe('bearerMatches', () => {
   it('accepts only the exact credential in a Bearer header', () => {
@@ -41,11 +52,16 @@ describe('/incident text', () => {
   });
 
   it('explains what is wrong and shows the usage', () => {
-    expect(() => parseIncidentCommand('reboot 4')).toThrow(/unknown subcommand "reboot"[\s\S]*\/incident list/);
-    expect(() => parseIncidentCommand('ack')).toThrow(/`ack` takes one incident id/);
-    expect(() => parseIncidentCommand('ack 1 2')).toThrow(/`ack` takes one incident id/);
-    expect(() => parseIncidentCommand('show abc')).toThrow(/"abc" is not an incident id/);
-    expect(() => parseIncidentCommand('list all')).toThrow(/`list` takes no arguments/);
+    const refusal = (text: string) => {
+      const error = captured(() => parseIncidentCommand(text));
+      expect(error).toBeInstanceOf(CommandUsageError);
+      return { misuse: (error as CommandUsageError).misuse, words: userMessage(error) };
+    };
+    expect(refusal('reboot 4')).toEqual({ misuse: { command: 'incident', mistake: { kind: 'unknown_subcommand', word: 'reboot' } }, words: expect.stringMatching(/^unknown subcommand "reboot"[\s\S]*\/incident list/) });
+    expect(refusal('ack')).toEqual({ misuse: { command: 'incident', mistake: { kind: 'takes_one_incident_id', word: 'ack' } }, words: expect.stringMatching(/^`ack` takes one incident id\n/) });
+    expect(refusal('ack 1 2').words).toMatch(/^`ack` takes one incident id\n/);
+    expect(refusal('show abc')).toMatchObject({ misuse: { mistake: { kind: 'invalid' } }, words: expect.stringMatching(/^"abc" is not an incident id/) });
+    expect(refusal('list all')).toEqual({ misuse: { command: 'incident', mistake: { kind: 'takes_no_arguments', word: 'list' } }, words: expect.stringMatching(/^`list` takes no arguments\n/) });
   });
 });
 

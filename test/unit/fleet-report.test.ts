@@ -1,8 +1,30 @@
+/**
+ * What a fleet run found, as facts (src/timeline/fleet-facts.ts) and in the words
+ * src/slack/render/fleet-report.ts writes of them.
+ */
 import { describe, expect, it } from 'vitest';
-import { batchReport, hostDetail, hostDetails, rehearsalSummary } from '../../src/fleet/report.js';
-import type { HostOutcome } from '../../src/fleet/rollout-runner.js';
+import { fleetEndText, haltText, hostDetail, hostDetails, rehearsalSummary, renderRunReport } from '../../src/slack/render/fleet-report.js';
+import { rehearsalBrief, STORED_OUTPUT_MAX, storedHostResult, type HostResult } from '../../src/timeline/fleet-facts.js';
 
-const outcome = (host: string, ok = true, output = 'done'): HostOutcome => ({ host, ok, exitCode: ok ? 0 : 2, output, durationMs: 1234 });
+const outcome = (host: string, ok = true, output = 'done'): HostResult => ({ host, ok, exitCode: ok ? 0 : 2, output, durationMs: 1234 });
+
+describe('host results as stored', () => {
+  it('keep a short output whole, without trailing whitespace', () => {
+    expect(storedHostResult(outcome('web-1', true, 'freed 2G\n\n'))).toEqual({ host: 'web-1', ok: true, exitCode: 0, output: 'freed 2G', durationMs: 1234 });
+  });
+
+  it('cut a long output to a bounded size, and say how long it was', () => {
+    const stored = storedHostResult(outcome('web-1', false, `${'x'.repeat(5000)}\n`));
+    expect(stored.output).toBe('x'.repeat(STORED_OUTPUT_MAX));
+    expect(stored.outputChars).toBe(5000);
+  });
+
+  it('read the same whether cut for storage or not', () => {
+    const long = outcome('web-1', true, 'x'.repeat(900));
+    expect(hostDetail(storedHostResult(long))).toBe(hostDetail(long));
+    expect(hostDetail(storedHostResult(outcome('web-1', true, 'y'.repeat(5000))))).toContain('… (cut; 5000 characters)');
+  });
+});
 
 describe('fleet reports', () => {
   it('shows a host’s output in a code block its own backticks cannot close, cut when long', () => {
@@ -20,15 +42,33 @@ describe('fleet reports', () => {
   });
 
   it('names the batch and shows output only for failed hosts', () => {
-    expect(batchReport({ index: 0, canary: true, hosts: ['web-1'] }, 3, [outcome('web-1')])).toBe('Canary (batch 1 of 3): web-1 ok');
-    expect(batchReport({ index: 2, canary: false, hosts: ['web-3', 'web-4'] }, 3, [outcome('web-3', false, 'no space'), outcome('web-4')])).toBe(
+    expect(renderRunReport({ kind: 'batch_ran', actionId: '7', batch: 1, of: 3, canary: true, hosts: [outcome('web-1')] })).toBe('Canary (batch 1 of 3): web-1 ok');
+    expect(renderRunReport({ kind: 'batch_ran', actionId: '7', batch: 3, of: 3, canary: false, hosts: [outcome('web-3', false, 'no space'), outcome('web-4')] })).toBe(
       "Batch 3 of 3: web-3 FAILED (exit 2), web-4 ok\n• web-3 FAILED (exit 2), 1.2s\n```no space```",
     );
   });
 
+  it('says why a rollout halted, with the failed hosts’ output and what may follow', () => {
+    expect(renderRunReport({ kind: 'halted', actionId: '7', reason: { kind: 'canary_failed', failures: 1 }, failed: [outcome('web-1', false, 'no space')] })).toBe(
+      'Halted: the canary batch failed on 1 host; no other host was touched.\nFailed hosts:\n• web-1 FAILED (exit 2), 1.2s\n```no space```\nContinue (approved again) runs the hosts without a success; Abort ends it here.',
+    );
+    expect(haltText({ kind: 'too_many_failures', batch: 3, failures: 2, maxFailures: 1 })).toBe('Halted after batch 3: 2 hosts failed, more than max_failures (1).');
+    expect(haltText({ kind: 'interrupted', hosts: ['web-1'] })).toBe('Halted: the bot restarted while web-1 ran; check it before continuing.');
+    expect(haltText({ kind: 'interrupted', hosts: ['web-1', 'web-2'] })).toBe('Halted: the bot restarted while web-1, web-2 ran; check them before continuing.');
+  });
+
+  it('says how a rollout ended', () => {
+    expect(fleetEndText({ kind: 'fleet_succeeded', hosts: 3, skipped: 0 })).toBe('all 3 host(s) succeeded');
+    expect(fleetEndText({ kind: 'fleet_succeeded', hosts: 4, skipped: 3 })).toBe('all 4 host(s) succeeded (3 had already succeeded and were skipped)');
+    expect(fleetEndText({ kind: 'fleet_halted', reason: { kind: 'canary_failed', failures: 1 }, failed: ['web-1'] })).toBe(
+      'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.',
+    );
+    expect(fleetEndText({ kind: 'fleet_paused', pauseReason: 'disk maintenance' })).toBe('stopped before the next batch: automation paused (disk maintenance)');
+  });
+
   it('says which kind of dry run it was', () => {
-    expect(rehearsalSummary([outcome('web-1'), outcome('web-2')], true)).toBe('dry run ok on all 2 host(s)');
-    expect(rehearsalSummary([outcome('web-1'), outcome('web-2', false)], false)).toBe(
+    expect(rehearsalSummary(rehearsalBrief({ ok: true, check: 'dry_run_command', hosts: [outcome('web-1'), outcome('web-2')] }))).toBe('dry run ok on all 2 host(s)');
+    expect(rehearsalSummary(rehearsalBrief({ ok: false, check: 'reachability', hosts: [outcome('web-1'), outcome('web-2', false)] }))).toBe(
       'reachability check (no dry_run_command, so the command itself was not tried) FAILED on 1 of 2 host(s): web-2',
     );
   });

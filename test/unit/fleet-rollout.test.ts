@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareHosts, haltAfterBatch, normalizeHosts, planRollout, remainingAfter, shouldHalt, type Batch } from '../../src/fleet/rollout.js';
 import type { BatchSize, Rollout } from '../../src/runbooks/schema.js';
+import { haltText } from '../../src/slack/render/fleet-report.js';
 
 const hosts = (n: number, prefix = 'web-') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 const sizes = (plan: Batch[]) => plan.map((b) => b.hosts.length);
@@ -107,23 +108,19 @@ describe('halting', () => {
 
   it('always halts on a failed canary, whatever max_failures allows', () => {
     const canary = { index: 0, canary: true };
-    expect(haltAfterBatch(canary, 1, 1, { max_failures: 10 })).toEqual({
-      halt: true,
-      reason: 'canary-failed',
-      message: 'Halted: the canary batch failed on 1 host; no other host was touched.',
-    });
+    const halted = haltAfterBatch(canary, 1, 1, { max_failures: 10 });
+    expect(halted).toEqual({ halt: true, reason: { kind: 'canary_failed', failures: 1 } });
+    expect(halted.halt && haltText(halted.reason)).toBe('Halted: the canary batch failed on 1 host; no other host was touched.');
     expect(haltAfterBatch(canary, 0, 0, { max_failures: 0 })).toEqual({ halt: false });
   });
 
   it('halts after a batch once the total failures exceed max_failures', () => {
     const batch = { index: 2, canary: false };
     expect(haltAfterBatch(batch, 1, 1, { max_failures: 1 })).toEqual({ halt: false });
-    expect(haltAfterBatch(batch, 1, 2, { max_failures: 1 })).toEqual({
-      halt: true,
-      reason: 'too-many-failures',
-      message: 'Halted after batch 3: 2 hosts failed, more than max_failures (1).',
-    });
-    expect(haltAfterBatch({ index: 0, canary: false }, 1, 1, { max_failures: 0 })).toMatchObject({ halt: true, reason: 'too-many-failures' });
+    const halted = haltAfterBatch(batch, 1, 2, { max_failures: 1 });
+    expect(halted).toEqual({ halt: true, reason: { kind: 'too_many_failures', batch: 3, failures: 2, maxFailures: 1 } });
+    expect(halted.halt && haltText(halted.reason)).toBe('Halted after batch 3: 2 hosts failed, more than max_failures (1).');
+    expect(haltAfterBatch({ index: 0, canary: false }, 1, 1, { max_failures: 0 })).toMatchObject({ halt: true, reason: { kind: 'too_many_failures' } });
   });
 });
 

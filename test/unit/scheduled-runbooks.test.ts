@@ -7,22 +7,15 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ActionRefused, AutomationPaused, type Action } from '../../src/actions/action.js';
-import type { ExecutionPlan, Rehearsal } from '../../src/actions/executor.js';
+import type { ExecutionPlan } from '../../src/actions/executor.js';
 import type { FleetActionRequest } from '../../src/actions/service.js';
 import type { KillSwitch } from '../../src/actions/store.js';
-import { hostDetail } from '../../src/fleet/report.js';
 import { parseRunbook } from '../../src/runbooks/loader.js';
 import type { FleetAction, Runbook } from '../../src/runbooks/schema.js';
-import {
-  digestOf,
-  dryRunFinding,
-  scheduledMessage,
-  scheduleRunbooks,
-  worthPosting,
-  type Finding,
-  type ScheduleMemory,
-} from '../../src/scheduler/scheduled-runbooks.js';
+import { digestOf, dryRunFinding, scheduleRunbooks, worthPosting, type Finding, type ScheduleMemory } from '../../src/scheduler/scheduled-runbooks.js';
 import type { ScheduledJob } from '../../src/scheduler/scheduler.js';
+import { renderScheduledRun } from '../../src/slack/render/scheduled-run.js';
+import type { Rehearsal } from '../../src/timeline/fleet-facts.js';
 
 function runbook(schedule: string, extra = ''): Runbook {
   return parseRunbook(
@@ -51,19 +44,19 @@ ${extra}`,
 }
 
 const plan: ExecutionPlan = { executor: 'fleet', service: 'web', title: 'Check disks on 2 hosts', summary: ['service: web'], params: {} };
-const rehearsal = (output: string, ok = true): Rehearsal => ({
+const rehearsal = (output: string, ok = true, durationMs = 80): Rehearsal => ({
   ok,
-  summary: ok ? 'dry run ok on all 2 host(s)' : 'dry run FAILED on 1 of 2 host(s): web-2',
-  details: [hostDetail({ host: 'web-1', ok: true, exitCode: 0, output: 'same', durationMs: 120 }), hostDetail({ host: 'web-2', ok, exitCode: ok ? 0 : 1, output, durationMs: 80 })].join('\n'),
+  check: 'dry_run_command',
   hosts: [
-    { host: 'web-1', ok: true, output: 'same' },
-    { host: 'web-2', ok, output },
+    { host: 'web-1', ok: true, exitCode: 0, output: 'same', durationMs: 120 },
+    { host: 'web-2', ok, exitCode: ok ? 0 : 1, output, durationMs },
   ],
 });
 
 class Harness {
   readonly jobs: ScheduledJob[] = [];
-  readonly posts: Array<{ key: string; channel: string; text: string }> = [];
+  /** What was posted: the finding, and its words as the channel reads them. */
+  readonly posts: Array<{ key: string; channel: string; finding: Finding; text: string }> = [];
   readonly requests: FleetActionRequest[] = [];
   readonly logs: Array<Record<string, unknown>> = [];
   readonly digests = new Map<string, string>();
@@ -103,7 +96,7 @@ class Harness {
       },
       memory,
       services: { channelFor: (service) => (service === 'web' ? 'C0WEB' : 'C0DEFAULT'), group: () => undefined },
-      post: (key, message) => void this.posts.push({ key, ...message }),
+      post: (key, message) => void this.posts.push({ key, ...message, text: renderScheduledRun(message.finding) }),
       log: pino({ level: 'debug' }, sink),
     });
   }
@@ -130,7 +123,7 @@ describe('scheduleRunbooks', () => {
     expect(h.posts).toHaveLength(1);
     expect(h.posts[0]).toMatchObject({ channel: 'C0WEB', key: 'schedule:nightly:check:2030-01-01T04:30:01.000Z' });
 
-    h.next = () => ({ ...rehearsal('v1'), details: rehearsal('v1').details.replace('0.1s', '2.5s') });
+    h.next = () => rehearsal('v1', true, 2500);
     await h.tick();
     expect(h.posts, 'only the durations differ').toHaveLength(1);
 
@@ -168,8 +161,12 @@ describe('scheduleRunbooks', () => {
     await h.tick();
     h.next = () => new ActionRefused('web-9 is not in the host inventory.');
     await h.tick();
+    expect(h.posts.map((p) => p.finding.outcome)).toEqual([
+      { kind: 'refused', mode: 'dry-run', title: 'Check disks', refusal: new ActionRefused('Unknown service "web".') },
+      { kind: 'refused', mode: 'dry-run', title: 'Check disks', refusal: new ActionRefused('web-9 is not in the host inventory.') },
+    ]);
     expect(h.posts.map((p) => p.text.split('\n')[1])).toEqual(['Unknown service "web".', 'web-9 is not in the host inventory.']);
-    expect(h.posts[0]?.text).toMatch(/^:warning: \*Scheduled dry-run refused: Check disks/);
+    expect(h.posts[0]?.text).toMatch(/^:warning: \*Scheduled dry-run refused: Check disks \(runbook `nightly`, action `check`\)\*\n/);
   });
 
   it('names who paused automation when a pause lands between its check and the dry run', async () => {
@@ -216,9 +213,16 @@ describe('scheduled dry run messages', () => {
   const action = runbook('').actions[0] as FleetAction;
 
   it('ignores per-host durations when comparing runs', () => {
-    const slower = { ...rehearsal('v1'), details: rehearsal('v1').details.replaceAll(/0\.\ds/g, '9.9s') };
+    const slower = { ...rehearsal('v1'), hosts: rehearsal('v1').hosts.map((h) => ({ ...h, durationMs: 9900 })) };
     expect(dryRunFinding(runbook(''), action, plan, slower).fingerprint).toBe(dryRunFinding(runbook(''), action, plan, rehearsal('v1')).fingerprint);
     expect(dryRunFinding(runbook(''), action, plan, rehearsal('v2')).fingerprint).not.toBe(dryRunFinding(runbook(''), action, plan, rehearsal('v1')).fingerprint);
+  });
+
+  it('fingerprints a run as earlier releases did, so that an upgrade posts nothing new', () => {
+    expect(dryRunFinding(runbook(''), action, plan, rehearsal('v1')).fingerprint).toBe(
+      '{"ok":true,"hosts":[{"host":"web-1","ok":true,"output":"same"},{"host":"web-2","ok":true,"output":"v1"}]}',
+    );
+    expect(dryRunFinding(runbook(''), action, plan, undefined).fingerprint).toBe('{"ok":true,"hosts":[],"plan":["service: web"]}');
   });
 
   it('decides from the previous digest', () => {
@@ -231,24 +235,28 @@ describe('scheduled dry run messages', () => {
 
   it('shows the plan when a read-only action has no dry run', () => {
     const finding = dryRunFinding(runbook(''), action, plan, undefined);
-    expect(finding).toMatchObject({ ok: true, details: 'service: web', post: 'on-change' });
+    expect(finding).toMatchObject({ ok: true, outcome: { kind: 'dry_run', plan: { title: 'Check disks on 2 hosts', summary: ['service: web'] }, rehearsal: undefined }, post: 'on-change' });
+    expect(renderScheduledRun(finding)).toBe(
+      '*Scheduled dry run: Check disks on 2 hosts (runbook `nightly`, action `check`)*\nnothing to dry-run (a read-only action without dry_run_command)\nservice: web',
+    );
   });
 
-  it('reads: title, a warning when failed, the summary, then each host', () => {
-    expect(scheduledMessage(dryRunFinding(runbook(''), action, plan, rehearsal('disk gone', false)))).toMatchInlineSnapshot(`
+  it('reads: title, a warning when failed, the summary, then each host, failures first', () => {
+    expect(renderScheduledRun(dryRunFinding(runbook(''), action, plan, rehearsal('disk gone', false)))).toMatchInlineSnapshot(`
       ":warning: *Scheduled dry run: Check disks on 2 hosts (runbook \`nightly\`, action \`check\`)*
       dry run FAILED on 1 of 2 host(s): web-2
-      • web-1 ok, 0.1s
-      \`\`\`same\`\`\`
       • web-2 FAILED (exit 1), 0.1s
-      \`\`\`disk gone\`\`\`"
+      \`\`\`disk gone\`\`\`
+      • web-1 ok, 0.1s
+      \`\`\`same\`\`\`"
     `);
   });
 
   it('cuts a long message inside its limit, closing the cut output', () => {
-    const finding: Finding = { ...dryRunFinding(runbook(''), action, plan, rehearsal('x'.repeat(800))), details: `\`\`\`${'y'.repeat(5000)}\`\`\`` };
-    const text = scheduledMessage(finding, 1000);
-    expect(text.length).toBeLessThanOrEqual(1000);
+    const finding = dryRunFinding(runbook(''), action, plan, rehearsal('y'.repeat(5000), false));
+    expect(renderScheduledRun(finding).length).toBeLessThanOrEqual(3500);
+    const text = renderScheduledRun(finding, 600);
+    expect(text.length).toBeLessThanOrEqual(600);
     expect(text).toMatch(/y```\n… \(cut: \d+ characters in all\)$/);
   });
 });

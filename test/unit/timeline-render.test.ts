@@ -93,14 +93,61 @@ describe('action steps', () => {
     ['cancelled', 'U0ALICE', { kind: 'cancelled', actionId: '7' }, '<@U0ALICE> cancelled ACT-7'],
     ['aborted', 'U0BOB', { kind: 'aborted', actionId: '7' }, '<@U0BOB> aborted ACT-7; the hosts not yet run stay untouched'],
     ['refused', 'U0EVE', { kind: 'refused', actionId: '7', reason: 'You are not an approver for web.' }, '<@U0EVE> was refused: You are not an approver for web.'],
-    ['a dry run', 'bot', { kind: 'dry_run', actionId: '7', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok' }, 'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok'],
+    [
+      'a dry run',
+      'bot',
+      {
+        kind: 'rehearsed',
+        actionId: '7',
+        rehearsal: {
+          ok: true,
+          check: 'dry_run_command',
+          hosts: [
+            { host: 'web-1', ok: true, exitCode: 0, output: './old.log', durationMs: 120 },
+            { host: 'web-2', ok: true, exitCode: 0, output: '', durationMs: 80 },
+          ],
+        },
+      },
+      'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok, 0.1s\n```./old.log```\n• web-2 ok, 0.1s\n```(no output)```',
+    ],
+    ['a dry run an earlier release stored in words', 'bot', { kind: 'dry_run', actionId: '7', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok' }, 'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok'],
+    [
+      'a batch',
+      'bot',
+      { kind: 'batch_ran', actionId: '7', batch: 2, of: 3, canary: false, hosts: [{ host: 'web-2', ok: true, exitCode: 0, output: 'freed 2G', durationMs: 1500 }] },
+      'Batch 2 of 3: web-2 ok',
+    ],
+    [
+      'a halt',
+      'bot',
+      {
+        kind: 'halted',
+        actionId: '7',
+        reason: { kind: 'too_many_failures', batch: 3, failures: 1, maxFailures: 0 },
+        failed: [{ host: 'web-3', ok: false, exitCode: 1, output: 'read-only file system', durationMs: 300 }],
+      },
+      'Halted after batch 3: 1 host failed, more than max_failures (0).\nFailed hosts:\n• web-3 FAILED (exit 1), 0.3s\n```read-only file system```\nContinue (approved again) runs the hosts without a success; Abort ends it here.',
+    ],
+    [
+      'a rollout that ended',
+      'bot',
+      { kind: 'finished', actionId: '7', succeeded: true, seconds: 12, detail: { kind: 'fleet_succeeded', hosts: 3, skipped: 1 } },
+      'ACT-7 succeeded after 12s: all 3 host(s) succeeded (1 had already succeeded and were skipped)',
+    ],
+    [
+      'a rollout the kill switch stopped, its reason escaped',
+      'bot',
+      { kind: 'finished', actionId: '7', succeeded: false, seconds: 5, detail: { kind: 'fleet_paused', pauseReason: 'db <maintenance>' } },
+      'ACT-7 failed after 5s: stopped before the next batch: automation paused (db &lt;maintenance&gt;)',
+    ],
+    ['a run an executor ended in its own words', 'bot', { kind: 'finished', actionId: '7', succeeded: true, seconds: 45, detail: 'job #9002 success after 43s' }, 'ACT-7 succeeded after 45s: job #9002 success after 43s'],
     [
       'held while paused',
       'bot',
       { kind: 'held', actionId: '7', pausedBy: 'U0DAVE', pauseReason: 'db maintenance' },
       'ACT-7 approved but not run: automation is paused by <@U0DAVE> (db maintenance). Approve again after /automation resume.',
     ],
-    ['an executor remark', 'bot', { kind: 'remark', actionId: '7', text: 'Canary (batch 1 of 3): web-1 ok' }, 'Canary (batch 1 of 3): web-1 ok'],
+    ['an executor remark an earlier release stored in words', 'bot', { kind: 'remark', actionId: '7', text: 'Canary (batch 1 of 3): web-1 ok' }, 'Canary (batch 1 of 3): web-1 ok'],
   ])('%s', (_label, actor, step, words) => {
     expect(renderActionStep(actor, step)).toBe(words);
   });

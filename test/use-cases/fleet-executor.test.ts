@@ -11,7 +11,10 @@ import { FleetExecutor } from '../../src/fleet/executor.js';
 import type { BatchRun, HostOutcome } from '../../src/fleet/rollout-runner.js';
 import { parseRunbook } from '../../src/runbooks/loader.js';
 import { createCatalog, parseServicesFile } from '../../src/services/catalog.js';
+import { renderRunReport } from '../../src/slack/render/fleet-report.js';
+import { renderActionStep } from '../../src/slack/render/timeline.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
+import type { RunReport } from '../../src/timeline/action-step.js';
 import { found } from '../support/wait.js';
 
 const RUNBOOK = parseRunbook(
@@ -87,18 +90,20 @@ const HANDLE = { id: ACTION_ID, url: '', params: {} };
 /** One bot process: an executor on the shared stores and runner, and how the actions layer calls it for action 7. */
 interface BotProcess {
   executor: FleetExecutor;
-  /** What the rollout reported for the action's thread, in order. */
-  reports: string[];
+  /** What the rollout reported for the action's thread, in order: its facts, and a pause as who and why. */
+  reports: Array<RunReport | { kind: 'stopped_by_pause'; by: string; reason: string }>;
+  /** The same, as the thread says them. */
+  words(): string[];
   run(plan: ExecutionPlan): Promise<unknown>;
   status(plan: ExecutionPlan): Promise<RunStatus>;
 }
 
 function botProcess(stores: MemoryStores, runner: RecordingRunner): BotProcess {
-  const reports: string[] = [];
+  const reports: BotProcess['reports'] = [];
   const context: RunContext = {
     actionId: ACTION_ID,
-    report: async (text) => void reports.push(text),
-    stoppedByPause: async ({ by, reason }) => void reports.push(`stopped by a pause of ${by}: ${reason}`),
+    report: async (step) => void reports.push(step),
+    stoppedByPause: async ({ by, reason }) => void reports.push({ kind: 'stopped_by_pause', by, reason }),
   };
   const executor = new FleetExecutor({
     runbooks: [RUNBOOK],
@@ -112,6 +117,7 @@ function botProcess(stores: MemoryStores, runner: RecordingRunner): BotProcess {
   return {
     executor,
     reports,
+    words: () => reports.map((r) => (r.kind === 'stopped_by_pause' ? renderActionStep('bot', { kind: 'stopped_by_pause', actionId: ACTION_ID, pausedBy: r.by, pauseReason: r.reason }) : renderRunReport(r))),
     run: (plan) => executor.run(plan, context),
     status: (plan) => executor.status(plan, HANDLE, context),
   };
@@ -146,10 +152,22 @@ describe('FleetExecutor', () => {
     const p = botProcess(stores, runner);
     const plan = await planned(p);
     await p.run(plan);
-    expect(await ended(p, plan)).toMatchObject({ state: 'succeeded' });
+    expect(await ended(p, plan)).toEqual({ state: 'succeeded', detail: { kind: 'fleet_succeeded', hosts: 5, skipped: 0 } });
     expect(runner.ran).toEqual(['web-1', 'web-2', 'web-3', 'web-4', 'web-5']);
     expect(p.reports).toHaveLength(3);
-    expect(p.reports[0]).toMatch(/^Canary \(batch 1 of 3\): web-1 ok/);
+    expect(p.reports[0]).toEqual({
+      kind: 'batch_ran',
+      actionId: ACTION_ID,
+      batch: 1,
+      of: 3,
+      canary: true,
+      hosts: [{ host: 'web-1', ok: true, exitCode: 0, output: 'systemctl restart worker: done', durationMs: 10 }],
+    });
+    expect(p.reports.slice(1).map((r) => r.kind === 'batch_ran' && [r.batch, r.canary, r.hosts.map((h) => h.host)])).toEqual([
+      [2, false, ['web-2', 'web-3']],
+      [3, false, ['web-4', 'web-5']],
+    ]);
+    expect(p.words()[0]).toMatch(/^Canary \(batch 1 of 3\): web-1 ok/);
     expect((await stores.fleet.results(ACTION_ID)).map((o) => o.host).sort()).toEqual(['web-1', 'web-2', 'web-3', 'web-4', 'web-5']);
     expect(await stores.fleet.rolloutState(ACTION_ID)).toMatchObject({ state: 'succeeded' });
   });
@@ -161,9 +179,16 @@ describe('FleetExecutor', () => {
     const p = botProcess(stores, runner);
     const plan = await planned(p);
     await p.run(plan);
-    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: expect.stringMatching(/^Halted: the canary batch failed on 1 host/), resumable: true });
+    const reason = { kind: 'canary_failed', failures: 1 };
+    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: { kind: 'fleet_halted', reason, failed: ['web-1'] }, resumable: true });
     expect(runner.ran).toEqual(['web-1']);
-    expect(p.reports.at(-1)).toContain('web-1');
+    expect(p.reports.at(-1)).toEqual({
+      kind: 'halted',
+      actionId: ACTION_ID,
+      reason,
+      failed: [{ host: 'web-1', ok: false, exitCode: 1, output: 'unit worker.service not found', durationMs: 10 }],
+    });
+    expect(p.words().at(-1)).toMatch(/^Halted: the canary batch failed on 1 host; no other host was touched\.\nFailed hosts:\n• web-1 FAILED \(exit 1\)/);
   });
 
   it('stops before the next batch once automation is paused', async () => {
@@ -176,9 +201,9 @@ describe('FleetExecutor', () => {
     await second.arrived;
     await stores.actions.setKillSwitch({ by: 'U0BOB', reason: 'disk maintenance', at: '2026-11-22T10:00:00.000Z' });
     second.release();
-    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: 'stopped before the next batch: automation paused (disk maintenance)', resumable: true });
+    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: { kind: 'fleet_paused', pauseReason: 'disk maintenance' }, resumable: true });
     expect(runner.ran).toEqual(['web-1', 'web-2', 'web-3']);
-    expect(p.reports.at(-1)).toBe('stopped by a pause of U0BOB: disk maintenance');
+    expect(p.reports.at(-1)).toEqual({ kind: 'stopped_by_pause', by: 'U0BOB', reason: 'disk maintenance' });
   });
 
   it('a process that stops mid-rollout leaves it to the next, which runs only the hosts not yet done', async () => {
@@ -197,7 +222,8 @@ describe('FleetExecutor', () => {
     const next = botProcess(stores, runner);
     expect(await ended(next, plan)).toMatchObject({ state: 'succeeded' });
     expect(runner.ran).toEqual(['web-1', 'web-2', 'web-3', 'web-4', 'web-5']);
-    expect(next.reports).toEqual([expect.stringMatching(/^Batch 3 of 3: web-4 ok/)]);
+    expect(next.reports).toEqual([expect.objectContaining({ kind: 'batch_ran', batch: 3, of: 3, canary: false })]);
+    expect(next.words()).toEqual([expect.stringMatching(/^Batch 3 of 3: web-4 ok/)]);
   });
 
   it('leaves a rollout alone while another process holds its claim', async () => {
@@ -225,7 +251,7 @@ describe('FleetExecutor', () => {
     const plan = await planned(p);
     await stores.fleet.setRolloutState(ACTION_ID, { state: 'running', detail: 'started' });
     await stores.fleet.started(ACTION_ID, ['web-1']);
-    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: expect.stringMatching(/^Halted: the bot restarted while web-1 ran/), resumable: true });
+    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: { kind: 'fleet_halted', reason: { kind: 'interrupted', hosts: ['web-1'] }, failed: ['web-1'] }, resumable: true });
     expect(runner.ran).toEqual([]);
   });
 });

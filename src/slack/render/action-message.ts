@@ -1,6 +1,7 @@
 import { describeAction, displayActionId, type Action, type ActionState } from '../../actions/action.js';
 import { ACTION_IDS, actionButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage } from './block-kit.js';
+import { fleetEndText, rehearsalSummary } from './fleet-report.js';
 import { escapeMrkdwn, MAX_SECTION_TEXT, truncate } from './limits.js';
 
 const STATE_LABEL: Record<ActionState, string> = {
@@ -72,14 +73,19 @@ export function renderActionMessage(action: Action): SlackMessage {
     { type: 'section', text: { type: 'mrkdwn', text: truncate(`*What will run*\n\`\`\`${action.plan.summary.join('\n')}\`\`\``, MAX_SECTION_TEXT) } },
   ];
   if (action.rehearsal) {
-    const icon = action.rehearsal.ok ? ':mag:' : ':warning:';
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${escapeMrkdwn(action.rehearsal.summary)} (details in the thread)` }] });
+    const { rehearsal } = action;
+    const icon = rehearsal.ok ? ':mag:' : ':warning:';
+    const summary = 'summary' in rehearsal ? rehearsal.summary : rehearsalSummary(rehearsal);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${escapeMrkdwn(summary)} (details in the thread)` }] });
   }
   const held = heldNotice(action);
   if (held) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:octagonal_sign: ${held}` }] });
   if (action.warning) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(action.warning)}` }] });
   if (action.run?.url) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${action.run.url}|Watch it in GitLab>` }] });
-  if (action.result) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(action.result), MAX_SECTION_TEXT) }] });
+  if (action.result) {
+    const result = typeof action.result === 'string' ? action.result : fleetEndText(action.result);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(result), MAX_SECTION_TEXT) }] });
+  }
   const actions = buttons(action);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
   return { text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${what}`, blocks };

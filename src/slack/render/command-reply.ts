@@ -1,10 +1,12 @@
 import type { CommandAnswer } from '../../../commands/command.js';
+import { renderUsage } from './command-usage.js';
+import { renderRehearsal } from './fleet-report.js';
 import { escapeMrkdwn } from './limits.js';
 import { mention } from './mention.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
 
 function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
-  const found = rehearsal ? `${rehearsal.summary}\n${rehearsal.details}` : 'read-only action: nothing to rehearse; running it changes nothing.';
+  const found = rehearsal ? renderRehearsal(rehearsal) : 'read-only action: nothing to rehearse; running it changes nothing.';
   return `*Dry run of ${escapeMrkdwn(plan.title)}* (${runbookId} / ${actionId})\n\`\`\`${plan.summary.join('\n')}\`\`\`\n${found}`;
 }
 
@@ -13,6 +15,8 @@ export function renderCommandAnswer(answer: CommandAnswer): string {
   switch (answer.kind) {
     case 'text':
       return answer.text;
+    case 'usage':
+      return renderUsage(answer.command);
     case 'incident_list':
       return renderIncidentList(answer.incidents);
     case 'incident_detail':

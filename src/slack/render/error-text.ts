@@ -1,5 +1,6 @@
 import { AutomationPaused } from '../../actions/action.js';
-import { BotError, InvalidTransitionError, type TransitionRefusal } from '../../errors.js';
+import { BotError, CommandUsageError, InvalidTransitionError, type TransitionRefusal } from '../../errors.js';
+import { renderMisuse } from './command-usage.js';
 import { escapeMrkdwn } from './limits.js';
 import { mention } from './mention.js';
 
@@ -11,6 +12,7 @@ export function renderTransitionRefusal({ incidentId, state, to, acknowledgedBy 
 /** The one place that turns any thrown value into a sentence for a Slack user. */
 export function userMessage(error: unknown): string {
   if (error instanceof InvalidTransitionError) return renderTransitionRefusal(error.refusal);
+  if (error instanceof CommandUsageError) return renderMisuse(error.misuse);
   if (error instanceof AutomationPaused) {
     return `Automation is paused by ${mention(error.pausedBy)} (${escapeMrkdwn(error.pauseReason)}); nothing was run. Resume it with /automation resume first.`;
   }

@@ -7,6 +7,7 @@ import { displayActionId, type ActionEntry } from '../../actions/action.js';
 import { ALERTMANAGER_ACTOR, displayId, type AlertsFact, type FactEntry, type TimelineEntry } from '../../incidents/incident.js';
 import type { ActionStep } from '../../timeline/action-step.js';
 import { renderTransitionRefusal } from './error-text.js';
+import { fleetEndText, renderRehearsal, renderRunReport } from './fleet-report.js';
 import { escapeMrkdwn } from './limits.js';
 import { groupMention, mention } from './mention.js';
 
@@ -36,9 +37,17 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `${id} started`;
     case 'run_attached':
       return `${id} running: ${step.url}`;
-    // What executors report is written for Slack already (host output in code blocks).
-    case 'finished':
-      return `${id} ${step.succeeded ? 'succeeded' : 'failed'} after ${step.seconds}s: ${step.detail}`;
+    case 'finished': {
+      // An executor's own sentence is shown as it said it; a rollout's end is said here.
+      const detail = typeof step.detail === 'string' ? step.detail : escapeMrkdwn(fleetEndText(step.detail));
+      return `${id} ${step.succeeded ? 'succeeded' : 'failed'} after ${step.seconds}s: ${detail}`;
+    }
+    case 'rehearsed':
+      return `Dry run of ${id}: ${renderRehearsal(step.rehearsal)}`;
+    case 'batch_ran':
+    case 'halted':
+      return renderRunReport(step);
+    // Stored by earlier releases in the words they showed.
     case 'dry_run':
       return `Dry run of ${id}: ${step.summary}\n${step.details}`;
     case 'remark':

@@ -1,0 +1,64 @@
+/**
+ * How each slash command is used, and what was wrong with what someone typed, as Slack
+ * shows them.
+ */
+import type { CommandMisuse, CommandMistake } from '../../errors.js';
+import { escapeMrkdwn } from './limits.js';
+
+const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
+  incident: [
+    '*/incident* — work with incidents',
+    '• `/incident list` — open incidents',
+    '• `/incident show <id>` — state and timeline',
+    '• `/incident ack <id>` — acknowledge',
+    '• `/incident resolve <id>` — resolve',
+    '• `/incident help` — this help',
+    'An id looks like `INC-42` (or just `42`).',
+  ].join('\n'),
+  rollback: [
+    '*/rollback* — roll a service back to its previous successful deployment, after approval',
+    '• `/rollback <service> [to <sha|deployment-id>] [--force] [reason…]`',
+    'Example: `/rollback payment-service error rate doubled after 14:02 deploy`',
+    '`--force` requests a rollback inside the cooldown after a previous one.',
+  ].join('\n'),
+  remediate: [
+    "*/remediate* — run a runbook's fleet action: dry run, approval, canary, then batches",
+    '• `/remediate <runbook> [action] [host…] [name=value…] [--dry-run]`',
+    'Example: `/remediate disk-space-cleanup cleanup web-3 mountpoint=/var`',
+    '`action` may be left out when the runbook has one fleet action; hosts narrow its targets;',
+    "`name=value` gives the action's `from: argument` parameters; `--dry-run` only shows what it would do.",
+  ].join('\n'),
+  automation: [
+    '*/automation* — the kill switch for everything the bot runs',
+    '• `/automation status`',
+    '• `/automation pause [reason…]` — nothing new runs until resumed; requests can still be made',
+    '• `/automation resume`',
+  ].join('\n'),
+};
+
+export function renderUsage(command: CommandMisuse['command']): string {
+  return USAGE[command];
+}
+
+/** What was typed is escaped: it is echoed back, and must not mention anyone. */
+function renderMistake(mistake: CommandMistake): string {
+  switch (mistake.kind) {
+    case 'unknown_subcommand':
+      return `unknown subcommand "${escapeMrkdwn(mistake.word)}"`;
+    case 'unknown_option':
+      return `unknown option ${escapeMrkdwn(mistake.word)}`;
+    case 'takes_no_arguments':
+      return `\`${escapeMrkdwn(mistake.word)}\` takes no arguments`;
+    case 'takes_one_incident_id':
+      return `\`${escapeMrkdwn(mistake.word)}\` takes one incident id`;
+    case 'target_missing':
+      return '`to` needs a sha or a deployment id';
+    case 'invalid':
+      return escapeMrkdwn(mistake.what === undefined ? mistake.reason : `${mistake.what}: ${mistake.reason}`);
+  }
+}
+
+/** The mistake, when there is one, then the command's usage. */
+export function renderMisuse({ command, mistake }: CommandMisuse): string {
+  return mistake ? `${renderMistake(mistake)}\n${USAGE[command]}` : USAGE[command];
+}

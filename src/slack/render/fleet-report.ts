@@ -1,0 +1,88 @@
+/**
+ * What a fleet run found, in words: host outputs in code blocks, each cut so that a chatty
+ * host cannot push the others out of the message, failures first.
+ */
+import type { RunReport } from '../../timeline/action-step.js';
+import { rehearsalBrief, type FleetEnd, type HaltReason, type HostResult, type Rehearsal, type RehearsalBrief } from '../../timeline/fleet-facts.js';
+
+/** Characters of one host's output a message shows. */
+const OUTPUT_MAX = 800;
+
+/** Hosts whose output a message shows: enough to act on, well under Slack's 40 000 characters. */
+const DETAILED_HOSTS = 20;
+
+function clip({ output, outputChars }: HostResult): string {
+  const text = output.trim() === '' ? '(no output)' : output.trimEnd();
+  // Backticks would close the code block the output is shown in.
+  const safe = text.replaceAll('```', "'''");
+  const whole = outputChars ?? safe.length;
+  return whole > OUTPUT_MAX ? `${safe.slice(0, OUTPUT_MAX)}… (cut; ${whole} characters)` : safe;
+}
+
+function mark(result: HostResult): string {
+  if (result.ok) return `${result.host} ok`;
+  return `${result.host} FAILED${result.exitCode === null ? '' : ` (exit ${result.exitCode})`}`;
+}
+
+/** One host's result with its output. */
+export function hostDetail(result: HostResult): string {
+  return `• ${mark(result)}, ${(result.durationMs / 1000).toFixed(1)}s\n\`\`\`${clip(result)}\`\`\``;
+}
+
+/** Each host's result with its output, failures first, the first 20 of them. */
+export function hostDetails(results: readonly HostResult[]): string {
+  const ordered = [...results.filter((r) => !r.ok), ...results.filter((r) => r.ok)];
+  const shown = ordered.slice(0, DETAILED_HOSTS).map(hostDetail);
+  const rest = ordered.length - shown.length;
+  return rest > 0 ? `${shown.join('\n')}\n… and ${rest} more host(s): ${ordered.slice(DETAILED_HOSTS).map(mark).join(', ')}` : shown.join('\n');
+}
+
+/** The dry run in one line, for the approval message and above its details. */
+export function rehearsalSummary({ check, hosts, failed }: RehearsalBrief): string {
+  const what = check === 'dry_run_command' ? 'dry run' : 'reachability check (no dry_run_command, so the command itself was not tried)';
+  if (failed.length === 0) return `${what} ok on all ${hosts} host(s)`;
+  return `${what} FAILED on ${failed.length} of ${hosts} host(s): ${failed.join(', ')}`;
+}
+
+/** The summary line, then each host's result. */
+export function renderRehearsal(rehearsal: Rehearsal): string {
+  return `${rehearsalSummary(rehearsalBrief(rehearsal))}\n${hostDetails(rehearsal.hosts)}`;
+}
+
+function hostCount(n: number): string {
+  return `${n} host${n === 1 ? '' : 's'}`;
+}
+
+export function haltText(reason: HaltReason): string {
+  switch (reason.kind) {
+    case 'canary_failed':
+      return `Halted: the canary batch failed on ${hostCount(reason.failures)}; no other host was touched.`;
+    case 'too_many_failures':
+      return `Halted after batch ${reason.batch}: ${hostCount(reason.failures)} failed, more than max_failures (${reason.maxFailures}).`;
+    case 'interrupted':
+      return `Halted: the bot restarted while ${reason.hosts.join(', ')} ran; check ${reason.hosts.length === 1 ? 'it' : 'them'} before continuing.`;
+  }
+}
+
+/** What a rollout reported while it ran: a batch's results (output only for the hosts that failed), or why it halted. */
+export function renderRunReport(report: RunReport): string {
+  if (report.kind === 'halted') {
+    return `${haltText(report.reason)}\nFailed hosts:\n${hostDetails(report.failed)}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
+  }
+  const name = report.canary ? `Canary (batch ${report.batch} of ${report.of})` : `Batch ${report.batch} of ${report.of}`;
+  const failed = report.hosts.filter((h) => !h.ok);
+  const head = `${name}: ${report.hosts.map(mark).join(', ')}`;
+  return failed.length === 0 ? head : `${head}\n${hostDetails(failed)}`;
+}
+
+/** How a rollout ended, in plain words (not yet escaped: the pause reason is what a person typed). */
+export function fleetEndText(end: FleetEnd): string {
+  switch (end.kind) {
+    case 'fleet_succeeded':
+      return `all ${end.hosts} host(s) succeeded${end.skipped > 0 ? ` (${end.skipped} had already succeeded and were skipped)` : ''}`;
+    case 'fleet_halted':
+      return `${haltText(end.reason)} Failed: ${end.failed.join(', ')}.`;
+    case 'fleet_paused':
+      return `stopped before the next batch: automation paused (${end.pauseReason})`;
+  }
+}

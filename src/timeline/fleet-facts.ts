@@ -1,0 +1,69 @@
+/**
+ * What a run on hosts found, as facts: each host's result, what a dry run checked, why a
+ * rollout halted and how it ended. Stored with actions and in timelines; the words are
+ * written by src/slack/render.
+ */
+
+/** One host's result. Stored ones carry their output cut to `STORED_OUTPUT_MAX` characters. */
+export interface HostResult {
+  host: string;
+  ok: boolean;
+  exitCode: number | null;
+  output: string;
+  /** Set when `output` was cut for storage: how many characters the whole output had. */
+  outputChars?: number;
+  durationMs: number;
+}
+
+/**
+ * A runner keeps 64 KiB of each output stream, too much to store per host in every
+ * timeline entry; a message shows less than this of it anyway.
+ */
+export const STORED_OUTPUT_MAX = 1000;
+
+/** The result as a timeline stores it: trailing whitespace dropped, the output cut to a bounded size. */
+export function storedHostResult({ host, ok, exitCode, output, durationMs }: HostResult): HostResult {
+  const text = output.trimEnd();
+  if (text.length <= STORED_OUTPUT_MAX) return { host, ok, exitCode, output: text, durationMs };
+  return { host, ok, exitCode, output: text.slice(0, STORED_OUTPUT_MAX), outputChars: text.length, durationMs };
+}
+
+/** What a dry run ran: the action's `dry_run_command`, or, without one, only a check that each host answers. */
+export type RehearsalCheck = 'dry_run_command' | 'reachability';
+
+/** What a dry run found on each target. */
+export interface Rehearsal {
+  ok: boolean;
+  check: RehearsalCheck;
+  hosts: HostResult[];
+}
+
+/** A dry run in brief, as the action keeps it for its approval message: the details are in its timeline. */
+export interface RehearsalBrief {
+  ok: boolean;
+  check: RehearsalCheck;
+  /** How many hosts it ran on. */
+  hosts: number;
+  failed: string[];
+}
+
+export function rehearsalBrief({ ok, check, hosts }: Rehearsal): RehearsalBrief {
+  return { ok, check, hosts: hosts.length, failed: hosts.filter((h) => !h.ok).map((h) => h.host) };
+}
+
+/** Why a rollout stopped short of its last batch. */
+export type HaltReason =
+  /** Any failure in the canary batch halts, whatever `max_failures` says. */
+  | { kind: 'canary_failed'; failures: number }
+  /** `batch` counts from 1; `failures` are those of every batch so far. */
+  | { kind: 'too_many_failures'; batch: number; failures: number; maxFailures: number }
+  /** The bot stopped while these hosts ran: whether their command completed is unknown. */
+  | { kind: 'interrupted'; hosts: string[] };
+
+/** How a fleet rollout ended, as the action keeps it. */
+export type FleetEnd =
+  /** `skipped` of the `hosts` had succeeded in the rollout this one continues. */
+  | { kind: 'fleet_succeeded'; hosts: number; skipped: number }
+  | { kind: 'fleet_halted'; reason: HaltReason; failed: string[] }
+  /** The kill switch stopped it before its next batch. */
+  | { kind: 'fleet_paused'; pauseReason: string };
