@@ -1,4 +1,4 @@
-import type { AlertNotification } from '../incidents/notification.js';
+import { toTracked, type AlertNotification } from '../incidents/notification.js';
 import type { WebhookPayload } from './schema.js';
 
 /** What an incident needs of a validated Alertmanager webhook body. */
@@ -10,14 +10,6 @@ export function notificationOf(payload: WebhookPayload): AlertNotification {
     commonLabels: payload.commonLabels,
     commonAnnotations: payload.commonAnnotations,
     externalURL: payload.externalURL,
-    alerts: payload.alerts.map((alert) => ({
-      fingerprint: alert.fingerprint,
-      status: alert.status,
-      labels: alert.labels,
-      annotations: alert.annotations,
-      startsAt: alert.startsAt,
-      endsAt: alert.endsAt,
-      generatorURL: alert.generatorURL,
-    })),
+    alerts: payload.alerts.map(toTracked),
   };
 }

@@ -31,7 +31,7 @@ export interface NotificationContext {
 const NAMED_ALERTS = 5;
 
 /** A copy in a fixed key order: stored alerts are compared by their JSON. */
-function toTracked(alert: TrackedAlert): TrackedAlert {
+export function toTracked(alert: TrackedAlert): TrackedAlert {
   return {
     fingerprint: alert.fingerprint,
     status: alert.status,

@@ -2,9 +2,6 @@
  * What the contract suite runs against: one factory per implementation of the store ports,
  * each giving a fresh, empty set of stores per test and a way to let time pass for them.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll } from 'vitest';
 import type { ActionStore } from '../../src/actions/store.js';
 import type { RolloutStateStore } from '../../src/fleet/executor.js';
 import type { HostResultStore } from '../../src/fleet/rollout-runner.js';
@@ -16,7 +13,7 @@ import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { RedisScheduleStore } from '../../src/store/redis-schedule-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { manualClock } from '../support/clock.js';
-import { testRedisUrl } from '../support/redis.js';
+import { prefixedRedis } from '../support/redis.js';
 
 /** Windows the stores are built with; a case lets time pass relative to them. */
 export const REOPEN_WINDOW_MS = 10 * 60_000;
@@ -60,20 +57,11 @@ export function memoryFactory(): StoreFactory {
  * `ms`, and a key whose expiry would have passed is deleted, as Redis would have.
  */
 export function redisFactory(): StoreFactory {
-  const redis = new Redis(testRedisUrl());
-  const prefixes: string[] = [];
-  afterAll(async () => {
-    for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-    }
-    redis.disconnect();
-  });
+  const { redis, newPrefix } = prefixedRedis('contract');
   return {
     name: 'redis',
     open: async () => {
-      const keyPrefix = `test:contract:${randomUUID()}:`;
-      prefixes.push(keyPrefix);
+      const keyPrefix = newPrefix();
       return {
         incidents: new RedisStore(redis, { keyPrefix, reopenWindowMs: REOPEN_WINDOW_MS, retentionMs: RETENTION_MS }),
         actions: new RedisActionStore(redis, { keyPrefix, retentionMs: RETENTION_MS }),

@@ -3,9 +3,7 @@
  * earlier releases still load, and a corrupt one fails with an error naming its key rather
  * than a TypeError somewhere downstream.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/actions/action.js';
 import { StoredDocumentError } from '../../src/errors.js';
 import { renderActionMessage } from '../../src/slack/render/action-message.js';
@@ -14,21 +12,12 @@ import { RedisActionStore } from '../../src/store/redis-action-store.js';
 import { RedisFleetStore } from '../../src/store/redis-fleet-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { actionDoc, incidentDoc } from '../support/documents.js';
-import { testRedisUrl } from '../support/redis.js';
+import { prefixedRedis } from '../support/redis.js';
 
-const redis = new Redis(testRedisUrl());
-const prefixes: string[] = [];
-afterAll(async () => {
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
+const { redis, newPrefix } = prefixedRedis('documents');
 
 function stores() {
-  const keyPrefix = `test:documents:${randomUUID()}:`;
-  prefixes.push(keyPrefix);
+  const keyPrefix = newPrefix();
   return {
     prefix: keyPrefix,
     incidents: new RedisStore(redis, { keyPrefix, reopenWindowMs: 60_000, retentionMs: 60_000 }),

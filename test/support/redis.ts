@@ -12,11 +12,12 @@
  *
  * The database is never flushed: each test must use its own REDIS_KEY_PREFIX.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { errorMessage, findExecutable, freePort, spawnTracked } from './child-process.js';
 import { waitFor } from './wait.js';
@@ -43,6 +44,28 @@ export function testRedisUrl(): string {
     "testRedisUrl(): no Redis URL was provided. Add globalSetup: ['test/support/redis.ts'] " +
       'to vitest.config.ts (test.globalSetup), or set REDIS_URL.',
   );
+}
+
+/**
+ * A Redis client for one test file and fresh key prefixes on it; every key under them is
+ * deleted and the client closed after the file.
+ */
+export function prefixedRedis(kind: string): { redis: Redis; newPrefix: () => string } {
+  const redis = new Redis(testRedisUrl());
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const prefix of prefixes) {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+  const newPrefix = () => {
+    const prefix = `test:${kind}:${randomUUID()}:`;
+    prefixes.push(prefix);
+    return prefix;
+  };
+  return { redis, newPrefix };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
