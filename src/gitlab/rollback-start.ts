@@ -48,8 +48,8 @@ export async function startRollback(ctx: StartContext, params: GitlabPlanParams,
   const happened = `GitLab ${what} when asked to ${start.op.action} in ${params.project}`;
   const looked = await lookFor(ctx.lookup, start.find(sentAt));
   if (!looked.found) throw new GitlabOutcomeUnknown(unknownOutcome({ happened, missing: start.missing, looked, policy: ctx.lookup, checkUrl: checkUrlOf(start), next: start.next }), { cause });
-  ctx.log.warn({ what, kind: start.kind, id: looked.found.id }, 'GitLab did not confirm the rollback start, but made its run: tracking it');
-  await run.report(`${happened}, but it had started ${start.kind} #${looked.found.id}: tracking that one.`);
+  // The run attached is what the thread shows; why it came this way is for the log.
+  ctx.log.warn({ what, kind: start.kind, id: looked.found.id, actionId: run.actionId }, 'GitLab did not confirm the rollback start, but made its run: tracking it');
   return handleOf(start, params, looked.found);
 }
 
@@ -62,8 +62,7 @@ export async function findLostRollback(ctx: StartContext, params: GitlabPlanPara
   const happened = `the bot restarted before GitLab confirmed the request to ${start.op.action} in ${params.project}`;
   const looked = await lookFor(ctx.lookup, start.find(claimedAt.getTime()));
   if (!looked.found) throw new GitlabOutcomeUnknown(unknownOutcome({ happened, missing: start.missing, looked, policy: ctx.lookup, checkUrl: checkUrlOf(start), next: start.next }));
-  ctx.log.info({ kind: start.kind, id: looked.found.id }, 'Found the run of a rollback start the bot had not confirmed: tracking it');
-  await run.report(`After a restart, found ${start.kind} #${looked.found.id}, started by this rollback before the restart: tracking it.`);
+  ctx.log.info({ kind: start.kind, id: looked.found.id, actionId: run.actionId }, 'Found the run of a rollback start the bot had not confirmed: tracking it');
   return handleOf(start, params, looked.found);
 }
 

@@ -423,10 +423,9 @@ async function planned(settings: GitlabSettings): Promise<ExecutionPlan> {
   return plan;
 }
 
-/** What run() is told by the actions layer: the action's id, and where its steps go (kept here). */
-function runContext(): RunContext & { reports: string[] } {
-  const reports: string[] = [];
-  return { actionId: '7', reports, report: async (text) => void reports.push(text), stoppedByPause: async () => {} };
+/** What run() is told by the actions layer: the action's id (a rollback reports no steps while it runs). */
+function runContext(): RunContext {
+  return { actionId: '7', report: async () => {}, stoppedByPause: async () => {} };
 }
 
 /** A job as GitLab shows it, in pipeline 6001: the deploy job of deployment #40 and its retries. */
@@ -469,7 +468,7 @@ describe('run', () => {
 
   it('a POST answered 503 is not sent again: the job GitLab made anyway is found in the retried job’s pipeline, and tracked', async () => {
     const plan = await planned(retryJob);
-    const { executor } = harness(retryJob, { lookup: { windowMs: 0 } });
+    const { executor, logs } = harness(retryJob, { lookup: { windowMs: 0 } });
     const now = new Date().toISOString();
     const scope = gitlab()
       .post(`${API}/jobs/1001/retry`)
@@ -481,14 +480,16 @@ describe('run', () => {
       .query({ include_retried: 'true', per_page: '100', page: '1' })
       // Newest first: a later job of another name, the retry, and the job retried.
       .reply(200, [{ ...pipelineJobJson(1005, now), name: 'smoke-test' }, pipelineJobJson(1004, now), pipelineJobJson(1001, '2024-05-02T09:12:00.000Z')]);
-    const run = runContext();
 
-    const handle = await executor.run(plan, run);
+    const handle = await executor.run(plan, runContext());
 
     expect(handle).toEqual({ id: '1004', url: `${GITLAB}/${PROJECT}/-/jobs/1004`, params: { kind: 'job', project: PROJECT } });
-    expect(run.reports).toEqual([
-      'GitLab answered 503 when asked to retry job #1001 (the deploy job of deployment #40) in shop/payment-service, but it had started job #1004: tracking that one.',
-    ]);
+    expect(logs.find((l) => l.msg === 'GitLab did not confirm the rollback start, but made its run: tracking it')).toMatchObject({
+      what: 'answered 503',
+      kind: 'job',
+      id: 1004,
+      actionId: '7',
+    });
     expect(scope.isDone()).toBe(true);
   });
 
