@@ -93,6 +93,13 @@ export interface Executor {
   run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle>;
   /** May carry on a run another process started (it reports through this call's context then). */
   status(plan: ExecutionPlan, handle: RunHandle, run: RunContext): Promise<RunStatus>;
+  /**
+   * For a run claimed at `claimedAt` but never confirmed started (the process starting it died
+   * before the answer): looks for the run that start may have made, never starting it again.
+   * Resolves with it, or throws an ExecutorRefusal saying what a person must check. Without
+   * this method, such a run ends failed at once.
+   */
+  recover?(plan: ExecutionPlan, run: RunContext, claimedAt: Date): Promise<RunHandle>;
   /** Lets runs this process carries out stop at a safe point, for another process to resume. */
   stop?(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
 import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, start, type Action, type ActionKind } from './action.js';
 import type { ActionContext } from './context.js';
-import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext } from './executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext, type RunHandle } from './executor.js';
 import { planRequestOf } from './requesting.js';
 import type { KillSwitch } from './store.js';
 import type { ActionStep, RunDetail } from '../timeline/action-step.js';
@@ -175,9 +175,21 @@ export class Running {
       setTimeout(() => void this.resume().catch(() => undefined), START_LEASE_MS).unref();
       return;
     }
+    let recovering = false;
     try {
       const latest = await this.ctx.require(action.id);
       if (latest.state !== 'running' || latest.run) return;
+      const executor = this.o.executors[latest.kind];
+      const recover = executor.recover?.bind(executor);
+      if (recover) {
+        // Looking may take the executor's whole lookup window: in the background, under the start lease.
+        recovering = true;
+        void this.recoverLostStart(latest, recover)
+          .catch((error: unknown) => this.ctx.log.error({ err: error, actionId: latest.id }, 'lost start not settled'))
+          .then(release)
+          .catch((error: unknown) => this.ctx.log.warn({ err: error, actionId: latest.id }, 'start lease not released'));
+        return;
+      }
       // We cannot know whether the start reached GitLab; running it again could run it twice.
       const detail =
         latest.kind === 'fleet'
@@ -185,8 +197,26 @@ export class Running {
           : 'the bot restarted before the run was confirmed started; check GitLab before requesting again';
       await this.finishRun(latest, { succeeded: false, detail, resumable: latest.kind === 'fleet' });
     } finally {
-      await release();
+      if (!recovering) await release();
     }
+  }
+
+  /** Tracks the run the executor found for a lost start; else ends the action with the executor's reason. */
+  private async recoverLostStart(action: Action, recover: NonNullable<Executor['recover']>): Promise<void> {
+    let handle: RunHandle;
+    try {
+      handle = await recover(action.plan, this.runContext(action), new Date(action.startedAt ?? action.requestedAt));
+    } catch (error) {
+      const detail =
+        error instanceof ExecutorRefusal
+          ? error.message
+          : `the bot restarted before the run was confirmed started, and looking for it failed (${(error as Error).message}); check GitLab before requesting again`;
+      await this.finishRun(action, { succeeded: false, detail });
+      return;
+    }
+    if (!(await this.ctx.commit(attachRun(action, handle, this.ctx.now()), action.version))) return;
+    this.ctx.log.info({ actionId: action.id, run: handle.id }, 'found the run of a start that was never confirmed; tracking it');
+    void this.track(action.id);
   }
 
   private async poll(id: string): Promise<void> {

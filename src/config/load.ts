@@ -35,7 +35,8 @@ export interface Config {
   reminderAfterMs: number;
   /** How often approval requests are expired and unacknowledged incidents reminded. */
   sweepIntervalMs: number;
-  gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number };
+  /** `lookupWindowMs`: how long to look for what a GitLab change that was not confirmed may have made. */
+  gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number; lookupWindowMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
   ssh: SshEnv;
@@ -71,7 +72,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     reminderAfterMs: e.REMINDER_AFTER,
     sweepIntervalMs: e.SWEEP_INTERVAL,
-    gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL },
+    gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL, lookupWindowMs: e.GITLAB_LOOKUP_WINDOW },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
     ssh: {
       SSH_PRIVATE_KEY_FILE: e.SSH_PRIVATE_KEY_FILE,

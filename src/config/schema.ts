@@ -51,6 +51,7 @@ export const EnvSchema = z
     GITLAB_URL: optionalText.pipe(z.url({ error: 'expected the GitLab base URL such as https://gitlab.example.com' }).optional()),
     GITLAB_TOKEN: optionalText,
     GITLAB_POLL_INTERVAL: duration('5s'),
+    GITLAB_LOOKUP_WINDOW: duration('2m').pipe(z.number().min(1_000, { error: 'expected at least 1s' }).max(300_000, { error: 'expected at most 5m' })),
     ACTION_EXPIRY: duration('15m'),
     REMINDER_AFTER: duration('15m'),
     SWEEP_INTERVAL: duration('5s').pipe(

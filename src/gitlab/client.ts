@@ -8,7 +8,8 @@
  * neither the status nor the response. Its default query timeout is five minutes. Stacking our
  * retries on top of that would multiply attempts and still not honour Retry-After, so the
  * client below is built with gitbeaker's own `createRequesterFn` (same URL, query and body
- * encoding) over a request handler that tries once, and `withRetry` decides everything else.
+ * encoding) over a request handler that tries once; `withRetry` decides when a read is tried
+ * again, and `sendOnce` (send-once.ts) sends a change at most once.
  */
 import { BotError, type ErrorCode } from '../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -158,60 +159,66 @@ export interface GitlabOperation {
   checkUrl?: string;
 }
 
+/** A request that changes nothing, and so may be sent as often as it takes. */
+export type GitlabRead = GitlabOperation & { method: 'GET' };
+
 /**
- * The POST was sent and no answer came: GitLab may have started the run. Not retried (it is an
- * ExecutorRefusal): a person checks GitLab before asking again, so nothing runs twice.
+ * A POST was sent, GitLab's answer did not say whether it acted, and what it would have made
+ * did not appear while the bot looked. Not retried (it is an ExecutorRefusal): a person checks
+ * GitLab before asking again, so nothing runs twice.
  */
 export class GitlabOutcomeUnknown extends ExecutorRefusal {
   static override readonly code: ErrorCode = 'GITLAB_OUTCOME_UNKNOWN';
 }
 
 /**
- * GitLab kept failing in a way that may pass (5xx, 429, network) after every retry: worth
- * telling a person, and worth retrying later.
+ * GitLab kept failing in a way that may pass (5xx, 429, network) after every retry, or a POST
+ * never reached it: worth telling a person, and worth retrying later.
  */
 export class GitlabUnavailableError extends BotError {
   static override readonly code: ErrorCode = 'EXECUTOR_UNAVAILABLE';
 }
 
+/** A 4xx other than 429: GitLab refused, and says (mostly) what to fix. Not worth retrying. */
+export function isRefusal(status: number): boolean {
+  return status < 500 && status !== 429;
+}
+
 /**
- * Runs one gitbeaker call under our policy:
- * - GET: retried on 429, 5xx, timeouts and network errors.
- * - POST: retried on 429 and on 5xx other than 504, where GitLab answered and did not act, and
- *   on connection failures before anything was sent. Not retried on a timeout or a dropped
- *   connection after sending, nor on 504 (a proxy gave up waiting for GitLab, which may still
- *   be working): the request may have reached GitLab and started the job or pipeline, and
- *   starting a deployment twice is worse than asking a person to look (GitlabOutcomeUnknown).
- * - 4xx: an ExecutorRefusal that says what to fix, wrapping gitbeaker's error as `cause`.
- * Delays double from baseDelayMs; a Retry-After longer than that is honoured (up to maxDelayMs).
+ * Runs one read under our policy: retried on 429, 5xx, timeouts and network errors, with delays
+ * doubling from baseDelayMs and a longer Retry-After honoured (up to maxDelayMs). A 4xx is an
+ * ExecutorRefusal that says what to fix, wrapping gitbeaker's error as `cause`. A change (a
+ * POST) is never sent through here: see sendOnce.
  */
-export async function withRetry<T>(op: GitlabOperation, policy: RetryPolicy, log: Logger, call: () => Promise<T>): Promise<T> {
+export async function withRetry<T>(op: GitlabRead, policy: RetryPolicy, log: Logger, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await call();
     } catch (error) {
       const failure = classifyGitlabError(error);
       if (failure.kind === 'other') throw error;
-      if (failure.kind === 'answered' && failure.status < 500 && failure.status !== 429) {
-        throw new ExecutorRefusal(refusalMessage(op, failure.status, failure.description), { cause: error });
-      }
-      const sent = failure.kind === 'no-answer' || (failure.kind === 'answered' && failure.status === 504);
-      if (op.method === 'POST' && sent) {
-        const what = failure.kind === 'answered' ? `answered ${failure.status}` : `did not answer (${failure.reason})`;
-        const check = op.checkUrl ? ` Check ${op.checkUrl} before trying again.` : ' Check GitLab before trying again.';
-        throw new GitlabOutcomeUnknown(`GitLab ${what} when asked to ${op.action} in ${op.project}; it may have started anyway.${check}`, { cause: error });
-      }
-      const reason = failure.kind === 'answered' ? `status ${failure.status}` : failure.reason;
+      if (failure.kind === 'answered' && isRefusal(failure.status)) throw new ExecutorRefusal(refusalMessage(op, failure.status, failure.description), { cause: error });
+      const reason = failureReason(failure);
       if (attempt >= policy.attempts) {
         throw new GitlabUnavailableError(`GitLab failed ${attempt} times (last: ${reason}) when asked to ${op.action} in ${op.project}`, { cause: error });
       }
-      const backoffMs = policy.baseDelayMs * 2 ** (attempt - 1);
-      const retryAfterMs = failure.kind === 'answered' ? (failure.retryAfterMs ?? 0) : 0;
-      const delayMs = Math.min(policy.maxDelayMs, Math.max(backoffMs, retryAfterMs));
+      const delayMs = retryDelayMs(policy, attempt, failure);
       log.warn({ method: op.method, project: op.project, action: op.action, reason, attempt, delayMs }, 'GitLab request failed; retrying');
       await sleep(delayMs);
     }
   }
+}
+
+/** For logs and messages: "status 503", "timeout", "ECONNREFUSED". */
+export function failureReason(failure: Exclude<GitlabFailure, { kind: 'other' }>): string {
+  return failure.kind === 'answered' ? `status ${failure.status}` : failure.reason;
+}
+
+/** Doubles from baseDelayMs; a longer Retry-After is honoured; never above maxDelayMs. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, failure: GitlabFailure): number {
+  const backoffMs = policy.baseDelayMs * 2 ** (attempt - 1);
+  const retryAfterMs = failure.kind === 'answered' ? (failure.retryAfterMs ?? 0) : 0;
+  return Math.min(policy.maxDelayMs, Math.max(backoffMs, retryAfterMs));
 }
 
 /** A sentence a person can act on, for a 4xx answer. */

@@ -5,10 +5,13 @@
  * pipeline's status, so every host of a batch shares one outcome.
  *
  * Like the rollback executor, it never sends the POST again once it may have reached GitLab
- * (see withRetry): a batch whose pipeline may or may not exist fails, telling a person to look,
- * rather than risk running the command twice. GitLab's failures and refusals become failed
- * outcomes; only a programming error throws.
+ * (see send-once.ts): each pipeline carries a marker of its own (CHATOPS_BATCH), and after an
+ * answer that does not say whether GitLab acted, the pipeline with that marker is looked for
+ * and followed if it appears. When none does, the batch fails with its outcome unknown, telling
+ * a person where to look, rather than risk running the command twice. GitLab's failures and
+ * refusals become failed outcomes; only a programming error throws.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -16,7 +19,7 @@ import { z } from 'zod';
 import { ExecutorRefusal } from '../actions/executor.js';
 import { formatDuration } from '../config/duration.js';
 import type { BatchRun, HostOutcome } from '../fleet/rollout-runner.js';
-import { PIPELINE_COMMAND_VARIABLE, PIPELINE_HOSTS_VARIABLE } from '../runbooks/schema.js';
+import { PIPELINE_BATCH_VARIABLE, PIPELINE_COMMAND_VARIABLE, PIPELINE_HOSTS_VARIABLE } from '../runbooks/schema.js';
 import {
   classifyGitlabError,
   DEFAULT_RETRY,
@@ -25,9 +28,12 @@ import {
   withRetry,
   type GitlabApi,
   type GitlabOperation,
+  type GitlabRead,
   type RetryPolicy,
 } from './client.js';
+import { DEFAULT_LOOKUP, lookFor, markedPipeline, unknownOutcome, type LookupPolicy } from './lookup.js';
 import { GitlabPipeline, GitlabStarted } from './schema.js';
+import { sendOnce, type GitlabChange, type SendResult } from './send-once.js';
 import { isFinal, statusOutcome } from './status.js';
 
 /** The gitlab-pipeline executor of a runbook's fleet action, as parsed (project as a string). */
@@ -35,7 +41,7 @@ export interface PipelineBatchSpec {
   /** A path (group/name) or a numeric id. */
   project: string;
   ref: string;
-  /** The runbook's own variables; the bot adds CHATOPS_HOSTS and CHATOPS_COMMAND. */
+  /** The runbook's own variables; the bot adds CHATOPS_HOSTS, CHATOPS_COMMAND and CHATOPS_BATCH. */
   variables: Record<string, string>;
 }
 
@@ -47,8 +53,10 @@ export interface GitlabPipelineBatchRunOptions {
   log: Logger;
   /** The bot shutting down: stop waiting and leave the pipeline running. */
   signal?: AbortSignal;
-  /** Retries of the pipeline's creation, and the backoff of failed status reads. */
+  /** Retries of a creation that never reached GitLab, and the backoff of failed status reads. */
   retry?: RetryPolicy;
+  /** How long, and how often, to look for a pipeline whose creation GitLab did not confirm. */
+  lookup?: LookupPolicy;
 }
 
 type Started = z.output<typeof GitlabStarted>;
@@ -66,6 +74,7 @@ interface Context {
   log: Logger;
   signal: AbortSignal | undefined;
   retry: RetryPolicy;
+  lookup: LookupPolicy;
   /** Where a person sees the project's pipelines. */
   pipelinesUrl: string;
 }
@@ -83,6 +92,7 @@ export function gitlabPipelineBatchRun(options: GitlabPipelineBatchRunOptions): 
     log: options.log.child({ component: 'gitlab-pipeline', project: options.spec.project }),
     signal: options.signal,
     retry: options.retry ?? DEFAULT_RETRY,
+    lookup: options.lookup ?? DEFAULT_LOOKUP,
     pipelinesUrl: `${projectWebUrl(options.api, options.spec.project)}/-/pipelines`,
   };
   return async (hosts, command, timeoutMs) => {
@@ -111,29 +121,36 @@ async function runBatch(ctx: Context, hosts: readonly string[], command: string,
 
 async function createPipeline(ctx: Context, hosts: readonly string[], command: string): Promise<{ pipeline: Started } | { failure: string }> {
   const { project, ref } = ctx.spec;
-  const variables = { ...ctx.spec.variables, [PIPELINE_HOSTS_VARIABLE]: hosts.join(' '), [PIPELINE_COMMAND_VARIABLE]: command };
-  const op: GitlabOperation = {
+  // Unique to this batch's request: what finds its pipeline again if GitLab does not confirm it.
+  const marker = { key: PIPELINE_BATCH_VARIABLE, value: randomUUID() };
+  const variables = {
+    ...ctx.spec.variables,
+    [PIPELINE_HOSTS_VARIABLE]: hosts.join(' '),
+    [PIPELINE_COMMAND_VARIABLE]: command,
+    [marker.key]: marker.value,
+  };
+  const op: GitlabChange = {
     method: 'POST',
     action: `run a pipeline on ${ref}`,
     project,
     hint: 'check executor.ref and executor.variables of the runbook action, and that the ref exists',
     checkUrl: ctx.pipelinesUrl,
   };
-  let answer: unknown;
+  let sent: SendResult<unknown>;
   try {
-    answer = await withRetry(op, ctx.retry, ctx.log, () =>
+    sent = await sendOnce(op, ctx.retry, ctx.log, () =>
       ctx.api.Pipelines.create(project, ref, {
         variables: Object.entries(variables).map(([key, value]) => ({ key, value, variable_type: 'env_var' })),
       }),
     );
   } catch (error) {
-    // GitlabOutcomeUnknown is a refusal too, and its message already says to check GitLab.
     if (error instanceof ExecutorRefusal) return { failure: refusalText(op, error) };
-    // Every attempt was answered without acting, or never sent: no pipeline exists.
-    if (error instanceof GitlabUnavailableError) return { failure: `${error.message}; no pipeline was started` };
+    // Never sent: no pipeline exists, and the message says so.
+    if (error instanceof GitlabUnavailableError) return { failure: error.message };
     throw error;
   }
-  const parsed = GitlabStarted.safeParse(answer);
+  if ('ambiguous' in sent) return findPipeline(ctx, op, marker, sent.ambiguous);
+  const parsed = GitlabStarted.safeParse(sent.answered);
   if (!parsed.success) {
     return { failure: `GitLab started a pipeline on ${ref} in ${project} but answered without its id and page; check ${ctx.pipelinesUrl} before trying again` };
   }
@@ -141,10 +158,34 @@ async function createPipeline(ctx: Context, hosts: readonly string[], command: s
   return { pipeline: parsed.data };
 }
 
+/** After an answer that does not say whether GitLab made the pipeline: the one with this batch's marker, if it appears. */
+async function findPipeline(
+  ctx: Context,
+  op: GitlabChange,
+  marker: { key: string; value: string },
+  ambiguous: { what: string; sentAt: number },
+): Promise<{ pipeline: Started } | { failure: string }> {
+  const reader = { api: ctx.api, read: <T>(read: GitlabRead, call: () => Promise<T>) => withRetry(read, { ...ctx.retry, attempts: 1 }, ctx.log, call) };
+  const looked = await lookFor(ctx.lookup, markedPipeline(reader, op.project, ctx.spec.ref, marker, ambiguous.sentAt));
+  if (looked.found) {
+    ctx.log.warn({ pipelineId: looked.found.id, what: ambiguous.what }, 'GitLab did not confirm the fleet pipeline, but made it: following it');
+    return { pipeline: looked.found };
+  }
+  const failure = unknownOutcome({
+    happened: `GitLab ${ambiguous.what} when asked to ${op.action} in ${op.project}`,
+    missing: `no pipeline with ${marker.key}=${marker.value}`,
+    looked,
+    policy: ctx.lookup,
+    checkUrl: ctx.pipelinesUrl,
+    next: "before continuing: if that pipeline runs after all, it runs this batch's command on its hosts",
+  });
+  return { failure };
+}
+
 /** Reads the pipeline's status until it ends, the deadline passes or the bot shuts down. */
 async function followPipeline(ctx: Context, pipeline: Started, hostCount: number, deadline: { at: number; ms: number }): Promise<BatchEnd> {
   const name = `GitLab pipeline #${pipeline.id}`;
-  const op: GitlabOperation = { method: 'GET', action: `read pipeline #${pipeline.id}`, project: ctx.spec.project, object: `pipeline #${pipeline.id}` };
+  const op: GitlabRead = { method: 'GET', action: `read pipeline #${pipeline.id}`, project: ctx.spec.project, object: `pipeline #${pipeline.id}` };
   let status = 'created';
   let waitMs = ctx.pollIntervalMs;
   let failures = 0;
@@ -182,7 +223,7 @@ function ended(ctx: Context, pipeline: Started, status: string, hostCount: numbe
 }
 
 /** One attempt: the caller retries within the deadline, which withRetry's own waits would ignore. */
-async function readStatus(ctx: Context, op: GitlabOperation, id: number): Promise<StatusRead> {
+async function readStatus(ctx: Context, op: GitlabRead, id: number): Promise<StatusRead> {
   let answer: unknown;
   try {
     answer = await withRetry(op, { ...ctx.retry, attempts: 1 }, ctx.log, () => ctx.api.Pipelines.show(ctx.spec.project, id));

@@ -14,6 +14,7 @@ import {
   type ExecutionPlan,
   type Executor,
   type PlanRequest,
+  type RunContext,
   type RunHandle,
   type RunStatus,
 } from '../actions/executor.js';
@@ -25,18 +26,12 @@ import {
   projectWebUrl,
   withRetry,
   type GitlabApi,
-  type GitlabOperation,
+  type GitlabRead,
   type RetryPolicy,
 } from './client.js';
-import {
-  GitlabDeployments,
-  GitlabJob,
-  GitlabPipeline,
-  GitlabPlanParams,
-  GitlabRunParams,
-  GitlabStarted,
-  PipelineVariables,
-} from './schema.js';
+import { DEFAULT_LOOKUP, type LookupPolicy } from './lookup.js';
+import { GitlabDeployments, GitlabJob, GitlabPipeline, GitlabPlanParams, GitlabRunParams } from './schema.js';
+import { findLostRollback, startRollback, type StartContext } from './rollback-start.js';
 import { chooseTarget, describeDeployment } from './rollback-target.js';
 import { statusOutcome } from './status.js';
 
@@ -57,6 +52,8 @@ export interface GitlabRollbackExecutorOptions {
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Per HTTP request; gitbeaker's own default is five minutes. */
   requestTimeoutMs?: number;
+  /** How long, and how often, to look for the run of a start GitLab did not confirm. */
+  lookup?: Partial<LookupPolicy>;
 }
 
 export class GitlabRollbackExecutor implements Executor {
@@ -64,6 +61,7 @@ export class GitlabRollbackExecutor implements Executor {
   private readonly services: (name: string) => GitlabSettings | undefined;
   private readonly log: Logger;
   private readonly retry: RetryPolicy;
+  private readonly lookup: LookupPolicy;
 
   constructor(options: GitlabRollbackExecutorOptions) {
     this.api = createGitlabApi({
@@ -74,6 +72,7 @@ export class GitlabRollbackExecutor implements Executor {
     this.services = options.services;
     this.log = options.log.child({ component: 'gitlab' });
     this.retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}) };
+    this.lookup = { ...DEFAULT_LOOKUP, ...definedOnly(options.lookup ?? {}) };
   }
 
   async plan(request: PlanRequest): Promise<ExecutionPlan> {
@@ -146,48 +145,23 @@ export class GitlabRollbackExecutor implements Executor {
   }
 
   /**
-   * Starts the rollback: one POST. The caller calls it once per approved action; this method
-   * never sends the POST again after a timeout (see withRetry), so it cannot start two runs.
+   * Starts the rollback: one POST, sent once per approved action (see rollback-start.ts). After
+   * an answer that does not say whether GitLab acted, the run is looked for and tracked if it
+   * appears; if not, GitlabOutcomeUnknown says where a person checks.
    */
-  async run(plan: ExecutionPlan): Promise<RunHandle> {
+  async run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle> {
     const params = readPlan(plan);
-    const { project } = params;
-    const log = this.log.child({ service: plan.service, project });
+    const handle = await startRollback(this.startContext(params.project), params, run);
+    this.logStarted(plan, params, handle);
+    return handle;
+  }
 
-    if (params.strategy === 'retry-job') {
-      const jobId = Number(params.targetJobId);
-      const started = await this.call(
-        {
-          method: 'POST',
-          action: `retry job #${jobId} (the deploy job of deployment #${params.targetDeploymentIid})`,
-          project,
-          object: `job #${jobId}`,
-          checkUrl: `${this.projectUrl(project)}/-/jobs`,
-        },
-        () => this.api.Jobs.retry(project, jobId),
-      );
-      const job = parseStarted(started, `the retry of job #${jobId}`);
-      log.info({ retriedJobId: jobId, jobId: job.id, sha: params.targetSha }, 'GitLab rollback job started');
-      return { id: String(job.id), url: job.web_url, params: { kind: 'job', project } };
-    }
-
-    const variables = parseVariables(params.variables);
-    const started = await this.call(
-      {
-        method: 'POST',
-        action: `run a pipeline on ${params.ref}`,
-        project,
-        hint: 'check gitlab.ref and gitlab.variables in services.yaml, and that the ref exists',
-        checkUrl: `${this.projectUrl(project)}/-/pipelines`,
-      },
-      () =>
-        this.api.Pipelines.create(project, params.ref, {
-          variables: Object.entries(variables).map(([key, value]) => ({ key, value, variable_type: 'env_var' })),
-        }),
-    );
-    const pipeline = parseStarted(started, `the pipeline on ${params.ref}`);
-    log.info({ pipelineId: pipeline.id, ref: params.ref, sha: params.targetSha }, 'GitLab rollback pipeline started');
-    return { id: String(pipeline.id), url: pipeline.web_url, params: { kind: 'pipeline', project } };
+  /** After a restart, for a start never confirmed: the run it made, looked for and never sent again. */
+  async recover(plan: ExecutionPlan, run: RunContext, claimedAt: Date): Promise<RunHandle> {
+    const params = readPlan(plan);
+    const handle = await findLostRollback(this.startContext(params.project), params, run, claimedAt);
+    this.logStarted(plan, params, handle);
+    return handle;
   }
 
   async status(plan: ExecutionPlan, handle: RunHandle): Promise<RunStatus> {
@@ -223,8 +197,21 @@ export class GitlabRollbackExecutor implements Executor {
     return { state: 'running' };
   }
 
-  private call<T>(op: GitlabOperation, fn: () => Promise<T>): Promise<T> {
+  private call<T>(op: GitlabRead, fn: () => Promise<T>): Promise<T> {
     return withRetry(op, this.retry, this.log, fn);
+  }
+
+  private startContext(project: string): StartContext {
+    return { api: this.api, retry: this.retry, lookup: this.lookup, log: this.log, projectUrl: this.projectUrl(project) };
+  }
+
+  private logStarted(plan: ExecutionPlan, params: GitlabPlanParams, handle: RunHandle): void {
+    const log = this.log.child({ service: plan.service, project: params.project });
+    if (params.strategy === 'retry-job') {
+      log.info({ retriedJobId: Number(params.targetJobId), jobId: Number(handle.id), sha: params.targetSha }, 'GitLab rollback job started');
+    } else {
+      log.info({ pipelineId: Number(handle.id), ref: params.ref, sha: params.targetSha }, 'GitLab rollback pipeline started');
+    }
   }
 
   private projectUrl(project: string): string {
@@ -242,30 +229,11 @@ function readPlan(plan: ExecutionPlan): GitlabPlanParams {
   return parsed.data;
 }
 
-function parseVariables(json: string): Record<string, string> {
-  try {
-    return PipelineVariables.parse(JSON.parse(json));
-  } catch (error) {
-    throw new ExecutorRefusal('The stored pipeline variables of this plan are unreadable; plan it again', { cause: error });
-  }
-}
-
 /** A GET answer in an unexpected shape will not fix itself by retrying: refuse, with the reason. */
 function parseAnswer<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new ExecutorRefusal(`GitLab answered with ${what} in an unexpected shape: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
-/** After a POST succeeded, something did start: say so rather than let anyone start it again. */
-function parseStarted(value: unknown, what: string): z.output<typeof GitlabStarted> {
-  const parsed = GitlabStarted.safeParse(value);
-  if (!parsed.success) {
-    throw new ExecutorRefusal(`GitLab started ${what} but answered without its id and page; check GitLab for it before trying again`, {
-      cause: parsed.error,
-    });
   }
   return parsed.data;
 }

@@ -83,3 +83,15 @@ export const GitlabRunParams = z.object({
   project: z.string().min(1),
 });
 export type GitlabRunParams = z.output<typeof GitlabRunParams>;
+
+/** GET /projects/:id/jobs/:job_id, read to look for the job a retry of it made: its name and pipeline. */
+export const GitlabJobOrigin = z.object({ id: Id, name: z.string(), pipeline: z.object({ id: Id }) });
+
+/** GET /projects/:id/pipelines/:pipeline_id/jobs (newest first since GitLab 13.5). */
+export const GitlabListedJobs = z.array(z.object({ id: Id, name: z.string(), created_at: z.string(), web_url: z.string() }));
+
+/** GET /projects/:id/pipelines. */
+export const GitlabListedPipelines = z.array(z.object({ id: Id, created_at: z.string(), web_url: z.string() }));
+
+/** GET /projects/:id/pipelines/:pipeline_id/variables. */
+export const GitlabPipelineVariables = z.array(z.object({ key: z.string(), value: z.string().nullish() }));

@@ -261,7 +261,9 @@ export type FleetTargets = z.output<typeof FleetTargets>;
 /** The CI/CD variables every fleet pipeline receives; a runbook cannot set them itself. */
 export const PIPELINE_HOSTS_VARIABLE = 'CHATOPS_HOSTS';
 export const PIPELINE_COMMAND_VARIABLE = 'CHATOPS_COMMAND';
-const RESERVED_PIPELINE_VARIABLES: readonly string[] = [PIPELINE_HOSTS_VARIABLE, PIPELINE_COMMAND_VARIABLE];
+/** Unique to each batch's request: how the bot finds a pipeline whose creation GitLab did not confirm. */
+export const PIPELINE_BATCH_VARIABLE = 'CHATOPS_BATCH';
+const RESERVED_PIPELINE_VARIABLES: readonly string[] = [PIPELINE_HOSTS_VARIABLE, PIPELINE_COMMAND_VARIABLE, PIPELINE_BATCH_VARIABLE];
 
 /** Stricter than GitLab (which allows a leading digit), so that a job's shell can read every one. */
 const CiVariableName = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;

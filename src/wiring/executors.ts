@@ -12,6 +12,7 @@ import { loadSshCredentials } from '../fleet/ssh-credentials.js';
 import { sshHostRun } from '../fleet/ssh-host-run.js';
 import { SshRunner } from '../fleet/ssh-runner.js';
 import { createGitlabApi } from '../gitlab/client.js';
+import type { LookupPolicy } from '../gitlab/lookup.js';
 import { gitlabPipelineBatchRun } from '../gitlab/pipeline-batch-run.js';
 import { GitlabRollbackExecutor } from '../gitlab/rollback-executor.js';
 import type { FleetAction } from '../runbooks/schema.js';
@@ -30,6 +31,7 @@ export function createRollbackExecutor(config: Config, catalog: ServiceCatalog, 
     token: config.gitlab.token,
     services: (name) => catalog.get(name)?.gitlab,
     log: log.child({ component: 'gitlab' }),
+    lookup: lookupOf(config),
   });
 }
 
@@ -79,11 +81,17 @@ function createSshRun(config: Config, log: Logger): (addresses: ReadonlyMap<stri
 /** Fleet actions with `executor: gitlab-pipeline` run each batch as a pipeline. */
 function createPipelineRun(config: Config, log: Logger, signal: AbortSignal): (action: FleetAction) => BatchRun {
   const { url, token, pollIntervalMs } = config.gitlab;
+  const lookup = lookupOf(config);
   const api = url && token ? createGitlabApi({ url, token }) : undefined;
   return (action) => {
     if (action.executor.type !== 'gitlab-pipeline') throw new Error(`not a pipeline action: ${action.id}`);
     if (!api) throw new ExecutorRefusal(`${action.id} runs through a GitLab pipeline, and GITLAB_URL and GITLAB_TOKEN are not both set.`);
     const { project, ref, variables } = action.executor;
-    return gitlabPipelineBatchRun({ api, spec: { project, ref, variables }, pollIntervalMs, log: log.child({ component: 'gitlab-pipeline' }), signal });
+    return gitlabPipelineBatchRun({ api, spec: { project, ref, variables }, pollIntervalMs, lookup, log: log.child({ component: 'gitlab-pipeline' }), signal });
   };
+}
+
+/** A change GitLab did not confirm is looked for every poll interval, for GITLAB_LOOKUP_WINDOW. */
+function lookupOf(config: Config): LookupPolicy {
+  return { windowMs: config.gitlab.lookupWindowMs, intervalMs: Math.min(config.gitlab.pollIntervalMs, config.gitlab.lookupWindowMs) };
 }

@@ -101,7 +101,13 @@ describe('a fleet action run through GitLab pipelines', () => {
 
     const [canary] = await gitlab.waitForCalls('createPipeline', 1, 10_000);
     expect(canary?.project).toBe('ops/remediation');
-    expect(variablesOf(canary as GitlabCall)).toEqual({ PLAYBOOK: 'restart-worker', CHATOPS_HOSTS: 'w-1', CHATOPS_COMMAND: 'systemctl restart worker' });
+    expect(variablesOf(canary as GitlabCall)).toEqual({
+      PLAYBOOK: 'restart-worker',
+      CHATOPS_HOSTS: 'w-1',
+      CHATOPS_COMMAND: 'systemctl restart worker',
+      // Each batch's own: what finds its pipeline again if GitLab does not confirm its creation.
+      CHATOPS_BATCH: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+    });
     // The next batch waits for the canary's pipeline, polled meanwhile.
     await gitlab.waitForCalls('pipeline', 2, 10_000);
     expect(gitlab.callsTo('createPipeline')).toHaveLength(1);

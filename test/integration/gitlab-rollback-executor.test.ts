@@ -6,7 +6,7 @@
 import type nock from 'nock';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ExecutorRefusal, type ExecutionPlan, type RunStatus } from '../../src/actions/executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type RunContext, type RunStatus } from '../../src/actions/executor.js';
 import {
   GitlabOutcomeUnknown,
   GitlabRollbackExecutor,
@@ -423,13 +423,23 @@ async function planned(settings: GitlabSettings): Promise<ExecutionPlan> {
   return plan;
 }
 
+/** What run() is told by the actions layer: the action's id (a rollback reports no steps while it runs). */
+function runContext(): RunContext {
+  return { actionId: '7', report: async () => {}, stoppedByPause: async () => {} };
+}
+
+/** A job as GitLab shows it, in pipeline 6001: the deploy job of deployment #40 and its retries. */
+function pipelineJobJson(id: number, createdAt: string) {
+  return { ...jobJson(id, SHA_B, id === 1001 ? 'success' : 'pending', null), created_at: createdAt, pipeline: { id: 6001, project_id: 278964, sha: SHA_B, ref: 'main', status: 'running' } };
+}
+
 describe('run', () => {
   it('retry-job: makes exactly one retry call, for the target deployment’s job', async () => {
     const plan = await planned(retryJob);
     const { executor, logs } = harness();
     const scope = gitlab().post(`${API}/jobs/1001/retry`).once().reply(201, jobJson(1004, SHA_B, 'pending', null));
 
-    const handle = await executor.run(plan);
+    const handle = await executor.run(plan, runContext());
 
     expect(handle).toEqual({ id: '1004', url: `${GITLAB}/${PROJECT}/-/jobs/1004`, params: { kind: 'job', project: PROJECT } });
     expect(logs.find((l) => l.msg === 'GitLab rollback job started')).toMatchObject({ retriedJobId: 1001, jobId: 1004, service: 'payment' });
@@ -445,44 +455,94 @@ describe('run', () => {
         variables: [
           { key: 'DEPLOY_ENV', value: 'production', variable_type: 'env_var' },
           { key: 'ROLLBACK_TO_SHA', value: SHA_B, variable_type: 'env_var' },
+          { key: 'CHATOPS_ACTION_ID', value: '7', variable_type: 'env_var' },
         ],
       })
       .reply(201, pipelineJson(9061, SHA_B, 'created', null));
 
-    const handle = await executor.run(plan);
+    const handle = await executor.run(plan, runContext());
 
     expect(handle).toEqual({ id: '9061', url: `${GITLAB}/${PROJECT}/-/pipelines/9061`, params: { kind: 'pipeline', project: PROJECT } });
     expect(scope.isDone()).toBe(true);
   });
 
-  it('a POST answered 503 is sent again (GitLab did not act)', async () => {
+  it('a POST answered 503 is not sent again: the job GitLab made anyway is found in the retried job’s pipeline, and tracked', async () => {
     const plan = await planned(retryJob);
-    const { executor } = harness();
+    const { executor, logs } = harness(retryJob, { lookup: { windowMs: 0 } });
+    const now = new Date().toISOString();
     const scope = gitlab()
       .post(`${API}/jobs/1001/retry`)
+      .once()
       .reply(503, 'Service Unavailable')
-      .post(`${API}/jobs/1001/retry`)
-      .reply(201, jobJson(1004, SHA_B, 'pending', null));
+      .get(`${API}/jobs/1001`)
+      .reply(200, pipelineJobJson(1001, '2024-05-02T09:12:00.000Z'))
+      .get(`${API}/pipelines/6001/jobs`)
+      .query({ include_retried: 'true', per_page: '100', page: '1' })
+      // Newest first: a later job of another name, the retry, and the job retried.
+      .reply(200, [{ ...pipelineJobJson(1005, now), name: 'smoke-test' }, pipelineJobJson(1004, now), pipelineJobJson(1001, '2024-05-02T09:12:00.000Z')]);
 
-    const handle = await executor.run(plan);
+    const handle = await executor.run(plan, runContext());
 
-    expect(handle.id).toBe('1004');
+    expect(handle).toEqual({ id: '1004', url: `${GITLAB}/${PROJECT}/-/jobs/1004`, params: { kind: 'job', project: PROJECT } });
+    expect(logs.find((l) => l.msg === 'GitLab did not confirm the rollback start, but made its run: tracking it')).toMatchObject({
+      what: 'answered 503',
+      kind: 'job',
+      id: 1004,
+      actionId: '7',
+    });
     expect(scope.isDone()).toBe(true);
   });
 
-  it('a POST that times out is not sent again: the outcome is unknown and a person must look', async () => {
+  it('a POST that times out is not sent again: when no job appears, the outcome is unknown and a person must look', async () => {
     const plan = await planned(retryJob);
-    const { executor } = harness(retryJob, { requestTimeoutMs: 100 });
-    const scope = gitlab().post(`${API}/jobs/1001/retry`).once().delay(500).reply(201, jobJson(1004, SHA_B, 'pending', null));
+    const { executor } = harness(retryJob, { requestTimeoutMs: 100, lookup: { windowMs: 0 } });
+    const scope = gitlab()
+      .post(`${API}/jobs/1001/retry`)
+      .once()
+      .delay(500)
+      .reply(201, jobJson(1004, SHA_B, 'pending', null))
+      .get(`${API}/jobs/1001`)
+      .reply(200, pipelineJobJson(1001, '2024-05-02T09:12:00.000Z'))
+      .get(`${API}/pipelines/6001/jobs`)
+      .query(true)
+      .reply(200, [pipelineJobJson(1001, '2024-05-02T09:12:00.000Z')]);
 
-    const error = await executor.run(plan).catch((e: unknown) => e);
+    const error = await executor.run(plan, runContext()).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(GitlabOutcomeUnknown);
     expect(error).toBeInstanceOf(ExecutorRefusal);
     expect((error as Error).message).toBe(
-      'GitLab did not answer (timeout) when asked to retry job #1001 (the deploy job of deployment #40) in shop/payment-service; ' +
-        `it may have started anyway. Check ${GITLAB}/${PROJECT}/-/jobs before trying again.`,
+      'Outcome unknown: GitLab did not answer (timeout) when asked to retry job #1001 (the deploy job of deployment #40) in shop/payment-service, ' +
+        `and no job it could have started appeared within 0 ms. The request was not sent again: check ${GITLAB}/${PROJECT}/-/jobs ` +
+        'and request the rollback again only if no new job runs there.',
     );
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a look GitLab refuses ends the look at once, and the outcome unknown says why', async () => {
+    const plan = await planned(viaPipeline);
+    const { executor } = harness(viaPipeline, { lookup: { windowMs: 60_000, intervalMs: 10 } });
+    const scope = gitlab()
+      .post(`${API}/pipeline`)
+      .once()
+      .reply(500, { message: '500 Internal Server Error' })
+      .get(`${API}/pipelines`)
+      .query((q) => q.ref === 'main' && q.order_by === 'id' && q.sort === 'desc' && typeof q.updated_after === 'string')
+      .reply(200, [{ ...pipelineJson(9061, SHA_B, 'created', null), created_at: new Date().toISOString() }])
+      .get(`${API}/pipelines/9061/variables`)
+      .reply(403, { message: '403 Forbidden' });
+
+    const started = Date.now();
+    const error = await executor.run(plan, runContext()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(GitlabOutcomeUnknown);
+    expect((error as Error).message).toBe(
+      'Outcome unknown: GitLab answered 500 when asked to run a pipeline on main in shop/payment-service, and the bot could not look for what it made: ' +
+        'GitLab refused to read the variables of pipeline #9061 in shop/payment-service (403 Forbidden): ' +
+        'the user of GITLAB_TOKEN lacks the permission (it needs the api scope, at least the Developer role, and the right to deploy if the environment is protected). ' +
+        `The request was not sent again: check ${GITLAB}/${PROJECT}/-/pipelines and request the rollback again only if no new pipeline runs there.`,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -491,7 +551,7 @@ describe('run', () => {
     const { executor } = harness();
     const scope = gitlab().post(`${API}/jobs/1001/retry`).reply(403, { message: '403 Forbidden' });
 
-    const refusal = await refusalOf(executor.run(plan));
+    const refusal = await refusalOf(executor.run(plan, runContext()));
 
     expect(refusal.message).toMatch(/^GitLab refused to retry job #1001 .* \(403 Forbidden\): the user of GITLAB_TOKEN lacks the permission/);
     expect(scope.isDone()).toBe(true);
@@ -502,7 +562,7 @@ describe('run', () => {
     const { executor } = harness(viaPipeline);
     const scope = gitlab().post(`${API}/pipeline`).reply(400, { message: { base: ['Reference not found'] } });
 
-    const refusal = await refusalOf(executor.run(plan));
+    const refusal = await refusalOf(executor.run(plan, runContext()));
 
     expect(refusal.message).toBe(
       'GitLab rejected the request to run a pipeline on main in shop/payment-service (400 {"base":["Reference not found"]}): ' +
@@ -513,7 +573,7 @@ describe('run', () => {
 
   it('refuses a plan that is not a GitLab plan, without calling GitLab', async () => {
     const { executor } = harness();
-    const refusal = await refusalOf(executor.run({ executor: 'fleet', service: 'payment', title: 'x', summary: [], params: {} }));
+    const refusal = await refusalOf(executor.run({ executor: 'fleet', service: 'payment', title: 'x', summary: [], params: {} }, runContext()));
     expect(refusal.message).toMatch(/cannot be run by the GitLab executor/);
   });
 });

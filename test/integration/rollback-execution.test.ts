@@ -133,7 +133,7 @@ describe('an approved rollback', () => {
     expect(r.gitlab.callsTo('retry')).toHaveLength(1);
   });
 
-  it('the pipeline strategy posts the ref, the configured variables and ROLLBACK_TO_SHA (ours, not the configured one)', async () => {
+  it('the pipeline strategy posts the ref, the configured variables, ROLLBACK_TO_SHA (ours, not the configured one) and the action id', async () => {
     const r = await rig();
     const { id } = await requestRollback(r, 'checkout');
     const message = await approvalMessage(r, id);
@@ -152,6 +152,7 @@ describe('an approved rollback', () => {
       variables: [
         { key: 'DEPLOY_ENV', value: 'production', variable_type: 'env_var' },
         { key: 'ROLLBACK_TO_SHA', value: SHA_GOOD, variable_type: 'env_var' },
+        { key: 'CHATOPS_ACTION_ID', value: id, variable_type: 'env_var' },
       ],
     });
     const run = await runOf(r, id);
@@ -329,6 +330,19 @@ describe('exactly once', () => {
     const run = await runOf(r, id);
     r.gitlab.setJobStatus(run.id, 'success');
     await waitForState(r, id, 'succeeded');
+  });
+
+  it('a retry GitLab carried out but answered 500 is not sent again: the job it made is tracked, and the rollback succeeds', async () => {
+    const r = await rig();
+    r.gitlab.script('retry', { status: 500, body: { message: '500 Internal Server Error' }, afterEffect: true });
+    const { id, jobId } = await approvedAndRunning(r);
+
+    expect(r.gitlab.retriedJobs()).toEqual([{ id: Number(jobId), retriedFrom: 502, pipelineId: expect.any(Number) as number }]);
+    r.gitlab.setJobStatus(jobId, 'success');
+    await waitForState(r, id, 'succeeded');
+    expect((await storedAction(r, id)).doc.result).toBe(`job #${jobId} success after 42.5 seconds`);
+    await approvalUpdate(r, id, 'SUCCEEDED');
+    expect(r.gitlab.callsTo('retry').map((c) => [c.path, c.status])).toEqual([[retryPath(502), 500]]);
   });
 
   it('two bot processes on one Redis, both receiving the same click, start exactly one GitLab job', async () => {

@@ -84,8 +84,8 @@ describe('the fake GitLab', () => {
     const gitlab = await FakeGitlab.start();
     await fetch(`${gitlab.url}/api/v4/user`);
     expect(() => gitlab.reset()).toThrow(/GET \/api\/v4\/user/);
-    await fetch(`${gitlab.url}/api/v4/projects/1/pipelines`);
-    await expect(gitlab.close()).rejects.toThrow(/\/api\/v4\/projects\/1\/pipelines/);
+    await fetch(`${gitlab.url}/api/v4/projects/1/environments`);
+    await expect(gitlab.close()).rejects.toThrow(/\/api\/v4\/projects\/1\/environments/);
   });
 
   it("keeps GitLab's own 404s on the routes it serves, which pass the check", async () => {

@@ -4,16 +4,22 @@
  * GitLab's shapes:
  *
  *   GET  /api/v4/projects/:id/deployments          the configured list (the query is recorded, not applied)
- *   POST /api/v4/projects/:id/jobs/:job_id/retry   a new job, status "pending"
+ *   POST /api/v4/projects/:id/jobs/:job_id/retry   a new job of the same name in the same pipeline, status "pending"
  *   GET  /api/v4/projects/:id/jobs/:job_id         status settable with setJobStatus()
+ *   GET  /api/v4/projects/:id/pipelines/:id/jobs   newest first; retried jobs only with include_retried=true
  *   POST /api/v4/projects/:id/pipeline             a new pipeline, status "created" (body recorded)
+ *   GET  /api/v4/projects/:id/pipelines            newest first; ref, updated_after and per_page applied
  *   GET  /api/v4/projects/:id/pipelines/:id        status settable with setPipelineStatus()
+ *   GET  /api/v4/projects/:id/pipelines/:id/variables  the variables it was created with
  *
  * `:id` is a project path, URL-encoded (shop%2Fpayment-service), or a number. On these
  * routes the fake answers the 404s GitLab sends: a project that was not added is
  * {"message":"404 Project Not Found"}, a job or pipeline it never made is 404 too. A test
  * can script the next answers of a route (`script('deployments', { status: 500 })`) or
  * hold a request until it says so (`hold('retry')`), to act while the bot waits for GitLab.
+ * An answer or a hold `afterEffect` lets GitLab do the work first (a retry makes its job, a
+ * create its pipeline) and only then answers as scripted, drops the connection, or holds the
+ * answer: what a client sees when GitLab acted but the answer failed or came too late.
  *
  * Any other route is one the fake does not know, and it will not pretend: the request is
  * answered 404 as GitLab answers an unknown API path, kept, and the test fails at the next
@@ -23,7 +29,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
-export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'createPipeline' | 'pipeline';
+export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'pipelineJobs' | 'createPipeline' | 'pipelines' | 'pipeline' | 'pipelineVariables';
 
 /** A request to a route the fake does not serve. */
 interface UnexpectedRequest {
@@ -45,13 +51,15 @@ export interface GitlabCall {
   at: number;
   /** The status the fake answered (set when the answer is sent). */
   status?: number;
+  /** The connection was closed without an answer, as scripted. */
+  dropped?: boolean;
 }
 
-export interface GitlabAnswer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+/**
+ * A scripted answer: a status (with a body and headers), or `drop` to close the connection
+ * without one. `afterEffect`: GitLab did the work of the request first (see the header).
+ */
+export type GitlabAnswer = ({ status: number; body?: unknown; headers?: Record<string, string> } | { drop: true }) & { afterEffect?: boolean };
 
 /** A deployment as GitLab lists it (the fields the bot reads, plus a few it ignores). */
 export interface DeploymentJson {
@@ -70,10 +78,18 @@ interface Run {
   project: string;
   status: string;
   web_url: string;
-  /** The job retried, for a job made by a retry. */
+  created_at: string;
+  updated_at: string;
+  /** A job's name and pipeline. */
+  name?: string;
+  pipelineId?: number;
+  /** For a job made by a retry, the job retried. */
   retriedFrom?: number;
+  /** A job that was retried (a newer one of its name exists). */
+  retried?: boolean;
   /** The pipeline's ref and variables, for a pipeline. */
   ref?: string;
+  variables?: Array<{ key: string; value: string; variable_type: string }>;
 }
 
 export interface Hold {
@@ -85,6 +101,7 @@ export interface Hold {
 
 interface PendingHold {
   route: GitlabRoute;
+  afterEffect: boolean;
   arrivedResolve: (call: GitlabCall) => void;
   released: Promise<void>;
 }
@@ -93,8 +110,11 @@ const ROUTES: Array<{ method: string; pattern: RegExp; route: GitlabRoute }> = [
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/deployments$/, route: 'deployments' },
   { method: 'POST', pattern: /^\/api\/v4\/projects\/([^/]+)\/jobs\/(\d+)\/retry$/, route: 'retry' },
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/jobs\/(\d+)$/, route: 'job' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)\/jobs$/, route: 'pipelineJobs' },
   { method: 'POST', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipeline$/, route: 'createPipeline' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines$/, route: 'pipelines' },
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)$/, route: 'pipeline' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)\/variables$/, route: 'pipelineVariables' },
 ];
 
 const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
@@ -141,7 +161,17 @@ export class FakeGitlab {
     this.projects.set(path, { numericId: this.projects.get(path)?.numericId ?? (this.nextProjectId += 1), deployments });
     for (const d of deployments) {
       if (d.deployable && !this.jobs.has(d.deployable.id)) {
-        this.jobs.set(d.deployable.id, { id: d.deployable.id, project: path, status: d.deployable.status, web_url: d.deployable.web_url });
+        this.jobs.set(d.deployable.id, {
+          id: d.deployable.id,
+          project: path,
+          status: d.deployable.status,
+          web_url: d.deployable.web_url,
+          created_at: d.created_at,
+          updated_at: d.created_at,
+          name: d.deployable.name,
+          // Each deployment's job ran in a pipeline of its own.
+          pipelineId: d.deployable.id + 5000,
+        });
       }
     }
   }
@@ -155,12 +185,14 @@ export class FakeGitlab {
     const job = this.jobs.get(Number(id));
     if (!job) throw new Error(`fake GitLab: no job ${id}`);
     job.status = status;
+    job.updated_at = new Date().toISOString();
   }
 
   setPipelineStatus(id: number | string, status: string): void {
     const pipeline = this.pipelines.get(Number(id));
     if (!pipeline) throw new Error(`fake GitLab: no pipeline ${id}`);
     pipeline.status = status;
+    pipeline.updated_at = new Date().toISOString();
   }
 
   /** The next `times` requests of `route` get this answer instead of the normal one (recorded all the same). */
@@ -170,14 +202,31 @@ export class FakeGitlab {
     this.scripted.set(route, list);
   }
 
-  /** The next request of `route` is recorded at once but answered only after `release()`. */
-  hold(route: GitlabRoute): Hold {
+  /**
+   * The next request of `route` is recorded at once but answered only after `release()`;
+   * with `afterEffect`, GitLab does its work at once and only the answer waits.
+   */
+  hold(route: GitlabRoute, options: { afterEffect?: boolean } = {}): Hold {
     let arrivedResolve!: (call: GitlabCall) => void;
     let releaseResolve!: () => void;
     const arrived = new Promise<GitlabCall>((resolve) => (arrivedResolve = resolve));
     const released = new Promise<void>((resolve) => (releaseResolve = resolve));
-    this.holds.push({ route, arrivedResolve, released });
+    this.holds.push({ route, afterEffect: options.afterEffect === true, arrivedResolve, released });
     return { arrived, release: () => releaseResolve() };
+  }
+
+  /** The jobs GitLab has made by retrying (each a newer job of the retried one's name and pipeline). */
+  retriedJobs(): Array<{ id: number; retriedFrom: number; pipelineId: number | undefined }> {
+    return [...this.jobs.values()].flatMap((j) => (j.retriedFrom === undefined ? [] : [{ id: j.id, retriedFrom: j.retriedFrom, pipelineId: j.pipelineId }]));
+  }
+
+  /** Every pipeline GitLab has made, oldest first, with the variables it was given. */
+  createdPipelines(): Array<{ id: number; ref: string | undefined; variables: Record<string, string> }> {
+    return [...this.pipelines.values()].map((p) => ({
+      id: p.id,
+      ref: p.ref,
+      variables: Object.fromEntries((p.variables ?? []).map((v) => [v.key, v.value])),
+    }));
   }
 
   callsTo(route: GitlabRoute): GitlabCall[] {
@@ -246,20 +295,30 @@ export class FakeGitlab {
     this.calls.push(call);
 
     const holdIndex = this.holds.findIndex((h) => h.route === route);
-    if (holdIndex >= 0) {
-      const [hold] = this.holds.splice(holdIndex, 1);
+    const hold = holdIndex >= 0 ? this.holds.splice(holdIndex, 1)[0] : undefined;
+    const wait = async () => {
       hold?.arrivedResolve(call);
       await hold?.released;
-    }
+    };
+    if (hold && !hold.afterEffect) await wait();
 
     const scripted = this.scripted.get(route)?.shift();
-    const answer = scripted ?? this.answer(call, match);
+    // GitLab's own answer is also its work (a retry makes a job): done unless a script replaces it.
+    const own = scripted && !scripted.afterEffect ? undefined : this.answer(call, match);
+    if (hold?.afterEffect) await wait();
+    const answer = scripted ?? own;
+    if (!answer) throw new Error('fake GitLab: no answer');
+    if ('drop' in answer) {
+      call.dropped = true;
+      req.socket.destroy();
+      return;
+    }
     call.status = answer.status;
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   }
 
-  private answer(call: GitlabCall, match: RegExpExecArray): GitlabAnswer {
+  private answer(call: GitlabCall, match: RegExpExecArray): { status: number; body: unknown; headers?: Record<string, string> } {
     const project = this.findProject(call.project ?? '');
     if (!project) return { status: 404, body: { message: '404 Project Not Found' } };
     const [path, info] = project;
@@ -271,7 +330,19 @@ export class FakeGitlab {
         const retried = this.jobs.get(Number(match[2]));
         if (!retried || retried.project !== path) return { status: 404, body: { message: '404 Job Not Found' } };
         const id = (this.nextRunId += 1);
-        const job: Run = { id, project: path, status: 'pending', web_url: `${projectUrl}/-/jobs/${id}`, retriedFrom: retried.id };
+        const now = new Date().toISOString();
+        const job: Run = {
+          id,
+          project: path,
+          status: 'pending',
+          web_url: `${projectUrl}/-/jobs/${id}`,
+          created_at: now,
+          updated_at: now,
+          ...(retried.name === undefined ? {} : { name: retried.name }),
+          ...(retried.pipelineId === undefined ? {} : { pipelineId: retried.pipelineId }),
+          retriedFrom: retried.id,
+        };
+        retried.retried = true;
         this.jobs.set(id, job);
         return { status: 201, body: this.jobJson(job) };
       }
@@ -280,20 +351,48 @@ export class FakeGitlab {
         if (!job || job.project !== path) return { status: 404, body: { message: '404 Job Not Found' } };
         return { status: 200, body: this.jobJson(job) };
       }
+      case 'pipelineJobs': {
+        const pipelineId = Number(match[2]);
+        const jobs = [...this.jobs.values()].filter((j) => j.project === path && j.pipelineId === pipelineId);
+        if (jobs.length === 0 && this.pipelines.get(pipelineId)?.project !== path) return { status: 404, body: { message: '404 Not found' } };
+        const listed = call.query.include_retried === 'true' ? jobs : jobs.filter((j) => j.retried !== true);
+        return { status: 200, body: this.page(listed, call.query).map((j) => this.jobJson(j)) };
+      }
       case 'createPipeline': {
-        const body = (call.body ?? {}) as { ref?: unknown };
+        const body = (call.body ?? {}) as { ref?: unknown; variables?: unknown };
         if (typeof body.ref !== 'string' || !body.ref) return { status: 400, body: { message: { base: ['ref is missing'] } } };
         const id = (this.nextRunId += 1);
-        const pipeline: Run = { id, project: path, status: 'created', web_url: `${projectUrl}/-/pipelines/${id}`, ref: body.ref };
+        const now = new Date().toISOString();
+        const variables = Array.isArray(body.variables) ? (body.variables as NonNullable<Run['variables']>) : [];
+        const pipeline: Run = { id, project: path, status: 'created', web_url: `${projectUrl}/-/pipelines/${id}`, created_at: now, updated_at: now, ref: body.ref, variables };
         this.pipelines.set(id, pipeline);
         return { status: 201, body: this.pipelineJson(pipeline) };
+      }
+      case 'pipelines': {
+        const { ref, updated_after: after } = call.query;
+        const listed = [...this.pipelines.values()].filter(
+          (p) => p.project === path && (ref === undefined || p.ref === ref) && (after === undefined || Date.parse(p.updated_at) > Date.parse(after)),
+        );
+        return { status: 200, body: this.page(listed, call.query).map((p) => this.pipelineJson(p)) };
       }
       case 'pipeline': {
         const pipeline = this.pipelines.get(Number(match[2]));
         if (!pipeline || pipeline.project !== path) return { status: 404, body: { message: '404 Not found' } };
         return { status: 200, body: this.pipelineJson(pipeline) };
       }
+      case 'pipelineVariables': {
+        const pipeline = this.pipelines.get(Number(match[2]));
+        if (!pipeline || pipeline.project !== path) return { status: 404, body: { message: '404 Not found' } };
+        return { status: 200, body: pipeline.variables ?? [] };
+      }
     }
+  }
+
+  /** Newest first, as GitLab lists jobs and (with sort=desc) pipelines; one page of per_page (default 20). */
+  private page(runs: Run[], query: Record<string, string>): Run[] {
+    const perPage = Number(query.per_page ?? 20);
+    const page = Number(query.page ?? 1);
+    return [...runs].sort((a, b) => b.id - a.id).slice((page - 1) * perPage, page * perPage);
   }
 
   private findProject(id: string): [string, { numericId: number; deployments: DeploymentJson[] }] | undefined {
@@ -306,13 +405,15 @@ export class FakeGitlab {
   private jobJson(job: Run) {
     return {
       id: job.id,
-      name: 'deploy',
+      name: job.name ?? 'deploy',
       stage: 'deploy',
       status: job.status,
       web_url: job.web_url,
       duration: FINAL.has(job.status) ? 42.5 : null,
       failure_reason: job.status === 'failed' ? 'script_failure' : null,
-      created_at: '2024-05-02T09:10:02.101Z',
+      created_at: job.created_at,
+      retried: job.retried === true,
+      ...(job.pipelineId === undefined ? {} : { pipeline: { id: job.pipelineId, project_id: 278964, ref: 'main', status: 'success' } }),
     };
   }
 
@@ -324,6 +425,8 @@ export class FakeGitlab {
       ref: pipeline.ref ?? 'main',
       source: 'api',
       web_url: pipeline.web_url,
+      created_at: pipeline.created_at,
+      updated_at: pipeline.updated_at,
       duration: FINAL.has(pipeline.status) ? 312 : null,
     };
   }

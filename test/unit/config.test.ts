@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       reopenWindowMs: 30 * 60_000,
       sweepIntervalMs: 5_000,
       slack: { apiUrl: undefined, appToken: undefined, updatesPerMinute: 50, messageIntervalMs: 1_000 },
+      gitlab: { pollIntervalMs: 5_000, lookupWindowMs: 120_000 },
     });
   });
 
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, SWEEP_INTERVAL: '1500ms' })).toThrow(/SWEEP_INTERVAL: expected whole seconds from 1s to 60s/);
     expect(() => loadConfig({ ...valid, SWEEP_INTERVAL: '2m' })).toThrow(/SWEEP_INTERVAL: expected whole seconds from 1s to 60s/);
     expect(() => loadConfig({ ...valid, SLACK_MESSAGE_INTERVAL: '5ms' })).toThrow(/SLACK_MESSAGE_INTERVAL: expected at least 10ms/);
+    expect(() => loadConfig({ ...valid, GITLAB_LOOKUP_WINDOW: '10m' })).toThrow(/GITLAB_LOOKUP_WINDOW: expected at most 5m/);
   });
 
   it('needs the signing secret in HTTP mode but not in Socket Mode', () => {

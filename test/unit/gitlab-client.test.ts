@@ -4,12 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { ExecutorRefusal } from '../../src/actions/executor.js';
 import {
   classifyGitlabError,
-  GitlabOutcomeUnknown,
+  GitlabUnavailableError,
   parseRetryAfter,
   refusalMessage,
   withRetry,
   type GitlabOperation,
+  type GitlabRead,
 } from '../../src/gitlab/client.js';
+import { sendOnce, type GitlabChange } from '../../src/gitlab/send-once.js';
 
 /** A GitbeakerRequestError shaped as gitbeaker (and our requester) throws it. */
 function answered(status: number, description: string, headers: Record<string, string> = {}): GitbeakerRequestError {
@@ -81,57 +83,90 @@ describe('refusalMessage', () => {
   });
 });
 
-describe('withRetry', () => {
-  const log = pino({ level: 'silent' });
-  const policy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 10 };
-  const post: GitlabOperation = { method: 'POST', action: 'retry job #7', project: 'shop/pay', checkUrl: 'https://gitlab.test/shop/pay/-/jobs' };
+const log = pino({ level: 'silent' });
+const policy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 10 };
 
-  /** A call that throws the given errors in turn, then answers 'started'. */
-  function failing(...errors: unknown[]) {
-    let calls = 0;
-    const call = async () => {
-      calls += 1;
-      const error = errors.shift();
-      if (error !== undefined) throw error;
-      return 'started';
-    };
-    return { call, calls: () => calls };
-  }
+/** A call that throws the given errors in turn, then answers 'started'. */
+function failing(...errors: unknown[]) {
+  let calls = 0;
+  const call = async () => {
+    calls += 1;
+    const error = errors.shift();
+    if (error !== undefined) throw error;
+    return 'started';
+  };
+  return { call, calls: () => calls };
+}
 
-  it.each([
-    ['a connection refused (nothing was sent)', fetchFailed('ECONNREFUSED')],
-    ['429', answered(429, 'Retry later')],
-    ['500', answered(500, '500 Internal Server Error')],
-    ['502', answered(502, '')],
-  ])('sends a POST again after %s', async (_, error) => {
-    const f = failing(error);
-    await expect(withRetry(post, policy, log, f.call)).resolves.toBe('started');
-    expect(f.calls()).toBe(2);
+describe('sendOnce', () => {
+  const post: GitlabChange = { method: 'POST', action: 'retry job #7', project: 'shop/pay', checkUrl: 'https://gitlab.test/shop/pay/-/jobs' };
+
+  it('sends a POST again only after a connection refused (nothing was sent)', async () => {
+    const f = failing(fetchFailed('ECONNREFUSED'), fetchFailed('ENOTFOUND'));
+    await expect(sendOnce(post, policy, log, f.call)).resolves.toEqual({ answered: 'started' });
+    expect(f.calls()).toBe(3);
+  });
+
+  it('says nothing was sent when GitLab could never be reached', async () => {
+    const f = failing(fetchFailed('ECONNREFUSED'), fetchFailed('ECONNREFUSED'), fetchFailed('ECONNREFUSED'));
+    const thrown = await sendOnce(post, policy, log, f.call).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(GitlabUnavailableError);
+    expect((thrown as Error).message).toBe(
+      'GitLab could not be reached 3 times (last: ECONNREFUSED) when asked to retry job #7 in shop/pay; the request was never sent, so nothing started',
+    );
+    expect(f.calls()).toBe(3);
   });
 
   it.each([
-    ['a timeout', new GitbeakerTimeoutError('Query timeout was reached')],
-    ['a connection reset after sending', fetchFailed('ECONNRESET')],
-    ['a 504 from a proxy', answered(504, 'Gateway Timeout')],
-  ])('never sends a POST again after %s: the outcome is unknown', async (_, error) => {
+    ['a 500 (GitLab may have failed after acting)', answered(500, '500 Internal Server Error'), 'answered 500'],
+    ['a 502', answered(502, ''), 'answered 502'],
+    ['a 503', answered(503, 'Service Unavailable'), 'answered 503'],
+    ['a 504 from a proxy', answered(504, 'Gateway Timeout'), 'answered 504'],
+    ['a 429 after sending', answered(429, 'Retry later', { 'Retry-After': '1' }), 'answered 429'],
+    ['a timeout', new GitbeakerTimeoutError('Query timeout was reached'), 'did not answer (timeout)'],
+    ['a connection reset after sending', fetchFailed('ECONNRESET'), 'did not answer (ECONNRESET)'],
+  ])('never sends a POST again after %s: the answer is ambiguous', async (_, error, what) => {
     const f = failing(error);
-    const thrown = await withRetry(post, policy, log, f.call).catch((e: unknown) => e);
-    expect(thrown).toBeInstanceOf(GitlabOutcomeUnknown);
-    expect(thrown).toBeInstanceOf(ExecutorRefusal);
-    expect((thrown as Error).message).toMatch(/it may have started anyway\. Check https:\/\/gitlab\.test\/shop\/pay\/-\/jobs before trying again\.$/);
+    const before = Date.now();
+    const result = await sendOnce(post, policy, log, f.call);
+    expect(result).toEqual({ ambiguous: { what, sentAt: expect.any(Number) as number, cause: error } });
+    expect('ambiguous' in result && result.ambiguous.sentAt).toBeGreaterThanOrEqual(before);
     expect(f.calls()).toBe(1);
+  });
+
+  it('refuses a 4xx with what to fix, sending it once', async () => {
+    const f = failing(answered(403, '403 Forbidden'));
+    const thrown = await sendOnce(post, policy, log, f.call).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(ExecutorRefusal);
+    expect((thrown as Error).message).toMatch(/^GitLab refused to retry job #7 in shop\/pay \(403 Forbidden\)/);
+    expect(f.calls()).toBe(1);
+  });
+});
+
+describe('withRetry', () => {
+  const get: GitlabRead = { method: 'GET', action: 'read job #7', project: 'shop/pay' };
+
+  it.each([
+    ['a connection refused', fetchFailed('ECONNREFUSED')],
+    ['429', answered(429, 'Retry later')],
+    ['500', answered(500, '500 Internal Server Error')],
+    ['504', answered(504, 'Gateway Timeout')],
+  ])('reads again after %s', async (_, error) => {
+    const f = failing(error);
+    await expect(withRetry(get, policy, log, f.call)).resolves.toBe('started');
+    expect(f.calls()).toBe(2);
   });
 
   it('retries a GET after a timeout or a reset', async () => {
     const f = failing(new GitbeakerTimeoutError('Query timeout was reached'), fetchFailed('ECONNRESET'));
-    await expect(withRetry({ ...post, method: 'GET' }, policy, log, f.call)).resolves.toBe('started');
+    await expect(withRetry(get, policy, log, f.call)).resolves.toBe('started');
     expect(f.calls()).toBe(3);
   });
 
   it('rethrows what is not a GitLab failure at once', async () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
     const f = failing(bug);
-    await expect(withRetry({ ...post, method: 'GET' }, policy, log, f.call)).rejects.toBe(bug);
+    await expect(withRetry(get, policy, log, f.call)).rejects.toBe(bug);
     expect(f.calls()).toBe(1);
   });
 });

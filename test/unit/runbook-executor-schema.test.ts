@@ -90,9 +90,10 @@ describe('fleet action executor', () => {
       'actions.0.executor.variables.1SITE: variable name "1SITE": expected letters, digits and "_", not starting with a digit (at most 255 characters)',
       'actions.0.executor.variables.MY-VAR: variable name "MY-VAR": expected letters, digits and "_", not starting with a digit (at most 255 characters)',
     ]);
-    expect(withVariables('{ CHATOPS_HOSTS: a, CHATOPS_COMMAND: b }')).toEqual([
+    expect(withVariables('{ CHATOPS_HOSTS: a, CHATOPS_COMMAND: b, CHATOPS_BATCH: c }')).toEqual([
       'actions.0.executor.variables.CHATOPS_HOSTS: CHATOPS_HOSTS is set by the bot for every pipeline; choose another name',
       'actions.0.executor.variables.CHATOPS_COMMAND: CHATOPS_COMMAND is set by the bot for every pipeline; choose another name',
+      'actions.0.executor.variables.CHATOPS_BATCH: CHATOPS_BATCH is set by the bot for every pipeline; choose another name',
     ]);
   });
 });
