@@ -1,6 +1,6 @@
 import { IncidentNotFoundError } from '../errors.js';
 import type { Incident, Outcome, TimelineEntry, UnstampedFact } from './incident.js';
-import { applyNotification, hasFiring, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
+import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
 import { acknowledge, beginMitigation, endMitigation, resolveByUser } from './transitions.js';
 
@@ -19,6 +19,8 @@ export interface IngestResult {
 const MAX_COMMIT_ATTEMPTS = 20;
 /** Groups whose last committed incident this process remembers (a bounded, oldest-first cache). */
 const REMEMBERED_GROUPS = 10_000;
+/** The id a new incident carries until the store numbers it on creation. */
+const UNNUMBERED = '';
 /** Open incidents looked at by a sweep; more than any team has open at once. */
 const OPEN_SCAN_LIMIT = 500;
 
@@ -61,30 +63,39 @@ export class IncidentService {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
       const guess = attempt === 0 ? remembered : undefined;
       const current = guess ?? (await this.store.currentForGroup(notification.groupKey));
-      let outcome: Outcome | undefined;
-      if (current) {
-        outcome = applyNotification(current, notification, this.context());
-      } else if (hasFiring(notification)) {
-        outcome = openIncident(await this.store.nextId(), notification, this.context());
+      if (!current) {
+        const created = await this.create(notification);
+        if (created === 'lost') continue;
+        return created;
       }
-      if (!outcome) return { incidentId: undefined, changed: false };
+      const outcome = applyNotification(current, notification, this.context());
       // Only Redis can say a notification changes nothing: a remembered incident may be stale.
       if (!outcome.changed && guess) continue;
       if (!outcome.changed) return { incidentId: outcome.incident.id, changed: false };
       const committed = await this.store.commit({
         incident: outcome.incident,
-        expectedVersion: current?.version ?? 0,
+        expectedVersion: current.version,
         entries: outcome.entries,
-        pointer: { mode: 'cas', expected: current?.id ?? '' },
+        pointer: { mode: 'cas', expected: current.id },
       });
-      if (committed) {
-        this.remember(notification.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
-        this.notify(outcome.incident.id);
-        return { incidentId: outcome.incident.id, changed: true };
-      }
+      if (committed) return this.committed(notification.groupKey, { ...outcome.incident, version: current.version + 1 });
       this.lastCommitted.delete(notification.groupKey);
     }
     throw new Error(`Gave up merging a notification for group ${notification.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
+  }
+
+  /** Opens the group's first incident; the store numbers it only if no duplicate opened one first. */
+  private async create(notification: AlertNotification): Promise<IngestResult | 'lost'> {
+    const outcome = openIncident(UNNUMBERED, notification, this.context());
+    if (!outcome) return { incidentId: undefined, changed: false };
+    const created = await this.store.create({ incident: outcome.incident, entries: outcome.entries, expectedPointer: '' });
+    return created ? this.committed(notification.groupKey, created) : 'lost';
+  }
+
+  private committed(groupKey: string, incident: Incident): IngestResult {
+    this.remember(groupKey, incident);
+    this.notify(incident.id);
+    return { incidentId: incident.id, changed: true };
   }
 
   private remember(groupKey: string, incident: Incident): void {

@@ -1,36 +1,48 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
-import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
 
 /**
- * Compare-and-set of an incident with everything that goes with it, in one step.
- * KEYS: 1 group pointer, 2 incident hash, 3 timeline list, 4 open index
+ * Compare-and-set of an incident with everything that goes with it, in one step. A new
+ * incident (id '') takes the next id here, after the compare-and-set held, so an HA
+ * duplicate that loses takes none. The document is sent without its id, which leads it.
+ * KEYS: 1 group pointer, 2 open index, 3 id sequence
  * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
- *       4 document, 5 new version, 6 id, 7 state, 8 open score, 9 reopen window ms,
- *       10 retention ms, 11.. timeline entries
+ *       4 document without id, 5 new version, 6 id ('' = take the next), 7 state,
+ *       8 open score, 9 reopen window ms, 10 retention ms, 11 incident key prefix,
+ *       12.. timeline entries
+ * Returns the incident's id, or false when a compare-and-set failed.
  */
 const COMMIT_SCRIPT = `
 local pointer = redis.call('GET', KEYS[1])
-if ARGV[1] == 'cas' and (pointer or '') ~= ARGV[2] then return 0 end
-if (redis.call('HGET', KEYS[2], 'version') or '0') ~= ARGV[3] then return 0 end
-redis.call('HSET', KEYS[2], 'version', ARGV[5], 'state', ARGV[7], 'doc', ARGV[4])
-for i = 11, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
-local ownsPointer = ARGV[1] == 'cas' or pointer == ARGV[6]
-if ARGV[7] == 'resolved' then
-  redis.call('ZREM', KEYS[4], ARGV[6])
-  redis.call('PEXPIRE', KEYS[2], ARGV[10])
-  redis.call('PEXPIRE', KEYS[3], ARGV[10])
-  if ownsPointer then redis.call('SET', KEYS[1], ARGV[6], 'PX', ARGV[9]) end
-else
-  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6])
-  redis.call('PERSIST', KEYS[2])
-  redis.call('PERSIST', KEYS[3])
-  if ownsPointer then redis.call('SET', KEYS[1], ARGV[6]) end
+if ARGV[1] == 'cas' and (pointer or '') ~= ARGV[2] then return false end
+local id = ARGV[6]
+if id == '' then
+  id = tostring(redis.call('INCR', KEYS[3]))
+elseif (redis.call('HGET', ARGV[11] .. id, 'version') or '0') ~= ARGV[3] then
+  return false
 end
-return 1
+local hash = ARGV[11] .. id
+local timeline = hash .. ':timeline'
+local doc = '{"id":' .. cjson.encode(id) .. ',' .. string.sub(ARGV[4], 2)
+redis.call('HSET', hash, 'version', ARGV[5], 'state', ARGV[7], 'doc', doc)
+for i = 12, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
+local ownsPointer = ARGV[1] == 'cas' or pointer == id
+if ARGV[7] == 'resolved' then
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('PEXPIRE', hash, ARGV[10])
+  redis.call('PEXPIRE', timeline, ARGV[10])
+  if ownsPointer then redis.call('SET', KEYS[1], id, 'PX', ARGV[9]) end
+else
+  redis.call('ZADD', KEYS[2], ARGV[8], id)
+  redis.call('PERSIST', hash)
+  redis.call('PERSIST', timeline)
+  if ownsPointer then redis.call('SET', KEYS[1], id) end
+end
+return id
 `;
 
 /**
@@ -45,7 +57,7 @@ return {id, redis.call('HGET', ARGV[1] .. id, 'doc')}
 
 interface ScriptCommands {
   chatopsCurrentForGroup(pointerKey: string, incidentKeyPrefix: string): Promise<[string, string | null] | [string] | null>;
-  chatopsCommitIncident(...args: string[]): Promise<number>;
+  chatopsCommitIncident(...args: string[]): Promise<string | null>;
 }
 
 const AUDIT_MAX_LEN = 100_000;
@@ -66,7 +78,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   ) {
     super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
-    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
     redis.defineCommand('chatopsCurrentForGroup', { numberOfKeys: 1, lua: CURRENT_FOR_GROUP_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
   }
@@ -81,10 +93,6 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async ping(): Promise<void> {
     await this.guard(() => this.redis.ping());
-  }
-
-  async nextId(): Promise<string> {
-    return String(await this.guard(() => this.redis.incr(this.key('incident', 'seq'))));
   }
 
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
@@ -102,27 +110,37 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
-    const stored: Incident = { ...incident, version: expectedVersion + 1 };
-    const result = await this.guard(() =>
+    const id = await this.write(incident, incident.id, expectedVersion, entries, pointer.mode, pointer.mode === 'cas' ? pointer.expected : '');
+    return id !== null;
+  }
+
+  async create({ incident, entries, expectedPointer }: IncidentCreate): Promise<Incident | undefined> {
+    const id = await this.write(incident, '', 0, entries, 'cas', expectedPointer);
+    return id === null ? undefined : { ...incident, id, version: 1 };
+  }
+
+  /** Runs COMMIT_SCRIPT; the id written, or null when a compare-and-set failed. */
+  private write(incident: Incident, id: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): Promise<string | null> {
+    const version = expectedVersion + 1;
+    return this.guard(() =>
       this.scripts.chatopsCommitIncident(
         this.groupKey(incident.groupKey),
-        this.incidentKey(incident.id),
-        this.key('incident', incident.id, 'timeline'),
         this.key('incidents', 'open'),
-        pointer.mode,
-        pointer.mode === 'cas' ? pointer.expected : '',
+        this.key('incident', 'seq'),
+        mode,
+        expectedPointer,
         String(expectedVersion),
-        JSON.stringify(stored),
-        String(stored.version),
-        incident.id,
+        JSON.stringify({ ...incident, id: undefined, version }),
+        String(version),
+        id,
         incident.state,
         String(Date.parse(incident.openedAt)),
         String(this.options.reopenWindowMs),
         String(this.options.retentionMs),
+        this.incidentKey(''),
         ...entries.map((e) => JSON.stringify(e)),
       ),
     );
-    return result === 1;
   }
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {

@@ -96,6 +96,17 @@ describe('IncidentService intake', () => {
     expect((await w.incidents.get('1')).state).toBe('resolved');
   });
 
+  it('numbers incidents without a gap when an HA pair delivers a group’s first notification many times at once', async () => {
+    const w = world();
+    const pair = [w, replica(w.stores, w.clock)];
+    const duplicates = await Promise.all(Array.from({ length: 10 }, (_, i) => pair[i % 2]?.incidents.ingest(firing('HighErrorRate', ['a']))));
+    expect(duplicates.map((r) => r?.incidentId)).toEqual(Array.from({ length: 10 }, () => '1'));
+    expect(duplicates.filter((r) => r?.changed)).toHaveLength(1);
+
+    expect(await w.incidents.ingest(firing('DiskFull'))).toEqual({ incidentId: '2', changed: true });
+    expect((await w.stores.incidents.listOpen(10)).map((i) => i.id).sort()).toEqual(['1', '2']);
+  });
+
   it('two processes merging the same group at once open one incident, and each later merge sees the other’s', async () => {
     const w = world();
     const a = replica(w.stores, w.clock);

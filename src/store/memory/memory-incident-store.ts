@@ -1,5 +1,5 @@
 import type { Incident, IncidentState, TimelineEntry } from '../../incidents/incident.js';
-import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
+import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
 
@@ -31,10 +31,6 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
 
   async ping(): Promise<void> {}
 
-  async nextId(): Promise<string> {
-    return increment(this.keyspace, 'incident:seq');
-  }
-
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
     const id = this.keyspace.read<string>(groupPointer(groupKey));
     return id === undefined ? undefined : this.get(id);
@@ -45,32 +41,43 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     return hash && (JSON.parse(hash.doc) as Incident);
   }
 
-  /** The twin of COMMIT_SCRIPT in redis-store.ts, step by step. */
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
+    return this.write(incident, incident.id, expectedVersion, entries, pointer.mode, pointer.mode === 'cas' ? pointer.expected : '') !== undefined;
+  }
+
+  async create({ incident, entries, expectedPointer }: IncidentCreate): Promise<Incident | undefined> {
+    const id = this.write(incident, '', 0, entries, 'cas', expectedPointer);
+    return id === undefined ? undefined : { ...incident, id, version: 1 };
+  }
+
+  /** The twin of COMMIT_SCRIPT in redis-store.ts, step by step: the id written, or undefined when a compare-and-set failed. */
+  private write(incident: Incident, givenId: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): string | undefined {
     const pointerKey = groupPointer(incident.groupKey);
     const holder = this.keyspace.read<string>(pointerKey);
-    if (pointer.mode === 'cas' && (holder ?? '') !== pointer.expected) return false;
-    const hashKey = `incident:${incident.id}`;
-    if ((this.keyspace.read<IncidentHash>(hashKey)?.version ?? 0) !== expectedVersion) return false;
+    if (mode === 'cas' && (holder ?? '') !== expectedPointer) return undefined;
+    let id = givenId;
+    if (id === '') id = increment(this.keyspace, 'incident:seq');
+    else if ((this.keyspace.read<IncidentHash>(`incident:${id}`)?.version ?? 0) !== expectedVersion) return undefined;
+    const hashKey = `incident:${id}`;
 
     const version = expectedVersion + 1;
-    const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, version }) };
+    const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, id, version }) };
     this.keyspace.update<IncidentHash>(hashKey, () => hash, (stored) => Object.assign(stored, hash));
-    const timelineKey = `incident:${incident.id}:timeline`;
+    const timelineKey = `incident:${id}:timeline`;
     this.push(timelineKey, entries);
-    const ownsPointer = pointer.mode === 'cas' || holder === incident.id;
+    const ownsPointer = mode === 'cas' || holder === id;
     if (incident.state === 'resolved') {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.delete(incident.id));
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.delete(id));
       this.keyspace.expire(hashKey, this.options.retentionMs);
       this.keyspace.expire(timelineKey, this.options.retentionMs);
-      if (ownsPointer) this.keyspace.write(pointerKey, incident.id, this.options.reopenWindowMs);
+      if (ownsPointer) this.keyspace.write(pointerKey, id, this.options.reopenWindowMs);
     } else {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(incident.id, Date.parse(incident.openedAt)));
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(id, Date.parse(incident.openedAt)));
       this.keyspace.persist(hashKey);
       this.keyspace.persist(timelineKey);
-      if (ownsPointer) this.keyspace.write(pointerKey, incident.id);
+      if (ownsPointer) this.keyspace.write(pointerKey, id);
     }
-    return true;
+    return id;
   }
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
