@@ -10,6 +10,11 @@ export interface IncidentServiceOptions {
   now?: () => Date;
 }
 
+export interface OpenIncidents {
+  incidents: Incident[];
+  total: number;
+}
+
 export interface IngestResult {
   incidentId: string | undefined;
   changed: boolean;
@@ -117,8 +122,10 @@ export class IncidentService {
     return this.store.timeline(id);
   }
 
-  listOpen(limit = 20): Promise<Incident[]> {
-    return this.store.listOpen(limit);
+  /** The first `limit` open incidents (most severe, then oldest) and how many are open in all. */
+  async listOpen(limit = 20): Promise<OpenIncidents> {
+    const [incidents, total] = await Promise.all([this.store.listOpen(limit), this.store.countOpen()]);
+    return { incidents, total };
   }
 
   acknowledge(id: string, userId: string): Promise<Incident> {
@@ -160,7 +167,9 @@ export class IncidentService {
 
   /** The newest open incident of a service, if any. */
   async openIncidentFor(service: string): Promise<Incident | undefined> {
-    return (await this.store.listOpen(OPEN_SCAN_LIMIT)).find((incident) => incident.service === service);
+    const ofService = (await this.store.listOpen(OPEN_SCAN_LIMIT)).filter((incident) => incident.service === service);
+    const newer = (a: Incident, b: Incident) => a.openedAt > b.openedAt || (a.openedAt === b.openedAt && Number(a.id) > Number(b.id));
+    return ofService.reduce<Incident | undefined>((newest, incident) => (!newest || newer(incident, newest) ? incident : newest), undefined);
   }
 
   /** An action started working on the incident. Named `{ actionId }`: the bare id, never a label like "ACT-4". */

@@ -52,7 +52,10 @@ export interface IncidentStore {
   create(change: IncidentCreate): Promise<Incident | undefined>;
   appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void>;
   timeline(id: string, from?: number): Promise<TimelineEntry[]>;
+  /** Open incidents, most severe first and oldest first within a severity, up to `limit`. */
   listOpen(limit: number): Promise<Incident[]>;
+  /** How many incidents are open, without reading them. */
+  countOpen(): Promise<number>;
   countOpenByState(): Promise<Record<IncidentState, number>>;
   audit(entry: AuditEntry): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
 import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
 
@@ -134,7 +135,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
         String(version),
         id,
         incident.state,
-        String(Date.parse(incident.openedAt)),
+        String(openIndexScore(incident)),
         String(this.options.reopenWindowMs),
         String(this.options.retentionMs),
         this.incidentKey(''),
@@ -155,12 +156,16 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async listOpen(limit: number): Promise<Incident[]> {
-    const ids = await this.guard(() => this.redis.zrevrange(this.key('incidents', 'open'), 0, limit - 1));
+    const ids = await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, limit - 1));
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.incidentKey(id), 'doc');
     const results = await this.guard(() => pipeline.exec());
     return (results ?? []).flatMap(([, doc], i) => (typeof doc === 'string' ? [this.incident(ids[i] ?? '', doc)] : []));
+  }
+
+  countOpen(): Promise<number> {
+    return this.guard(() => this.redis.zcard(this.key('incidents', 'open')));
   }
 
   async countOpenByState(): Promise<Record<IncidentState, number>> {

@@ -108,7 +108,7 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect(await s.incidents.timeline('9')).toEqual([]);
     });
 
-    it('lists open incidents newest first, up to the limit, and counts them by state', async () => {
+    it('lists open incidents most severe first, then oldest, up to the limit, and counts them by state', async () => {
       const s = await factory.open();
       const at = (minute: number) => `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`;
       const one = await open(s, incidentDoc({ id: '1', openedAt: at(1) }));
@@ -119,9 +119,37 @@ export function incidentStoreContract(factory: StoreFactory): void {
       await s.incidents.commit(change(two, { state: 'mitigating' }));
       await s.incidents.commit(change(four, { state: 'resolved' }));
 
-      expect((await s.incidents.listOpen(10)).map((i) => i.id)).toEqual(['3', '2', '1']);
-      expect((await s.incidents.listOpen(2)).map((i) => i.id)).toEqual(['3', '2']);
+      expect((await s.incidents.listOpen(10)).map((i) => i.id)).toEqual(['1', '2', '3']);
+      expect((await s.incidents.listOpen(2)).map((i) => i.id)).toEqual(['1', '2']);
+      expect(await s.incidents.countOpen()).toBe(3);
       expect(await s.incidents.countOpenByState()).toEqual({ firing: 1, acknowledged: 1, mitigating: 1, resolved: 0 });
+    });
+
+    it('keeps hundreds of open incidents in order as their severity changes, and counts them without reading them', async () => {
+      const s = await factory.open();
+      const severities = ['info', 'warning', 'critical', undefined] as const;
+      const stored: Incident[] = [];
+      for (let i = 1; i <= 300; i += 1) {
+        const severity = severities[i % severities.length];
+        const doc = incidentDoc({ id: String(i), openedAt: new Date(Date.UTC(2026, 10, 22, 10, 0, i)).toISOString() });
+        const alert = Object.values(doc.alerts)[0];
+        if (alert && severity) alert.labels = { ...alert.labels, severity };
+        stored.push(await open(s, doc, []));
+      }
+      // Incident n is warning (n % 4 = 1), critical (2), unknown (3) or info (0). The oldest,
+      // a warning, turns critical; the info ones resolve.
+      const first = stored[0];
+      if (!first) throw new Error('no incident stored');
+      const escalated = Object.fromEntries(Object.entries(first.alerts).map(([k, a]) => [k, { ...a, labels: { ...a.labels, severity: 'critical' } }]));
+      await s.incidents.commit(change(first, { alerts: escalated }));
+      for (const incident of stored.filter((_, i) => i % 4 === 3)) await s.incidents.commit(change(incident, { state: 'resolved' }));
+
+      // Critical oldest first, the escalated one by when it opened; then the oldest warnings left.
+      const criticals = ['1', ...stored.filter((i) => Number(i.id) % 4 === 2).map((i) => i.id)];
+      expect((await s.incidents.listOpen(criticals.length + 2)).map((i) => i.id)).toEqual([...criticals, '5', '9']);
+      expect(await s.incidents.countOpen()).toBe(225);
+      expect((await s.incidents.listOpen(1000)).map((i) => i.id)).not.toContain('4');
+      expect(await s.incidents.countOpenByState()).toEqual({ firing: 225, acknowledged: 0, mitigating: 0, resolved: 0 });
     });
 
     it('a resolved incident leaves the open list; its group may reopen it for the reopen window, and it is kept for the retention period', async () => {

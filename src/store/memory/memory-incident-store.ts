@@ -2,6 +2,7 @@ import type { Incident, IncidentState, TimelineEntry } from '../../incidents/inc
 import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
+import { openIndexScore } from '../open-order.js';
 
 /** The incident hash: the document as JSON, as in Redis, so a caller never holds the stored object. */
 interface IncidentHash {
@@ -10,7 +11,7 @@ interface IncidentHash {
   doc: string;
 }
 
-/** Open incidents by id, scored by when they opened (the twin of a sorted set). */
+/** Open incidents by id, scored by openIndexScore (the twin of a sorted set). */
 type OpenIndex = Map<string, number>;
 
 const AUDIT_MAX_LEN = 100_000;
@@ -72,7 +73,7 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
       this.keyspace.expire(timelineKey, this.options.retentionMs);
       if (ownsPointer) this.keyspace.write(pointerKey, id, this.options.reopenWindowMs);
     } else {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(id, Date.parse(incident.openedAt)));
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(id, openIndexScore(incident)));
       this.keyspace.persist(hashKey);
       this.keyspace.persist(timelineKey);
       if (ownsPointer) this.keyspace.write(pointerKey, id);
@@ -96,6 +97,10 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
       if (incident) incidents.push(incident);
     }
     return incidents;
+  }
+
+  async countOpen(): Promise<number> {
+    return this.keyspace.read<OpenIndex>('incidents:open')?.size ?? 0;
   }
 
   async countOpenByState(): Promise<Record<IncidentState, number>> {
@@ -145,10 +150,10 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     this.keyspace.update<string[]>(key, () => [], (lines) => lines.push(...entries.map((entry) => JSON.stringify(entry))));
   }
 
-  /** Newest opened first; equal scores in reverse id order, as ZREVRANGE gives them. */
+  /** Lowest score first; equal scores in id order, as ZRANGE gives them. */
   private openIds(): string[] {
     const open = this.keyspace.read<OpenIndex>('incidents:open') ?? new Map<string, number>();
-    return [...open.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0)).map(([id]) => id);
+    return [...open.entries()].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0)).map(([id]) => id);
   }
 }
 
