@@ -7,17 +7,38 @@ import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
 
 /**
+ * Open incidents counted by state, kept by the commit script so /metrics reads one hash.
+ * A Redis written before the counts were kept gets them counted once, from the open index.
+ */
+const ENSURE_OPEN_COUNTS = `
+local function ensureOpenCounts(openKey, countsKey, incidentPrefix)
+  if redis.call('EXISTS', countsKey) == 1 then return end
+  redis.call('HSET', countsKey, 'firing', 0, 'acknowledged', 0, 'mitigating', 0)
+  for _, open in ipairs(redis.call('ZRANGE', openKey, 0, -1)) do
+    local state = redis.call('HGET', incidentPrefix .. open, 'state')
+    if state then redis.call('HINCRBY', countsKey, state, 1) end
+  end
+end
+`;
+
+/** KEYS: 1 open index, 2 open counts; ARGV: 1 incident key prefix. Returns the counts hash as field, value, … */
+const COUNT_OPEN_SCRIPT = `${ENSURE_OPEN_COUNTS}
+ensureOpenCounts(KEYS[1], KEYS[2], ARGV[1])
+return redis.call('HGETALL', KEYS[2])
+`;
+
+/**
  * Compare-and-set of an incident with everything that goes with it, in one step. A new
  * incident (id '') takes the next id here, after the compare-and-set held, so an HA
  * duplicate that loses takes none. The document is sent without its id, which leads it.
- * KEYS: 1 group pointer, 2 open index, 3 id sequence
+ * KEYS: 1 group pointer, 2 open index, 3 id sequence, 4 open counts by state
  * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
  *       4 document without id, 5 new version, 6 id ('' = take the next), 7 state,
  *       8 open score, 9 reopen window ms, 10 retention ms, 11 incident key prefix,
  *       12.. timeline entries
  * Returns the incident's id, or false when a compare-and-set failed.
  */
-const COMMIT_SCRIPT = `
+const COMMIT_SCRIPT = `${ENSURE_OPEN_COUNTS}
 local pointer = redis.call('GET', KEYS[1])
 if ARGV[1] == 'cas' and (pointer or '') ~= ARGV[2] then return false end
 local id = ARGV[6]
@@ -28,6 +49,12 @@ elseif (redis.call('HGET', ARGV[11] .. id, 'version') or '0') ~= ARGV[3] then
 end
 local hash = ARGV[11] .. id
 local timeline = hash .. ':timeline'
+ensureOpenCounts(KEYS[2], KEYS[4], ARGV[11])
+if redis.call('ZSCORE', KEYS[2], id) then
+  local was = redis.call('HGET', hash, 'state')
+  if was then redis.call('HINCRBY', KEYS[4], was, -1) end
+end
+if ARGV[7] ~= 'resolved' then redis.call('HINCRBY', KEYS[4], ARGV[7], 1) end
 local doc = '{"id":' .. cjson.encode(id) .. ',' .. string.sub(ARGV[4], 2)
 redis.call('HSET', hash, 'version', ARGV[5], 'state', ARGV[7], 'doc', doc)
 for i = 12, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
@@ -59,6 +86,7 @@ return {id, redis.call('HGET', ARGV[1] .. id, 'doc')}
 interface ScriptCommands {
   chatopsCurrentForGroup(pointerKey: string, incidentKeyPrefix: string): Promise<[string, string | null] | [string] | null>;
   chatopsCommitIncident(...args: string[]): Promise<string | null>;
+  chatopsCountOpen(openKey: string, countsKey: string, incidentKeyPrefix: string): Promise<string[]>;
 }
 
 const AUDIT_MAX_LEN = 100_000;
@@ -79,7 +107,8 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   ) {
     super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
-    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCountOpen', { numberOfKeys: 2, lua: COUNT_OPEN_SCRIPT });
     redis.defineCommand('chatopsCurrentForGroup', { numberOfKeys: 1, lua: CURRENT_FOR_GROUP_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
   }
@@ -128,6 +157,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
         this.groupKey(incident.groupKey),
         this.key('incidents', 'open'),
         this.key('incident', 'seq'),
+        this.key('incidents', 'open-counts'),
         mode,
         expectedPointer,
         String(expectedVersion),
@@ -169,14 +199,11 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async countOpenByState(): Promise<Record<IncidentState, number>> {
+    const flat = await this.guard(() => this.scripts.chatopsCountOpen(this.key('incidents', 'open'), this.key('incidents', 'open-counts'), this.incidentKey('')));
     const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
-    const ids = await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, -1));
-    if (ids.length === 0) return counts;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.incidentKey(id), 'state');
-    const results = await this.guard(() => pipeline.exec());
-    for (const [, state] of results ?? []) {
-      if (typeof state === 'string' && state in counts) counts[state as IncidentState] += 1;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const state = flat[i] as IncidentState;
+      if (state in counts) counts[state] = Number(flat[i + 1]);
     }
     return counts;
   }

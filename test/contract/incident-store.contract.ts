@@ -152,6 +152,36 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect(await s.incidents.countOpenByState()).toEqual({ firing: 225, acknowledged: 0, mitigating: 0, resolved: 0 });
     });
 
+    it('keeps the open counts by state in step through every transition, a failed commit and a reopening', async () => {
+      const s = await factory.open();
+      const counts = (firing: number, acknowledged: number, mitigating: number) => ({ firing, acknowledged, mitigating, resolved: 0 });
+      const one = await open(s, incidentDoc({ id: '1' }));
+      const two = await open(s, incidentDoc({ id: '2' }));
+      expect(await s.incidents.countOpenByState()).toEqual(counts(2, 0, 0));
+
+      expect(await s.incidents.commit(change(one, { state: 'acknowledged' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 1, 0));
+      // A writer that read an older version changes no count.
+      expect(await s.incidents.commit(change(one, { state: 'mitigating' }))).toBe(false);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 1, 0));
+      const acked = { ...one, state: 'acknowledged' as const, version: 2 };
+      expect(await s.incidents.commit(change(acked, { state: 'mitigating' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 1));
+      // An alert-count change keeps the state: counts stay.
+      expect(await s.incidents.commit(change(two, { truncatedAlerts: 3 }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 1));
+
+      const mitigating = { ...acked, state: 'mitigating' as const, version: 3 };
+      expect(await s.incidents.commit(change(mitigating, { state: 'resolved' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 0));
+      const resolved = { ...mitigating, state: 'resolved' as const, version: 4 };
+      expect(await s.incidents.commit(change(resolved, { state: 'resolved', updatedAt: '2026-11-22T11:00:00.000Z' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 0));
+      expect(await s.incidents.commit(change({ ...resolved, version: 5 }, { state: 'firing' }, [entry('reopened', 'again')]))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(2, 0, 0));
+      expect(await s.incidents.countOpen()).toBe(2);
+    });
+
     it('a resolved incident leaves the open list; its group may reopen it for the reopen window, and it is kept for the retention period', async () => {
       const s = await factory.open();
       const stored = await open(s, incidentDoc({ id: '1' }));

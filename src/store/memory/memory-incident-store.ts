@@ -14,6 +14,9 @@ interface IncidentHash {
 /** Open incidents by id, scored by openIndexScore (the twin of a sorted set). */
 type OpenIndex = Map<string, number>;
 
+/** Open incidents counted by state (the twin of a hash of counters). */
+type OpenCounts = Partial<Record<IncidentState, number>>;
+
 const AUDIT_MAX_LEN = 100_000;
 
 export interface MemoryIncidentStoreOptions {
@@ -61,6 +64,7 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     else if ((this.keyspace.read<IncidentHash>(`incident:${id}`)?.version ?? 0) !== expectedVersion) return undefined;
     const hashKey = `incident:${id}`;
 
+    this.countOpenChange(id, incident.state);
     const version = expectedVersion + 1;
     const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, id, version }) };
     this.keyspace.update<IncidentHash>(hashKey, () => hash, (stored) => Object.assign(stored, hash));
@@ -104,12 +108,20 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
   }
 
   async countOpenByState(): Promise<Record<IncidentState, number>> {
-    const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
-    for (const id of this.openIds()) {
-      const state = this.keyspace.read<IncidentHash>(`incident:${id}`)?.state;
-      if (state) counts[state] += 1;
-    }
-    return counts;
+    return { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0, ...this.keyspace.read<OpenCounts>('incidents:open-counts') };
+  }
+
+  /** HINCRBY on the counts hash, as COMMIT_SCRIPT keeps it: out of the state it was open in, into the one it is open in now. */
+  private countOpenChange(id: string, state: IncidentState): void {
+    const was = this.keyspace.read<OpenIndex>('incidents:open')?.has(id) ? this.keyspace.read<IncidentHash>(`incident:${id}`)?.state : undefined;
+    this.keyspace.update<OpenCounts>(
+      'incidents:open-counts',
+      () => ({ firing: 0, acknowledged: 0, mitigating: 0 }),
+      (counts) => {
+        if (was) counts[was] = (counts[was] ?? 0) - 1;
+        if (state !== 'resolved') counts[state] = (counts[state] ?? 0) + 1;
+      },
+    );
   }
 
   async audit(entry: AuditEntry): Promise<void> {
