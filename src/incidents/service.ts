@@ -22,8 +22,11 @@ export interface IngestResult {
 
 /** Another writer kept winning the compare-and-set; practically only under a pathological storm. */
 const MAX_COMMIT_ATTEMPTS = 20;
-/** Groups whose last committed incident this process remembers (a bounded, oldest-first cache). */
-const REMEMBERED_GROUPS = 10_000;
+/**
+ * Groups whose last committed incident this process remembers (a bounded, oldest-first cache):
+ * the groups notified lately, not every open incident (10,000 documents held 100+ MB).
+ */
+const REMEMBERED_GROUPS = 1_000;
 /** The id a new incident carries until the store numbers it on creation. */
 const UNNUMBERED = '';
 /** Open incidents looked at by a sweep; more than any team has open at once. */
@@ -105,6 +108,8 @@ export class IncidentService {
 
   private remember(groupKey: string, incident: Incident): void {
     this.lastCommitted.delete(groupKey);
+    // A resolved incident is rarely notified again; reading it then costs one round trip.
+    if (incident.state === 'resolved') return;
     this.lastCommitted.set(groupKey, incident);
     if (this.lastCommitted.size > REMEMBERED_GROUPS) {
       const oldest = this.lastCommitted.keys().next().value;
