@@ -19,7 +19,7 @@ export type CommandAnswer =
   | { kind: 'text'; text: string }
   /** How the command is used, as asked for with `help`. */
   | { kind: 'usage'; command: CommandMisuse['command'] }
-  | { kind: 'incident_list'; incidents: Incident[] }
+  | { kind: 'incident_list'; incidents: Incident[]; total: number }
   | { kind: 'incident_detail'; incident: Incident; timeline: TimelineEntry[] }
   | { kind: 'automation_status'; paused: KillSwitch | undefined }
   | { kind: 'automation_paused'; by: string; reason: string }

@@ -42,7 +42,7 @@ async function run(args: Args, ctx: CommandContext, { incidents }: CommandDeps):
     case 'help':
       return { kind: 'usage', command: 'incident' };
     case 'list':
-      return { kind: 'incident_list', incidents: await incidents.listOpen() };
+      return { kind: 'incident_list', ...(await incidents.listOpen()) };
     case 'show': {
       const [id] = args.rest;
       const incident = await incidents.get(id);

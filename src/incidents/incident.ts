@@ -124,6 +124,13 @@ export function severityOf(incident: Incident): string {
   return best;
 }
 
+/** The most severe firing alert's rank: 0 when no alert says, up to MAX_SEVERITY_RANK. */
+export function severityRank(incident: Incident): number {
+  return SEVERITY_RANK[severityOf(incident)] ?? 0;
+}
+
+export const MAX_SEVERITY_RANK = 4;
+
 /** When the problem began: the earliest startsAt among the alerts, else when the incident opened. */
 export function startedAt(incident: Incident): string {
   const starts = Object.values(incident.alerts)

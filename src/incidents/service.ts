@@ -1,6 +1,6 @@
 import { IncidentNotFoundError } from '../errors.js';
 import type { Incident, Outcome, TimelineEntry, UnstampedFact } from './incident.js';
-import { applyNotification, hasFiring, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
+import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
 import { acknowledge, beginMitigation, endMitigation, resolveByUser } from './transitions.js';
 
@@ -10,6 +10,11 @@ export interface IncidentServiceOptions {
   now?: () => Date;
 }
 
+export interface OpenIncidents {
+  incidents: Incident[];
+  total: number;
+}
+
 export interface IngestResult {
   incidentId: string | undefined;
   changed: boolean;
@@ -17,8 +22,13 @@ export interface IngestResult {
 
 /** Another writer kept winning the compare-and-set; practically only under a pathological storm. */
 const MAX_COMMIT_ATTEMPTS = 20;
-/** Groups whose last committed incident this process remembers (a bounded, oldest-first cache). */
-const REMEMBERED_GROUPS = 10_000;
+/**
+ * Groups whose last committed incident this process remembers (a bounded, oldest-first cache):
+ * the groups notified lately, not every open incident (10,000 documents held 100+ MB).
+ */
+const REMEMBERED_GROUPS = 1_000;
+/** The id a new incident carries until the store numbers it on creation. */
+const UNNUMBERED = '';
 /** Open incidents looked at by a sweep; more than any team has open at once. */
 const OPEN_SCAN_LIMIT = 500;
 
@@ -61,34 +71,45 @@ export class IncidentService {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
       const guess = attempt === 0 ? remembered : undefined;
       const current = guess ?? (await this.store.currentForGroup(notification.groupKey));
-      let outcome: Outcome | undefined;
-      if (current) {
-        outcome = applyNotification(current, notification, this.context());
-      } else if (hasFiring(notification)) {
-        outcome = openIncident(await this.store.nextId(), notification, this.context());
+      if (!current) {
+        const created = await this.create(notification);
+        if (created === 'lost') continue;
+        return created;
       }
-      if (!outcome) return { incidentId: undefined, changed: false };
+      const outcome = applyNotification(current, notification, this.context());
       // Only Redis can say a notification changes nothing: a remembered incident may be stale.
       if (!outcome.changed && guess) continue;
       if (!outcome.changed) return { incidentId: outcome.incident.id, changed: false };
       const committed = await this.store.commit({
         incident: outcome.incident,
-        expectedVersion: current?.version ?? 0,
+        expectedVersion: current.version,
         entries: outcome.entries,
-        pointer: { mode: 'cas', expected: current?.id ?? '' },
+        pointer: { mode: 'cas', expected: current.id },
       });
-      if (committed) {
-        this.remember(notification.groupKey, { ...outcome.incident, version: (current?.version ?? 0) + 1 });
-        this.notify(outcome.incident.id);
-        return { incidentId: outcome.incident.id, changed: true };
-      }
+      if (committed) return this.committed(notification.groupKey, { ...outcome.incident, version: current.version + 1 });
       this.lastCommitted.delete(notification.groupKey);
     }
     throw new Error(`Gave up merging a notification for group ${notification.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
   }
 
+  /** Opens the group's first incident; the store numbers it only if no duplicate opened one first. */
+  private async create(notification: AlertNotification): Promise<IngestResult | 'lost'> {
+    const outcome = openIncident(UNNUMBERED, notification, this.context());
+    if (!outcome) return { incidentId: undefined, changed: false };
+    const created = await this.store.create({ incident: outcome.incident, entries: outcome.entries, expectedPointer: '' });
+    return created ? this.committed(notification.groupKey, created) : 'lost';
+  }
+
+  private committed(groupKey: string, incident: Incident): IngestResult {
+    this.remember(groupKey, incident);
+    this.notify(incident.id);
+    return { incidentId: incident.id, changed: true };
+  }
+
   private remember(groupKey: string, incident: Incident): void {
     this.lastCommitted.delete(groupKey);
+    // A resolved incident is rarely notified again; reading it then costs one round trip.
+    if (incident.state === 'resolved') return;
     this.lastCommitted.set(groupKey, incident);
     if (this.lastCommitted.size > REMEMBERED_GROUPS) {
       const oldest = this.lastCommitted.keys().next().value;
@@ -106,8 +127,10 @@ export class IncidentService {
     return this.store.timeline(id);
   }
 
-  listOpen(limit = 20): Promise<Incident[]> {
-    return this.store.listOpen(limit);
+  /** The first `limit` open incidents (most severe, then oldest) and how many are open in all. */
+  async listOpen(limit = 20): Promise<OpenIncidents> {
+    const [incidents, total] = await Promise.all([this.store.listOpen(limit), this.store.countOpen()]);
+    return { incidents, total };
   }
 
   acknowledge(id: string, userId: string): Promise<Incident> {
@@ -149,7 +172,9 @@ export class IncidentService {
 
   /** The newest open incident of a service, if any. */
   async openIncidentFor(service: string): Promise<Incident | undefined> {
-    return (await this.store.listOpen(OPEN_SCAN_LIMIT)).find((incident) => incident.service === service);
+    const ofService = (await this.store.listOpen(OPEN_SCAN_LIMIT)).filter((incident) => incident.service === service);
+    const newer = (a: Incident, b: Incident) => a.openedAt > b.openedAt || (a.openedAt === b.openedAt && Number(a.id) > Number(b.id));
+    return ofService.reduce<Incident | undefined>((newest, incident) => (!newest || newer(incident, newest) ? incident : newest), undefined);
   }
 
   /** An action started working on the incident. Named `{ actionId }`: the bare id, never a label like "ACT-4". */

@@ -15,6 +15,15 @@ export interface IncidentCommit {
   pointer: GroupPointerMode;
 }
 
+/** A new incident: numbered by the store, and only if it wins the group's pointer. */
+export interface IncidentCreate {
+  /** Its id is ignored: an id is taken only when the incident is created, so ids never skip. */
+  incident: Incident;
+  entries: readonly TimelineEntry[];
+  /** What the group's pointer must still hold: '' for none, or the resolved incident this one follows. */
+  expectedPointer: string;
+}
+
 export interface AuditEntry {
   at: string;
   actor: string;
@@ -35,14 +44,18 @@ export interface SlackMessageRef {
 /** The port through which the incident layer reaches storage. */
 export interface IncidentStore {
   ping(): Promise<void>;
-  nextId(): Promise<string>;
   currentForGroup(groupKey: string): Promise<Incident | undefined>;
   get(id: string): Promise<Incident | undefined>;
   /** Atomic: document, timeline, open index and group pointer together, or nothing. */
   commit(change: IncidentCommit): Promise<boolean>;
+  /** Atomic like commit, and takes the next id only when the pointer's compare-and-set holds; undefined when it did not. */
+  create(change: IncidentCreate): Promise<Incident | undefined>;
   appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void>;
   timeline(id: string, from?: number): Promise<TimelineEntry[]>;
+  /** Open incidents, most severe first and oldest first within a severity, up to `limit`. */
   listOpen(limit: number): Promise<Incident[]>;
+  /** How many incidents are open, without reading them. */
+  countOpen(): Promise<number>;
   countOpenByState(): Promise<Record<IncidentState, number>>;
   audit(entry: AuditEntry): Promise<void>;
 }

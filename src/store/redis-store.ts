@@ -1,36 +1,76 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
-import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
 
 /**
- * Compare-and-set of an incident with everything that goes with it, in one step.
- * KEYS: 1 group pointer, 2 incident hash, 3 timeline list, 4 open index
- * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
- *       4 document, 5 new version, 6 id, 7 state, 8 open score, 9 reopen window ms,
- *       10 retention ms, 11.. timeline entries
+ * Open incidents counted by state, kept by the commit script so /metrics reads one hash.
+ * A Redis written before the counts were kept gets them counted once, from the open index.
  */
-const COMMIT_SCRIPT = `
-local pointer = redis.call('GET', KEYS[1])
-if ARGV[1] == 'cas' and (pointer or '') ~= ARGV[2] then return 0 end
-if (redis.call('HGET', KEYS[2], 'version') or '0') ~= ARGV[3] then return 0 end
-redis.call('HSET', KEYS[2], 'version', ARGV[5], 'state', ARGV[7], 'doc', ARGV[4])
-for i = 11, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
-local ownsPointer = ARGV[1] == 'cas' or pointer == ARGV[6]
-if ARGV[7] == 'resolved' then
-  redis.call('ZREM', KEYS[4], ARGV[6])
-  redis.call('PEXPIRE', KEYS[2], ARGV[10])
-  redis.call('PEXPIRE', KEYS[3], ARGV[10])
-  if ownsPointer then redis.call('SET', KEYS[1], ARGV[6], 'PX', ARGV[9]) end
-else
-  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6])
-  redis.call('PERSIST', KEYS[2])
-  redis.call('PERSIST', KEYS[3])
-  if ownsPointer then redis.call('SET', KEYS[1], ARGV[6]) end
+const ENSURE_OPEN_COUNTS = `
+local function ensureOpenCounts(openKey, countsKey, incidentPrefix)
+  if redis.call('EXISTS', countsKey) == 1 then return end
+  redis.call('HSET', countsKey, 'firing', 0, 'acknowledged', 0, 'mitigating', 0)
+  for _, open in ipairs(redis.call('ZRANGE', openKey, 0, -1)) do
+    local state = redis.call('HGET', incidentPrefix .. open, 'state')
+    if state then redis.call('HINCRBY', countsKey, state, 1) end
+  end
 end
-return 1
+`;
+
+/** KEYS: 1 open index, 2 open counts; ARGV: 1 incident key prefix. Returns the counts hash as field, value, … */
+const COUNT_OPEN_SCRIPT = `${ENSURE_OPEN_COUNTS}
+ensureOpenCounts(KEYS[1], KEYS[2], ARGV[1])
+return redis.call('HGETALL', KEYS[2])
+`;
+
+/**
+ * Compare-and-set of an incident with everything that goes with it, in one step. A new
+ * incident (id '') takes the next id here, after the compare-and-set held, so an HA
+ * duplicate that loses takes none. The document is sent without its id, which leads it.
+ * KEYS: 1 group pointer, 2 open index, 3 id sequence, 4 open counts by state
+ * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
+ *       4 document without id, 5 new version, 6 id ('' = take the next), 7 state,
+ *       8 open score, 9 reopen window ms, 10 retention ms, 11 incident key prefix,
+ *       12.. timeline entries
+ * Returns the incident's id, or false when a compare-and-set failed.
+ */
+const COMMIT_SCRIPT = `${ENSURE_OPEN_COUNTS}
+local pointer = redis.call('GET', KEYS[1])
+if ARGV[1] == 'cas' and (pointer or '') ~= ARGV[2] then return false end
+local id = ARGV[6]
+if id == '' then
+  id = tostring(redis.call('INCR', KEYS[3]))
+elseif (redis.call('HGET', ARGV[11] .. id, 'version') or '0') ~= ARGV[3] then
+  return false
+end
+local hash = ARGV[11] .. id
+local timeline = hash .. ':timeline'
+ensureOpenCounts(KEYS[2], KEYS[4], ARGV[11])
+if redis.call('ZSCORE', KEYS[2], id) then
+  local was = redis.call('HGET', hash, 'state')
+  if was then redis.call('HINCRBY', KEYS[4], was, -1) end
+end
+if ARGV[7] ~= 'resolved' then redis.call('HINCRBY', KEYS[4], ARGV[7], 1) end
+local doc = '{"id":' .. cjson.encode(id) .. ',' .. string.sub(ARGV[4], 2)
+redis.call('HSET', hash, 'version', ARGV[5], 'state', ARGV[7], 'doc', doc)
+for i = 12, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
+local ownsPointer = ARGV[1] == 'cas' or pointer == id
+if ARGV[7] == 'resolved' then
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('PEXPIRE', hash, ARGV[10])
+  redis.call('PEXPIRE', timeline, ARGV[10])
+  if ownsPointer then redis.call('SET', KEYS[1], id, 'PX', ARGV[9]) end
+else
+  redis.call('ZADD', KEYS[2], ARGV[8], id)
+  redis.call('PERSIST', hash)
+  redis.call('PERSIST', timeline)
+  if ownsPointer then redis.call('SET', KEYS[1], id) end
+end
+return id
 `;
 
 /**
@@ -45,7 +85,8 @@ return {id, redis.call('HGET', ARGV[1] .. id, 'doc')}
 
 interface ScriptCommands {
   chatopsCurrentForGroup(pointerKey: string, incidentKeyPrefix: string): Promise<[string, string | null] | [string] | null>;
-  chatopsCommitIncident(...args: string[]): Promise<number>;
+  chatopsCommitIncident(...args: string[]): Promise<string | null>;
+  chatopsCountOpen(openKey: string, countsKey: string, incidentKeyPrefix: string): Promise<string[]>;
 }
 
 const AUDIT_MAX_LEN = 100_000;
@@ -67,6 +108,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
     redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCountOpen', { numberOfKeys: 2, lua: COUNT_OPEN_SCRIPT });
     redis.defineCommand('chatopsCurrentForGroup', { numberOfKeys: 1, lua: CURRENT_FOR_GROUP_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
   }
@@ -81,10 +123,6 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async ping(): Promise<void> {
     await this.guard(() => this.redis.ping());
-  }
-
-  async nextId(): Promise<string> {
-    return String(await this.guard(() => this.redis.incr(this.key('incident', 'seq'))));
   }
 
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
@@ -102,27 +140,38 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
-    const stored: Incident = { ...incident, version: expectedVersion + 1 };
-    const result = await this.guard(() =>
+    const id = await this.write(incident, incident.id, expectedVersion, entries, pointer.mode, pointer.mode === 'cas' ? pointer.expected : '');
+    return id !== null;
+  }
+
+  async create({ incident, entries, expectedPointer }: IncidentCreate): Promise<Incident | undefined> {
+    const id = await this.write(incident, '', 0, entries, 'cas', expectedPointer);
+    return id === null ? undefined : { ...incident, id, version: 1 };
+  }
+
+  /** Runs COMMIT_SCRIPT; the id written, or null when a compare-and-set failed. */
+  private write(incident: Incident, id: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): Promise<string | null> {
+    const version = expectedVersion + 1;
+    return this.guard(() =>
       this.scripts.chatopsCommitIncident(
         this.groupKey(incident.groupKey),
-        this.incidentKey(incident.id),
-        this.key('incident', incident.id, 'timeline'),
         this.key('incidents', 'open'),
-        pointer.mode,
-        pointer.mode === 'cas' ? pointer.expected : '',
+        this.key('incident', 'seq'),
+        this.key('incidents', 'open-counts'),
+        mode,
+        expectedPointer,
         String(expectedVersion),
-        JSON.stringify(stored),
-        String(stored.version),
-        incident.id,
+        JSON.stringify({ ...incident, id: undefined, version }),
+        String(version),
+        id,
         incident.state,
-        String(Date.parse(incident.openedAt)),
+        String(openIndexScore(incident)),
         String(this.options.reopenWindowMs),
         String(this.options.retentionMs),
+        this.incidentKey(''),
         ...entries.map((e) => JSON.stringify(e)),
       ),
     );
-    return result === 1;
   }
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
@@ -137,7 +186,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async listOpen(limit: number): Promise<Incident[]> {
-    const ids = await this.guard(() => this.redis.zrevrange(this.key('incidents', 'open'), 0, limit - 1));
+    const ids = await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, limit - 1));
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.incidentKey(id), 'doc');
@@ -145,15 +194,16 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     return (results ?? []).flatMap(([, doc], i) => (typeof doc === 'string' ? [this.incident(ids[i] ?? '', doc)] : []));
   }
 
+  countOpen(): Promise<number> {
+    return this.guard(() => this.redis.zcard(this.key('incidents', 'open')));
+  }
+
   async countOpenByState(): Promise<Record<IncidentState, number>> {
+    const flat = await this.guard(() => this.scripts.chatopsCountOpen(this.key('incidents', 'open'), this.key('incidents', 'open-counts'), this.incidentKey('')));
     const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
-    const ids = await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, -1));
-    if (ids.length === 0) return counts;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.incidentKey(id), 'state');
-    const results = await this.guard(() => pipeline.exec());
-    for (const [, state] of results ?? []) {
-      if (typeof state === 'string' && state in counts) counts[state as IncidentState] += 1;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const state = flat[i] as IncidentState;
+      if (state in counts) counts[state] = Number(flat[i + 1]);
     }
     return counts;
   }

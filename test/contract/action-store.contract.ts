@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Action, ActionEntry } from '../../src/actions/action.js';
 import type { ActionCommit } from '../../src/actions/store.js';
-import { actionDoc, wordsOf } from '../support/documents.js';
+import { actionDoc, incidentDoc, wordsOf } from '../support/documents.js';
 import { RETENTION_MS, type StoreFactory, type Stores } from './stores.js';
 
 const COOLDOWN_MS = 10 * 60_000;
@@ -23,7 +23,7 @@ export function actionStoreContract(factory: StoreFactory): void {
   describe('action store', () => {
     it('numbers actions from 1, apart from incidents', async () => {
       const s = await factory.open();
-      await s.incidents.nextId();
+      await s.incidents.create({ incident: incidentDoc({ id: '' }), entries: [], expectedPointer: '' });
       expect([await s.actions.nextActionId(), await s.actions.nextActionId()]).toEqual(['1', '2']);
     });
 

@@ -17,9 +17,19 @@ function change(incident: Incident, patch: Partial<Incident>, entries = [entry('
 
 export function incidentStoreContract(factory: StoreFactory): void {
   describe('incident store', () => {
-    it('numbers incidents from 1, one after the other', async () => {
+    it('numbers incidents from 1 as they are created, and a create that loses the group takes no number', async () => {
       const s = await factory.open();
-      expect([await s.incidents.nextId(), await s.incidents.nextId(), await s.incidents.nextId()]).toEqual(['1', '2', '3']);
+      const create = (groupKey: string) => s.incidents.create({ incident: incidentDoc({ id: '', groupKey }), entries: [entry('opened', groupKey)], expectedPointer: '' });
+      // An HA pair delivers the same group's first notification many times at once.
+      const duplicates = await Promise.all(Array.from({ length: 8 }, () => create('{}:{alertname="DiskFull"}')));
+      expect(duplicates.filter(Boolean).map((i) => i?.id)).toEqual(['1']);
+      expect(duplicates.find(Boolean)).toMatchObject({ id: '1', version: 1 });
+      expect(await s.incidents.get('1')).toMatchObject({ id: '1', version: 1, groupKey: '{}:{alertname="DiskFull"}' });
+      expect((await s.incidents.currentForGroup('{}:{alertname="DiskFull"}'))?.id).toBe('1');
+      expect((await s.incidents.timeline('1')).map(wordsOf)).toEqual(['{}:{alertname="DiskFull"}']);
+
+      expect((await create('{}:{alertname="HighErrorRate"}'))?.id).toBe('2');
+      expect((await s.incidents.listOpen(10)).map((i) => i.id).sort()).toEqual(['1', '2']);
     });
 
     it('stores a new incident only against version 0, and a change only against the version it read', async () => {
@@ -98,7 +108,7 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect(await s.incidents.timeline('9')).toEqual([]);
     });
 
-    it('lists open incidents newest first, up to the limit, and counts them by state', async () => {
+    it('lists open incidents most severe first, then oldest, up to the limit, and counts them by state', async () => {
       const s = await factory.open();
       const at = (minute: number) => `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`;
       const one = await open(s, incidentDoc({ id: '1', openedAt: at(1) }));
@@ -109,9 +119,67 @@ export function incidentStoreContract(factory: StoreFactory): void {
       await s.incidents.commit(change(two, { state: 'mitigating' }));
       await s.incidents.commit(change(four, { state: 'resolved' }));
 
-      expect((await s.incidents.listOpen(10)).map((i) => i.id)).toEqual(['3', '2', '1']);
-      expect((await s.incidents.listOpen(2)).map((i) => i.id)).toEqual(['3', '2']);
+      expect((await s.incidents.listOpen(10)).map((i) => i.id)).toEqual(['1', '2', '3']);
+      expect((await s.incidents.listOpen(2)).map((i) => i.id)).toEqual(['1', '2']);
+      expect(await s.incidents.countOpen()).toBe(3);
       expect(await s.incidents.countOpenByState()).toEqual({ firing: 1, acknowledged: 1, mitigating: 1, resolved: 0 });
+    });
+
+    it('keeps hundreds of open incidents in order as their severity changes, and counts them without reading them', async () => {
+      const s = await factory.open();
+      const severities = ['info', 'warning', 'critical', undefined] as const;
+      const stored: Incident[] = [];
+      for (let i = 1; i <= 300; i += 1) {
+        const severity = severities[i % severities.length];
+        const doc = incidentDoc({ id: String(i), openedAt: new Date(Date.UTC(2026, 10, 22, 10, 0, i)).toISOString() });
+        const alert = Object.values(doc.alerts)[0];
+        if (alert && severity) alert.labels = { ...alert.labels, severity };
+        stored.push(await open(s, doc, []));
+      }
+      // Incident n is warning (n % 4 = 1), critical (2), unknown (3) or info (0). The oldest,
+      // a warning, turns critical; the info ones resolve.
+      const first = stored[0];
+      if (!first) throw new Error('no incident stored');
+      const escalated = Object.fromEntries(Object.entries(first.alerts).map(([k, a]) => [k, { ...a, labels: { ...a.labels, severity: 'critical' } }]));
+      await s.incidents.commit(change(first, { alerts: escalated }));
+      for (const incident of stored.filter((_, i) => i % 4 === 3)) await s.incidents.commit(change(incident, { state: 'resolved' }));
+
+      // Critical oldest first, the escalated one by when it opened; then the oldest warnings left.
+      const criticals = ['1', ...stored.filter((i) => Number(i.id) % 4 === 2).map((i) => i.id)];
+      expect((await s.incidents.listOpen(criticals.length + 2)).map((i) => i.id)).toEqual([...criticals, '5', '9']);
+      expect(await s.incidents.countOpen()).toBe(225);
+      expect((await s.incidents.listOpen(1000)).map((i) => i.id)).not.toContain('4');
+      expect(await s.incidents.countOpenByState()).toEqual({ firing: 225, acknowledged: 0, mitigating: 0, resolved: 0 });
+    });
+
+    it('keeps the open counts by state in step through every transition, a failed commit and a reopening', async () => {
+      const s = await factory.open();
+      const counts = (firing: number, acknowledged: number, mitigating: number) => ({ firing, acknowledged, mitigating, resolved: 0 });
+      const one = await open(s, incidentDoc({ id: '1' }));
+      const two = await open(s, incidentDoc({ id: '2' }));
+      expect(await s.incidents.countOpenByState()).toEqual(counts(2, 0, 0));
+
+      expect(await s.incidents.commit(change(one, { state: 'acknowledged' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 1, 0));
+      // A writer that read an older version changes no count.
+      expect(await s.incidents.commit(change(one, { state: 'mitigating' }))).toBe(false);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 1, 0));
+      const acked = { ...one, state: 'acknowledged' as const, version: 2 };
+      expect(await s.incidents.commit(change(acked, { state: 'mitigating' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 1));
+      // An alert-count change keeps the state: counts stay.
+      expect(await s.incidents.commit(change(two, { truncatedAlerts: 3 }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 1));
+
+      const mitigating = { ...acked, state: 'mitigating' as const, version: 3 };
+      expect(await s.incidents.commit(change(mitigating, { state: 'resolved' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 0));
+      const resolved = { ...mitigating, state: 'resolved' as const, version: 4 };
+      expect(await s.incidents.commit(change(resolved, { state: 'resolved', updatedAt: '2026-11-22T11:00:00.000Z' }))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(1, 0, 0));
+      expect(await s.incidents.commit(change({ ...resolved, version: 5 }, { state: 'firing' }, [entry('reopened', 'again')]))).toBe(true);
+      expect(await s.incidents.countOpenByState()).toEqual(counts(2, 0, 0));
+      expect(await s.incidents.countOpen()).toBe(2);
     });
 
     it('a resolved incident leaves the open list; its group may reopen it for the reopen window, and it is kept for the retention period', async () => {

@@ -110,6 +110,21 @@ const WORDS_RELEASE_FLEET_STEPS = [
   { kind: 'finished', actionId: '8', succeeded: false, seconds: 3, detail: 'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.' },
 ];
 
+describe('open incidents stored before the counts by state were kept', () => {
+  it('are counted once from the open index, and the counts follow changes from then on', async () => {
+    const s = stores();
+    for (const [id, state] of [['1', 'firing'], ['2', 'acknowledged'], ['3', 'firing']] as const) {
+      await redis.hset(`${s.prefix}incident:${id}`, 'version', '1', 'state', state, 'doc', JSON.stringify(incidentDoc({ id, state, version: 1 })));
+      await redis.zadd(`${s.prefix}incidents:open`, Date.parse('2026-11-22T10:00:00.000Z'), id);
+    }
+    expect(await s.incidents.countOpenByState()).toEqual({ firing: 2, acknowledged: 1, mitigating: 0, resolved: 0 });
+
+    const three = incidentDoc({ id: '3', version: 1 });
+    expect(await s.incidents.commit({ incident: { ...three, state: 'resolved' }, expectedVersion: 1, entries: [], pointer: { mode: 'touch' } })).toBe(true);
+    expect(await s.incidents.countOpenByState()).toEqual({ firing: 1, acknowledged: 1, mitigating: 0, resolved: 0 });
+  });
+});
+
 describe('fleet documents stored in words by earlier releases', () => {
   it('load, and read in Slack as they did', async () => {
     const s = stores();

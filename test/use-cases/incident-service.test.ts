@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IncidentNotFoundError, InvalidTransitionError } from '../../src/errors.js';
+import { incidentCommand } from '../../commands/incident.js';
+import type { CommandDeps } from '../../commands/command.js';
 import { IncidentService } from '../../src/incidents/service.js';
+import { renderCommandAnswer } from '../../src/slack/render/command-reply.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
 import { manualClock, type ManualClock } from '../support/clock.js';
 import { notification } from '../support/fixtures.js';
@@ -56,7 +59,7 @@ describe('IncidentService intake', () => {
     expect(w.changed).toEqual(['1']);
 
     expect(await w.incidents.ingest(firing('DiskFull'))).toEqual({ incidentId: '2', changed: true });
-    expect((await w.incidents.listOpen()).map((i) => i.id)).toEqual(['2', '1']);
+    expect((await w.incidents.listOpen()).incidents.map((i) => i.id)).toEqual(['1', '2']);
   });
 
   it('changes nothing and tells no one for a repeated notification', async () => {
@@ -81,7 +84,7 @@ describe('IncidentService intake', () => {
     expect((await w.incidents.get('1')).state).toBe('firing');
     await w.incidents.ingest(resolved('HighErrorRate', ['a', 'b']));
     expect(await w.incidents.get('1')).toMatchObject({ state: 'resolved', resolvedBy: 'alertmanager' });
-    expect(await w.incidents.listOpen()).toEqual([]);
+    expect(await w.incidents.listOpen()).toEqual({ incidents: [], total: 0 });
 
     w.clock.advance(REOPEN_WINDOW_MS - 60_000);
     const again = notification({ group: 'HighErrorRate', alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T10:29:00.000Z' }] });
@@ -94,6 +97,17 @@ describe('IncidentService intake', () => {
     const later = notification({ group: 'HighErrorRate', alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T11:30:00.000Z' }] });
     expect(await w.incidents.ingest(later)).toEqual({ incidentId: '2', changed: true });
     expect((await w.incidents.get('1')).state).toBe('resolved');
+  });
+
+  it('numbers incidents without a gap when an HA pair delivers a group’s first notification many times at once', async () => {
+    const w = world();
+    const pair = [w, replica(w.stores, w.clock)];
+    const duplicates = await Promise.all(Array.from({ length: 10 }, (_, i) => pair[i % 2]?.incidents.ingest(firing('HighErrorRate', ['a']))));
+    expect(duplicates.map((r) => r?.incidentId)).toEqual(Array.from({ length: 10 }, () => '1'));
+    expect(duplicates.filter((r) => r?.changed)).toHaveLength(1);
+
+    expect(await w.incidents.ingest(firing('DiskFull'))).toEqual({ incidentId: '2', changed: true });
+    expect((await w.stores.incidents.listOpen(10)).map((i) => i.id).sort()).toEqual(['1', '2']);
   });
 
   it('two processes merging the same group at once open one incident, and each later merge sees the other’s', async () => {
@@ -155,6 +169,26 @@ describe('IncidentService transitions', () => {
     await w.incidents.ingest(firing('Latency', ['a'], 'payment-service'));
     expect((await w.incidents.openIncidentFor('checkout'))?.id).toBe('2');
     expect(await w.incidents.openIncidentFor('search')).toBeUndefined();
+  });
+});
+
+describe('/incident list with hundreds open', () => {
+  it('shows the first 20 of all open, most severe and oldest first, and says how many there are', async () => {
+    const w = world();
+    const severities = ['warning', 'critical', 'info'];
+    for (let n = 1; n <= 300; n += 1) {
+      w.clock.advance(1_000);
+      await w.incidents.ingest(notification({ group: `Alert${n}`, alerts: [{ fingerprint: `f${n}`, severity: severities[n % 3] }] }));
+    }
+    const deps = { incidents: w.incidents } as unknown as CommandDeps;
+    const answer = await incidentCommand.handle({ userId: 'U0LISTER', channelId: 'C0INCIDENTS', text: 'list' }, deps);
+    if (answer.kind !== 'incident_list') throw new Error(`answered ${answer.kind}`);
+    expect(answer.total).toBe(300);
+    // The criticals are incidents 1, 4, 7, …: the oldest 20 of them.
+    expect(answer.incidents.map((i) => i.id)).toEqual(Array.from({ length: 20 }, (_, k) => String(1 + 3 * k)));
+    const text = renderCommandAnswer(answer);
+    expect(text.split('\n')[0]).toBe('*Open incidents (20 of 300, most severe and oldest first)*');
+    expect(text).toContain('*INC-1* firing · critical');
   });
 });
 

@@ -18,7 +18,7 @@ export function renderCommandAnswer(answer: CommandAnswer): string {
     case 'usage':
       return renderUsage(answer.command);
     case 'incident_list':
-      return renderIncidentList(answer.incidents);
+      return renderIncidentList(answer.incidents, answer.total);
     case 'incident_detail':
       return renderIncidentDetail(answer.incident, answer.timeline);
     case 'automation_status': {

@@ -5,13 +5,15 @@ import { renderTimelineEntry } from './timeline.js';
 /** How many timeline entries `/incident show` prints, newest last. */
 const SHOWN_TIMELINE = 30;
 
-export function renderIncidentList(incidents: readonly Incident[]): string {
+/** `incidents`: the first few of `total` open ones, most severe and oldest first. */
+export function renderIncidentList(incidents: readonly Incident[], total: number): string {
   if (incidents.length === 0) return 'No open incidents. :tada:';
   const lines = incidents.map(
     (i) =>
       `• *${displayId(i.id)}* ${i.state} · ${escapeMrkdwn(severityOf(i))} · ${escapeMrkdwn(titleOf(i))} (${escapeMrkdwn(i.service ?? 'unknown service')}) · ${firingAlerts(i).length} firing`,
   );
-  return truncate(`*Open incidents (${incidents.length})*\n${lines.join('\n')}`, MAX_FALLBACK_TEXT);
+  const count = incidents.length < total ? `${incidents.length} of ${total.toLocaleString('en-US')}` : String(total);
+  return truncate(`*Open incidents (${count}, most severe and oldest first)*\n${lines.join('\n')}`, MAX_FALLBACK_TEXT);
 }
 
 export function renderIncidentDetail(incident: Incident, timeline: readonly TimelineEntry[]): string {

@@ -1,7 +1,8 @@
 import type { Incident, IncidentState, TimelineEntry } from '../../incidents/incident.js';
-import type { AuditEntry, IncidentCommit, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
+import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
+import { openIndexScore } from '../open-order.js';
 
 /** The incident hash: the document as JSON, as in Redis, so a caller never holds the stored object. */
 interface IncidentHash {
@@ -10,8 +11,11 @@ interface IncidentHash {
   doc: string;
 }
 
-/** Open incidents by id, scored by when they opened (the twin of a sorted set). */
+/** Open incidents by id, scored by openIndexScore (the twin of a sorted set). */
 type OpenIndex = Map<string, number>;
+
+/** Open incidents counted by state (the twin of a hash of counters). */
+type OpenCounts = Partial<Record<IncidentState, number>>;
 
 const AUDIT_MAX_LEN = 100_000;
 
@@ -31,10 +35,6 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
 
   async ping(): Promise<void> {}
 
-  async nextId(): Promise<string> {
-    return increment(this.keyspace, 'incident:seq');
-  }
-
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
     const id = this.keyspace.read<string>(groupPointer(groupKey));
     return id === undefined ? undefined : this.get(id);
@@ -45,32 +45,44 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     return hash && (JSON.parse(hash.doc) as Incident);
   }
 
-  /** The twin of COMMIT_SCRIPT in redis-store.ts, step by step. */
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
+    return this.write(incident, incident.id, expectedVersion, entries, pointer.mode, pointer.mode === 'cas' ? pointer.expected : '') !== undefined;
+  }
+
+  async create({ incident, entries, expectedPointer }: IncidentCreate): Promise<Incident | undefined> {
+    const id = this.write(incident, '', 0, entries, 'cas', expectedPointer);
+    return id === undefined ? undefined : { ...incident, id, version: 1 };
+  }
+
+  /** The twin of COMMIT_SCRIPT in redis-store.ts, step by step: the id written, or undefined when a compare-and-set failed. */
+  private write(incident: Incident, givenId: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): string | undefined {
     const pointerKey = groupPointer(incident.groupKey);
     const holder = this.keyspace.read<string>(pointerKey);
-    if (pointer.mode === 'cas' && (holder ?? '') !== pointer.expected) return false;
-    const hashKey = `incident:${incident.id}`;
-    if ((this.keyspace.read<IncidentHash>(hashKey)?.version ?? 0) !== expectedVersion) return false;
+    if (mode === 'cas' && (holder ?? '') !== expectedPointer) return undefined;
+    let id = givenId;
+    if (id === '') id = increment(this.keyspace, 'incident:seq');
+    else if ((this.keyspace.read<IncidentHash>(`incident:${id}`)?.version ?? 0) !== expectedVersion) return undefined;
+    const hashKey = `incident:${id}`;
 
+    this.countOpenChange(id, incident.state);
     const version = expectedVersion + 1;
-    const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, version }) };
+    const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, id, version }) };
     this.keyspace.update<IncidentHash>(hashKey, () => hash, (stored) => Object.assign(stored, hash));
-    const timelineKey = `incident:${incident.id}:timeline`;
+    const timelineKey = `incident:${id}:timeline`;
     this.push(timelineKey, entries);
-    const ownsPointer = pointer.mode === 'cas' || holder === incident.id;
+    const ownsPointer = mode === 'cas' || holder === id;
     if (incident.state === 'resolved') {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.delete(incident.id));
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.delete(id));
       this.keyspace.expire(hashKey, this.options.retentionMs);
       this.keyspace.expire(timelineKey, this.options.retentionMs);
-      if (ownsPointer) this.keyspace.write(pointerKey, incident.id, this.options.reopenWindowMs);
+      if (ownsPointer) this.keyspace.write(pointerKey, id, this.options.reopenWindowMs);
     } else {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(incident.id, Date.parse(incident.openedAt)));
+      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(id, openIndexScore(incident)));
       this.keyspace.persist(hashKey);
       this.keyspace.persist(timelineKey);
-      if (ownsPointer) this.keyspace.write(pointerKey, incident.id);
+      if (ownsPointer) this.keyspace.write(pointerKey, id);
     }
-    return true;
+    return id;
   }
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
@@ -91,13 +103,25 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     return incidents;
   }
 
+  async countOpen(): Promise<number> {
+    return this.keyspace.read<OpenIndex>('incidents:open')?.size ?? 0;
+  }
+
   async countOpenByState(): Promise<Record<IncidentState, number>> {
-    const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
-    for (const id of this.openIds()) {
-      const state = this.keyspace.read<IncidentHash>(`incident:${id}`)?.state;
-      if (state) counts[state] += 1;
-    }
-    return counts;
+    return { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0, ...this.keyspace.read<OpenCounts>('incidents:open-counts') };
+  }
+
+  /** HINCRBY on the counts hash, as COMMIT_SCRIPT keeps it: out of the state it was open in, into the one it is open in now. */
+  private countOpenChange(id: string, state: IncidentState): void {
+    const was = this.keyspace.read<OpenIndex>('incidents:open')?.has(id) ? this.keyspace.read<IncidentHash>(`incident:${id}`)?.state : undefined;
+    this.keyspace.update<OpenCounts>(
+      'incidents:open-counts',
+      () => ({ firing: 0, acknowledged: 0, mitigating: 0 }),
+      (counts) => {
+        if (was) counts[was] = (counts[was] ?? 0) - 1;
+        if (state !== 'resolved') counts[state] = (counts[state] ?? 0) + 1;
+      },
+    );
   }
 
   async audit(entry: AuditEntry): Promise<void> {
@@ -138,10 +162,10 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     this.keyspace.update<string[]>(key, () => [], (lines) => lines.push(...entries.map((entry) => JSON.stringify(entry))));
   }
 
-  /** Newest opened first; equal scores in reverse id order, as ZREVRANGE gives them. */
+  /** Lowest score first; equal scores in id order, as ZRANGE gives them. */
   private openIds(): string[] {
     const open = this.keyspace.read<OpenIndex>('incidents:open') ?? new Map<string, number>();
-    return [...open.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0)).map(([id]) => id);
+    return [...open.entries()].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0)).map(([id]) => id);
   }
 }
 
