@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { approvalMessage, approvalUpdate, requestRollback, retryPath, SHA_BAD, SHA_GOOD, startRig as rig, waitForState } from '../support/rollback.js';
-import { blockText, buttonsOf, buttonValue, click, clickForReply, openIncident, threadReply } from '../support/slack-session.js';
+import { blockText, buttonsOf, buttonValue, click, clickForReply, openIncident, postSigned, threadReply } from '../support/slack-session.js';
+import { buttonClickForm } from '../support/slack-signing.js';
 import { actionTimeline, audit, incidentTimeline, storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -164,6 +165,38 @@ describe('who may approve', () => {
     await waitForState(r, id, 'running');
     expect((await storedAction(r, id)).doc.approvedBy).toEqual(['U0BOB', 'U0CAROL']);
     expect(r.gitlab.callsTo('retry').map((c) => c.path)).toEqual([retryPath(502)]);
+  });
+});
+
+describe('a burst of approve clicks', () => {
+  it('answers every click ephemerally, counts one approval per approver and runs the rollback once', async () => {
+    const r = await rig();
+    const { id } = await requestRollback(r, 'payment-service');
+    const message = await approvalMessage(r, id);
+    const approve = buttonValue(message.post, 'action.approve');
+    const clickers = ['U0BOB', 'U0CAROL', 'U0DAVE'];
+    const burst = Array.from({ length: 20 }, (_, i) => ({ id: `burst-${i}`, user: clickers[i % clickers.length] ?? 'U0BOB' }));
+
+    const statuses = await Promise.all(
+      burst.map((c) => postSigned(r, buttonClickForm('action.approve', approve, r.slack.responseUrl(c.id), c.user, { channel: message.channel, ts: message.ts }))),
+    );
+    expect(statuses).toEqual(burst.map(() => 200));
+    const answers = await found(
+      () => {
+        const byId = new Map(r.slack.callsTo('response_url').map((c) => [c.responseId, String(c.params.text)]));
+        return burst.every((c) => byId.has(c.id)) ? byId : undefined;
+      },
+      { timeoutMs: 10_000, message: 'some approve clicks got no answer' },
+    );
+    // Whoever came first approved it; every click hears that it runs, or that it already does.
+    const runsNow = `ACT-${id} is approved (1 of 1) and runs now; its message and thread show how it goes.`;
+    const alreadyRunning = new RegExp(`^ACT-${id} is (running|succeeded); it cannot be approved\\.$`);
+    for (const c of burst) expect(answers.get(c.id)).toSatisfy((text: string) => text === runsNow || alreadyRunning.test(text));
+    expect([...answers.values()]).toContain(runsNow);
+    await r.gitlab.waitForCalls('retry', 1);
+    await waitForState(r, id, 'running');
+    expect(r.gitlab.callsTo('retry')).toHaveLength(1);
+    expect((await storedAction(r, id)).doc.approvedBy).toHaveLength(1);
   });
 });
 

@@ -18,6 +18,8 @@ export interface SlackCall {
   at: number;
   /** The bearer token the call carried: the bot token, or the app-level token for Socket Mode. */
   token?: string;
+  /** For a response_url call: the id its URL was made with (`responseUrl(id)`). */
+  responseId?: string;
   /** What the fake answered (for chat.postMessage, the ts the bot must update later). */
   result?: Record<string, unknown>;
 }
@@ -161,7 +163,14 @@ export class FakeSlack {
     const path = new URL(req.url ?? '/', this.baseUrl).pathname;
     const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const call: SlackCall = { method, params: decodeParams(raw, req.headers['content-type']), at: Date.now(), ...(token ? { token } : {}) };
+    const responseId = method === 'response_url' ? path.slice('/response/'.length) : undefined;
+    const call: SlackCall = {
+      method,
+      params: decodeParams(raw, req.headers['content-type']),
+      at: Date.now(),
+      ...(token ? { token } : {}),
+      ...(responseId ? { responseId } : {}),
+    };
     const answer = this.answers.get(method);
     if (!answer) {
       this.unexpected.push(call);

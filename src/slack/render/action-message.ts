@@ -27,6 +27,22 @@ export function heldNotice(action: Action): string | undefined {
   return `${displayActionId(action.id)} is approved but held: automation was paused by <@${by}> (${escapeMrkdwn(reason)}). Click *Run now* after \`/automation resume\` to run it.`;
 }
 
+/**
+ * The answer to an Approve click that was not refused: every click is answered, also the
+ * ones that find the action approved already (a second approver, a double click).
+ */
+export function approvalNotice(action: Action, userId: string): string {
+  const held = heldNotice(action);
+  if (held) return held;
+  const id = displayActionId(action.id);
+  const count = `${action.approvedBy.length} of ${action.approvalsRequired}`;
+  if (action.state === 'requested') {
+    const mine = action.approvedBy.includes(userId) ? 'Your approval is counted' : 'Approvals so far';
+    return `${mine}: ${id} has ${count}; it runs once it has them all.`;
+  }
+  return `${id} is approved (${count}) and runs now; its message and thread show how it goes.`;
+}
+
 function buttons(action: Action): ButtonElement[] {
   const value = actionButtonValue(action.id);
   if (action.state === 'requested') {

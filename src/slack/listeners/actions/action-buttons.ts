@@ -4,7 +4,7 @@ import { describeAction, displayActionId } from '../../../actions/action.js';
 import type { ActionRequest, ActionService } from '../../../actions/service.js';
 import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, ActionButtonValue, RunbookButtonValue } from '../../contract.js';
-import { heldNotice } from '../../render/action-message.js';
+import { approvalNotice } from '../../render/action-message.js';
 import { registerButton } from './button.js';
 
 export interface RunbookButtonTarget {
@@ -17,10 +17,11 @@ export interface RunbookButtonTarget {
  * rollout, and a runbook's Run on an incident message.
  */
 export function registerActionButtons(app: App, incidents: IncidentService, actions: ActionService, runbooks: RunbookButtonTarget, log: Logger): void {
-  // A person's decision on an action: the answer is the action's message itself, updated; an
-  // approval that cannot run (automation paused) also answers the clicker at once.
+  // A person's decision on an action: the answer is the action's message itself, updated. An
+  // approval also answers the clicker at once, so that a click that finds the action approved
+  // already (or held by the kill switch) is never met with silence.
   const decisions = [
-    [ACTION_IDS.actionApprove, async (id: string, userId: string) => heldNotice(await actions.approve(id, userId))],
+    [ACTION_IDS.actionApprove, async (id: string, userId: string) => approvalNotice(await actions.approve(id, userId), userId)],
     [ACTION_IDS.actionDeny, async (id: string, userId: string) => void (await actions.deny(id, userId))],
     [ACTION_IDS.actionCancel, async (id: string, userId: string) => void (await actions.cancel(id, userId))],
     [ACTION_IDS.actionAbort, async (id: string, userId: string) => void (await actions.abort(id, userId))],
