@@ -31,7 +31,8 @@ export interface TestBot {
 }
 
 export interface TestBotOptions {
-  slack: FakeSlack;
+  /** Only its address: a bot in another process (replica-process.ts) gets it as JSON. */
+  slack: Pick<FakeSlack, 'apiUrl'>;
   env?: Record<string, string>;
   services?: string;
   /** Shares a key prefix with another bot, as replicas on one Redis do. */
@@ -59,6 +60,8 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
   await writeFile(servicesFile, services);
   const runbooksDir = env.RUNBOOKS_DIR ?? (await unscheduledRunbooks(dir));
   const keyPrefix = prefix ?? `test:${randomUUID()}:`;
+  // Given by a bot in another process, where vitest's globalSetup cannot be asked.
+  const redisUrl = env.REDIS_URL ?? testRedisUrl();
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -72,7 +75,7 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
       PORT: '0',
-      REDIS_URL: testRedisUrl(),
+      REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: keyPrefix,
       ALERTMANAGER_TOKEN,
       INCIDENT_CHANNEL: 'C0INCIDENTS',
@@ -88,7 +91,7 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
     { logDestination: destination },
   );
   const url = `http://127.0.0.1:${app.port}`;
-  const redis = new Redis(testRedisUrl());
+  const redis = new Redis(redisUrl);
   return {
     app,
     url,
