@@ -37,6 +37,8 @@ export interface TestBotOptions {
   services?: string;
   /** Shares a key prefix with another bot, as replicas on one Redis do. */
   prefix?: string;
+  /** The test Redis, given to a bot in another process, where vitest's globalSetup cannot be asked. */
+  redisUrl?: string;
 }
 
 /**
@@ -54,14 +56,12 @@ async function unscheduledRunbooks(dir: string): Promise<string> {
   return copy;
 }
 
-export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix }: TestBotOptions): Promise<TestBot> {
+export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix, redisUrl = testRedisUrl() }: TestBotOptions): Promise<TestBot> {
   const dir = await mkdtemp(join(tmpdir(), 'chatops-test-'));
   const servicesFile = join(dir, 'services.yaml');
   await writeFile(servicesFile, services);
   const runbooksDir = env.RUNBOOKS_DIR ?? (await unscheduledRunbooks(dir));
   const keyPrefix = prefix ?? `test:${randomUUID()}:`;
-  // Given by a bot in another process, where vitest's globalSetup cannot be asked.
-  const redisUrl = env.REDIS_URL ?? testRedisUrl();
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -163,7 +163,7 @@ export interface KillableReplica {
 export async function killableReplica(r: Rig, opts: BotOptions & { prefix: string }): Promise<KillableReplica> {
   const port = await freePort();
   const { slack, ...rest } = botOptions(r, opts);
-  const options: TestBotOptions = { ...rest, slack: { apiUrl: slack.apiUrl }, env: { ...rest.env, PORT: String(port), REDIS_URL: testRedisUrl() } };
+  const options: TestBotOptions = { ...rest, slack: { apiUrl: slack.apiUrl }, redisUrl: testRedisUrl(), env: { ...rest.env, PORT: String(port) } };
   const dir = await mkdtemp(join(tmpdir(), 'chatops-replica-'));
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const script = fileURLToPath(new URL('./replica-process.ts', import.meta.url));

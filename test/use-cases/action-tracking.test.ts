@@ -6,7 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ExecutionPlan, Executor, RunHandle, RunStatus } from '../../src/actions/executor.js';
 import type { IncidentLink } from '../../src/actions/ports.js';
 import { ActionService } from '../../src/actions/service.js';
@@ -24,16 +24,23 @@ interface World {
 /** One replica's executor over the shared world; its status reads can be held, as a hung process's are. */
 class ReplicaExecutor implements Executor {
   statusCalls = 0;
-  private gate: Promise<void> | undefined;
+  private gate: { opened: Promise<void>; reached: () => void } | undefined;
 
   constructor(private readonly world: World) {}
 
-  hang(): () => void {
+  /** The next status read hangs until wake(); `reached` resolves once one does. */
+  hang(): { reached: Promise<void>; wake: () => void } {
     let open = () => {};
-    this.gate = new Promise<void>((resolve) => (open = resolve));
-    return () => {
-      this.gate = undefined;
-      open();
+    let reached = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const reachedGate = new Promise<void>((resolve) => (reached = resolve));
+    this.gate = { opened, reached };
+    return {
+      reached: reachedGate,
+      wake: () => {
+        this.gate = undefined;
+        open();
+      },
     };
   }
 
@@ -50,7 +57,10 @@ class ReplicaExecutor implements Executor {
     try {
       // A turn of the event loop, so that a concurrent read by the other replica would overlap this one.
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.gate) await this.gate;
+      if (this.gate) {
+        this.gate.reached();
+        await this.gate.opened;
+      }
       return this.world.status;
     } finally {
       this.world.inFlight -= 1;
@@ -148,9 +158,9 @@ describe('tracking a running action', () => {
 
   it('a tracker that stops renewing (hung, or dead) loses the action to another replica’s sweep once its lease lapsed, and stops when it wakes', async () => {
     const { clock, world, a, b, id, stateOf } = await twoReplicasTracking();
-    const wake = a.executor.hang();
-    const hungAt = a.executor.statusCalls;
-    await waitFor(() => a.executor.statusCalls > hungAt, { message: 'replica A never reached its hung status read' });
+    const { reached, wake } = a.executor.hang();
+    onTestFinished(wake);
+    await reached;
 
     // Not before the lease lapsed (one poll plus 2 s after the last renewal)...
     clock.advance(1_900);
