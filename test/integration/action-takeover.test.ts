@@ -40,7 +40,7 @@ describe('takeover of a running rollback', () => {
     });
     r.gitlab.setJobStatus(run.id, 'running');
     const jobPolls = () => r.gitlab.callsTo('job').filter((c) => c.path.endsWith(`/jobs/${run.id}`)).length;
-    await waitFor(() => jobPolls() >= 3, { message: 'replica A never polled the job' });
+    await waitFor(() => jobPolls() >= 3, { timeoutMs: 10_000, message: 'replica A never polled the job' });
     expect(r.bot.logs.filter((line) => line.actionId === id && line.msg === 'resuming tracking of a running action')).toEqual([]);
 
     await a.kill();
@@ -65,5 +65,5 @@ describe('takeover of a running rollback', () => {
     expect(r.gitlab.calls.filter((c) => c.path === retryPath(502))).toHaveLength(1);
     expect(await r.bot.redis.smembers(`${prefix}actions:running`)).toEqual([]);
     // Starting a bot in a process of its own (tsx compiles it first) takes most of this.
-  }, 60_000);
+  }, 90_000);
 });

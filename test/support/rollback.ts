@@ -177,7 +177,7 @@ export async function killableReplica(r: Rig, opts: BotOptions & { prefix: strin
       await res?.body?.cancel();
       return res?.status === 200;
     },
-    { timeoutMs: 20_000, message: 'the replica process never answered /healthz' },
+    { timeoutMs: 40_000, message: 'the replica process never answered /healthz' },
   );
   return {
     url,
