@@ -216,6 +216,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
     },
   });
   scheduler.add({
+    // A replica that died or hung while tracking an action stops renewing its tracking lease.
+    name: 'take-over-running-actions',
+    cron: everySeconds(config.sweepIntervalMs),
+    run: () => actions.resume(),
+  });
+  scheduler.add({
     name: 'remind-unacknowledged',
     cron: everySeconds(config.sweepIntervalMs),
     run: async () => {

@@ -1,8 +1,8 @@
 /**
  * Running an approved action exactly once: re-check it, claim it, start it, and poll it to
- * its end; after a restart, pick up what was running, and settle a start that was lost.
- * Safe on several replicas: the claim and the finish are compare-and-sets, and the start
- * is held under a lease.
+ * its end; at start-up and on each sweep, take over what nobody tracks, and settle a start
+ * that was lost. Safe on several replicas: the claim and the finish are compare-and-sets,
+ * the start is held under a lease, and the tracking under a lease renewed at each poll.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../config/duration.js';
@@ -10,7 +10,7 @@ import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, 
 import type { ActionContext } from './context.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext, type RunHandle } from './executor.js';
 import { planRequestOf } from './requesting.js';
-import type { KillSwitch } from './store.js';
+import type { KillSwitch, RenewableLease } from './store.js';
 import type { ActionStep, RunDetail } from '../timeline/action-step.js';
 
 export interface RunningOptions {
@@ -23,6 +23,15 @@ export interface RunningOptions {
 /** Longer than the slowest start (GitLab retries included). */
 const START_LEASE_MS = 10 * 60_000;
 const MAX_POLL_BACKOFF_MS = 60_000;
+/**
+ * The tracking lease lasts until the next poll plus two poll intervals (at least 2 s, so that a
+ * pause of the event loop does not hand it over), so a slow status call keeps it; a tracker
+ * that died or hung loses it that long after its last poll, and the next sweep of another
+ * replica takes the action over. With the defaults (5 s poll and sweep): within about
+ * 15 s + 5 s + one poll of the tracker's death.
+ */
+const TRACK_LEASE_SPARE_POLLS = 2;
+const MIN_TRACK_LEASE_SPARE_MS = 2_000;
 
 export class Running {
   private readonly tracking = new Map<string, Promise<void>>();
@@ -110,26 +119,31 @@ export class Running {
     return this.ctx.require(action.id);
   }
 
-  /** Polls a running action to its end; safe to run on several replicas (the finish is a CAS). */
-  track(id: string): Promise<void> {
+  /**
+   * Polls a running action to its end, unless another replica tracks it (holds its tracking
+   * lease); `resumed` when this replica did not start it.
+   */
+  track(id: string, resumed = false): Promise<void> {
     const existing = this.tracking.get(id);
     if (existing) return existing;
-    const job = this.poll(id).finally(() => this.tracking.delete(id));
+    const job = this.trackLeased(id, resumed)
+      .catch((error: unknown) => this.ctx.log.error({ err: error, actionId: id }, 'tracking stopped; the next sweep takes it over'))
+      .finally(() => this.tracking.delete(id));
     this.tracking.set(id, job);
     return job;
   }
 
-  /** After a restart: pick up every action that was running. */
+  /** At start-up and on each sweep: track every running action nobody tracks, settle lost starts. */
   async resume(): Promise<void> {
     for (const id of await this.ctx.store.runningActionIds()) {
+      if (this.tracking.has(id) || this.executing.has(id)) continue;
       const action = await this.ctx.store.getAction(id);
       if (!action) continue;
       if (!action.run) {
         await this.resolveLostStart(action);
         continue;
       }
-      this.ctx.log.info({ actionId: id }, 'resuming tracking of a running action');
-      void this.track(id);
+      void this.track(id, true);
     }
   }
 
@@ -171,10 +185,8 @@ export class Running {
    */
   private async resolveLostStart(action: Action): Promise<void> {
     const release = await this.ctx.store.lease(`action-start:${action.id}`, START_LEASE_MS);
-    if (!release) {
-      setTimeout(() => void this.resume().catch(() => undefined), START_LEASE_MS).unref();
-      return;
-    }
+    // Held: the sweep looks again after the start lease lapsed.
+    if (!release) return;
     let recovering = false;
     try {
       const latest = await this.ctx.require(action.id);
@@ -219,7 +231,20 @@ export class Running {
     void this.track(action.id);
   }
 
-  private async poll(id: string): Promise<void> {
+  private async trackLeased(id: string, resumed: boolean): Promise<void> {
+    const spareMs = Math.max(TRACK_LEASE_SPARE_POLLS * this.o.pollIntervalMs, MIN_TRACK_LEASE_SPARE_MS);
+    const lease = await this.ctx.store.renewableLease(`track:${id}`, this.o.pollIntervalMs + spareMs);
+    if (!lease) return;
+    try {
+      if (resumed) this.ctx.log.info({ actionId: id }, 'resuming tracking of a running action');
+      await this.poll(id, lease, spareMs);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** Until the action ends, the lease is lost, or the process stops. */
+  private async poll(id: string, lease: RenewableLease, spareMs: number): Promise<void> {
     let wait = this.o.pollIntervalMs;
     while (!this.shutdown.signal.aborted) {
       const action = await this.ctx.store.getAction(id);
@@ -238,6 +263,10 @@ export class Running {
         }
         wait = Math.min(wait * 2, MAX_POLL_BACKOFF_MS);
         this.ctx.log.warn({ err: error, actionId: id, retryInMs: wait }, 'status check failed; retrying');
+      }
+      if (!(await lease.renew(wait + spareMs))) {
+        this.ctx.log.warn({ actionId: id }, 'tracking lease lapsed; another replica tracks the action now');
+        return;
       }
       await this.sleep(wait);
     }

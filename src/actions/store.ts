@@ -17,6 +17,14 @@ export interface KillSwitch {
   at: string;
 }
 
+/** A lease its holder keeps only by renewing it: it lapses when the holder dies or hangs. */
+export interface RenewableLease {
+  /** Extends it to `ttlMs` from now; false once it was lost (it lapsed, and another holder may have it). */
+  renew(ttlMs: number): Promise<boolean>;
+  /** Ends it if it is still ours. */
+  release(): Promise<void>;
+}
+
 /** The port through which the actions layer reaches storage. */
 export interface ActionStore {
   nextActionId(): Promise<string>;
@@ -45,4 +53,5 @@ export interface ActionStore {
   replyCursor(id: string): Promise<number>;
   setReplyCursor(id: string, cursor: number): Promise<void>;
   lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+  renewableLease(name: string, ttlMs: number): Promise<RenewableLease | undefined>;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { StoredDocumentError, StoreUnavailableError } from '../errors.js';
+import type { RenewableLease } from '../actions/store.js';
 import type { SlackMessageRef } from '../incidents/store.js';
 import { StoredCursor } from './schema.js';
 
@@ -17,8 +18,14 @@ function checked<S extends z.ZodType>(schema: S, key: string, value: unknown): z
   throw new StoredDocumentError(key, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`));
 }
 
+const RENEW_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 interface BaseScripts {
   chatopsReleaseLease(key: string, token: string): Promise<number>;
+  chatopsRenewLease(key: string, token: string, ttlMs: number): Promise<number>;
 }
 
 /** What every Redis adapter shares: the key prefix, error wrapping and leases. */
@@ -30,6 +37,7 @@ export abstract class RedisBase {
     protected readonly keyPrefix: string,
   ) {
     redis.defineCommand('chatopsReleaseLease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    redis.defineCommand('chatopsRenewLease', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.baseScripts = redis as unknown as BaseScripts;
   }
 
@@ -63,6 +71,21 @@ export abstract class RedisBase {
     const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
     if (ok !== 'OK') return undefined;
     return () => this.releaseIfHeld(key, token);
+  }
+
+  /** A lease (SET NX PX) its holder renews with a compare-and-PEXPIRE; the twin of the memory one. */
+  renewableLease(name: string, ttlMs: number): Promise<RenewableLease | undefined> {
+    return this.renewableKey(this.key('lease', name), ttlMs);
+  }
+
+  protected async renewableKey(key: string, ttlMs: number): Promise<RenewableLease | undefined> {
+    const token = randomUUID();
+    const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
+    if (ok !== 'OK') return undefined;
+    return {
+      renew: async (nextTtlMs) => (await this.guard(() => this.baseScripts.chatopsRenewLease(key, token, nextTtlMs))) === 1,
+      release: () => this.releaseIfHeld(key, token),
+    };
   }
 
   /** Deletes a lease key only while it still holds our token (it may have lapsed and been taken). */

@@ -1,18 +1,8 @@
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import type { RolloutClaim, RolloutState, RolloutStateStore } from '../fleet/executor.js';
 import type { HostOutcome, HostResultStore } from '../fleet/rollout-runner.js';
 import { RedisBase } from './redis-base.js';
 import { StoredHostOutcome, StoredRolloutState } from './schema.js';
-
-const RENEW_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`;
-
-interface FleetScripts {
-  chatopsRenewLease(key: string, token: string, ttlMs: number): Promise<number>;
-}
 
 /** A host marked started whose outcome has not been recorded yet. */
 const STARTED = '"started"';
@@ -24,16 +14,12 @@ const STARTED = '"started"';
  * that process keeps renewing: when it dies, the claim lapses and another one resumes.
  */
 export class RedisFleetStore extends RedisBase implements HostResultStore, RolloutStateStore {
-  private readonly scripts: FleetScripts;
-
   constructor(
     redis: Redis,
     keyPrefix: string,
     private readonly retentionMs: number,
   ) {
     super(redis, keyPrefix);
-    redis.defineCommand('chatopsRenewLease', { numberOfKeys: 1, lua: RENEW_SCRIPT });
-    this.scripts = redis as unknown as FleetScripts;
   }
 
   async rolloutState(actionId: string): Promise<RolloutState | undefined> {
@@ -47,14 +33,8 @@ export class RedisFleetStore extends RedisBase implements HostResultStore, Rollo
   }
 
   async claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined> {
-    const key = this.key('rollout', actionId, 'runner');
-    const token = randomUUID();
-    const ok = await this.guard(() => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
-    if (ok !== 'OK') return undefined;
-    return {
-      renew: async () => (await this.guard(() => this.scripts.chatopsRenewLease(key, token, ttlMs))) === 1,
-      release: () => this.releaseIfHeld(key, token),
-    };
+    const claim = await this.renewableKey(this.key('rollout', actionId, 'runner'), ttlMs);
+    return claim && { renew: () => claim.renew(ttlMs), release: () => claim.release() };
   }
 
   async results(rolloutId: string): Promise<HostOutcome[]> {

@@ -144,5 +144,31 @@ export function fleetStoreContract(factory: StoreFactory): void {
       await next?.();
       expect(await s.incidents.lease('first-post:1', 60_000)).toBeDefined();
     });
+
+    it('a renewable lease is held while renewed, for the time-to-live each renewal gives; it lapses when renewing stops', async () => {
+      const s = await factory.open();
+      const first = await s.actions.renewableLease('track:7', 15_000);
+      expect(first).toBeDefined();
+      expect(await s.actions.renewableLease('track:7', 15_000)).toBeUndefined();
+      expect(await s.actions.lease('track:7', 15_000)).toBeUndefined();
+      expect(await s.actions.renewableLease('track:8', 15_000)).toBeDefined();
+
+      // Each renewal counts from now, with its own time-to-live (longer while backing off).
+      await s.elapse(10_000);
+      expect(await first?.renew(60_000)).toBe(true);
+      await s.elapse(50_000);
+      expect(await s.actions.renewableLease('track:7', 15_000)).toBeUndefined();
+      expect(await first?.renew(15_000)).toBe(true);
+      await s.elapse(16_000);
+      const second = await s.actions.renewableLease('track:7', 15_000);
+      expect(second).toBeDefined();
+
+      // The holder that lost it learns so at its next renewal; its release leaves the new holder's lease alone.
+      expect(await first?.renew(15_000)).toBe(false);
+      await first?.release();
+      expect(await s.actions.renewableLease('track:7', 15_000)).toBeUndefined();
+      await second?.release();
+      expect(await s.actions.renewableLease('track:7', 15_000)).toBeDefined();
+    });
   });
 }

@@ -31,11 +31,14 @@ export interface TestBot {
 }
 
 export interface TestBotOptions {
-  slack: FakeSlack;
+  /** Only its address: a bot in another process (replica-process.ts) gets it as JSON. */
+  slack: Pick<FakeSlack, 'apiUrl'>;
   env?: Record<string, string>;
   services?: string;
   /** Shares a key prefix with another bot, as replicas on one Redis do. */
   prefix?: string;
+  /** The test Redis, given to a bot in another process, where vitest's globalSetup cannot be asked. */
+  redisUrl?: string;
 }
 
 /**
@@ -53,7 +56,7 @@ async function unscheduledRunbooks(dir: string): Promise<string> {
   return copy;
 }
 
-export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix }: TestBotOptions): Promise<TestBot> {
+export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix, redisUrl = testRedisUrl() }: TestBotOptions): Promise<TestBot> {
   const dir = await mkdtemp(join(tmpdir(), 'chatops-test-'));
   const servicesFile = join(dir, 'services.yaml');
   await writeFile(servicesFile, services);
@@ -72,7 +75,7 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
       PORT: '0',
-      REDIS_URL: testRedisUrl(),
+      REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: keyPrefix,
       ALERTMANAGER_TOKEN,
       INCIDENT_CHANNEL: 'C0INCIDENTS',
@@ -88,7 +91,7 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
     { logDestination: destination },
   );
   const url = `http://127.0.0.1:${app.port}`;
-  const redis = new Redis(testRedisUrl());
+  const redis = new Redis(redisUrl);
   return {
     app,
     url,

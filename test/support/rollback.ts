@@ -8,7 +8,13 @@
  */
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
-import { startTestBot, type TestBot } from './bot.js';
+import { createRequire } from 'node:module';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startTestBot, type TestBot, type TestBotOptions } from './bot.js';
+import { freePort, spawnTracked } from './child-process.js';
 import { deployment, FakeGitlab, type DeploymentJson } from './fake-gitlab.js';
 import { FakeSlack, type SlackCall } from './fake-slack.js';
 import { closeAll } from './loopback-server.js';
@@ -129,16 +135,57 @@ export async function startRig(opts: BotOptions & RollbackWorld = {}): Promise<R
   return r;
 }
 
-/** One more bot on the rig's fakes: a replica, or the bot after a restart, when given the same prefix. */
-export async function anotherBot(r: Rig, opts: BotOptions = {}): Promise<TestBot> {
-  const bot = await startTestBot({
+/** How a bot of the rig is started, in this process or another. */
+function botOptions(r: Rig, opts: BotOptions): TestBotOptions {
+  return {
     slack: r.slack,
     services: servicesYaml(r.world, opts.approvals ?? 1),
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
     env: { GITLAB_URL: r.gitlab.url, GITLAB_TOKEN: 'x', GITLAB_POLL_INTERVAL: '50ms', ROLLBACK_COOLDOWN: '10m', ...opts.env },
-  });
+  };
+}
+
+/** One more bot on the rig's fakes: a replica, or the bot after a restart, when given the same prefix. */
+export async function anotherBot(r: Rig, opts: BotOptions = {}): Promise<TestBot> {
+  const bot = await startTestBot(botOptions(r, opts));
   r.bots.push(bot);
   return bot;
+}
+
+/** A replica in a process of its own (replica-process.ts), which the test can kill without warning. */
+export interface KillableReplica {
+  url: string;
+  /** SIGKILL: nothing released, nothing flushed. */
+  kill(): Promise<void>;
+}
+
+/** A replica on the rig's fakes and `prefix` that the test can kill; it is stopped when the test ends. */
+export async function killableReplica(r: Rig, opts: BotOptions & { prefix: string }): Promise<KillableReplica> {
+  const port = await freePort();
+  const { slack, ...rest } = botOptions(r, opts);
+  const options: TestBotOptions = { ...rest, slack: { apiUrl: slack.apiUrl }, redisUrl: testRedisUrl(), env: { ...rest.env, PORT: String(port) } };
+  const dir = await mkdtemp(join(tmpdir(), 'chatops-replica-'));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const script = fileURLToPath(new URL('./replica-process.ts', import.meta.url));
+  const replica = spawnTracked(process.execPath, ['--import', tsx, script, JSON.stringify(options)], { dir, keepLines: 200, tailLines: 40 });
+  onTestFinished(() => replica.stop());
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (replica.exitInfo()) throw new Error(`the replica process exited: ${replica.output()}`);
+      const res = await fetch(`${url}/healthz`).catch(() => undefined);
+      await res?.body?.cancel();
+      return res?.status === 200;
+    },
+    { timeoutMs: 40_000, message: 'the replica process never answered /healthz' },
+  );
+  return {
+    url,
+    kill: async () => {
+      replica.child.kill('SIGKILL');
+      await replica.exited;
+    },
+  };
 }
 
 /** `/rollback <text>`; resolves with the new action's id and the answer. */

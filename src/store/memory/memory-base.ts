@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RenewableLease } from '../../actions/store.js';
 import type { SlackMessageRef } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 
@@ -26,6 +27,20 @@ export abstract class MemoryBase {
     const token = randomUUID();
     if (!this.keyspace.writeIfAbsent(key, token, ttlMs)) return undefined;
     return async () => this.releaseIfHeld(key, token);
+  }
+
+  /** A lease its holder renews; the twin of RedisBase's (SET NX PX, then a compare-and-PEXPIRE). */
+  renewableLease(name: string, ttlMs: number): Promise<RenewableLease | undefined> {
+    return this.renewableKey(`lease:${name}`, ttlMs);
+  }
+
+  protected async renewableKey(key: string, ttlMs: number): Promise<RenewableLease | undefined> {
+    const token = randomUUID();
+    if (!this.keyspace.writeIfAbsent(key, token, ttlMs)) return undefined;
+    return {
+      renew: async (nextTtlMs) => this.keyspace.read<string>(key) === token && this.keyspace.expire(key, nextTtlMs),
+      release: async () => this.releaseIfHeld(key, token),
+    };
   }
 
   /** Deletes a lease key only while it still holds our token (it may have lapsed and been taken). */

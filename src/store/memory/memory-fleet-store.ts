@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { RolloutClaim, RolloutState, RolloutStateStore } from '../../fleet/executor.js';
 import type { HostOutcome, HostResultStore } from '../../fleet/rollout-runner.js';
 import type { MemoryKeyspace } from './keyspace.js';
@@ -26,14 +25,8 @@ export class MemoryFleetStore extends MemoryBase implements HostResultStore, Rol
   }
 
   async claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined> {
-    const key = `rollout:${actionId}:runner`;
-    const token = randomUUID();
-    if (!this.keyspace.writeIfAbsent(key, token, ttlMs)) return undefined;
-    return {
-      // The twin of RENEW_SCRIPT: only while the claim is still ours.
-      renew: async () => this.keyspace.read<string>(key) === token && this.keyspace.expire(key, ttlMs),
-      release: async () => this.releaseIfHeld(key, token),
-    };
+    const claim = await this.renewableKey(`rollout:${actionId}:runner`, ttlMs);
+    return claim && { renew: () => claim.renew(ttlMs), release: () => claim.release() };
   }
 
   async results(rolloutId: string): Promise<HostOutcome[]> {
