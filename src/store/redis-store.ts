@@ -84,7 +84,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async nextId(): Promise<string> {
-    return String(await this.guard(() => this.redis.incr(this.key('incident', 'seq'))));
+    return String(await this.write(() => this.redis.incr(this.key('incident', 'seq'))));
   }
 
   async currentForGroup(groupKey: string): Promise<Incident | undefined> {
@@ -103,7 +103,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
     const stored: Incident = { ...incident, version: expectedVersion + 1 };
-    const result = await this.guard(() =>
+    const result = await this.write(() =>
       this.scripts.chatopsCommitIncident(
         this.groupKey(incident.groupKey),
         this.incidentKey(incident.id),
@@ -127,7 +127,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.guard(() => this.redis.rpush(this.key('incident', id, 'timeline'), ...entries.map((e) => JSON.stringify(e))));
+    await this.write(() => this.redis.rpush(this.key('incident', id, 'timeline'), ...entries.map((e) => JSON.stringify(e))));
   }
 
   async timeline(id: string, from = 0): Promise<TimelineEntry[]> {
@@ -160,7 +160,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async audit(entry: AuditEntry): Promise<void> {
     const fields = Object.entries(entry).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
-    await this.guard(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
+    await this.write(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
   }
 
   getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
