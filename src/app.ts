@@ -6,7 +6,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
-import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
 import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
@@ -34,6 +33,7 @@ import { registerListeners } from './slack/listeners/index.js';
 import { renderScheduledRun } from './slack/render/scheduled-run.js';
 import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
+import { connectRedis, waitForRedis } from './store/redis-connection.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -53,40 +53,6 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-function connectRedis(config: Config, log: Logger): Redis {
-  const redis = new Redis(config.redis.url, {
-    // Fail fast while Redis is away, so Alertmanager gets a 503 and retries, instead of
-    // requests hanging on an offline queue.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-  let reported = false;
-  redis.on('error', (error) => {
-    if (!reported) log.error({ err: error }, 'Redis connection error; retrying');
-    reported = true;
-  });
-  redis.on('ready', () => {
-    if (reported) log.info('Redis connection restored');
-    reported = false;
-  });
-  return redis;
-}
-
-/** Waits up to `waitMs` for a first Redis connection, then serves anyway (readyz says 503 meanwhile). */
-async function waitForRedis(redis: Redis, log: Logger, waitMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  const ready = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), waitMs);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-  if (!(await ready)) log.error({ waitedMs: waitMs }, 'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is');
-}
-
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, options.logDestination);
@@ -100,7 +66,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
-  const redis = connectRedis(config, log);
+  const redis = connectRedis(config.redis, log);
   const store = new RedisStore(redis, {
     keyPrefix: config.redis.keyPrefix,
     reopenWindowMs: config.reopenWindowMs,

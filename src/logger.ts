@@ -25,6 +25,8 @@ const REDACT_PATHS = [
   'req.headers["x-slack-signature"]',
   'redis.url',
   'config.redis.url',
+  'redis.sentinel.password',
+  'config.redis.sentinel.password',
   'config.slack.botToken',
   'config.slack.signingSecret',
   'config.slack.appToken',

@@ -10,6 +10,23 @@ export interface SshEnv {
   SSH_USER?: string | undefined;
 }
 
+/** Where the master is found when Sentinel manages it; REDIS_URL then gives only credentials and database. */
+export interface SentinelConfig {
+  /** The master group name the sentinels monitor. */
+  name: string;
+  nodes: Array<{ host: string; port: number }>;
+  password: string | undefined;
+}
+
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  startupWaitMs: number;
+  sentinel: SentinelConfig | undefined;
+  /** Replicas that must confirm each write (Redis WAIT) before the bot acts on it; 0: none. */
+  waitReplicas: number;
+}
+
 export interface Config {
   slack: {
     botToken: string;
@@ -22,7 +39,7 @@ export interface Config {
   };
   port: number;
   /** `startupWaitMs`: how long start-up waits for a first connection before serving anyway. */
-  redis: { url: string; keyPrefix: string; startupWaitMs: number };
+  redis: RedisConfig;
   alertmanagerToken: string;
   incidentChannel: string;
   servicesFile: string;
@@ -60,7 +77,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       messageIntervalMs: e.SLACK_MESSAGE_INTERVAL,
     },
     port: e.PORT,
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, startupWaitMs: e.REDIS_STARTUP_WAIT },
+    redis: {
+      url: e.REDIS_URL,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      startupWaitMs: e.REDIS_STARTUP_WAIT,
+      sentinel:
+        e.REDIS_SENTINELS && e.REDIS_SENTINEL_NAME
+          ? { name: e.REDIS_SENTINEL_NAME, nodes: e.REDIS_SENTINELS, password: e.REDIS_SENTINEL_PASSWORD || undefined }
+          : undefined,
+      waitReplicas: e.REDIS_WAIT_REPLICAS,
+    },
     alertmanagerToken: e.ALERTMANAGER_TOKEN,
     incidentChannel: e.INCIDENT_CHANNEL,
     servicesFile: e.SERVICES_FILE,

@@ -19,6 +19,28 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** `host:port` or `[v6 address]:port`. */
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
+
+/** A comma-separated list of `host:port` (Sentinel addresses), each checked. */
+const hostPortList = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const nodes: Array<{ host: string; port: number }> = [];
+  const bad: string[] = [];
+  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = HOST_PORT.exec(item);
+    const port = Number(match?.[3]);
+    const host = match?.[1] ?? match?.[2];
+    if (host && port >= 1 && port <= 65535) nodes.push({ host, port });
+    else bad.push(`"${item}"`);
+  }
+  if (bad.length > 0 || nodes.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `expected comma-separated host:port pairs such as 10.0.0.1:26379,10.0.0.2:26379, got ${bad.join(', ') || 'none'}` });
+    return z.NEVER;
+  }
+  return nodes;
+});
+
 /**
  * The environment variables are a public contract: renaming one needs a migration note
  * in the README. Only the variables declared here are read.
@@ -33,6 +55,13 @@ export const EnvSchema = z
     REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ error: 'expected a redis:// or rediss:// URL' })),
     REDIS_KEY_PREFIX: z.string().min(1).default('chatops:'),
     REDIS_STARTUP_WAIT: duration('5s'),
+    REDIS_SENTINELS: hostPortList,
+    REDIS_SENTINEL_NAME: optionalText,
+    // Kept exactly as given: spaces may belong to it.
+    REDIS_SENTINEL_PASSWORD: z.string().optional(),
+    REDIS_WAIT_REPLICAS: optionalText.pipe(
+      z.coerce.number<string | undefined>({ error: 'expected a number of replicas (0 turns confirmation off)' }).int().min(0, 'expected 0 or more replicas').default(0),
+    ),
     ALERTMANAGER_TOKEN: z
       .string({ error: 'required: the bearer credential Alertmanager sends' })
       .min(16, 'expected at least 16 characters: it is the only thing guarding POST /alertmanager'),
@@ -80,6 +109,21 @@ export const EnvSchema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message: 'required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)',
+      });
+    }
+    if (Boolean(env.REDIS_SENTINELS) !== Boolean(env.REDIS_SENTINEL_NAME)) {
+      const missing = env.REDIS_SENTINELS ? 'REDIS_SENTINEL_NAME' : 'REDIS_SENTINELS';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together: set both (the Sentinel addresses and the master group name they monitor) or neither',
+      });
+    }
+    if (env.REDIS_SENTINELS && env.REDIS_URL.startsWith('rediss:')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'TLS (rediss://) to a master found through Sentinel is not supported; use redis:// with REDIS_SENTINELS',
       });
     }
   });

@@ -54,7 +54,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   }
 
   async nextActionId(): Promise<string> {
-    return String(await this.guard(() => this.redis.incr(this.key('action', 'seq'))));
+    return String(await this.write(() => this.redis.incr(this.key('action', 'seq'))));
   }
 
   async getAction(id: string): Promise<Action | undefined> {
@@ -65,7 +65,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
 
   async commitAction({ action, expectedVersion, entry, cooldownMs, cooldownMustBeFree }: ActionCommit): Promise<boolean> {
     const stored: Action = { ...action, version: expectedVersion + 1 };
-    const result = await this.guard(() =>
+    const result = await this.write(() =>
       this.scripts.chatopsCommitAction(
         this.key('action', action.id),
         this.key('action', action.id, 'timeline'),
@@ -88,7 +88,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   }
 
   async appendActionEntry(action: Action, entry: ActionEntry): Promise<void> {
-    await this.guard(() => this.redis.rpush(this.key('action', action.id, 'timeline'), JSON.stringify(entry)));
+    await this.write(() => this.redis.rpush(this.key('action', action.id, 'timeline'), JSON.stringify(entry)));
   }
 
   async actionTimeline(id: string): Promise<ActionEntry[]> {
@@ -121,7 +121,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
 
   async setKillSwitch(state: KillSwitch | undefined): Promise<void> {
     const key = this.key('automation', 'paused');
-    await this.guard(async () => {
+    await this.write(async () => {
       if (state) await this.redis.set(key, JSON.stringify(state));
       else await this.redis.del(key);
     });

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { StoredDocumentError, StoreUnavailableError } from '../errors.js';
 import type { RenewableLease } from '../actions/store.js';
 import type { SlackMessageRef } from '../incidents/store.js';
+import { writesReplicated } from './replication.js';
 import { StoredCursor } from './schema.js';
 
 const RELEASE_SCRIPT = `
@@ -53,6 +54,19 @@ export abstract class RedisBase {
     }
   }
 
+  /**
+   * A write, done once the replicas the connection asks for have it too (see replication.ts).
+   * Leases are the exception: one lost in a failover lapses like any other, while one set
+   * but not confirmed would stay held by nobody until it lapsed.
+   */
+  protected write<T>(operation: () => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const result = await operation();
+      await writesReplicated(this.redis);
+      return result;
+    });
+  }
+
   /** A JSON document read from `key`, checked against its schema: a broken one is named, not passed on. */
   protected parse<S extends z.ZodType>(schema: S, key: string, raw: string): z.output<S> {
     let json: unknown;
@@ -100,7 +114,7 @@ export abstract class RedisBase {
   }
 
   protected async writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): Promise<void> {
-    await this.guard(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, ttlMs).exec());
+    await this.write(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, ttlMs).exec());
   }
 
   /** How far a thread has been replied (a count of timeline entries). */
@@ -110,6 +124,6 @@ export abstract class RedisBase {
   }
 
   protected async writeCursor(key: string, cursor: number, ttlMs: number): Promise<void> {
-    await this.guard(() => this.redis.set(key, String(cursor), 'PX', ttlMs));
+    await this.write(() => this.redis.set(key, String(cursor), 'PX', ttlMs));
   }
 }

@@ -29,7 +29,7 @@ export class RedisFleetStore extends RedisBase implements HostResultStore, Rollo
   }
 
   async setRolloutState(actionId: string, state: RolloutState): Promise<void> {
-    await this.guard(() => this.redis.set(this.key('rollout', actionId, 'state'), JSON.stringify(state), 'PX', this.retentionMs));
+    await this.write(() => this.redis.set(this.key('rollout', actionId, 'state'), JSON.stringify(state), 'PX', this.retentionMs));
   }
 
   async claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined> {
@@ -53,12 +53,12 @@ export class RedisFleetStore extends RedisBase implements HostResultStore, Rollo
   async started(rolloutId: string, hosts: readonly string[]): Promise<void> {
     if (hosts.length === 0) return;
     const key = this.hostsKey(rolloutId);
-    await this.guard(() => this.redis.multi().hset(key, Object.fromEntries(hosts.map((host) => [host, STARTED]))).pexpire(key, this.retentionMs).exec());
+    await this.write(() => this.redis.multi().hset(key, Object.fromEntries(hosts.map((host) => [host, STARTED]))).pexpire(key, this.retentionMs).exec());
   }
 
   async record(rolloutId: string, outcome: HostOutcome): Promise<void> {
     const key = this.hostsKey(rolloutId);
-    await this.guard(() => this.redis.multi().hset(key, outcome.host, JSON.stringify(outcome)).pexpire(key, this.retentionMs).exec());
+    await this.write(() => this.redis.multi().hset(key, outcome.host, JSON.stringify(outcome)).pexpire(key, this.retentionMs).exec());
   }
 
   private hostsKey(rolloutId: string): string {

@@ -18,6 +18,6 @@ export class RedisScheduleStore extends RedisBase implements ScheduleMemory {
 
   async swapDigest(runbookId: string, actionId: string, digest: string): Promise<string | undefined> {
     const key = this.key('schedule', runbookId, actionId, 'digest');
-    return (await this.guard(() => this.redis.set(key, digest, 'PX', this.retentionMs, 'GET'))) ?? undefined;
+    return (await this.write(() => this.redis.set(key, digest, 'PX', this.retentionMs, 'GET'))) ?? undefined;
   }
 }

@@ -140,19 +140,19 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async commit({ incident, expectedVersion, entries, pointer }: IncidentCommit): Promise<boolean> {
-    const id = await this.write(incident, incident.id, expectedVersion, entries, pointer.mode, pointer.mode === 'cas' ? pointer.expected : '');
+    const id = await this.commitScript(incident, incident.id, expectedVersion, entries, pointer.mode, pointer.mode === 'cas' ? pointer.expected : '');
     return id !== null;
   }
 
   async create({ incident, entries, expectedPointer }: IncidentCreate): Promise<Incident | undefined> {
-    const id = await this.write(incident, '', 0, entries, 'cas', expectedPointer);
+    const id = await this.commitScript(incident, '', 0, entries, 'cas', expectedPointer);
     return id === null ? undefined : { ...incident, id, version: 1 };
   }
 
   /** Runs COMMIT_SCRIPT; the id written, or null when a compare-and-set failed. */
-  private write(incident: Incident, id: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): Promise<string | null> {
+  private commitScript(incident: Incident, id: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): Promise<string | null> {
     const version = expectedVersion + 1;
-    return this.guard(() =>
+    return this.write(() =>
       this.scripts.chatopsCommitIncident(
         this.groupKey(incident.groupKey),
         this.key('incidents', 'open'),
@@ -176,7 +176,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.guard(() => this.redis.rpush(this.key('incident', id, 'timeline'), ...entries.map((e) => JSON.stringify(e))));
+    await this.write(() => this.redis.rpush(this.key('incident', id, 'timeline'), ...entries.map((e) => JSON.stringify(e))));
   }
 
   async timeline(id: string, from = 0): Promise<TimelineEntry[]> {
@@ -210,7 +210,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   async audit(entry: AuditEntry): Promise<void> {
     const fields = Object.entries(entry).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
-    await this.guard(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
+    await this.write(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
   }
 
   getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig(valid)).toMatchObject({
       port: 3000,
-      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chatops:', startupWaitMs: 5_000 },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chatops:', startupWaitMs: 5_000, sentinel: undefined, waitReplicas: 0 },
       servicesFile: 'services.yaml',
       runbooksDir: 'runbooks',
       logLevel: 'info',
@@ -56,5 +56,40 @@ describe('loadConfig', () => {
     const { SLACK_SIGNING_SECRET: _unused, ...withoutSecret } = valid;
     expect(() => loadConfig(withoutSecret)).toThrow(/SLACK_SIGNING_SECRET: required in HTTP mode/);
     expect(loadConfig({ ...withoutSecret, SLACK_APP_TOKEN: 'xapp-1' }).slack.appToken).toBe('xapp-1');
+  });
+
+  it('finds the master through Sentinel when given the sentinels and the group name', () => {
+    const config = loadConfig({
+      ...valid,
+      REDIS_SENTINELS: ' 10.0.0.1:26379, sentinel-b:26380,[::1]:26381 ',
+      REDIS_SENTINEL_NAME: 'chatops',
+      REDIS_SENTINEL_PASSWORD: 's3cret ',
+    });
+    expect(config.redis.sentinel).toEqual({
+      name: 'chatops',
+      nodes: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-b', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      password: 's3cret ',
+    });
+    expect(config.redis.waitReplicas).toBe(0);
+    const waiting = loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1:26379', REDIS_SENTINEL_NAME: 'chatops', REDIS_WAIT_REPLICAS: '1' }).redis;
+    expect(waiting.sentinel?.password).toBeUndefined();
+    expect(waiting.waitReplicas).toBe(1);
+    expect(() => loadConfig({ ...valid, REDIS_WAIT_REPLICAS: 'one' })).toThrow(/REDIS_WAIT_REPLICAS: expected a number of replicas/);
+    expect(() => loadConfig({ ...valid, REDIS_WAIT_REPLICAS: '-1' })).toThrow(/REDIS_WAIT_REPLICAS: expected 0 or more replicas/);
+  });
+
+  it('wants both Sentinel variables or neither, and host:port pairs', () => {
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(/REDIS_SENTINEL_NAME: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/REDIS_SENTINELS: expected comma-separated host:port pairs .* got "10.0.0.1"/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: 'a:26379,b:0,c:99999', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/got "b:0", "c:99999"/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: ' , ', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/REDIS_SENTINELS: expected comma-separated host:port pairs/);
+    expect(() =>
+      loadConfig({ ...valid, REDIS_URL: 'rediss://redis.example.com:6380', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'chatops' }),
+    ).toThrow(/REDIS_URL: TLS \(rediss:\/\/\) to a master found through Sentinel is not supported/);
   });
 });
