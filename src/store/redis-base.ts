@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { StoredDocumentError, StoreUnavailableError } from '../errors.js';
 import type { RenewableLease } from '../actions/store.js';
 import type { SlackMessageRef } from '../incidents/store.js';
-import { writesReplicated } from './replication.js';
+import { writesReplicated } from './redis-replication.js';
 import { StoredCursor } from './schema.js';
 
 const RELEASE_SCRIPT = `

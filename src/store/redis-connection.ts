@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisConfig, SentinelConfig } from '../config/load.js';
-import { confirmWritesOn } from './replication.js';
+import { confirmWritesOn } from './redis-replication.js';
 
 /** A demoted master answers writes with this; the error starts with it. */
 const READONLY = 'READONLY';

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import type { TimelineEntry } from '../../src/incidents/incident.js';
-import { confirmWritesOn } from '../../src/store/replication.js';
+import { confirmWritesOn } from '../../src/store/redis-replication.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { testRedisUrl } from '../support/redis.js';
 
