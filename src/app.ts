@@ -29,6 +29,7 @@ import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
+import { Reconciler } from './slack/delivery/reconciler.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { renderScheduledRun } from './slack/render/scheduled-run.js';
@@ -108,7 +109,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const metrics = createMetrics();
   const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
-  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc(), minIntervalPerKeyMs: config.slack.messageIntervalMs });
+  // A failing delivery is retried at least as often as the reconciler would find it behind.
+  const queue = new DeliveryQueue({
+    log: log.child({ component: 'slack-queue' }),
+    onDrop: () => metrics.slackDropped.inc(),
+    minIntervalPerKeyMs: config.slack.messageIntervalMs,
+    maxBackoffMs: Math.min(30_000, config.slack.reconcileIntervalMs),
+  });
   const chat = new SlackChatApi({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
@@ -116,8 +123,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
     messageIntervalMs: config.slack.messageIntervalMs,
     metrics,
   });
-  const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
-    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+  const publisher = new IncidentPublisher(
+    queue,
+    chat,
+    store,
+    log.child({ component: 'publisher' }),
+    (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+    { fallbackChannel: config.incidentChannel },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -155,6 +167,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
   actions.onChange((id) => actionPublisher.actionChanged(id));
+  const reconciler = new Reconciler({
+    incidents: { store, publisher },
+    actions: { store: actionStore, publisher: actionPublisher },
+    intervalMs: config.slack.reconcileIntervalMs,
+    log: log.child({ component: 'reconciler' }),
+  });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
   const ops = { ping: () => store.ping(), registry: metrics.registry };
@@ -206,6 +224,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const port = address?.port ?? config.port;
   log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
   await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
+  // At start-up first: what a stopped or crashed replica left undelivered is found here.
+  reconciler.start();
   const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
   scheduler.add({
     name: 'expire-approval-requests',
@@ -240,8 +260,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
       await scheduler.stop();
       pipelines.abort();
       await actions.stop();
+      await reconciler.stop();
       const flushed = await queue.drain(config.shutdownTimeoutMs);
-      if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending');
+      if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending; the reconciler delivers them after a restart or on another replica');
       await redis.quit().catch(() => redis.disconnect());
       log.info('stopped');
     })();

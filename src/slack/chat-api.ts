@@ -48,7 +48,11 @@ const REFUSAL_HINTS: Readonly<Record<string, string>> = {
 export class SlackPermanentError extends BotError {
   static override readonly code: ErrorCode = 'SLACK_REFUSED';
 
-  constructor(method: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly method: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     const hint = Object.hasOwn(REFUSAL_HINTS, reason) ? `: ${REFUSAL_HINTS[reason]}` : '';
     super(`Slack ${method} failed: ${reason}${hint}`, options);
   }

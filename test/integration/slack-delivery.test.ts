@@ -52,9 +52,13 @@ describe('Slack delivery', () => {
     await slack.waitForCalls('chat.postMessage', 2, 8_000);
     expect(slack.callsTo('chat.postMessage')[1]?.result?.ok).toBe(true);
 
-    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'channel_not_found' } });
-    await bot.postWebhook(firing(uniqueGroup(), 1));
+    // A refusal of the message itself; a refusing channel falls back instead (slack-reconcile.test.ts).
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'invalid_blocks' } });
+    const refused = (await (await bot.postWebhook(firing(uniqueGroup(), 1))).json()) as { incident: string };
     await waitFor(() => bot.logs.some((l) => l.msg === 'Slack delivery dropped'), { message: 'a logged drop' });
+    expect(bot.logs).toContainEqual(
+      expect.objectContaining({ method: 'chat.postMessage', channel: 'C0PAYMENTS', service: 'payment-service', incidentId: refused.incident, reason: 'invalid_blocks' }),
+    );
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toContain('chatops_slack_deliveries_dropped_total 1');
   });
