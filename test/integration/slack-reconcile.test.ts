@@ -103,4 +103,71 @@ describe('reconciling Slack with Redis', () => {
       await second.stop();
     }
   }, 30_000);
+
+  it('replies in each thread once after the first post was delayed by an outage longer than 8 s', async () => {
+    const bot = await startTestBot({ slack, env: { SLACK_RECONCILE_INTERVAL: '1s' } });
+    try {
+      slack.script('chat.postMessage', outage, 10_000);
+      const groups = [uniqueGroup(), uniqueGroup()];
+      const ids: string[] = [];
+      for (const group of groups) {
+        ids.push(((await (await bot.postWebhook(firing(group))).json()) as { incident: string }).incident);
+        await bot.postWebhook(resolved(group));
+      }
+      const failedPosts = () => slack.callsTo('chat.postMessage').filter(failed);
+      await waitFor(() => (failedPosts().at(-1)?.at ?? 0) - (failedPosts()[0]?.at ?? Infinity) > 9_000, { timeoutMs: 20_000, message: 'an outage of more than 9 s' });
+      const recoveredAt = Date.now();
+      slack.recover('chat.postMessage');
+      await waitFor(() => cursorsCaughtUp(bot, ids), { timeoutMs: CONVERGENCE_BOUND_MS, message: 'every thread replied' });
+      expect(Date.now() - recoveredAt).toBeLessThan(CONVERGENCE_BOUND_MS);
+      for (const id of ids) {
+        const posts = slack.callsTo('chat.postMessage').filter((c) => !failed(c) && !c.params.thread_ts && String(c.params.text).includes(`INC-${id}`));
+        expect(posts).toHaveLength(1);
+        const replies = slack.callsTo('chat.postMessage').filter((c) => !failed(c) && c.params.thread_ts === posts[0]?.result?.ts);
+        expect(replies).toHaveLength(1);
+        expect(String(replies[0]?.params.text)).toContain('Incident resolved');
+      }
+    } finally {
+      await bot.stop();
+    }
+  }, 40_000);
+
+  it('a replica started after another stopped during the outage sends the thread replies it left, once', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const first = await startTestBot({ slack, prefix, env: { SHUTDOWN_TIMEOUT: '1s' } });
+    const ids: string[] = [];
+    try {
+      const incidents = await openIncidents(first, 2);
+      slack.script('chat.postMessage', outage, 10_000);
+      for (const { group, id } of incidents) {
+        ids.push(id);
+        await first.postWebhook(resolved(group));
+      }
+      await waitFor(() => slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts && failed(c)).length >= 2, { message: 'failed replies' });
+    } finally {
+      await first.stop();
+    }
+    slack.recover('chat.postMessage');
+    const second = await startTestBot({ slack, prefix, env: { SLACK_RECONCILE_INTERVAL: '1h' } });
+    try {
+      await waitFor(() => cursorsCaughtUp(second, ids), { timeoutMs: CONVERGENCE_BOUND_MS, message: 'every thread replied after the restart' });
+      const replies = slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts && !failed(c));
+      expect(replies).toHaveLength(2);
+      expect(new Set(replies.map((r) => r.params.thread_ts)).size).toBe(2);
+    } finally {
+      const keys = await second.redis.keys(`${prefix}*`);
+      if (keys.length > 0) await second.redis.del(...keys);
+      await second.stop();
+    }
+  }, 30_000);
 });
+
+/** The thread cursor of every incident has reached the end of its timeline: nothing is left in the outbox. */
+async function cursorsCaughtUp(bot: TestBot, ids: readonly string[]): Promise<boolean> {
+  for (const id of ids) {
+    const length = await bot.redis.llen(`${bot.prefix}incident:${id}:timeline`);
+    const cursor = Number((await bot.redis.get(`${bot.prefix}incident:${id}:thread-cursor`)) ?? 0);
+    if (length === 0 || cursor < length) return false;
+  }
+  return true;
+}
