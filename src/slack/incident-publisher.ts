@@ -7,6 +7,7 @@ import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { postWithChannelFallback } from './delivery/channel-fallback.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
+import { withChannelFallbackNote } from './render/channel-fallback.js';
 import { renderIncidentMessage } from './render/incident-message.js';
 import { renderThreadReply } from './render/thread-reply.js';
 
@@ -79,7 +80,11 @@ export class IncidentPublisher {
         slot,
         async () => {
           incident = await this.store.get(incidentId);
-          return incident && { version: incident.version, message: renderIncidentMessage(incident, this.runbookActions(incident)), where: { channel: incident.channel } };
+          if (!incident) return undefined;
+          const message = renderIncidentMessage(incident, this.runbookActions(incident));
+          const shownIn = (await this.store.getMessageRef(incidentId))?.channel;
+          const fellBack = shownIn !== undefined && shownIn !== incident.channel;
+          return { version: incident.version, message: fellBack ? withChannelFallbackNote(message, incident.channel) : message, where: { channel: incident.channel } };
         },
         (args) => postWithChannelFallback(this.chat, this.options.fallbackChannel, this.log, { service: incident?.service, incidentId }, { ...args, blocks: args.blocks ?? [] }),
       );

@@ -7,8 +7,12 @@ const WHY: Readonly<Record<string, string>> = {
   is_archived: 'is archived',
 };
 
-/** The incident message as posted to INCIDENT_CHANNEL instead, with one line saying why and which channel to fix. */
-export function withChannelFallbackNote(message: SlackMessage, channel: string, reason: string): SlackMessage {
-  const line = `:warning: Posted here because <#${channel}> ${WHY[reason] ?? `refused it (${reason})`}: fix that channel in services.yaml or invite the bot.`;
+/**
+ * The incident message as posted to INCIDENT_CHANNEL instead, with one line saying why and
+ * which channel to fix; updates keep the line (the reason is no longer known by then).
+ */
+export function withChannelFallbackNote(message: SlackMessage, channel: string, reason?: string): SlackMessage {
+  const why = reason === undefined ? 'refused it' : (WHY[reason] ?? `refused it (${reason})`);
+  const line = `:warning: Posted here because <#${channel}> ${why}: fix that channel in services.yaml or invite the bot.`;
   return { text: `${message.text}\n${line}`, blocks: [...message.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] };
 }
