@@ -27,7 +27,7 @@ import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
-import { SlackChatApi } from './slack/chat-api.js';
+import { SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { Reconciler } from './slack/delivery/reconciler.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
@@ -37,6 +37,7 @@ import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
+import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 
@@ -122,6 +123,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     updatesPerMinute: config.slack.updatesPerMinute,
     messageIntervalMs: config.slack.messageIntervalMs,
     metrics,
+    budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
   });
   const publisher = new IncidentPublisher(
     queue,

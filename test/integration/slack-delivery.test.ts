@@ -105,4 +105,23 @@ describe('two replicas on one Redis', () => {
       await a.stop();
     }
   });
+
+  it('share one Slack budget: posts to one channel stay a message interval apart across both', async () => {
+    const env = { SLACK_MESSAGE_INTERVAL: '500ms' };
+    const a = await startTestBot({ slack, env });
+    const b = await startTestBot({ slack, prefix: a.prefix, env });
+    try {
+      const groups = Array.from({ length: 6 }, () => uniqueGroup());
+      await Promise.all(groups.map((group, i) => (i % 2 === 0 ? a : b).postWebhook(firing(group, 1))));
+      const posts = () => slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts && c.params.channel === 'C0PAYMENTS');
+      await waitFor(() => posts().length >= groups.length, { timeoutMs: 10_000, message: 'every incident posted' });
+      const at = posts().map((c) => c.at).sort((x, y) => x - y);
+      const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
+      // 500 ms and Slack's margin, less what the loopback round trip may shift a call by.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(450);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
 });
