@@ -26,8 +26,9 @@ import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
-import { SlackChatApi } from './slack/chat-api.js';
+import { SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
+import { Reconciler } from './slack/delivery/reconciler.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { renderScheduledRun } from './slack/render/scheduled-run.js';
@@ -36,6 +37,7 @@ import { RedisActionStore } from './store/redis-action-store.js';
 import { connectRedis, waitForRedis } from './store/redis-connection.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
+import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 
@@ -74,16 +76,28 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const metrics = createMetrics();
   const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
-  const queue = new DeliveryQueue({ log: log.child({ component: 'slack-queue' }), onDrop: () => metrics.slackDropped.inc(), minIntervalPerKeyMs: config.slack.messageIntervalMs });
+  // A failing delivery is retried at least as often as the reconciler would find it behind.
+  const queue = new DeliveryQueue({
+    log: log.child({ component: 'slack-queue' }),
+    onDrop: () => metrics.slackDropped.inc(),
+    minIntervalPerKeyMs: config.slack.messageIntervalMs,
+    maxBackoffMs: Math.min(30_000, config.slack.reconcileIntervalMs),
+  });
   const chat = new SlackChatApi({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     updatesPerMinute: config.slack.updatesPerMinute,
     messageIntervalMs: config.slack.messageIntervalMs,
     metrics,
+    budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
   });
-  const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), (incident) =>
-    runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+  const publisher = new IncidentPublisher(
+    queue,
+    chat,
+    store,
+    log.child({ component: 'publisher' }),
+    (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+    { fallbackChannel: config.incidentChannel },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -121,6 +135,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
   actions.onChange((id) => actionPublisher.actionChanged(id));
+  const reconciler = new Reconciler({
+    incidents: { store, publisher },
+    actions: { store: actionStore, publisher: actionPublisher },
+    intervalMs: config.slack.reconcileIntervalMs,
+    log: log.child({ component: 'reconciler' }),
+  });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
   const ops = { ping: () => store.ping(), registry: metrics.registry };
@@ -172,6 +192,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const port = address?.port ?? config.port;
   log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
   await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
+  // At start-up first: what a stopped or crashed replica left undelivered is found here.
+  reconciler.start();
   const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
   scheduler.add({
     name: 'expire-approval-requests',
@@ -212,8 +234,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
       await scheduler.stop();
       pipelines.abort();
       await actions.stop();
+      await reconciler.stop();
       const flushed = await queue.drain(config.shutdownTimeoutMs);
-      if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending');
+      if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending; the reconciler delivers them after a restart or on another replica');
       await redis.quit().catch(() => redis.disconnect());
       log.info('stopped');
     })();

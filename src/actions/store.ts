@@ -52,6 +52,10 @@ export interface ActionStore {
   /** How many timeline entries of a standalone action were replied in its thread. */
   replyCursor(id: string): Promise<number>;
   setReplyCursor(id: string, cursor: number): Promise<void>;
+  /** Remembers that the action changed at `at` (ms), so a sweep finds it even once it has ended. */
+  noteActionChanged(id: string, at: number): Promise<void>;
+  /** Actions noted as changed at or after `since` (ms); older notes are forgotten. */
+  actionsChangedSince(since: number): Promise<string[]>;
   lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
   renewableLease(name: string, ttlMs: number): Promise<RenewableLease | undefined>;
 }

@@ -36,6 +36,8 @@ export interface Config {
     updatesPerMinute: number;
     /** The least time between posts to one channel, or updates of one message. */
     messageIntervalMs: number;
+    /** How often every replica compares Slack messages with Redis and brings those behind up to date. */
+    reconcileIntervalMs: number;
   };
   port: number;
   /** `startupWaitMs`: how long start-up waits for a first connection before serving anyway. */
@@ -75,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiUrl: e.SLACK_API_URL,
       updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE,
       messageIntervalMs: e.SLACK_MESSAGE_INTERVAL,
+      reconcileIntervalMs: e.SLACK_RECONCILE_INTERVAL,
     },
     port: e.PORT,
     redis: {

@@ -76,6 +76,7 @@ export const EnvSchema = z
     INCIDENT_RETENTION: duration('30d'),
     SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).default(50),
     SLACK_MESSAGE_INTERVAL: duration('1s').pipe(z.number().min(10, { error: 'expected at least 10ms' })),
+    SLACK_RECONCILE_INTERVAL: duration('30s').pipe(z.number().min(1_000, { error: 'expected at least 1s' })),
     SHUTDOWN_TIMEOUT: duration('10s'),
     GITLAB_URL: optionalText.pipe(z.url({ error: 'expected the GitLab base URL such as https://gitlab.example.com' }).optional()),
     GITLAB_TOKEN: optionalText,

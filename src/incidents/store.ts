@@ -39,6 +39,8 @@ export interface AuditEntry {
 export interface SlackMessageRef {
   channel: string;
   ts: string;
+  /** The version of the incident or action the message shows; absent on references stored before versions were kept. */
+  version?: number;
 }
 
 /** The port through which the incident layer reaches storage. */
@@ -66,6 +68,10 @@ export interface MessageRefStore {
   setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void>;
   threadCursor(incidentId: string): Promise<number>;
   setThreadCursor(incidentId: string, cursor: number): Promise<void>;
+  /** Remembers that the incident changed at `at` (ms), so a sweep finds it even once it has left the open list. */
+  noteChanged(incidentId: string, at: number): Promise<void>;
+  /** Incidents noted as changed at or after `since` (ms); older notes are forgotten. */
+  changedSince(since: number): Promise<string[]>;
   /** A short exclusive lease, for work that must not run on two replicas at once. */
   lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
 }

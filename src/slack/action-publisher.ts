@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
-import { postOrUpdate, type MessageSlot } from './message-sync.js';
+import { namingRefusals } from './delivery/refusal-log.js';
+import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { renderActionMessage } from './render/action-message.js';
 import { renderActionEntry } from './render/timeline.js';
 
@@ -22,23 +23,47 @@ export class ActionPublisher {
     private readonly log: Logger,
   ) {}
 
+  /** After a change: noted in Redis first, so a sweep on any replica finds it if this one dies. */
   actionChanged(actionId: string): void {
+    this.store.noteActionChanged(actionId, Date.now()).catch((error: unknown) => this.log.warn({ err: error, actionId }, 'change not noted for the reconciler; the delivery goes on'));
+    this.reconcile(actionId);
+  }
+
+  /** Brings the approval message (and a standalone action's thread) to what Redis holds. */
+  reconcile(actionId: string): void {
     this.queue.enqueue(`action:${actionId}`, () => this.sync(actionId));
   }
 
+  /** Whether the approval message or its thread is behind what Redis holds. */
+  async isBehind(actionId: string): Promise<boolean> {
+    const [action, ref] = await Promise.all([this.store.getAction(actionId), this.store.getActionMessage(actionId)]);
+    if (!action) return false;
+    if (!showsVersion(ref, action.version)) return true;
+    if (action.incidentId) return false;
+    const [cursor, entries] = await Promise.all([this.store.replyCursor(actionId), this.store.actionTimeline(actionId)]);
+    return Math.max(cursor, 1) < entries.length;
+  }
+
   private async sync(actionId: string): Promise<void> {
-    const action = await this.store.getAction(actionId);
+    let action = await this.store.getAction(actionId);
     if (!action) return;
     const slot: MessageSlot = {
       label: `action ${actionId}`,
       ref: () => this.store.getActionMessage(actionId),
       save: (ref) => this.store.setActionMessage(actionId, ref),
-      lease: (ttlMs) => this.store.lease(`action-post:${actionId}`, ttlMs),
+      lease: (ttlMs) => this.store.lease(`message:action:${actionId}`, ttlMs),
     };
-    const where = { channel: action.channel, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) };
-    const { ref, posted } = await postOrUpdate(this.chat, slot, renderActionMessage(action), where);
-    if (posted) this.log.info({ actionId, channel: ref.channel, ts: ref.ts }, 'approval message posted');
-    else if (!action.incidentId) await this.replyNewSteps(actionId, ref);
+    const context = () => ({ channel: action?.channel, service: action?.service, incidentId: action?.incidentId, actionId });
+    await namingRefusals(this.log, context, async () => {
+      const result = await reconcileMessage(this.chat, slot, async () => {
+        action = await this.store.getAction(actionId);
+        if (!action) return undefined;
+        return { version: action.version, message: renderActionMessage(action), where: { channel: action.channel, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) } };
+      });
+      if (result?.posted) this.log.info({ actionId, channel: result.ref.channel, ts: result.ref.ts }, 'approval message posted');
+      const ref = result?.ref ?? (await this.store.getActionMessage(actionId));
+      if (ref && action && !action.incidentId) await this.replyNewSteps(actionId, ref);
+    });
   }
 
   private async replyNewSteps(actionId: string, ref: { channel: string; ts: string }): Promise<void> {

@@ -3,7 +3,8 @@ import { BotError, type ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Block } from './render/block-kit.js';
 import { RetryLater } from './delivery-queue.js';
-import { FairShare, IntervalLimiter, WindowLimiter } from './rate-limiter.js';
+import type { SlackBudget, SlackBudgetLimits } from './delivery/slack-budget.js';
+import { FairShare } from './rate-limiter.js';
 
 export interface PostArgs {
   channel: string;
@@ -48,7 +49,11 @@ const REFUSAL_HINTS: Readonly<Record<string, string>> = {
 export class SlackPermanentError extends BotError {
   static override readonly code: ErrorCode = 'SLACK_REFUSED';
 
-  constructor(method: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly method: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     const hint = Object.hasOwn(REFUSAL_HINTS, reason) ? `: ${REFUSAL_HINTS[reason]}` : '';
     super(`Slack ${method} failed: ${reason}${hint}`, options);
   }
@@ -61,6 +66,8 @@ export interface ChatApiOptions {
   metrics: Metrics;
   /** The least time between posts to one channel, and between updates of one message: Slack allows about one a second. */
   messageIntervalMs: number;
+  /** The workspace's budget, shared by every replica, built with `slackBudgetLimits`. */
+  budget: SlackBudget;
 }
 
 /**
@@ -70,14 +77,28 @@ export interface ChatApiOptions {
 const POST_INTERVAL_MARGIN = 1.05;
 const UPDATE_WINDOW_MS = 61_000;
 
+/** The limits a workspace budget keeps, from the configured pace and Slack's margins. */
+export function slackBudgetLimits(options: { messageIntervalMs: number; updatesPerMinute: number }): SlackBudgetLimits {
+  return { postIntervalMs: Math.round(options.messageIntervalMs * POST_INTERVAL_MARGIN), updatesPerWindow: options.updatesPerMinute, windowMs: UPDATE_WINDOW_MS };
+}
+
+/** A budget that cannot be read (Redis away) delays the call; it does not fail it. */
+async function take(method: string, budget: () => Promise<number>): Promise<void> {
+  let waitMs: number;
+  try {
+    waitMs = await budget();
+  } catch (error) {
+    throw new RetryLater(`${method} waits for its shared rate budget`, undefined, { cause: error });
+  }
+  throttle(method, waitMs);
+}
+
 /**
  * Our own WebClient, not Bolt's: it must not wait out 429s or retry by itself, because
  * the delivery queue decides what to retry, and a coalesced newer state may replace it.
  */
 export class SlackChatApi implements ChatApi {
   private readonly client: webApi.WebClient;
-  private readonly posts: IntervalLimiter;
-  private readonly updates: WindowLimiter;
   private readonly fairShare: FairShare;
 
   constructor(private readonly options: ChatApiOptions) {
@@ -88,15 +109,13 @@ export class SlackChatApi implements ChatApi {
       timeout: 10_000,
       logLevel: webApi.LogLevel.ERROR,
     });
-    this.posts = new IntervalLimiter(Math.round(options.messageIntervalMs * POST_INTERVAL_MARGIN));
-    this.updates = new WindowLimiter(options.updatesPerMinute, UPDATE_WINDOW_MS);
     this.fairShare = new FairShare(options.updatesPerMinute, UPDATE_WINDOW_MS, options.messageIntervalMs);
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    throttle('chat.postMessage', this.posts.tryAcquire(args.channel));
-    const result = await this.call('chat.postMessage', () => this.client.chat.postMessage({ ...args, unfurl_links: false }), (until) =>
-      this.posts.pauseUntil(args.channel, until),
+    await take('chat.postMessage', () => this.options.budget.takePost(args.channel));
+    const result = await this.call('chat.postMessage', () => this.client.chat.postMessage({ ...args, unfurl_links: false }), (afterMs) =>
+      this.options.budget.pause('post', afterMs, args.channel),
     );
     return { channel: String(result.channel), ts: String(result.ts) };
   }
@@ -104,12 +123,12 @@ export class SlackChatApi implements ChatApi {
   async update(args: UpdateArgs): Promise<void> {
     const message = `${args.channel}:${args.ts}`;
     throttle('chat.update', this.fairShare.wait(message));
-    throttle('chat.update', this.updates.tryAcquire());
-    await this.call('chat.update', () => this.client.chat.update(args), (until) => this.updates.pauseUntil(until));
+    await take('chat.update', () => this.options.budget.takeUpdate());
+    await this.call('chat.update', () => this.client.chat.update(args), (afterMs) => this.options.budget.pause('update', afterMs));
     this.fairShare.sent(message);
   }
 
-  private async call<T>(method: string, request: () => Promise<T>, pauseUntil: (until: number) => void): Promise<T> {
+  private async call<T>(method: string, request: () => Promise<T>, pause: (afterMs: number) => Promise<void>): Promise<T> {
     const count = (outcome: string) => this.options.metrics.slackCalls.inc({ method, outcome });
     try {
       const result = await request();
@@ -120,8 +139,9 @@ export class SlackChatApi implements ChatApi {
       if (e.code === webApi.ErrorCode.RateLimitedError) {
         count('rate_limited');
         const afterMs = Math.max(1, e.retryAfter ?? 1) * 1_000;
-        pauseUntil(Date.now() + afterMs);
-        throw new RetryLater(`${method} rate limited`, afterMs, { cause: error });
+        // Shared: every replica holds back, not only the one that met the 429. A 429 is a wait, never a failed attempt.
+        await pause(afterMs).catch(() => undefined);
+        throw new RetryLater(`${method} rate limited`, afterMs, { cause: error, throttled: true });
       }
       const transient =
         e.code === webApi.ErrorCode.RequestError ||

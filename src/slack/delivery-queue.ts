@@ -37,7 +37,10 @@ export interface DeliveryQueueOptions {
    * message. A task waiting on another is tried again after it too.
    */
   minIntervalPerKeyMs?: number;
+  /** Attempts before a retryable task is dropped; unbounded by default, because Redis holds what Slack should show and the reconciler brings it there. */
   maxAttempts?: number;
+  /** The longest wait between retries of a failing task. */
+  maxBackoffMs?: number;
   onDrop?: (key: string, error: unknown) => void;
 }
 
@@ -56,7 +59,7 @@ const BACKOFF_MAX_MS = 30_000;
  * the state stored at the moment it runs, so a later task for the same key supersedes an
  * earlier one that has not started: updates coalesce and the latest state wins. Tasks of
  * one key never overlap, retries back off, and the last task of a key is never dropped
- * for being superseded, only after exhausting its attempts.
+ * for being superseded; only a permanent error (or, where set, its last attempt) ends it.
  */
 export class DeliveryQueue {
   private readonly pending = new Map<string, Entry>();
@@ -68,11 +71,13 @@ export class DeliveryQueue {
   private readonly concurrency: number;
   private readonly minIntervalMs: number;
   private readonly maxAttempts: number;
+  private readonly maxBackoffMs: number;
 
   constructor(private readonly options: DeliveryQueueOptions) {
     this.concurrency = options.concurrency ?? 32;
     this.minIntervalMs = options.minIntervalPerKeyMs ?? 1_000;
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    this.maxBackoffMs = options.maxBackoffMs ?? BACKOFF_MAX_MS;
   }
 
   get size(): number {
@@ -155,7 +160,7 @@ export class DeliveryQueue {
       this.options.onDrop?.(entry.key, error);
       return;
     }
-    const delay = error.afterMs ?? (error.waiting ? this.minIntervalMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1)));
+    const delay = error.afterMs ?? (error.waiting ? this.minIntervalMs : Math.min(this.maxBackoffMs, BACKOFF_BASE_MS * 2 ** Math.min(attempts - 1, 16)));
     const notBefore = Date.now() + delay;
     if (!error.throttled) this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
     if (newer) {

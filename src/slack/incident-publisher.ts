@@ -4,7 +4,10 @@ import type { RunbookActionRef } from '../runbooks/match.js';
 import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
-import { postOrUpdate, type MessageSlot } from './message-sync.js';
+import { postWithChannelFallback } from './delivery/channel-fallback.js';
+import { namingRefusals } from './delivery/refusal-log.js';
+import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
+import { withChannelFallbackNote } from './render/channel-fallback.js';
 import { renderIncidentMessage } from './render/incident-message.js';
 import { renderThreadReply } from './render/thread-reply.js';
 
@@ -21,7 +24,16 @@ export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[]
 
 const THREAD_LEASE_MS = 30_000;
 
-/** Keeps each incident's Slack message and thread in step with what Redis holds. */
+export interface IncidentPublisherOptions {
+  /** Where an incident goes when its service's channel refuses it (INCIDENT_CHANNEL). */
+  fallbackChannel?: string;
+}
+
+/**
+ * Keeps each incident's Slack message and thread in step with what Redis holds. The
+ * timeline in Redis is the thread's outbox and its cursor says how far it was replied, so
+ * replies wait for the message however long that takes, and any replica may send them.
+ */
 export class IncidentPublisher {
   constructor(
     private readonly queue: DeliveryQueue,
@@ -29,24 +41,55 @@ export class IncidentPublisher {
     private readonly store: IncidentStore & MessageRefStore,
     private readonly log: Logger,
     private readonly runbookActions: (incident: Incident) => RunbookActionRef[] = () => [],
+    private readonly options: IncidentPublisherOptions = {},
   ) {}
 
+  /** After a change: noted in Redis first, so a sweep on any replica finds it if this one dies. */
   incidentChanged(incidentId: string): void {
+    this.store.noteChanged(incidentId, Date.now()).catch((error: unknown) => this.log.warn({ err: error, incidentId }, 'change not noted for the reconciler; the delivery goes on'));
+    this.reconcile(incidentId);
+  }
+
+  /** Brings the message and the thread to what Redis holds; cheap when they already show it. */
+  reconcile(incidentId: string): void {
     this.queue.enqueue(`message:${incidentId}`, () => this.syncMessage(incidentId));
     this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
   }
 
+  /** Whether the message or the thread is behind what Redis holds. */
+  async isBehind(incidentId: string): Promise<boolean> {
+    const [incident, ref] = await Promise.all([this.store.get(incidentId), this.store.getMessageRef(incidentId)]);
+    if (!incident) return false;
+    if (!showsVersion(ref, incident.version)) return true;
+    const [cursor, timeline] = await Promise.all([this.store.threadCursor(incidentId), this.store.timeline(incidentId)]);
+    return cursor < timeline.length;
+  }
+
   private async syncMessage(incidentId: string): Promise<void> {
-    const incident = await this.store.get(incidentId);
-    if (!incident) return;
+    let incident: Incident | undefined;
     const slot: MessageSlot = {
       label: `incident ${incidentId}`,
       ref: () => this.store.getMessageRef(incidentId),
       save: (ref) => this.store.setMessageRef(incidentId, ref),
-      lease: (ttlMs) => this.store.lease(`first-post:${incidentId}`, ttlMs),
+      lease: (ttlMs) => this.store.lease(`message:incident:${incidentId}`, ttlMs),
     };
-    const { ref, posted } = await postOrUpdate(this.chat, slot, renderIncidentMessage(incident, this.runbookActions(incident)), { channel: incident.channel });
-    if (posted) this.log.info({ incidentId, channel: ref.channel, ts: ref.ts }, 'incident message posted');
+    const context = () => ({ channel: incident?.channel, service: incident?.service, incidentId });
+    await namingRefusals(this.log, context, async () => {
+      const result = await reconcileMessage(
+        this.chat,
+        slot,
+        async () => {
+          incident = await this.store.get(incidentId);
+          if (!incident) return undefined;
+          const message = renderIncidentMessage(incident, this.runbookActions(incident));
+          const shownIn = (await this.store.getMessageRef(incidentId))?.channel;
+          const fellBack = shownIn !== undefined && shownIn !== incident.channel;
+          return { version: incident.version, message: fellBack ? withChannelFallbackNote(message, incident.channel) : message, where: { channel: incident.channel } };
+        },
+        (args) => postWithChannelFallback(this.chat, this.options.fallbackChannel, this.log, { service: incident?.service, incidentId }, { ...args, blocks: args.blocks ?? [] }),
+      );
+      if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
+    });
   }
 
   private async syncThread(incidentId: string): Promise<void> {
@@ -65,6 +108,7 @@ export class IncidentPublisher {
       if (worthy.length > 0) {
         await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderThreadReply(worthy) });
       }
+      // Committed only after Slack answered: a failure leaves these entries for the next run.
       await this.store.setThreadCursor(incidentId, cursor + fresh.length);
     } finally {
       await release();

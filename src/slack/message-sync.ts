@@ -1,45 +1,65 @@
 import type { SlackMessageRef } from '../incidents/store.js';
-import type { ChatApi } from './chat-api.js';
+import type { ChatApi, PostArgs } from './chat-api.js';
 import { RetryLater } from './delivery-queue.js';
 import type { SlackMessage } from './render/block-kit.js';
 
-/** Long enough for a slow first post to finish; short enough that a crashed replica's claim lapses. */
-const FIRST_POST_LEASE_MS = 60_000;
+/** Long enough for a slow post or update to finish; short enough that a crashed replica's hold lapses soon. */
+const MESSAGE_LEASE_MS = 30_000;
 
-/** Where one Slack message's reference is kept, and who may post it first. */
+/** Where one Slack message's reference is kept, and who may change it. */
 export interface MessageSlot {
   /** Names the message in logs and retries, e.g. "incident 4". */
   label: string;
   ref(): Promise<SlackMessageRef | undefined>;
   save(ref: SlackMessageRef): Promise<void>;
+  /** Held while the message is brought up to date, so one replica at a time does it. */
   lease(ttlMs: number): Promise<(() => Promise<void>) | undefined>;
 }
 
+/** What the message should show: a rendering of one version of what Redis holds. */
+export interface DesiredMessage {
+  version: number;
+  message: SlackMessage;
+  where: { channel: string; thread_ts?: string };
+}
+
+export type Post = (args: PostArgs) => Promise<SlackMessageRef>;
+
+/** Whether the reference shows `version` or a later one; a reference from before versions were kept shows none. */
+export function showsVersion(ref: SlackMessageRef | undefined, version: number): boolean {
+  return ref?.version !== undefined && ref.version >= version;
+}
+
 /**
- * Brings one message to `message`: updates it once posted, else posts it, on exactly one
- * replica (the first post is leased). The lease is released only when the post failed;
- * after a post, the stored reference is what later runs see.
+ * Brings one message to the version Redis holds: nothing when the reference already shows
+ * it, an update when the message exists, else a post. Under the message's lease, the
+ * desired state is read after the lease is taken, and the reference records the version
+ * only after Slack answered, so a failure leaves it behind for the reconciler to retry.
  */
-export async function postOrUpdate(
+export async function reconcileMessage(
   chat: ChatApi,
   slot: MessageSlot,
-  message: SlackMessage,
-  where: { channel: string; thread_ts?: string },
-): Promise<{ ref: SlackMessageRef; posted: boolean }> {
-  const existing = await slot.ref();
-  if (existing) {
-    await chat.update({ channel: existing.channel, ts: existing.ts, ...message });
-    return { ref: existing, posted: false };
-  }
-  const release = await slot.lease(FIRST_POST_LEASE_MS);
-  if (!release) throw RetryLater.waitingOn(`another replica is posting ${slot.label}`);
-  let posted: SlackMessageRef;
+  desired: () => Promise<DesiredMessage | undefined>,
+  post: Post = (args) => chat.postMessage(args),
+): Promise<{ ref: SlackMessageRef; posted: boolean } | undefined> {
+  const release = await slot.lease(MESSAGE_LEASE_MS);
+  if (!release) throw RetryLater.waitingOn(`another replica is bringing ${slot.label} up to date`);
   try {
-    posted = await chat.postMessage({ ...where, ...message });
-  } catch (error) {
+    const want = await desired();
+    if (!want) return undefined;
+    const shown = await slot.ref();
+    if (showsVersion(shown, want.version)) return undefined;
+    if (shown) {
+      await chat.update({ channel: shown.channel, ts: shown.ts, ...want.message });
+      const ref = { channel: shown.channel, ts: shown.ts, version: want.version };
+      await slot.save(ref);
+      return { ref, posted: false };
+    }
+    const posted = await post({ ...want.where, ...want.message });
+    const ref = { channel: posted.channel, ts: posted.ts, version: want.version };
+    await slot.save(ref);
+    return { ref, posted: true };
+  } finally {
     await release();
-    throw error;
   }
-  await slot.save(posted);
-  return { ref: posted, posted: true };
 }

@@ -142,4 +142,12 @@ export class RedisActionStore extends RedisBase implements ActionStore {
   setReplyCursor(id: string, cursor: number): Promise<void> {
     return this.writeCursor(this.key('action', id, 'reply-cursor'), cursor, this.options.retentionMs);
   }
+
+  noteActionChanged(id: string, at: number): Promise<void> {
+    return this.noteChange(this.key('actions', 'changed'), id, at, this.options.retentionMs);
+  }
+
+  actionsChangedSince(since: number): Promise<string[]> {
+    return this.changesSince(this.key('actions', 'changed'), since);
+  }
 }

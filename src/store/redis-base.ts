@@ -110,11 +110,23 @@ export abstract class RedisBase {
   /** Where something was posted in Slack (a hash of channel and ts). */
   protected async readMessageRef(key: string): Promise<SlackMessageRef | undefined> {
     const ref = await this.guard(() => this.redis.hgetall(key));
-    return ref.channel && ref.ts ? { channel: ref.channel, ts: ref.ts } : undefined;
+    if (!ref.channel || !ref.ts) return undefined;
+    const version = Number(ref.version);
+    return { channel: ref.channel, ts: ref.ts, ...(ref.version !== undefined && Number.isSafeInteger(version) ? { version } : {}) };
   }
 
   protected async writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): Promise<void> {
-    await this.write(() => this.redis.multi().hset(key, 'channel', ref.channel, 'ts', ref.ts).pexpire(key, ttlMs).exec());
+    const fields = ['channel', ref.channel, 'ts', ref.ts, ...(ref.version === undefined ? [] : ['version', String(ref.version)])];
+    await this.write(() => this.redis.multi().hset(key, ...fields).pexpire(key, ttlMs).exec());
+  }
+
+  /** A sorted set of ids by when they changed, kept for `keepMs`: what a sweep looks at beside the open ones. */
+  protected async noteChange(key: string, id: string, at: number, keepMs: number): Promise<void> {
+    await this.write(() => this.redis.multi().zadd(key, at, id).zremrangebyscore(key, '-inf', `(${at - keepMs}`).exec());
+  }
+
+  protected async changesSince(key: string, since: number): Promise<string[]> {
+    return this.guard(() => this.redis.zrangebyscore(key, since, '+inf'));
   }
 
   /** How far a thread has been replied (a count of timeline entries). */

@@ -228,4 +228,12 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   setThreadCursor(incidentId: string, cursor: number): Promise<void> {
     return this.writeCursor(this.key('incident', incidentId, 'thread-cursor'), cursor, this.options.retentionMs);
   }
+
+  noteChanged(incidentId: string, at: number): Promise<void> {
+    return this.noteChange(this.key('incidents', 'changed'), incidentId, at, this.options.retentionMs);
+  }
+
+  changedSince(since: number): Promise<string[]> {
+    return this.changesSince(this.key('incidents', 'changed'), since);
+  }
 }

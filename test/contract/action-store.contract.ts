@@ -149,5 +149,22 @@ export function actionStoreContract(factory: StoreFactory): void {
       expect(await s.actions.getActionMessage('1')).toBeUndefined();
       expect(await s.actions.replyCursor('1')).toBe(0);
     });
+
+    it('records on the approval message reference the action version it shows', async () => {
+      const s = await factory.open();
+      await s.actions.setActionMessage('1', { channel: 'C0PAYMENTS', ts: '1700000000.000002', version: 2 });
+      expect(await s.actions.getActionMessage('1')).toEqual({ channel: 'C0PAYMENTS', ts: '1700000000.000002', version: 2 });
+    });
+
+    it('notes which actions changed when, apart from incidents, and answers those since a time', async () => {
+      const s = await factory.open();
+      const t0 = Date.parse('2026-11-22T10:00:00.000Z');
+      await s.actions.noteActionChanged('1', t0);
+      await s.actions.noteActionChanged('2', t0 + 1_000);
+      expect(await s.actions.actionsChangedSince(t0 + 500)).toEqual(['2']);
+      expect(await s.incidents.changedSince(0)).toEqual([]);
+      await s.actions.noteActionChanged('3', t0 + 1_000 + RETENTION_MS + 1);
+      expect(await s.actions.actionsChangedSince(0)).toEqual(['3']);
+    });
   });
 }

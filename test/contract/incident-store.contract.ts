@@ -232,6 +232,29 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect(await s.incidents.threadCursor('1')).toBe(0);
     });
 
+    it('records on the message reference the incident version it shows; a reference stored without one reads without one', async () => {
+      const s = await factory.open();
+      await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001' });
+      expect(await s.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: '1700000000.000001' });
+      await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 3 });
+      expect(await s.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 3 });
+      await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 4 });
+      expect((await s.incidents.getMessageRef('1'))?.version).toBe(4);
+    });
+
+    it('notes which incidents changed when, answers those since a time, and forgets notes older than the retention period', async () => {
+      const s = await factory.open();
+      const t0 = Date.parse('2026-11-22T10:00:00.000Z');
+      expect(await s.incidents.changedSince(0)).toEqual([]);
+      await s.incidents.noteChanged('1', t0);
+      await s.incidents.noteChanged('2', t0 + 1_000);
+      await s.incidents.noteChanged('1', t0 + 2_000);
+      expect(await s.incidents.changedSince(t0)).toEqual(['2', '1']);
+      expect(await s.incidents.changedSince(t0 + 1_500)).toEqual(['1']);
+      await s.incidents.noteChanged('3', t0 + 1_000 + RETENTION_MS + 1);
+      expect(await s.incidents.changedSince(0)).toEqual(['1', '3']);
+    });
+
     it('answers a ping and takes audit entries', async () => {
       const s = await factory.open();
       await expect(s.incidents.ping()).resolves.toBeUndefined();

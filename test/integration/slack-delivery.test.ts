@@ -52,9 +52,13 @@ describe('Slack delivery', () => {
     await slack.waitForCalls('chat.postMessage', 2, 8_000);
     expect(slack.callsTo('chat.postMessage')[1]?.result?.ok).toBe(true);
 
-    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'channel_not_found' } });
-    await bot.postWebhook(firing(uniqueGroup(), 1));
+    // A refusal of the message itself; a refusing channel falls back instead (slack-reconcile.test.ts).
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'invalid_blocks' } });
+    const refused = (await (await bot.postWebhook(firing(uniqueGroup(), 1))).json()) as { incident: string };
     await waitFor(() => bot.logs.some((l) => l.msg === 'Slack delivery dropped'), { message: 'a logged drop' });
+    expect(bot.logs).toContainEqual(
+      expect.objectContaining({ method: 'chat.postMessage', channel: 'C0PAYMENTS', service: 'payment-service', incidentId: refused.incident, reason: 'invalid_blocks' }),
+    );
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toContain('chatops_slack_deliveries_dropped_total 1');
   });
@@ -96,6 +100,25 @@ describe('two replicas on one Redis', () => {
       await Promise.all([a.postWebhook(resolved(group, 3)), b.postWebhook(resolved(group, 3))]);
       await waitFor(() => slack.callsTo('chat.update').some((c) => String(c.params.text).startsWith('[RESOLVED]')), { timeoutMs: 8_000 });
       expect(slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts)).toHaveLength(1);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+
+  it('share one Slack budget: posts to one channel stay a message interval apart across both', async () => {
+    const env = { SLACK_MESSAGE_INTERVAL: '500ms' };
+    const a = await startTestBot({ slack, env });
+    const b = await startTestBot({ slack, prefix: a.prefix, env });
+    try {
+      const groups = Array.from({ length: 6 }, () => uniqueGroup());
+      await Promise.all(groups.map((group, i) => (i % 2 === 0 ? a : b).postWebhook(firing(group, 1))));
+      const posts = () => slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts && c.params.channel === 'C0PAYMENTS');
+      await waitFor(() => posts().length >= groups.length, { timeoutMs: 10_000, message: 'every incident posted' });
+      const at = posts().map((c) => c.at).sort((x, y) => x - y);
+      const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
+      // 500 ms and Slack's margin, less what the loopback round trip may shift a call by.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(450);
     } finally {
       await b.stop();
       await a.stop();

@@ -107,6 +107,11 @@ export class FakeSlack {
     this.scripted.set(method, list);
   }
 
+  /** Drops what is still scripted for `method`: an outage scripted as "fail the next N calls" ends now. */
+  recover(method: string): void {
+    this.scripted.delete(method);
+  }
+
   async waitForCalls(method: string, count: number, timeoutMs = 5_000): Promise<SlackCall[]> {
     await waitFor(() => this.callsTo(method).length >= count, {
       timeoutMs,

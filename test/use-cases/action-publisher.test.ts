@@ -46,7 +46,7 @@ describe('ActionPublisher', () => {
     await settle();
     expect(chat.posts).toEqual([expect.objectContaining({ channel: 'C0PAYMENTS', text: expect.stringContaining('ACT-1') })]);
     const ts = chat.posts[0]?.ts ?? '';
-    expect(await stores.actions.getActionMessage('1')).toEqual({ channel: 'C0PAYMENTS', ts });
+    expect(await stores.actions.getActionMessage('1')).toEqual({ channel: 'C0PAYMENTS', ts, version: requested.version });
 
     const approved = await commit(stores, { ...requested, state: 'approved', approvedBy: ['U0BOB'] }, 'U0BOB approved ACT-1');
     await commit(stores, { ...approved, state: 'running' }, 'ACT-1 started');

@@ -120,4 +120,12 @@ export class MemoryActionStore extends MemoryBase implements ActionStore {
     const awaiting = this.keyspace.read<Map<string, number>>('actions:awaiting-approval') ?? new Map<string, number>();
     return [...awaiting.entries()].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0));
   }
+
+  async noteActionChanged(id: string, at: number): Promise<void> {
+    this.noteChange('actions:changed', id, at, this.options.retentionMs);
+  }
+
+  async actionsChangedSince(since: number): Promise<string[]> {
+    return this.changesSince('actions:changed', since);
+  }
 }

@@ -50,11 +50,30 @@ export abstract class MemoryBase {
 
   protected readMessageRef(key: string): SlackMessageRef | undefined {
     const ref = this.keyspace.read<SlackMessageRef>(key);
-    return ref && { channel: ref.channel, ts: ref.ts };
+    return ref && { channel: ref.channel, ts: ref.ts, ...(ref.version === undefined ? {} : { version: ref.version }) };
   }
 
   protected writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): void {
-    this.keyspace.write(key, { channel: ref.channel, ts: ref.ts }, ttlMs);
+    this.keyspace.write(key, { channel: ref.channel, ts: ref.ts, ...(ref.version === undefined ? {} : { version: ref.version }) }, ttlMs);
+  }
+
+  /** The twin of a sorted set of ids by when they changed, kept for `keepMs`. */
+  protected noteChange(key: string, id: string, at: number, keepMs: number): void {
+    this.keyspace.update<Record<string, number>>(
+      key,
+      () => ({}),
+      (changes) => {
+        changes[id] = at;
+        for (const [other, when] of Object.entries(changes)) if (when < at - keepMs) delete changes[other];
+      },
+    );
+  }
+
+  protected changesSince(key: string, since: number): string[] {
+    return Object.entries(this.keyspace.read<Record<string, number>>(key) ?? {})
+      .filter(([, when]) => when >= since)
+      .sort(([, a], [, b]) => a - b)
+      .map(([id]) => id);
   }
 
   protected readCursor(key: string): number {

@@ -156,6 +156,14 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     this.writeCursor(`incident:${incidentId}:thread-cursor`, cursor, this.options.retentionMs);
   }
 
+  async noteChanged(incidentId: string, at: number): Promise<void> {
+    this.noteChange('incidents:changed', incidentId, at, this.options.retentionMs);
+  }
+
+  async changedSince(since: number): Promise<string[]> {
+    return this.changesSince('incidents:changed', since);
+  }
+
   /** RPUSH: nothing to push creates no key. */
   private push(key: string, entries: readonly TimelineEntry[]): void {
     if (entries.length === 0) return;

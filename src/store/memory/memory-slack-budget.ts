@@ -1,0 +1,27 @@
+import type { SlackBudget, SlackBudgetLimits } from '../../slack/delivery/slack-budget.js';
+import { IntervalLimiter, WindowLimiter } from '../../slack/rate-limiter.js';
+
+/** The twin of RedisSlackBudget, for one process: the same answers, kept in memory. */
+export class MemorySlackBudget implements SlackBudget {
+  private readonly posts: IntervalLimiter;
+  private readonly updates: WindowLimiter;
+
+  constructor(limits: SlackBudgetLimits) {
+    this.posts = new IntervalLimiter(limits.postIntervalMs);
+    this.updates = new WindowLimiter(limits.updatesPerWindow, limits.windowMs);
+  }
+
+  async takePost(channel: string): Promise<number> {
+    return this.posts.tryAcquire(channel);
+  }
+
+  async takeUpdate(): Promise<number> {
+    return this.updates.tryAcquire();
+  }
+
+  async pause(kind: 'post' | 'update', afterMs: number, channel?: string): Promise<void> {
+    const until = Date.now() + afterMs;
+    if (kind === 'post') this.posts.pauseUntil(channel ?? '', until);
+    else this.updates.pauseUntil(until);
+  }
+}
