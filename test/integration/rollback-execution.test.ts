@@ -318,8 +318,10 @@ describe('exactly once', () => {
     );
     expect(answers).toEqual(Array.from({ length: 20 }, () => 200));
 
-    // Every click was handled (each is audited once its decision is stored) and one of them started the job ...
+    // Every click was handled (each is audited once its decision is stored, then answered) and one of them started the job ...
     await waitFor(async () => (await audit(r)).filter((e) => e.action === 'action.approve').length === 20, { message: 'not every click was audited' });
+    const answered = () => new Set(r.slack.callsTo('response_url').map((c) => c.responseId));
+    await waitFor(() => Array.from({ length: 20 }, (_, i) => `many-${i}`).every((id) => answered().has(id)), { message: 'not every click was answered' });
     await r.gitlab.waitForCalls('retry', 1);
     await waitForState(r, id, 'running');
     // ... and a later click's answer comes after everything the first 20 set off.

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../support/fake-slack.js';
 import { DEFAULT_SERVICES, startTestBot, type TestBot } from '../support/bot.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
-import { waitFor } from '../support/wait.js';
+import { found, waitFor } from '../support/wait.js';
 
 let slack: FakeSlack;
 let bot: TestBot;
@@ -30,15 +30,16 @@ describe('channel fallback', () => {
     ['not_in_channel', 'does not have the bot in it'],
     ['is_archived', 'is archived'],
   ])('posts the incident to INCIDENT_CHANNEL when the service channel answers %s, and keeps it there', async (reason, why) => {
-    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: reason } });
+    // The service channel keeps refusing, as a real one does, however often it is tried.
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: reason }, when: (params) => params.channel === 'C0GONE' }, 100);
     const group = uniqueGroup();
     const { incident } = (await (await bot.postWebhook(alert(group, 'firing'))).json()) as { incident: string };
     const posts = () => slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts && String(c.params.text).includes(`INC-${incident}`));
-    await waitFor(() => posts().length >= 2, { message: 'the refused post and the fallback' });
-    const [refused, fallback] = posts();
-    expect(refused?.params.channel).toBe('C0GONE');
-    expect(refused?.result).toBeUndefined();
-    expect(fallback?.params.channel).toBe('C0INCIDENTS');
+    const fallback = await found(() => posts().find((c) => c.params.channel === 'C0INCIDENTS'), { message: 'no fallback post' });
+    const refused = posts().filter((c) => c.params.channel === 'C0GONE');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const post of refused) expect(post.result).toBeUndefined();
+    expect(posts().filter((c) => c.params.channel === 'C0INCIDENTS')).toHaveLength(1);
     expect(String(fallback?.params.text)).toContain(`<#C0GONE> ${why}`);
     expect(JSON.stringify(fallback?.params.blocks)).toContain('<#C0GONE>');
     expect(bot.logs).toContainEqual(expect.objectContaining({ channel: 'C0GONE', service: 'orphan-service', incidentId: incident, reason, fallbackChannel: 'C0INCIDENTS' }));

@@ -24,7 +24,13 @@ export interface SlackCall {
   result?: Record<string, unknown>;
 }
 
-type Scripted = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+type Scripted = {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Only calls whose params match get this answer (a channel that refuses, say); others are answered as usual. */
+  when?: (params: Record<string, unknown>) => boolean;
+};
 
 function tryJson(text: string): unknown {
   try {
@@ -187,8 +193,9 @@ export class FakeSlack {
       return this.reply(res, { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(retryAfter) } });
     }
     this.calls.push(call);
-    const scripted = this.scripted.get(method)?.shift();
-    if (scripted) return this.reply(res, scripted);
+    const queue = this.scripted.get(method) ?? [];
+    const next = queue.findIndex((s) => s.when?.(call.params) ?? true);
+    if (next >= 0) return this.reply(res, queue.splice(next, 1)[0] as Scripted);
     call.result = answer(call.params, call);
     this.reply(res, { status: 200, body: call.result });
   }
