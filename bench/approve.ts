@@ -102,7 +102,10 @@ const STATS_HEADERS = ['measure (ms)', 'n', 'min', 'mean', 'p50', 'p90', 'p99', 
 
 function logSummary(report: ChildReport | undefined): string {
   if (!report) return 'bot logs: (no report)';
-  const levels = Object.entries(report.logLines).map(([level, n]) => `${level}=${n}`).join(' ') || 'none';
+  const levels =
+    Object.entries(report.logLines)
+      .map(([level, n]) => `${level}=${n}`)
+      .join(' ') || 'none';
   const samples = report.samples.map((s) => `  ${s.level} x${s.count}: ${s.msg}`).join('\n');
   return `bot log lines at warn and above: ${levels}${samples ? `\n${samples}` : ''}`;
 }
@@ -147,7 +150,11 @@ async function requestOne(ctx: Context, n: number): Promise<string> {
   if (!id) throw new Error(`/rollback #${n} was not accepted: ${text}`);
   const seq = await ctx.redis.get(`${ctx.prefix}action:seq`);
   if (seq !== id) throw new Error(`/rollback #${n} answered ACT-${id} but ${ctx.prefix}action:seq is ${seq}`);
-  await waitFor(async () => (await readAction(ctx, id))?.state === 'requested', { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 2, message: `ACT-${id} not stored as requested` });
+  await waitFor(async () => (await readAction(ctx, id))?.state === 'requested', {
+    timeoutMs: STEP_TIMEOUT_MS,
+    intervalMs: 2,
+    message: `ACT-${id} not stored as requested`,
+  });
   return id;
 }
 
@@ -225,7 +232,9 @@ async function main(): Promise<void> {
       signingSecret: env.SLACK_SIGNING_SECRET ?? '',
       responseBase: `${slack.apiUrl.replace(/api\/$/, '')}response/`,
     };
-    console.log(`approve bench: ${ACTIONS} actions, one click at a time, node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)}`);
+    console.log(
+      `approve bench: ${ACTIONS} actions, one click at a time, node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)}`,
+    );
     console.log(`bot pid ${bot.pid}, bench pid ${process.pid} (Slack and GitLab fakes); Redis ${REDIS_URL}`);
 
     const created = performance.now();
@@ -266,15 +275,19 @@ async function main(): Promise<void> {
       retries: gitlab.counts.retries - gitlabBefore.retries,
       jobs: gitlab.counts.jobs - gitlabBefore.jobs,
     };
-    console.log(
-      `GitLab fake during the approvals: ${during.deployments} deployment lists (re-plans), ${during.retries} retry POSTs, ${during.jobs} job reads`,
-    );
+    console.log(`GitLab fake during the approvals: ${during.deployments} deployment lists (re-plans), ${during.retries} retry POSTs, ${during.jobs} job reads`);
     console.log(`Slack fake calls during the approvals (background delivery, not measured): ${slackDuring}`);
     console.log(logSummary(report));
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${availableParallelism()} cores, shared with the bot, Redis and the fakes)`);
+    console.log(
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (${availableParallelism()} cores, shared with the bot, Redis and the fakes)`,
+    );
     console.log('');
     const met = latency.p99 < TARGET_P99_MS && clicks.length === ACTIONS && gitlab.counts.retries === ACTIONS;
-    console.log(`TARGET (click -> GitLab retry POST p99 < ${TARGET_P99_MS} ms over ${ACTIONS} approvals): p99 ${fixed(latency.p99)} ms, ${met ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `TARGET (click -> GitLab retry POST p99 < ${TARGET_P99_MS} ms over ${ACTIONS} approvals): p99 ${fixed(latency.p99)} ms, ${met ? 'MET' : 'NOT MET'}`,
+    );
   } finally {
     if (bot) await bot.stop();
     redis.disconnect();

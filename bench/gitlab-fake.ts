@@ -75,7 +75,8 @@ export class GitlabFake {
   /** Throws, naming every request to a route the fake does not serve. */
   assertNoUnexpectedCalls(): void {
     const unexpected = this.unexpected.splice(0);
-    if (unexpected.length > 0) throw new Error(`GitLab fake: ${unexpected.length} request(s) to routes it does not serve: ${[...new Set(unexpected)].join(', ')}`);
+    if (unexpected.length > 0)
+      throw new Error(`GitLab fake: ${unexpected.length} request(s) to routes it does not serve: ${[...new Set(unexpected)].join(', ')}`);
   }
 
   async close(): Promise<void> {

@@ -152,7 +152,11 @@ async function measureVariant(variant: Variant, servers: Record<ServerName, Benc
 /** Proves the variants hit the paths they claim to: a duplicate changes nothing, a changing body does. */
 async function probeBot(url: string): Promise<string[]> {
   const post = async (body: string) => {
-    const res = await fetch(`${url}/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${ALERTMANAGER_TOKEN}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${url}/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ALERTMANAGER_TOKEN}`, 'content-type': 'application/json' },
+      body,
+    });
     return (await res.json()) as { changed?: boolean };
   };
   await post(FIXTURE_TEXT);
@@ -209,7 +213,10 @@ function verdictTable(runs: Measured[]): { text: string; allMet: boolean } {
 
 function logSummary(report: ChildReport | undefined): string {
   if (!report) return 'bot logs: (no report)';
-  const levels = Object.entries(report.logLines).map(([level, n]) => `${level}=${n}`).join(' ') || 'none';
+  const levels =
+    Object.entries(report.logLines)
+      .map(([level, n]) => `${level}=${n}`)
+      .join(' ') || 'none';
   const samples = report.samples.map((s) => `  ${s.level} x${s.count}: ${s.msg}`).join('\n');
   return `bot log lines at warn and above: ${levels}${samples ? `\n${samples}` : ''}`;
 }
@@ -252,8 +259,12 @@ async function main(): Promise<void> {
     console.log(`Slack fake calls during the bench (background delivery, not measured): ${slackCalls}`);
     console.log(logSummary(botReport));
     console.log('');
-    console.log(`load average at the end: ${loadavg()[0]?.toFixed(2)} (other jobs on this ${availableParallelism()}-core machine move the figures; see the per-round spread)`);
-    console.log(`TARGET (bot req/s >= ${TARGET_THROUGHPUT_RATIO} x floor and bot p99 <= ${TARGET_P99_RATIO} x floor p99, both variants): ${verdict.allMet ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `load average at the end: ${loadavg()[0]?.toFixed(2)} (other jobs on this ${availableParallelism()}-core machine move the figures; see the per-round spread)`,
+    );
+    console.log(
+      `TARGET (bot req/s >= ${TARGET_THROUGHPUT_RATIO} x floor and bot p99 <= ${TARGET_P99_RATIO} x floor p99, both variants): ${verdict.allMet ? 'MET' : 'NOT MET'}`,
+    );
   } finally {
     for (const child of children) await child.stop();
     await slack.close();

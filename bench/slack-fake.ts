@@ -116,7 +116,15 @@ export class SlackFake {
       return this.reply(res, 200, { ok: false, error: 'unknown_method', req_method: method });
     }
     if (method === 'auth.test') {
-      return this.reply(res, 200, { ok: true, url: 'https://bench.slack.com/', team: 'Bench', user: 'chatops', team_id: 'T0BENCH', user_id: 'U0BOT', bot_id: 'B0BOT' });
+      return this.reply(res, 200, {
+        ok: true,
+        url: 'https://bench.slack.com/',
+        team: 'Bench',
+        user: 'chatops',
+        team_id: 'T0BENCH',
+        user_id: 'U0BOT',
+        bot_id: 'B0BOT',
+      });
     }
     const call: SlackCall = {
       method,

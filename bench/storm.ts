@@ -375,8 +375,18 @@ function report(o: Outcome): void {
     ['top-level posts (incident messages)', topPosts, `${GROUPS}`, verdict(topPosts === GROUPS)],
     ['webhooks answered 200', `${ok} / ${o.deliveries.length}`, 'all', verdict(ok === o.deliveries.length)],
     ['alerts lost (not shown resolved at the end)', lost, '0', verdict(lost === 0)],
-    ['alerts stored resolved in Redis', `${o.stored.resolvedAlerts} / ${GROUPS * ALERTS_PER_GROUP}`, 'all', verdict(o.stored.resolvedAlerts === GROUPS * ALERTS_PER_GROUP && o.stored.incidents === GROUPS)],
-    ['Slack calls per incident, max (mean)', `${maxCalls} (${fixed(meanCalls)})`, `<= ${TARGET_CALLS_PER_INCIDENT}`, verdict(maxCalls <= TARGET_CALLS_PER_INCIDENT)],
+    [
+      'alerts stored resolved in Redis',
+      `${o.stored.resolvedAlerts} / ${GROUPS * ALERTS_PER_GROUP}`,
+      'all',
+      verdict(o.stored.resolvedAlerts === GROUPS * ALERTS_PER_GROUP && o.stored.incidents === GROUPS),
+    ],
+    [
+      'Slack calls per incident, max (mean)',
+      `${maxCalls} (${fixed(meanCalls)})`,
+      `<= ${TARGET_CALLS_PER_INCIDENT}`,
+      verdict(maxCalls <= TARGET_CALLS_PER_INCIDENT),
+    ],
     [
       's from end of storm to all 50 final',
       toFinal === undefined ? `not within ${FINAL_WAIT_LIMIT_MS / 1000} s` : fixed(toFinal),
@@ -405,7 +415,12 @@ function report(o: Outcome): void {
   console.log('floor for the final state (update budget), computed at the end of the storm:');
   for (const line of o.floor.explanation) console.log(`  ${line}`);
   console.log('');
-  console.log(table(['target', 'measured', 'target value', 'verdict'], checks.map((row) => [...row])));
+  console.log(
+    table(
+      ['target', 'measured', 'target value', 'verdict'],
+      checks.map((row) => [...row]),
+    ),
+  );
   console.log('');
   printDiagnostics(o, byGroup, perIncident);
   console.log('');
@@ -415,9 +430,20 @@ function report(o: Outcome): void {
 function printDiagnostics(o: Outcome, byGroup: Map<Group, MessageState[]>, perIncident: number[]): void {
   const histogram = new Map<number, number>();
   for (const n of perIncident) histogram.set(n, (histogram.get(n) ?? 0) + 1);
-  console.log(`calls per incident (calls: incidents): ${[...histogram].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${n}: ${c}`).join(', ')}`);
+  console.log(
+    `calls per incident (calls: incidents): ${[...histogram]
+      .sort((a, b) => a[0] - b[0])
+      .map(([n, c]) => `${n}: ${c}`)
+      .join(', ')}`,
+  );
   const failed = o.deliveries.filter((d) => d.status !== 200);
-  if (failed.length > 0) console.log(`webhooks not answered 200: ${failed.slice(0, 5).map((d) => `${d.send.group.alertname} ${d.send.kind}: ${d.status}`).join('; ')}`);
+  if (failed.length > 0)
+    console.log(
+      `webhooks not answered 200: ${failed
+        .slice(0, 5)
+        .map((d) => `${d.send.group.alertname} ${d.send.kind}: ${d.status}`)
+        .join('; ')}`,
+    );
   const notFinal = o.groups.filter((g) => {
     const messages = byGroup.get(g) ?? [];
     return messages.length !== 1 || !messages[0] || finalSince(messages[0]) === undefined;
@@ -434,17 +460,36 @@ function printDiagnostics(o: Outcome, byGroup: Map<Group, MessageState[]>, perIn
   printTimings(o);
   const s = o.stored;
   console.log(`Redis: ${s.incidents} incidents stored, ${s.resolvedIncidents} resolved, ${s.resolvedAlerts} / ${GROUPS * ALERTS_PER_GROUP} alerts resolved`);
-  console.log(`bot /metrics at the end: ${Object.entries(o.metrics).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `bot /metrics at the end: ${Object.entries(o.metrics)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   const logs = o.botReport;
   if (logs) {
-    console.log(`bot log lines at warn and above: ${Object.entries(logs.logLines).map(([l, n]) => `${l}=${n}`).join(' ') || 'none'}`);
+    console.log(
+      `bot log lines at warn and above: ${
+        Object.entries(logs.logLines)
+          .map(([l, n]) => `${l}=${n}`)
+          .join(' ') || 'none'
+      }`,
+    );
     for (const sample of logs.samples) console.log(`  ${sample.level} x${sample.count}: ${sample.msg}`);
   }
 }
 
 /** For digging into a run: every Slack call, times relative to the storm's start (STORM_CALL_LOG=file.json). */
 async function dumpCalls(file: string, slack: SlackFake, startedAt: number, end: number): Promise<void> {
-  const calls = slack.calls.map((c) => ({ t: (c.at - startedAt) / 1000, method: c.method, status: c.status, channel: c.channel, ts: c.ts, thread: c.thread_ts, text: c.text, alerts: alertsField(c) }));
+  const calls = slack.calls.map((c) => ({
+    t: (c.at - startedAt) / 1000,
+    method: c.method,
+    status: c.status,
+    channel: c.channel,
+    ts: c.ts,
+    thread: c.thread_ts,
+    text: c.text,
+    alerts: alertsField(c),
+  }));
   await writeFile(file, JSON.stringify({ endOfStorm: (end - startedAt) / 1000, calls }, null, 1));
   console.log(`Slack call log written to ${file}`);
 }
@@ -483,7 +528,9 @@ async function main(): Promise<void> {
     );
     const { startedAt, deliveries } = await runStorm(bot.url, groups);
     const end = Math.max(...deliveries.filter((d) => d.send.kind === 'resolved').map((d) => d.answeredAt));
-    console.log(`storm sent in ${fixed((end - startedAt) / 1000)} s; waiting up to ${FINAL_WAIT_LIMIT_MS / 1000} s for all ${GROUPS} messages to show their final state...`);
+    console.log(
+      `storm sent in ${fixed((end - startedAt) / 1000)} s; waiting up to ${FINAL_WAIT_LIMIT_MS / 1000} s for all ${GROUPS} messages to show their final state...`,
+    );
     const allFinalAt = await waitForFinal(slack, groups, end + FINAL_WAIT_LIMIT_MS);
     await waitQuiet(slack, QUIET_MS, QUIET_WAIT_LIMIT_MS);
     const floor = computeFloor(slack, groups, end);

@@ -18,7 +18,8 @@ export interface RemediateArgs {
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new CommandUsageError({ command: 'remediate', mistake: { kind: 'invalid', what, reason: result.error.issues[0]?.message ?? 'invalid' } });
+  if (!result.success)
+    throw new CommandUsageError({ command: 'remediate', mistake: { kind: 'invalid', what, reason: result.error.issues[0]?.message ?? 'invalid' } });
   return result.data;
 }
 
@@ -44,7 +45,8 @@ export const remediateCommand: SlashCommand = {
   async handle(ctx, { actions, runbooks }) {
     const input = parseRemediateCommand(ctx.text);
     const fleetActions = runbooks.fleetActionsOf(input.runbook);
-    if (!fleetActions) throw new CommandError(`No runbook "${input.runbook}". Runbooks with fleet actions: ${runbooks.withFleetActions().join(', ') || '(none)'}.`);
+    if (!fleetActions)
+      throw new CommandError(`No runbook "${input.runbook}". Runbooks with fleet actions: ${runbooks.withFleetActions().join(', ') || '(none)'}.`);
     const [first, ...others] = input.words;
     const named = first !== undefined && fleetActions.includes(first);
     const actionId = named ? first : fleetActions.length === 1 ? fleetActions[0] : undefined;

@@ -16,7 +16,10 @@ import { createCatalog, loadServicesFile } from '../src/services/catalog.js';
 /** The problems of runbooks against the services file, or none when there is no such file. */
 async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>): Promise<string[]> {
   const file = process.env.SERVICES_FILE || 'services.yaml';
-  const present = await access(file).then(() => true, () => false);
+  const present = await access(file).then(
+    () => true,
+    () => false,
+  );
   if (!present) return [];
   return inventoryProblems(runbooks, createCatalog(await loadServicesFile(file), 'C0CHECK')).map((problem) => `${file}: ${problem}`);
 }

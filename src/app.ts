@@ -214,7 +214,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
     cron: everySeconds(config.sweepIntervalMs),
     run: async () => {
       const claimOnce = async (id: string) => (await store.lease(`reminder:${id}`, config.retentionMs)) !== undefined;
-      const reminded = await incidents.remindUnacknowledged(config.reminderAfterMs, (service) => (service ? catalog.get(service)?.oncall : undefined), claimOnce);
+      const reminded = await incidents.remindUnacknowledged(
+        config.reminderAfterMs,
+        (service) => (service ? catalog.get(service)?.oncall : undefined),
+        claimOnce,
+      );
       if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
     },
   });
@@ -236,7 +240,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
       await actions.stop();
       await reconciler.stop();
       const flushed = await queue.drain(config.shutdownTimeoutMs);
-      if (!flushed) log.warn({ pending: queue.size }, 'shutdown timeout reached with Slack deliveries still pending; the reconciler delivers them after a restart or on another replica');
+      if (!flushed)
+        log.warn(
+          { pending: queue.size },
+          'shutdown timeout reached with Slack deliveries still pending; the reconciler delivers them after a restart or on another replica',
+        );
       await redis.quit().catch(() => redis.disconnect());
       log.info('stopped');
     })();

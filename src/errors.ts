@@ -97,7 +97,11 @@ export class InvalidTransitionError extends BotError {
 
   constructor(readonly refusal: TransitionRefusal) {
     const { incidentId, state, to, acknowledgedBy } = refusal;
-    super(acknowledgedBy === undefined ? `Incident ${incidentId} is ${state}; it cannot become ${to}` : `Incident ${incidentId} is already acknowledged by ${acknowledgedBy}`);
+    super(
+      acknowledgedBy === undefined
+        ? `Incident ${incidentId} is ${state}; it cannot become ${to}`
+        : `Incident ${incidentId} is already acknowledged by ${acknowledgedBy}`,
+    );
   }
 }
 

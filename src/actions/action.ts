@@ -114,7 +114,20 @@ export function describeAction(action: Pick<Action, 'plan'>): string {
 /** What a request is made of; the rest of an action follows from it. */
 export type NewAction = Pick<
   Action,
-  'id' | 'kind' | 'service' | 'plan' | 'requestedBy' | 'reason' | 'forced' | 'warning' | 'target' | 'fleet' | 'rehearsal' | 'incidentId' | 'channel' | 'threadTs'
+  | 'id'
+  | 'kind'
+  | 'service'
+  | 'plan'
+  | 'requestedBy'
+  | 'reason'
+  | 'forced'
+  | 'warning'
+  | 'target'
+  | 'fleet'
+  | 'rehearsal'
+  | 'incidentId'
+  | 'channel'
+  | 'threadTs'
 > & {
   requesterIsApprover: boolean;
   approvals: number;
@@ -251,7 +264,9 @@ export function finish(action: Action, outcome: { succeeded: boolean; detail: Ru
 
 function requireResumable(action: Action, verb: string): void {
   if (action.state !== 'failed' || action.resumable !== true) {
-    throw new ActionRefused(`${displayActionId(action.id)} is ${action.state}${action.state === 'failed' ? ' and was already continued or aborted' : ''}; it cannot be ${verb}.`);
+    throw new ActionRefused(
+      `${displayActionId(action.id)} is ${action.state}${action.state === 'failed' ? ' and was already continued or aborted' : ''}; it cannot be ${verb}.`,
+    );
   }
 }
 

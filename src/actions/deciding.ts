@@ -72,11 +72,7 @@ export class Deciding {
   }
 
   /** Applies a person's decision; an expired request is marked so and refused. */
-  private async decide(
-    id: string,
-    userId: string,
-    decision: (current: Action, isApprover: boolean) => ActionOutcome | undefined,
-  ): Promise<Action> {
+  private async decide(id: string, userId: string, decision: (current: Action, isApprover: boolean) => ActionOutcome | undefined): Promise<Action> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt += 1) {
       const current = await this.ctx.require(id);
       if (current.state === 'requested' && isExpired(current, this.ctx.now())) {

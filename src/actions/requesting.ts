@@ -69,7 +69,9 @@ export class Requesting {
     const key = `fleet-request:${req.fleet.runbookId}:${req.fleet.actionId}`;
     const release = await this.ctx.store.lease(key, PREPARE_LEASE_MS);
     if (!release) {
-      throw new ActionRefused(`Another request of ${req.fleet.runbookId} / ${req.fleet.actionId} is being prepared (its dry run is running); look for it in the thread before asking again.`);
+      throw new ActionRefused(
+        `Another request of ${req.fleet.runbookId} / ${req.fleet.actionId} is being prepared (its dry run is running); look for it in the thread before asking again.`,
+      );
     }
     try {
       return await this.requestPrepared(req);
@@ -92,7 +94,9 @@ export class Requesting {
   async continueRollout(id: string, userId: string): Promise<Action> {
     const previous = await this.ctx.require(id);
     if (previous.kind !== 'fleet' || !previous.fleet || previous.state !== 'failed' || !previous.resumable) {
-      throw new ActionRefused(`${displayActionId(id)} is ${previous.state}${previous.state === 'failed' ? ' and was already continued or aborted' : ''}; there is nothing to continue.`);
+      throw new ActionRefused(
+        `${displayActionId(id)} is ${previous.state}${previous.state === 'failed' ? ' and was already continued or aborted' : ''}; there is nothing to continue.`,
+      );
     }
     const next = await this.request({
       kind: 'fleet',
@@ -105,7 +109,9 @@ export class Requesting {
     const handedOver = await this.ctx.commit(continued(previous, { userId, now: this.ctx.now() }, next.id), previous.version);
     if (!handedOver) {
       // Someone else continued or aborted it first: this request must not run beside theirs.
-      await this.o.cancel(next.id, userId).catch((error: unknown) => this.ctx.log.warn({ err: error, actionId: next.id }, 'duplicate continuation not cancelled'));
+      await this.o
+        .cancel(next.id, userId)
+        .catch((error: unknown) => this.ctx.log.warn({ err: error, actionId: next.id }, 'duplicate continuation not cancelled'));
       throw new ActionRefused(`${displayActionId(id)} was continued or aborted by someone else just now.`);
     }
     return next;
@@ -181,7 +187,9 @@ export class Requesting {
       if (open.state !== 'requested' && open.state !== 'running') continue;
       const shared = (open.plan.targets ?? []).filter((host) => plan.targets?.includes(host));
       if (shared.length > 0) {
-        throw new ActionRefused(`${displayActionId(id)} (${open.state}) already does this on ${shared.join(', ')}; approve, cancel or wait for it rather than asking twice.`);
+        throw new ActionRefused(
+          `${displayActionId(id)} (${open.state}) already does this on ${shared.join(', ')}; approve, cancel or wait for it rather than asking twice.`,
+        );
       }
     }
   }

@@ -5,8 +5,8 @@
  * the start is held under a lease, and the tracking under a lease renewed at each poll.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { formatDuration } from '../config/duration.js';
-import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, start, type Action, type ActionKind } from './action.js';
+import { attachRun, displayActionId, expire, finish, hold, isExpired, isHeldBy, type Action, type ActionKind } from './action.js';
+import { claimRun } from './claim.js';
 import type { ActionContext } from './context.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext, type RunHandle } from './executor.js';
 import { planRequestOf } from './requesting.js';
@@ -84,9 +84,12 @@ export class Running {
     const releaseStart = await this.ctx.store.lease(`action-start:${id}`, START_LEASE_MS);
     if (!releaseStart) return;
     try {
-      if (!(await this.claim(action))) return;
+      if (!(await claimRun(this.ctx, action, this.o.cooldownMs))) return;
       let running = await this.ctx.require(id);
-      if (running.incidentId) await this.ctx.incidents.beginMitigation(running.incidentId, id).catch((e: unknown) => this.ctx.log.warn({ err: e, id }, 'incident not marked mitigating'));
+      if (running.incidentId)
+        await this.ctx.incidents
+          .beginMitigation(running.incidentId, id)
+          .catch((e: unknown) => this.ctx.log.warn({ err: e, id }, 'incident not marked mitigating'));
       try {
         const handle = await executor.run(running.plan, this.runContext(running));
         const attached = attachRun(running, handle, this.ctx.now());
@@ -152,31 +155,6 @@ export class Running {
     this.shutdown.abort();
     await Promise.allSettled(Object.values(this.o.executors).map((executor) => executor.stop?.()));
     await Promise.allSettled([...this.tracking.values()]);
-  }
-
-  /**
-   * Moves approved -> running and starts the service's cooldown, atomically; the store
-   * refuses while another action holds the cooldown, unless this one was forced.
-   */
-  private async claim(action: Action): Promise<boolean> {
-    if (action.kind !== 'rollback') {
-      return this.ctx.commit(start(action, this.ctx.now()), action.version);
-    }
-    const holder = await this.ctx.store.cooldownOf(action.service);
-    if (holder && holder !== action.id && !action.forced) {
-      const detail = `not run: ${displayActionId(holder)} rolled ${action.service} back less than ${formatDuration(this.o.cooldownMs)} ago. Request again with --force if it is still needed.`;
-      await this.ctx.commit(finish(action, { succeeded: false, detail }, this.ctx.now()), action.version);
-      return false;
-    }
-    const claimed = await this.ctx.commit(start(action, this.ctx.now()), action.version, {
-      cooldownMs: this.o.cooldownMs,
-      ...(action.forced ? {} : { cooldownMustBeFree: true }),
-    });
-    if (claimed) return true;
-    const now = await this.ctx.require(action.id);
-    // Still approved: the cooldown was taken between our check and the claim.
-    if (now.state === 'approved') return this.claim(now);
-    return false;
   }
 
   /**
@@ -252,7 +230,11 @@ export class Running {
       try {
         const status = await this.o.executors[action.kind].status(action.plan, action.run, this.runContext(action));
         if (status.state !== 'running') {
-          await this.finishRun(action, { succeeded: status.state === 'succeeded', detail: status.detail, resumable: status.state === 'failed' && status.resumable === true });
+          await this.finishRun(action, {
+            succeeded: status.state === 'succeeded',
+            detail: status.detail,
+            resumable: status.state === 'failed' && status.resumable === true,
+          });
           return;
         }
         wait = this.o.pollIntervalMs;
@@ -283,7 +265,8 @@ export class Running {
 
   private async finishRun(action: Action, outcome: { succeeded: boolean; detail: RunDetail; resumable?: boolean }): Promise<void> {
     if (!(await this.ctx.commit(finish(action, outcome, this.ctx.now()), action.version))) return;
-    if (action.incidentId) await this.ctx.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.ctx.log.warn({ err: e }, 'incident mitigation not ended'));
+    if (action.incidentId)
+      await this.ctx.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.ctx.log.warn({ err: e }, 'incident mitigation not ended'));
   }
 
   /** Ends early on stop(); timers/promises removes its abort listener, so long runs do not pile them up. */

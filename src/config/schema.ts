@@ -27,7 +27,10 @@ const hostPortList = optionalText.transform((v, ctx) => {
   if (v === undefined) return undefined;
   const nodes: Array<{ host: string; port: number }> = [];
   const bad: string[] = [];
-  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = HOST_PORT.exec(item);
     const port = Number(match?.[3]);
     const host = match?.[1] ?? match?.[2];
@@ -35,7 +38,10 @@ const hostPortList = optionalText.transform((v, ctx) => {
     else bad.push(`"${item}"`);
   }
   if (bad.length > 0 || nodes.length === 0) {
-    ctx.addIssue({ code: 'custom', message: `expected comma-separated host:port pairs such as 10.0.0.1:26379,10.0.0.2:26379, got ${bad.join(', ') || 'none'}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected comma-separated host:port pairs such as 10.0.0.1:26379,10.0.0.2:26379, got ${bad.join(', ') || 'none'}`,
+    });
     return z.NEVER;
   }
   return nodes;
@@ -52,7 +58,10 @@ export const EnvSchema = z
     SLACK_APP_TOKEN: optionalText,
     SLACK_API_URL: optionalText.pipe(z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional()),
     PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(0).max(65535).default(3000),
-    REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ error: 'expected a redis:// or rediss:// URL' })),
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .pipe(z.url({ error: 'expected a redis:// or rediss:// URL' })),
     REDIS_KEY_PREFIX: z.string().min(1).default('chatops:'),
     REDIS_STARTUP_WAIT: duration('5s'),
     REDIS_SENTINELS: hostPortList,
@@ -60,7 +69,11 @@ export const EnvSchema = z
     // Kept exactly as given: spaces may belong to it.
     REDIS_SENTINEL_PASSWORD: z.string().optional(),
     REDIS_WAIT_REPLICAS: optionalText.pipe(
-      z.coerce.number<string | undefined>({ error: 'expected a number of replicas (0 turns confirmation off)' }).int().min(0, 'expected 0 or more replicas').default(0),
+      z.coerce
+        .number<string | undefined>({ error: 'expected a number of replicas (0 turns confirmation off)' })
+        .int()
+        .min(0, 'expected 0 or more replicas')
+        .default(0),
     ),
     ALERTMANAGER_TOKEN: z
       .string({ error: 'required: the bearer credential Alertmanager sends' })
@@ -95,7 +108,10 @@ export const EnvSchema = z
     SSH_KNOWN_HOSTS_FILE: optionalText,
     SSH_USER: optionalText,
     AUTOMATION_ADMINS: optionalText.transform((v, ctx) => {
-      const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const ids = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
       if (bad.length > 0) {
         ctx.addIssue({ code: 'custom', message: `expected comma-separated Slack user or user group ids, got ${bad.join(', ')}` });

@@ -11,33 +11,14 @@ import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, t
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
 import { durationMs } from '../runbooks/schema.js';
 import type { InventoryHost } from '../services/schema.js';
-import type { RunDetail } from '../timeline/action-step.js';
 import { storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import { planRollout, type Batch } from './rollout.js';
 import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type Pause, type RolloutEnd } from './rollout-runner.js';
+import type { RolloutState, RolloutStateStore } from './rollout-state.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
 import { renderCommand } from './template.js';
 
 export const FLEET_EXECUTOR = 'fleet';
-
-export interface RolloutState {
-  state: 'running' | 'succeeded' | 'halted' | 'paused';
-  /** How it ended (`started` while it runs); earlier releases stored it in words. */
-  detail: RunDetail;
-}
-
-export interface RolloutClaim {
-  /** False once the claim was lost (it lapsed and another process took it). */
-  renew(): Promise<boolean>;
-  release(): Promise<void>;
-}
-
-export interface RolloutStateStore {
-  rolloutState(actionId: string): Promise<RolloutState | undefined>;
-  setRolloutState(actionId: string, state: RolloutState): Promise<void>;
-  /** The right to run the rollout, held by one process while it renews it. */
-  claimRollout(actionId: string, ttlMs: number): Promise<RolloutClaim | undefined>;
-}
 
 /** What a rollout tells the metrics. */
 export interface FleetObserver {
@@ -261,7 +242,14 @@ export class FleetExecutor implements Executor {
         pausedBy: () => this.o.pausedBy(),
         onBatch: (batch, outcomes, of) => {
           this.o.observer?.hostsRan(outcomes);
-          return run.report({ kind: 'batch_ran', actionId: run.actionId, batch: batch.index + 1, of, canary: batch.canary, hosts: outcomes.map(storedHostResult) });
+          return run.report({
+            kind: 'batch_ran',
+            actionId: run.actionId,
+            batch: batch.index + 1,
+            of,
+            canary: batch.canary,
+            hosts: outcomes.map(storedHostResult),
+          });
         },
         signal,
       },

@@ -81,7 +81,8 @@ export interface RolloutDeps {
   signal?: AbortSignal;
 }
 
-export const INTERRUPTED_OUTPUT = 'interrupted: the bot stopped while this host ran, so its command may or may not have completed; check the host before continuing';
+export const INTERRUPTED_OUTPUT =
+  'interrupted: the bot stopped while this host ran, so its command may or may not have completed; check the host before continuing';
 
 async function runBatch(spec: RolloutSpec, batch: Batch, deps: RolloutDeps): Promise<HostOutcome[]> {
   await deps.store.started(spec.id, batch.hosts);

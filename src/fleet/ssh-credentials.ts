@@ -71,7 +71,7 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
     keySource = 'SSH_PRIVATE_KEY';
   } else {
     throw new SshConfigError(
-      'SSH_PRIVATE_KEY_FILE is not set: fleet remediations log in to hosts with the bot\'s SSH key. ' +
+      "SSH_PRIVATE_KEY_FILE is not set: fleet remediations log in to hosts with the bot's SSH key. " +
         'Set SSH_PRIVATE_KEY_FILE to the private key file (or SSH_PRIVATE_KEY to the key itself).',
     );
   }
@@ -82,7 +82,7 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
     throw new SshConfigError(
       'SSH_KNOWN_HOSTS_FILE is not set: every host key is checked against a known_hosts file, ' +
         'and unknown hosts are refused. Create one (`ssh-keyscan host >> known_hosts`, then compare ' +
-        "the fingerprints with `ssh-keygen -lf` on each host) and set SSH_KNOWN_HOSTS_FILE to its path.",
+        'the fingerprints with `ssh-keygen -lf` on each host) and set SSH_KNOWN_HOSTS_FILE to its path.',
     );
   }
   const knownHosts = KnownHosts.parse(readSetting('SSH_KNOWN_HOSTS_FILE', knownHostsFile, 'the known_hosts file'));
@@ -127,9 +127,7 @@ export function checkPrivateKey(key: string, passphrase: string | undefined, sou
     });
   }
   if (parsed.getPrivatePEM() === null) {
-    throw new SshConfigError(
-      `${source} holds a public key; it must be the private key (the file without .pub).`,
-    );
+    throw new SshConfigError(`${source} holds a public key; it must be the private key (the file without .pub).`);
   }
   return key as SshPrivateKey;
 }

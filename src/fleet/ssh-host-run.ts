@@ -14,6 +14,12 @@ export function sshHostRun(runner: SshRunner, user: string): HostRun {
   return async (address, command, timeoutMs): Promise<HostOutcome> => {
     const result = await runner.run({ ...parseHostAddress(address), user }, command, { timeoutMs });
     const output = [result.stdout, result.stderr, result.error ?? ''].filter(Boolean).join('\n').trimEnd();
-    return { host: address, ok: result.exitCode === 0, exitCode: result.exitCode, output: result.truncated ? `${output}\n(output truncated)` : output, durationMs: result.durationMs };
+    return {
+      host: address,
+      ok: result.exitCode === 0,
+      exitCode: result.exitCode,
+      output: result.truncated ? `${output}\n(output truncated)` : output,
+      durationMs: result.durationMs,
+    };
   };
 }

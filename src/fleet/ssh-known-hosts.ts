@@ -226,9 +226,7 @@ function patternMatcher(field: string): (name: string) => boolean {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = [...glob.toLowerCase()]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
+  const body = [...glob.toLowerCase()].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${body}$`, 's');
 }
 

@@ -6,7 +6,6 @@ import type { SshPrivateKey } from './ssh-credentials.js';
 import type { HostKeyVerdict, KnownHosts } from './ssh-known-hosts.js';
 import { CappedOutput } from './ssh-output.js';
 
-
 /**
  * Runs one command on one host over SSH: the fleet executor's adapter to the hosts.
  *
@@ -108,14 +107,10 @@ export class SshRunner {
     const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     // Programming errors, so rejections rather than results.
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      return Promise.reject(
-        new RangeError(`SshRunner.run: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`),
-      );
+      return Promise.reject(new RangeError(`SshRunner.run: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`));
     }
     if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0) {
-      return Promise.reject(
-        new RangeError(`SshRunner.run: maxOutputBytes must be a whole number >= 0, got ${maxOutputBytes}`),
-      );
+      return Promise.reject(new RangeError(`SshRunner.run: maxOutputBytes must be a whole number >= 0, got ${maxOutputBytes}`));
     }
 
     const log = this.log.child({ host: target.host, port: target.port, user: target.user });
@@ -233,10 +228,7 @@ export class SshRunner {
           return true;
         }
         refusal = verdict;
-        log.error(
-          { reason: verdict.reason, keyType: verdict.keyType, fingerprint: verdict.fingerprint },
-          'ssh host key refused',
-        );
+        log.error({ reason: verdict.reason, keyType: verdict.keyType, fingerprint: verdict.fingerprint }, 'ssh host key refused');
         return false;
       },
     };

@@ -63,7 +63,9 @@ function narrowTo(hosts: InventoryHost[], named: readonly string[]): InventoryHo
   if (named.length === 0) return hosts;
   const unknown = named.filter((name) => !hosts.some((host) => host.name === name));
   if (unknown.length > 0) {
-    throw new ExecutorRefusal(`${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a target of this action; its targets are ${hosts.map((h) => h.name).join(', ')}.`);
+    throw new ExecutorRefusal(
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a target of this action; its targets are ${hosts.map((h) => h.name).join(', ')}.`,
+    );
   }
   return hosts.filter((host) => named.includes(host.name));
 }
@@ -71,7 +73,7 @@ function narrowTo(hosts: InventoryHost[], named: readonly string[]): InventoryHo
 export function resolveTargets(targets: FleetTargets, request: TargetRequest, inventory: FleetInventory): ResolvedTargets {
   if (targets.from === 'service-hosts') {
     const service = targets.service ?? request.service;
-    if (!service) throw new ExecutorRefusal('This action runs on the hosts of the alert\'s service, and no service is named; the alert has no service label.');
+    if (!service) throw new ExecutorRefusal("This action runs on the hosts of the alert's service, and no service is named; the alert has no service label.");
     const hosts = inventory.hostsOf(service);
     if (hosts.length === 0) throw new ExecutorRefusal(`Service ${service} lists no hosts in services.yaml, so there is nowhere to run this action.`);
     return { service, hosts: narrowTo(hosts, request.hosts) };
@@ -86,7 +88,7 @@ export function resolveTargets(targets: FleetTargets, request: TargetRequest, in
     throw new ExecutorRefusal('This action runs on the hosts of the alert (its instance label); there is no alert here, so name the hosts.');
   }
   const names = fromAlert.length > 0 ? fromAlert : [...new Set(request.hosts)];
-  const found = listed(names, inventory, fromAlert.length > 0 ? 'from the alert\'s instance label' : 'as named');
+  const found = listed(names, inventory, fromAlert.length > 0 ? "from the alert's instance label" : 'as named');
   const hosts = found.map((f) => f.host);
   return { service: owningService(found, request.service), hosts: fromAlert.length > 0 ? narrowTo(hosts, request.hosts) : hosts };
 }

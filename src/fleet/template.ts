@@ -57,7 +57,10 @@ const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t',
 export function displayValue(value: string): string {
   const chars = Array.from(value);
   const shown = chars.slice(0, DISPLAY_MAX).join('');
-  const escaped = shown.replace(/["\\]|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => ESCAPES[c] ?? `\\u{${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}}`);
+  const escaped = shown.replace(
+    /["\\]|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (c) => ESCAPES[c] ?? `\\u{${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}}`,
+  );
   return `"${escaped}"${chars.length > DISPLAY_MAX ? `… (${chars.length} characters)` : ''}`;
 }
 
@@ -72,16 +75,32 @@ function resolve(param: string, spec: ParamSpec, sources: TemplateSources): stri
   const value = typeof given === 'string' && given !== '' ? given : spec.default;
   if (value === undefined) {
     const absent = spec.from === 'label' ? `the alert has no ${words}` : `no ${words} was given`;
-    throw new TemplateRefusal('missing', param, `Refused: parameter "${param}" needs a value, but ${absent} and the parameter has no default. Nothing was run.`);
+    throw new TemplateRefusal(
+      'missing',
+      param,
+      `Refused: parameter "${param}" needs a value, but ${absent} and the parameter has no default. Nothing was run.`,
+    );
   }
   if (value.includes('\0')) {
-    throw new TemplateRefusal('nul', param, `Refused: parameter "${param}" (${words}) is ${displayValue(value)}, which holds a NUL character that no command can take. Nothing was run.`, value, spec.pattern);
+    throw new TemplateRefusal(
+      'nul',
+      param,
+      `Refused: parameter "${param}" (${words}) is ${displayValue(value)}, which holds a NUL character that no command can take. Nothing was run.`,
+      value,
+      spec.pattern,
+    );
   }
   let regex: RegExp;
   try {
     regex = anchoredRegex(spec.pattern);
   } catch {
-    throw new TemplateRefusal('invalid-pattern', param, `Refused: the pattern of parameter "${param}" is not a valid regular expression: ${spec.pattern}. Nothing was run.`, value, spec.pattern);
+    throw new TemplateRefusal(
+      'invalid-pattern',
+      param,
+      `Refused: the pattern of parameter "${param}" is not a valid regular expression: ${spec.pattern}. Nothing was run.`,
+      value,
+      spec.pattern,
+    );
   }
   if (!regex.test(value)) {
     throw new TemplateRefusal(
@@ -113,11 +132,19 @@ function resolve(param: string, spec: ParamSpec, sources: TemplateSources): stri
 export function renderCommand(template: string, params: Readonly<Record<string, ParamSpec>>, sources: TemplateSources): RenderedCommand {
   const [misplaced] = placeholderProblems(template);
   if (misplaced !== undefined) {
-    throw new TemplateRefusal('unsafe-placeholder', /^\{\{(\w+)\}\}/.exec(misplaced)?.[1] ?? '', `Refused: the command cannot be rendered safely: ${misplaced}. Nothing was run.`);
+    throw new TemplateRefusal(
+      'unsafe-placeholder',
+      /^\{\{(\w+)\}\}/.exec(misplaced)?.[1] ?? '',
+      `Refused: the command cannot be rendered safely: ${misplaced}. Nothing was run.`,
+    );
   }
   for (const name of placeholdersOf(template)) {
     if (!Object.hasOwn(params, name)) {
-      throw new TemplateRefusal('unknown-placeholder', name, `Refused: the command uses {{${name}}}, which is not a declared parameter of this action. Nothing was run.`);
+      throw new TemplateRefusal(
+        'unknown-placeholder',
+        name,
+        `Refused: the command uses {{${name}}}, which is not a declared parameter of this action. Nothing was run.`,
+      );
     }
   }
   const values: Record<string, string> = {};

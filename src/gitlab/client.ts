@@ -103,14 +103,7 @@ export type GitlabFailure =
   | { kind: 'other' };
 
 /** Errors of the connect phase: the request body cannot have been sent. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** The one place that knows gitbeaker's error shapes (and undici's, underneath fetch). */
 export function classifyGitlabError(error: unknown, now = Date.now()): GitlabFailure {
@@ -197,7 +190,8 @@ export async function withRetry<T>(op: GitlabRead, policy: RetryPolicy, log: Log
     } catch (error) {
       const failure = classifyGitlabError(error);
       if (failure.kind === 'other') throw error;
-      if (failure.kind === 'answered' && isRefusal(failure.status)) throw new ExecutorRefusal(refusalMessage(op, failure.status, failure.description), { cause: error });
+      if (failure.kind === 'answered' && isRefusal(failure.status))
+        throw new ExecutorRefusal(refusalMessage(op, failure.status, failure.description), { cause: error });
       const reason = failureReason(failure);
       if (attempt >= policy.attempts) {
         throw new GitlabUnavailableError(`GitLab failed ${attempt} times (last: ${reason}) when asked to ${op.action} in ${op.project}`, { cause: error });

@@ -162,6 +162,7 @@ function earliest(made: ReadonlyArray<{ id: number; web_url: string }>): Started
 /** An answer in a shape this code cannot read will not change by looking again. */
 function parsed<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ExecutorRefusal(`GitLab answered with ${what} in an unexpected shape: ${z.prettifyError(result.error)}`, { cause: result.error });
+  if (!result.success)
+    throw new ExecutorRefusal(`GitLab answered with ${what} in an unexpected shape: ${z.prettifyError(result.error)}`, { cause: result.error });
   return result.data;
 }

@@ -218,7 +218,8 @@ async function followPipeline(ctx: Context, pipeline: Started, hostCount: number
 function ended(ctx: Context, pipeline: Started, status: string, hostCount: number): BatchEnd {
   ctx.log.info({ pipelineId: pipeline.id, status }, 'Fleet pipeline ended');
   const hosts = hostCount === 1 ? 'the 1 host' : `the ${hostCount} hosts`;
-  if (statusOutcome(status) === 'succeeded') return { ok: true, output: `GitLab pipeline #${pipeline.id} ${status} for ${hosts} of this batch: ${pipeline.web_url}` };
+  if (statusOutcome(status) === 'succeeded')
+    return { ok: true, output: `GitLab pipeline #${pipeline.id} ${status} for ${hosts} of this batch: ${pipeline.web_url}` };
   return failed(`GitLab pipeline #${pipeline.id} ${status}; it ran ${hosts} of this batch together, so each counts as failed: ${pipeline.web_url}`);
 }
 
@@ -270,7 +271,12 @@ function refusalText(op: GitlabOperation, error: ExecutorRefusal): string {
 
 /** The status and GitLab's first line, without a proxy's page of HTML. */
 function said(status: number, description: string): string {
-  const text = (description.replace(/^\d{3}\s*/, '').trim().split('\n', 1)[0] ?? '').slice(0, 200);
+  const text = (
+    description
+      .replace(/^\d{3}\s*/, '')
+      .trim()
+      .split('\n', 1)[0] ?? ''
+  ).slice(0, 200);
   return text && !text.startsWith('<') ? `${status} ${text}` : String(status);
 }
 

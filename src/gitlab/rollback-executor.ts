@@ -9,26 +9,10 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import {
-  ExecutorRefusal,
-  type ExecutionPlan,
-  type Executor,
-  type PlanRequest,
-  type RunContext,
-  type RunHandle,
-  type RunStatus,
-} from '../actions/executor.js';
+import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type RunContext, type RunHandle, type RunStatus } from '../actions/executor.js';
 import { formatDuration } from '../config/duration.js';
 import type { GitlabSettings } from '../services/schema.js';
-import {
-  createGitlabApi,
-  DEFAULT_RETRY,
-  projectWebUrl,
-  withRetry,
-  type GitlabApi,
-  type GitlabRead,
-  type RetryPolicy,
-} from './client.js';
+import { createGitlabApi, DEFAULT_RETRY, projectWebUrl, withRetry, type GitlabApi, type GitlabRead, type RetryPolicy } from './client.js';
 import { DEFAULT_LOOKUP, type LookupPolicy } from './lookup.js';
 import { GitlabDeployments, GitlabJob, GitlabPipeline, GitlabPlanParams, GitlabRunParams } from './schema.js';
 import { findLostRollback, startRollback, type StartContext } from './rollback-start.js';
@@ -79,23 +63,19 @@ export class GitlabRollbackExecutor implements Executor {
     if (request.kind !== 'rollback') throw new ExecutorRefusal(`The GitLab rollback executor cannot run a ${request.kind} action`);
     const settings = this.services(request.service);
     if (!settings) {
-      throw new ExecutorRefusal(
-        `Service ${request.service} has no gitlab section in services.yaml, so it cannot be rolled back through GitLab`,
-      );
+      throw new ExecutorRefusal(`Service ${request.service} has no gitlab section in services.yaml, so it cannot be rolled back through GitLab`);
     }
     const { project, environment, rollback: strategy } = settings;
-    const listed = await this.call(
-      { method: 'GET', action: `list the successful deployments to ${environment}`, project },
-      () =>
-        this.api.Deployments.all(project, {
-          environment,
-          status: 'success',
-          orderBy: 'id',
-          sort: 'desc',
-          perPage: DEPLOYMENTS_CONSIDERED,
-          // With `page` set, gitbeaker does not follow the Link header: one request.
-          page: 1,
-        }),
+    const listed = await this.call({ method: 'GET', action: `list the successful deployments to ${environment}`, project }, () =>
+      this.api.Deployments.all(project, {
+        environment,
+        status: 'success',
+        orderBy: 'id',
+        sort: 'desc',
+        perPage: DEPLOYMENTS_CONSIDERED,
+        // With `page` set, gitbeaker does not follow the Link header: one request.
+        page: 1,
+      }),
     );
     const deployments = parseAnswer(GitlabDeployments, listed, `the deployments of ${project}`);
     const { current, target } = chooseTarget(deployments, { project, environment, target: request.target });
@@ -172,9 +152,7 @@ export class GitlabRollbackExecutor implements Executor {
     }
     const { kind, project } = parsed.data;
     if (kind === 'job') {
-      const answer = await this.call({ method: 'GET', action: `read job #${id}`, project, object: `job #${id}` }, () =>
-        this.api.Jobs.show(project, id),
-      );
+      const answer = await this.call({ method: 'GET', action: `read job #${id}`, project, object: `job #${id}` }, () => this.api.Jobs.show(project, id));
       const job = parseAnswer(GitlabJob, answer, `job #${id}`);
       return this.toRunStatus(`job #${id}`, job.status, job.duration, job.failure_reason);
     }

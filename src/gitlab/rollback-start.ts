@@ -47,9 +47,16 @@ export async function startRollback(ctx: StartContext, params: GitlabPlanParams,
   const { what, sentAt, cause } = sent.ambiguous;
   const happened = `GitLab ${what} when asked to ${start.op.action} in ${params.project}`;
   const looked = await lookFor(ctx.lookup, start.find(sentAt));
-  if (!looked.found) throw new GitlabOutcomeUnknown(unknownOutcome({ happened, missing: start.missing, looked, policy: ctx.lookup, checkUrl: checkUrlOf(start), next: start.next }), { cause });
+  if (!looked.found)
+    throw new GitlabOutcomeUnknown(
+      unknownOutcome({ happened, missing: start.missing, looked, policy: ctx.lookup, checkUrl: checkUrlOf(start), next: start.next }),
+      { cause },
+    );
   // The run attached is what the thread shows; why it came this way is for the log.
-  ctx.log.warn({ what, kind: start.kind, id: looked.found.id, actionId: run.actionId }, 'GitLab did not confirm the rollback start, but made its run: tracking it');
+  ctx.log.warn(
+    { what, kind: start.kind, id: looked.found.id, actionId: run.actionId },
+    'GitLab did not confirm the rollback start, but made its run: tracking it',
+  );
   return handleOf(start, params, looked.found);
 }
 
@@ -61,7 +68,10 @@ export async function findLostRollback(ctx: StartContext, params: GitlabPlanPara
   const start = startOf(ctx, params, run.actionId);
   const happened = `the bot restarted before GitLab confirmed the request to ${start.op.action} in ${params.project}`;
   const looked = await lookFor(ctx.lookup, start.find(claimedAt.getTime()));
-  if (!looked.found) throw new GitlabOutcomeUnknown(unknownOutcome({ happened, missing: start.missing, looked, policy: ctx.lookup, checkUrl: checkUrlOf(start), next: start.next }));
+  if (!looked.found)
+    throw new GitlabOutcomeUnknown(
+      unknownOutcome({ happened, missing: start.missing, looked, policy: ctx.lookup, checkUrl: checkUrlOf(start), next: start.next }),
+    );
   ctx.log.info({ kind: start.kind, id: looked.found.id, actionId: run.actionId }, 'Found the run of a rollback start the bot had not confirmed: tracking it');
   return handleOf(start, params, looked.found);
 }

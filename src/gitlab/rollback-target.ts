@@ -39,11 +39,7 @@ export function chooseTarget(
 }
 
 /** A deployment number (iid as GitLab shows it, or id) or a sha prefix of 7 or more hex digits. */
-function findNamed(
-  deployments: readonly GitlabDeployment[],
-  requested: string,
-  context: { project: string; environment: string },
-): GitlabDeployment {
+function findNamed(deployments: readonly GitlabDeployment[], requested: string, context: { project: string; environment: string }): GitlabDeployment {
   const wanted = requested.replace(/^#/, '').toLowerCase();
   if (/^\d+$/.test(wanted)) {
     const n = Number(wanted);

@@ -50,10 +50,14 @@ export async function sendOnce<T>(op: GitlabChange, policy: RetryPolicy, log: Lo
     } catch (error) {
       const failure = classifyGitlabError(error);
       if (failure.kind === 'other') throw error;
-      if (failure.kind === 'answered' && isRefusal(failure.status)) throw new ExecutorRefusal(refusalMessage(op, failure.status, failure.description), { cause: error });
+      if (failure.kind === 'answered' && isRefusal(failure.status))
+        throw new ExecutorRefusal(refusalMessage(op, failure.status, failure.description), { cause: error });
       if (failure.kind !== 'not-sent') {
         const what = failure.kind === 'answered' ? `answered ${failure.status}` : `did not answer (${failure.reason})`;
-        log.warn({ method: op.method, project: op.project, action: op.action, what }, 'GitLab may have acted on a request it did not confirm; not sending it again');
+        log.warn(
+          { method: op.method, project: op.project, action: op.action, what },
+          'GitLab may have acted on a request it did not confirm; not sending it again',
+        );
         return { ambiguous: { what, sentAt, cause: error } };
       }
       const reason = failureReason(failure);

@@ -147,13 +147,7 @@ export function titleOf(incident: Incident): string {
 
 export function summaryOf(incident: Incident): string {
   const first = firingAlerts(incident)[0] ?? Object.values(incident.alerts)[0];
-  return (
-    incident.commonAnnotations.summary ??
-    first?.annotations.summary ??
-    incident.commonAnnotations.description ??
-    first?.annotations.description ??
-    ''
-  );
+  return incident.commonAnnotations.summary ?? first?.annotations.summary ?? incident.commonAnnotations.description ?? first?.annotations.description ?? '';
 }
 
 /** Accepts "17", "#17" or "INC-17"; returns the bare id. */

@@ -155,7 +155,11 @@ export class IncidentService {
    * Reminds once per incident that nobody acknowledged it within `afterMs`, mentioning the
    * service's on-call group. `claim` makes the reminder happen on one replica, once.
    */
-  async remindUnacknowledged(afterMs: number, oncallOf: (service: string | undefined) => string | undefined, claim: (incidentId: string) => Promise<boolean>): Promise<number> {
+  async remindUnacknowledged(
+    afterMs: number,
+    oncallOf: (service: string | undefined) => string | undefined,
+    claim: (incidentId: string) => Promise<boolean>,
+  ): Promise<number> {
     const cutoff = this.now().getTime() - afterMs;
     let reminded = 0;
     for (const incident of await this.store.listOpen(OPEN_SCAN_LIMIT)) {

@@ -13,9 +13,7 @@ import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
  */
 
 /** Runbook ids and action ids end up in Slack button values: short, stable slugs. */
-const Slug = z
-  .string({ error: 'expected a slug such as high-error-rate' })
-  .regex(SLUG, `expected a slug of ${SLUG_RULE}`);
+const Slug = z.string({ error: 'expected a slug such as high-error-rate' }).regex(SLUG, `expected a slug of ${SLUG_RULE}`);
 
 /** Prometheus label names. */
 const LabelName = z
@@ -44,9 +42,7 @@ function regexProblem(source: string): string | undefined {
   } catch (error) {
     // V8 says "Invalid regular expression: /^(?:…)$/: Invalid group"; keep the reason, not our anchoring.
     const reason = (error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    const hint = /^\(\?[a-zA-Z]/.test(source)
-      ? '; JavaScript regexes have no inline flags such as (?i): write a character class like [Pp]ayment instead'
-      : '';
+    const hint = /^\(\?[a-zA-Z]/.test(source) ? '; JavaScript regexes have no inline flags such as (?i): write a character class like [Pp]ayment instead' : '';
     return `invalid regular expression (${reason})${hint}`;
   }
 }
@@ -134,7 +130,8 @@ export function placeholderProblems(template: string): string[] {
     placeholder.lastIndex = at;
     return placeholder.exec(template);
   };
-  const misplaced = (name: string, where: string) => problems.push(`{{${name}}} is ${where}: write it on its own, outside any quotes; its value is quoted for you`);
+  const misplaced = (name: string, where: string) =>
+    problems.push(`{{${name}}} is ${where}: write it on its own, outside any quotes; its value is quoted for you`);
   const heredoc = hasHeredoc(template);
   // Nesting that matters: "…" (where a value's quotes are literal and $(…) still runs),
   // $(…) and `…` inside or outside it. '…', $'…' and comments hold no nesting.
@@ -239,7 +236,10 @@ export const Rollout = z.strictObject({
   /** Hosts of the first batch, alone; any failure among them halts the rollout. */
   canary: z.number({ error: 'expected a number of canary hosts such as 1' }).int('expected a whole number').min(0, 'expected 0 or more').default(1),
   /** The batches after the canary, in order; the last one takes every host still left. */
-  batches: z.array(BatchSizeSchema, { error: `expected a list of batch sizes such as [1, "50%", "100%"]` }).min(1, 'expected at least one batch, e.g. ["100%"]').default(['100%']),
+  batches: z
+    .array(BatchSizeSchema, { error: `expected a list of batch sizes such as [1, "50%", "100%"]` })
+    .min(1, 'expected at least one batch, e.g. ["100%"]')
+    .default(['100%']),
   /** Failed hosts tolerated before the rollout halts; 0 halts on the first. A failed canary always halts. */
   max_failures: z.number({ error: 'expected a number of failures such as 0' }).int('expected a whole number').min(0, 'expected 0 or more').default(0),
   /** Wait between two batches. */
@@ -381,7 +381,11 @@ export const FleetAction = z
     const declared = Object.keys(action.params);
     for (const name of declared) {
       if (!ParamName.test(name)) {
-        ctx.addIssue({ code: 'custom', path: ['params', name], message: `parameter name ${JSON.stringify(name)}: expected letters, digits and "_", not starting with a digit` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', name],
+          message: `parameter name ${JSON.stringify(name)}: expected letters, digits and "_", not starting with a digit`,
+        });
       }
     }
     const used = new Set<string>();
@@ -435,12 +439,10 @@ function timezoneProblem(timezone: string): string | undefined {
  * `approval: none`.
  */
 export const Schedule = z.strictObject({
-  cron: z
-    .string({ error: 'expected a cron expression such as "0 3 * * *"' })
-    .superRefine((expression, ctx) => {
-      const problem = cronProblem(expression);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+  cron: z.string({ error: 'expected a cron expression such as "0 3 * * *"' }).superRefine((expression, ctx) => {
+    const problem = cronProblem(expression);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   timezone: z
     .string({ error: 'expected an IANA time zone such as Europe/Paris' })
     .superRefine((timezone, ctx) => {
@@ -484,7 +486,11 @@ function checkSchedule(schedule: Schedule, actions: readonly RunbookAction[], ct
       if (!action) {
         ctx.addIssue({ code: 'custom', path: ['schedule', 'actions', at], message: `no action "${id}" in this runbook` });
       } else if (action.kind !== 'fleet') {
-        ctx.addIssue({ code: 'custom', path: ['schedule', 'actions', at], message: `action "${id}" is a ${action.kind} action; a schedule runs fleet actions only` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule', 'actions', at],
+          message: `action "${id}" is a ${action.kind} action; a schedule runs fleet actions only`,
+        });
       } else if (!scheduled.includes(index)) {
         scheduled.push(index);
       }
@@ -503,7 +509,9 @@ export const Runbook = z
     title: z.string({ error: 'expected a title' }).trim().min(1, 'expected a title'),
     description: z.string().optional(),
     /** All matchers must hold (AND). At least one: a runbook must not apply to every alert by accident. */
-    match: z.array(LabelMatcher, { error: 'expected a list of matchers such as - { label: alertname, equals: HighErrorRate }' }).min(1, 'expected at least one matcher'),
+    match: z
+      .array(LabelMatcher, { error: 'expected a list of matchers such as - { label: alertname, equals: HighErrorRate }' })
+      .min(1, 'expected at least one matcher'),
     actions: z.array(RunbookAction, { error: 'expected a list of actions' }).min(1, 'expected at least one action'),
     /** Runs fleet actions on a clock as well as on alerts; see Schedule. */
     schedule: Schedule.optional(),

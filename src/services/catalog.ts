@@ -75,7 +75,9 @@ export async function loadServicesFile(path: string): Promise<ServicesFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ServicesFileError(path, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); set SERVICES_FILE to the services catalogue`], { cause: error });
+    throw new ServicesFileError(path, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); set SERVICES_FILE to the services catalogue`], {
+      cause: error,
+    });
   }
   return parseServicesFile(text, path);
 }

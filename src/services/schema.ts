@@ -24,10 +24,13 @@ const HOST_ENTRY_HINT = 'expected a host name such as web-1 or web-1:2222, or { 
 export type InventoryHost = { name: string; address: string };
 
 /** "web-1", "web-1:2222", "[2001:db8::1]:22": the name is the host part, the address the text as written. */
-const HostString = z.string().regex(HOST_ADDRESS).transform((address): InventoryHost => {
-  const [, host, ipv6] = HOST_ADDRESS.exec(address) ?? [];
-  return { name: host ?? ipv6 ?? address, address };
-});
+const HostString = z
+  .string()
+  .regex(HOST_ADDRESS)
+  .transform((address): InventoryHost => {
+    const [, host, ipv6] = HOST_ADDRESS.exec(address) ?? [];
+    return { name: host ?? ipv6 ?? address, address };
+  });
 
 /** For a host whose `instance` label differs from where SSH goes (a tunnel, a bastion port). */
 const HostObject = z.strictObject({
@@ -70,7 +73,10 @@ export const ServiceEntry = z
     approvals: z.number().int().min(0).max(10).default(1),
     gitlab: GitlabSettings.optional(),
     /** The user group mentioned when an incident stays unacknowledged (REMINDER_AFTER). */
-    oncall: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id (S…)').optional(),
+    oncall: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id (S…)')
+      .optional(),
     /** Where fleet actions of this service may run. */
     hosts: HostList,
   })
@@ -82,7 +88,11 @@ export const ServiceEntry = z
       ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'a service with a gitlab section needs at least one approver' });
     }
     if (entry.hosts.length > 0 && entry.approvers.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'a service with hosts needs at least one approver: nobody could approve a fleet action on them' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers'],
+        message: 'a service with hosts needs at least one approver: nobody could approve a fleet action on them',
+      });
     }
   });
 export type ServiceEntry = z.output<typeof ServiceEntry>;
@@ -108,7 +118,11 @@ export const ServicesFile = z
     for (const [name, group] of Object.entries(file.groups)) {
       if (!Object.hasOwn(file.services, group.service)) {
         const choices = known.length > 0 ? `one of: ${known.join(', ')}` : 'none are defined';
-        ctx.addIssue({ code: 'custom', path: ['groups', name, 'service'], message: `unknown service "${group.service}"; it must be a service under services (${choices})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', name, 'service'],
+          message: `unknown service "${group.service}"; it must be a service under services (${choices})`,
+        });
       } else if (group.hosts.length > 0 && file.services[group.service]?.approvers.length === 0) {
         ctx.addIssue({
           code: 'custom',

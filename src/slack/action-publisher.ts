@@ -25,7 +25,9 @@ export class ActionPublisher {
 
   /** After a change: noted in Redis first, so a sweep on any replica finds it if this one dies. */
   actionChanged(actionId: string): void {
-    this.store.noteActionChanged(actionId, Date.now()).catch((error: unknown) => this.log.warn({ err: error, actionId }, 'change not noted for the reconciler; the delivery goes on'));
+    this.store
+      .noteActionChanged(actionId, Date.now())
+      .catch((error: unknown) => this.log.warn({ err: error, actionId }, 'change not noted for the reconciler; the delivery goes on'));
     this.reconcile(actionId);
   }
 
@@ -58,7 +60,11 @@ export class ActionPublisher {
       const result = await reconcileMessage(this.chat, slot, async () => {
         action = await this.store.getAction(actionId);
         if (!action) return undefined;
-        return { version: action.version, message: renderActionMessage(action), where: { channel: action.channel, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) } };
+        return {
+          version: action.version,
+          message: renderActionMessage(action),
+          where: { channel: action.channel, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) },
+        };
       });
       if (result?.posted) this.log.info({ actionId, channel: result.ref.channel, ts: result.ref.ts }, 'approval message posted');
       const ref = result?.ref ?? (await this.store.getActionMessage(actionId));

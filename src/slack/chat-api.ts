@@ -79,7 +79,11 @@ const UPDATE_WINDOW_MS = 61_000;
 
 /** The limits a workspace budget keeps, from the configured pace and Slack's margins. */
 export function slackBudgetLimits(options: { messageIntervalMs: number; updatesPerMinute: number }): SlackBudgetLimits {
-  return { postIntervalMs: Math.round(options.messageIntervalMs * POST_INTERVAL_MARGIN), updatesPerWindow: options.updatesPerMinute, windowMs: UPDATE_WINDOW_MS };
+  return {
+    postIntervalMs: Math.round(options.messageIntervalMs * POST_INTERVAL_MARGIN),
+    updatesPerWindow: options.updatesPerMinute,
+    windowMs: UPDATE_WINDOW_MS,
+  };
 }
 
 /** A budget that cannot be read (Redis away) delays the call; it does not fail it. */
@@ -114,8 +118,10 @@ export class SlackChatApi implements ChatApi {
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
     await take('chat.postMessage', () => this.options.budget.takePost(args.channel));
-    const result = await this.call('chat.postMessage', () => this.client.chat.postMessage({ ...args, unfurl_links: false }), (afterMs) =>
-      this.options.budget.pause('post', afterMs, args.channel),
+    const result = await this.call(
+      'chat.postMessage',
+      () => this.client.chat.postMessage({ ...args, unfurl_links: false }),
+      (afterMs) => this.options.budget.pause('post', afterMs, args.channel),
     );
     return { channel: String(result.channel), ts: String(result.ts) };
   }
@@ -124,7 +130,11 @@ export class SlackChatApi implements ChatApi {
     const message = `${args.channel}:${args.ts}`;
     throttle('chat.update', this.fairShare.wait(message));
     await take('chat.update', () => this.options.budget.takeUpdate());
-    await this.call('chat.update', () => this.client.chat.update(args), (afterMs) => this.options.budget.pause('update', afterMs));
+    await this.call(
+      'chat.update',
+      () => this.client.chat.update(args),
+      (afterMs) => this.options.budget.pause('update', afterMs),
+    );
     this.fairShare.sent(message);
   }
 

@@ -46,7 +46,9 @@ export class IncidentPublisher {
 
   /** After a change: noted in Redis first, so a sweep on any replica finds it if this one dies. */
   incidentChanged(incidentId: string): void {
-    this.store.noteChanged(incidentId, Date.now()).catch((error: unknown) => this.log.warn({ err: error, incidentId }, 'change not noted for the reconciler; the delivery goes on'));
+    this.store
+      .noteChanged(incidentId, Date.now())
+      .catch((error: unknown) => this.log.warn({ err: error, incidentId }, 'change not noted for the reconciler; the delivery goes on'));
     this.reconcile(incidentId);
   }
 
@@ -84,9 +86,20 @@ export class IncidentPublisher {
           const message = renderIncidentMessage(incident, this.runbookActions(incident));
           const shownIn = (await this.store.getMessageRef(incidentId))?.channel;
           const fellBack = shownIn !== undefined && shownIn !== incident.channel;
-          return { version: incident.version, message: fellBack ? withChannelFallbackNote(message, incident.channel) : message, where: { channel: incident.channel } };
+          return {
+            version: incident.version,
+            message: fellBack ? withChannelFallbackNote(message, incident.channel) : message,
+            where: { channel: incident.channel },
+          };
         },
-        (args) => postWithChannelFallback(this.chat, this.options.fallbackChannel, this.log, { service: incident?.service, incidentId }, { ...args, blocks: args.blocks ?? [] }),
+        (args) =>
+          postWithChannelFallback(
+            this.chat,
+            this.options.fallbackChannel,
+            this.log,
+            { service: incident?.service, incidentId },
+            { ...args, blocks: args.blocks ?? [] },
+          ),
       );
       if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
     });

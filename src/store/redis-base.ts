@@ -16,7 +16,10 @@ return 0
 function checked<S extends z.ZodType>(schema: S, key: string, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new StoredDocumentError(key, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`));
+  throw new StoredDocumentError(
+    key,
+    parsed.error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`),
+  );
 }
 
 const RENEW_SCRIPT = `
@@ -117,12 +120,24 @@ export abstract class RedisBase {
 
   protected async writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): Promise<void> {
     const fields = ['channel', ref.channel, 'ts', ref.ts, ...(ref.version === undefined ? [] : ['version', String(ref.version)])];
-    await this.write(() => this.redis.multi().hset(key, ...fields).pexpire(key, ttlMs).exec());
+    await this.write(() =>
+      this.redis
+        .multi()
+        .hset(key, ...fields)
+        .pexpire(key, ttlMs)
+        .exec(),
+    );
   }
 
   /** A sorted set of ids by when they changed, kept for `keepMs`: what a sweep looks at beside the open ones. */
   protected async noteChange(key: string, id: string, at: number, keepMs: number): Promise<void> {
-    await this.write(() => this.redis.multi().zadd(key, at, id).zremrangebyscore(key, '-inf', `(${at - keepMs}`).exec());
+    await this.write(() =>
+      this.redis
+        .multi()
+        .zadd(key, at, id)
+        .zremrangebyscore(key, '-inf', `(${at - keepMs}`)
+        .exec(),
+    );
   }
 
   protected async changesSince(key: string, since: number): Promise<string[]> {

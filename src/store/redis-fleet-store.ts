@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RolloutClaim, RolloutState, RolloutStateStore } from '../fleet/executor.js';
+import type { RolloutClaim, RolloutState, RolloutStateStore } from '../fleet/rollout-state.js';
 import type { HostOutcome, HostResultStore } from '../fleet/rollout-runner.js';
 import { RedisBase } from './redis-base.js';
 import { StoredHostOutcome, StoredRolloutState } from './schema.js';
@@ -53,7 +53,13 @@ export class RedisFleetStore extends RedisBase implements HostResultStore, Rollo
   async started(rolloutId: string, hosts: readonly string[]): Promise<void> {
     if (hosts.length === 0) return;
     const key = this.hostsKey(rolloutId);
-    await this.write(() => this.redis.multi().hset(key, Object.fromEntries(hosts.map((host) => [host, STARTED]))).pexpire(key, this.retentionMs).exec());
+    await this.write(() =>
+      this.redis
+        .multi()
+        .hset(key, Object.fromEntries(hosts.map((host) => [host, STARTED])))
+        .pexpire(key, this.retentionMs)
+        .exec(),
+    );
   }
 
   async record(rolloutId: string, outcome: HostOutcome): Promise<void> {

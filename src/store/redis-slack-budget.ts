@@ -77,7 +77,13 @@ export class RedisSlackBudget extends RedisBase implements SlackBudget {
   takeUpdate(): Promise<number> {
     const { updatesPerWindow, windowMs } = this.limits;
     return this.guard(() =>
-      this.scripts.chatopsTakeUpdate(this.key('slack', 'updates'), this.key('slack', 'paused', 'update'), String(updatesPerWindow), String(windowMs), randomUUID()),
+      this.scripts.chatopsTakeUpdate(
+        this.key('slack', 'updates'),
+        this.key('slack', 'paused', 'update'),
+        String(updatesPerWindow),
+        String(windowMs),
+        randomUUID(),
+      ),
     );
   }
 

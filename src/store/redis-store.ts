@@ -150,7 +150,14 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   /** Runs COMMIT_SCRIPT; the id written, or null when a compare-and-set failed. */
-  private commitScript(incident: Incident, id: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): Promise<string | null> {
+  private commitScript(
+    incident: Incident,
+    id: string,
+    expectedVersion: number,
+    entries: readonly TimelineEntry[],
+    mode: GroupPointerMode['mode'],
+    expectedPointer: string,
+  ): Promise<string | null> {
     const version = expectedVersion + 1;
     return this.write(() =>
       this.scripts.chatopsCommitIncident(
@@ -199,7 +206,9 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async countOpenByState(): Promise<Record<IncidentState, number>> {
-    const flat = await this.guard(() => this.scripts.chatopsCountOpen(this.key('incidents', 'open'), this.key('incidents', 'open-counts'), this.incidentKey('')));
+    const flat = await this.guard(() =>
+      this.scripts.chatopsCountOpen(this.key('incidents', 'open'), this.key('incidents', 'open-counts'), this.incidentKey('')),
+    );
     const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, mitigating: 0, resolved: 0 };
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const state = flat[i] as IncidentState;

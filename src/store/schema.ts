@@ -26,7 +26,10 @@ export const StoredIncident = z.looseObject({
   groupKey: z.string(),
   state: z.enum(['firing', 'acknowledged', 'mitigating', 'resolved']),
   // JSON drops an undefined service; the domain spells it out.
-  service: z.string().optional().transform((service): string | undefined => service),
+  service: z
+    .string()
+    .optional()
+    .transform((service): string | undefined => service),
   channel: z.string(),
   groupLabels: Labels,
   commonAnnotations: Labels,
@@ -88,7 +91,12 @@ const StoredFleetRequest = z.looseObject({
 /** Why a rollout halted (src/timeline/fleet-facts.ts). */
 const StoredHaltReason = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('canary_failed'), failures: z.number().int().nonnegative() }),
-  z.looseObject({ kind: z.literal('too_many_failures'), batch: z.number().int().positive(), failures: z.number().int().nonnegative(), maxFailures: z.number().int().nonnegative() }),
+  z.looseObject({
+    kind: z.literal('too_many_failures'),
+    batch: z.number().int().positive(),
+    failures: z.number().int().nonnegative(),
+    maxFailures: z.number().int().nonnegative(),
+  }),
   z.looseObject({ kind: z.literal('interrupted'), hosts: z.array(z.string()) }),
 ]);
 

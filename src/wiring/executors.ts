@@ -39,7 +39,11 @@ export function createRollbackExecutor(config: Config, catalog: ServiceCatalog, 
  * How a fleet action's commands reach its hosts: each batch as a GitLab pipeline for
  * `executor: gitlab-pipeline`, else over SSH. `signal` stops the pipelines' polling.
  */
-export function createFleetRunners(config: Config, log: Logger, signal: AbortSignal): (action: FleetAction, addresses: ReadonlyMap<string, string>) => BatchRun {
+export function createFleetRunners(
+  config: Config,
+  log: Logger,
+  signal: AbortSignal,
+): (action: FleetAction, addresses: ReadonlyMap<string, string>) => BatchRun {
   const sshRun = createSshRun(config, log);
   const pipelineRun = createPipelineRun(config, log, signal);
   return (action, addresses) => (action.executor.type === 'gitlab-pipeline' ? pipelineRun(action) : sshRun(addresses));

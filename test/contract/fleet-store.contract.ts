@@ -4,7 +4,13 @@ import { RETENTION_MS, type StoreFactory } from './stores.js';
 
 const CLAIM_TTL_MS = 30_000;
 
-const outcome = (host: string, ok: boolean, output = ok ? 'done' : 'read-only file system'): HostOutcome => ({ host, ok, exitCode: ok ? 0 : 1, output, durationMs: 120 });
+const outcome = (host: string, ok: boolean, output = ok ? 'done' : 'read-only file system'): HostOutcome => ({
+  host,
+  ok,
+  exitCode: ok ? 0 : 1,
+  output,
+  durationMs: 120,
+});
 const byHost = (outcomes: HostOutcome[]) => [...outcomes].sort((a, b) => a.host.localeCompare(b.host));
 
 export function fleetStoreContract(factory: StoreFactory): void {
@@ -23,7 +29,14 @@ export function fleetStoreContract(factory: StoreFactory): void {
 
     it('keeps how a rollout ended as facts, as it keeps the words earlier releases stored', async () => {
       const s = await factory.open();
-      const halted = { state: 'halted' as const, detail: { kind: 'fleet_halted' as const, reason: { kind: 'too_many_failures' as const, batch: 2, failures: 2, maxFailures: 1 }, failed: ['web-2', 'web-3'] } };
+      const halted = {
+        state: 'halted' as const,
+        detail: {
+          kind: 'fleet_halted' as const,
+          reason: { kind: 'too_many_failures' as const, batch: 2, failures: 2, maxFailures: 1 },
+          failed: ['web-2', 'web-3'],
+        },
+      };
       await s.fleet.setRolloutState('7', halted);
       expect(await s.fleet.rolloutState('7')).toEqual(halted);
       await s.fleet.setRolloutState('8', { state: 'paused', detail: 'stopped before the next batch: automation paused (maintenance)' });

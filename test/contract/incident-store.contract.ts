@@ -19,7 +19,8 @@ export function incidentStoreContract(factory: StoreFactory): void {
   describe('incident store', () => {
     it('numbers incidents from 1 as they are created, and a create that loses the group takes no number', async () => {
       const s = await factory.open();
-      const create = (groupKey: string) => s.incidents.create({ incident: incidentDoc({ id: '', groupKey }), entries: [entry('opened', groupKey)], expectedPointer: '' });
+      const create = (groupKey: string) =>
+        s.incidents.create({ incident: incidentDoc({ id: '', groupKey }), entries: [entry('opened', groupKey)], expectedPointer: '' });
       // An HA pair delivers the same group's first notification many times at once.
       const duplicates = await Promise.all(Array.from({ length: 8 }, () => create('{}:{alertname="DiskFull"}')));
       expect(duplicates.filter(Boolean).map((i) => i?.id)).toEqual(['1']);
@@ -61,7 +62,9 @@ export function incidentStoreContract(factory: StoreFactory): void {
       const s = await factory.open();
       const first = await open(s, incidentDoc({ id: '1' }));
       const rival = incidentDoc({ id: '2', groupKey: first.groupKey });
-      expect(await s.incidents.commit({ incident: rival, expectedVersion: 0, entries: [entry('opened', 'rival')], pointer: { mode: 'cas', expected: '' } })).toBe(false);
+      expect(
+        await s.incidents.commit({ incident: rival, expectedVersion: 0, entries: [entry('opened', 'rival')], pointer: { mode: 'cas', expected: '' } }),
+      ).toBe(false);
       expect(await s.incidents.get('2')).toBeUndefined();
       expect(await s.incidents.timeline('2')).toEqual([]);
       expect((await s.incidents.currentForGroup(first.groupKey))?.id).toBe('1');
@@ -208,7 +211,9 @@ export function incidentStoreContract(factory: StoreFactory): void {
       await s.incidents.commit({ ...change(stored, { state: 'resolved' }), pointer: { mode: 'cas', expected: '1' } });
       await s.elapse(REOPEN_WINDOW_MS / 2);
       const reopened = { ...stored, version: 2, state: 'resolved' as const };
-      expect(await s.incidents.commit({ ...change(reopened, { state: 'firing' }, [entry('reopened', 'again')]), pointer: { mode: 'cas', expected: '1' } })).toBe(true);
+      expect(
+        await s.incidents.commit({ ...change(reopened, { state: 'firing' }, [entry('reopened', 'again')]), pointer: { mode: 'cas', expected: '1' } }),
+      ).toBe(true);
 
       await s.elapse(RETENTION_MS + REOPEN_WINDOW_MS);
       expect((await s.incidents.currentForGroup(stored.groupKey))?.state).toBe('firing');
@@ -258,7 +263,9 @@ export function incidentStoreContract(factory: StoreFactory): void {
     it('answers a ping and takes audit entries', async () => {
       const s = await factory.open();
       await expect(s.incidents.ping()).resolves.toBeUndefined();
-      await expect(s.incidents.audit({ at: '2026-11-22T10:00:00.000Z', actor: 'U0ALICE', action: '/incident ack 1', incidentId: '1', outcome: 'ok' })).resolves.toBeUndefined();
+      await expect(
+        s.incidents.audit({ at: '2026-11-22T10:00:00.000Z', actor: 'U0ALICE', action: '/incident ack 1', incidentId: '1', outcome: 'ok' }),
+      ).resolves.toBeUndefined();
     });
   });
 }

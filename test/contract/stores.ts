@@ -3,7 +3,7 @@
  * each giving a fresh, empty set of stores per test and a way to let time pass for them.
  */
 import type { ActionStore } from '../../src/actions/store.js';
-import type { RolloutStateStore } from '../../src/fleet/executor.js';
+import type { RolloutStateStore } from '../../src/fleet/rollout-state.js';
 import type { HostResultStore } from '../../src/fleet/rollout-runner.js';
 import type { IncidentStore, MessageRefStore } from '../../src/incidents/store.js';
 import type { ScheduleMemory } from '../../src/scheduler/scheduled-runbooks.js';

@@ -154,18 +154,18 @@ describe('with a real Prometheus Alertmanager', () => {
 
       // Resolve only now: the firing notification has been delivered (the message exists).
       await am.resolve(labels);
-      const update = await found(
-        () => slack.callsTo('chat.update').find((c) => c.params.ts === ts && String(c.params.text).startsWith('[RESOLVED]')),
-        { timeoutMs: DELIVERY_TIMEOUT_MS, message: `no chat.update of ${ts} starting with [RESOLVED]` },
-      ).catch((error: unknown) => {
+      const update = await found(() => slack.callsTo('chat.update').find((c) => c.params.ts === ts && String(c.params.text).startsWith('[RESOLVED]')), {
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        message: `no chat.update of ${ts} starting with [RESOLVED]`,
+      }).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}\n--- Alertmanager log ---\n${am.logs()}`);
       });
       expect(update.params.channel).toBe('C0CHECKOUT');
       expect(String(update.params.text)).toBe(`[RESOLVED] INC-${id} ${alertname} on checkout: 0 firing`);
-      await waitFor(
-        () => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === ts && /resolved/i.test(String(c.params.text))),
-        { timeoutMs: 10_000, message: `no thread reply under ${ts} about the resolution` },
-      );
+      await waitFor(() => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === ts && /resolved/i.test(String(c.params.text))), {
+        timeoutMs: 10_000,
+        message: `no thread reply under ${ts} about the resolution`,
+      });
       expect(topLevelPosts(slack, 'C0CHECKOUT')).toHaveLength(1);
       expect(topLevelPosts(slack)).toHaveLength(1);
 
@@ -226,17 +226,17 @@ describe('with the bodies captured from Alertmanager 0.25', () => {
       await postExpecting(bot, firingFixture, { changed: false, incident: id ?? undefined });
 
       await postExpecting(bot, resolvedFixture, { changed: true, incident: id ?? undefined });
-      const update = await found(
-        () => slack.callsTo('chat.update').find((c) => c.params.ts === ts && String(c.params.text).startsWith('[RESOLVED]')),
-        { timeoutMs: 10_000, message: `no chat.update of ${ts} starting with [RESOLVED]` },
-      );
+      const update = await found(() => slack.callsTo('chat.update').find((c) => c.params.ts === ts && String(c.params.text).startsWith('[RESOLVED]')), {
+        timeoutMs: 10_000,
+        message: `no chat.update of ${ts} starting with [RESOLVED]`,
+      });
       expect(update.params.channel).toBe('C0CHECKOUT');
       expect(String(update.params.text)).toBe(`[RESOLVED] INC-${id} HighErrorRate on checkout: 0 firing`);
       expect(JSON.stringify(update.params.blocks)).not.toContain('"type":"actions"');
-      await waitFor(
-        () => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === ts && /resolved/i.test(String(c.params.text))),
-        { timeoutMs: 10_000, message: `no thread reply under ${ts} about the resolution` },
-      );
+      await waitFor(() => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === ts && /resolved/i.test(String(c.params.text))), {
+        timeoutMs: 10_000,
+        message: `no thread reply under ${ts} about the resolution`,
+      });
       const stateBefore = await storedIncident(bot, id ?? '');
       expect(stateBefore.state).toBe('resolved');
       const timelineBefore = await storedTimeline(bot, id ?? '');

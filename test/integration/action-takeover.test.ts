@@ -54,12 +54,18 @@ describe('takeover of a running rollback', () => {
     expect((await storedAction(r, id)).doc.result).toBe(`job #${run.id} success after 42.5 seconds`);
     expect(r.bot.logs).toContainEqual(expect.objectContaining({ msg: 'resuming tracking of a running action', actionId: id }));
     const callsSince = () => r.slack.calls.slice(slackBefore);
-    await found(() => callsSince().find((c) => c.method === 'chat.update' && c.params.ts === message.ts && String(c.params.text).startsWith(`[SUCCEEDED] ACT-${id} `)), {
-      timeoutMs: TAKEOVER_BOUND_MS,
-      message: 'the survivor did not update the approval message',
-    });
     await found(
-      () => callsSince().find((c) => c.method === 'chat.postMessage' && c.params.thread_ts === message.ts && String(c.params.text).includes(`ACT-${id} succeeded after`)),
+      () => callsSince().find((c) => c.method === 'chat.update' && c.params.ts === message.ts && String(c.params.text).startsWith(`[SUCCEEDED] ACT-${id} `)),
+      {
+        timeoutMs: TAKEOVER_BOUND_MS,
+        message: 'the survivor did not update the approval message',
+      },
+    );
+    await found(
+      () =>
+        callsSince().find(
+          (c) => c.method === 'chat.postMessage' && c.params.thread_ts === message.ts && String(c.params.text).includes(`ACT-${id} succeeded after`),
+        ),
       { timeoutMs: TAKEOVER_BOUND_MS, message: 'the survivor did not reply the result in the thread' },
     );
     expect(r.gitlab.calls.filter((c) => c.path === retryPath(502))).toHaveLength(1);

@@ -37,7 +37,6 @@ import {
 import { actionTimeline, storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
-
 /** A disk clean-up as a team would write it: the dry run lists what the command deletes. */
 function cleanupRunbook(fleet: Fleet, opts: { id: string; alertname: string; pause?: string; canary?: number }): string {
   return `id: ${opts.id}
@@ -142,7 +141,11 @@ async function resetHosts(): Promise<void> {
   }
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** One incident of `alertname` firing on each of `hosts`, and its message. */
 async function diskAlert(
@@ -167,10 +170,16 @@ async function diskAlert(
   expect(res.status).toBe(200);
   const { incident } = (await res.json()) as { incident: string };
   // Only among new posts: a bot on a fresh key prefix numbers its incidents from 1 again.
-  const post = await found(() => topLevelPosts(r).slice(postsBefore).find((c) => String(c.params.text).includes(`INC-${incident} `)), {
-    timeoutMs: 10_000,
-    message: `no message for INC-${incident}`,
-  });
+  const post = await found(
+    () =>
+      topLevelPosts(r)
+        .slice(postsBefore)
+        .find((c) => String(c.params.text).includes(`INC-${incident} `)),
+    {
+      timeoutMs: 10_000,
+      message: `no message for INC-${incident}`,
+    },
+  );
   return { id: incident, ...messageOf(post) };
 }
 
@@ -310,7 +319,11 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     const halted = (await actionTimeline(r, id)).find((e) => 'step' in e && e.step.kind === 'halted');
     expect(halted).toMatchObject({
       actor: 'bot',
-      step: { kind: 'halted', reason: { kind: 'too_many_failures', batch: 3 }, failed: [{ host: 'web-3', ok: false, exitCode: 1, output: expect.stringContaining('read-only file system') }] },
+      step: {
+        kind: 'halted',
+        reason: { kind: 'too_many_failures', batch: 3 },
+        failed: [{ host: 'web-3', ok: false, exitCode: 1, output: expect.stringContaining('read-only file system') }],
+      },
     });
     expect(halted?.rendered).toMatch(/^Halted after batch 3/);
     expect(halted?.rendered).toContain('web-3 FAILED (exit 1)');
@@ -368,8 +381,12 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
     const stored = (await storedAction(r, id)).doc;
     expect(stored).toMatchObject({ requestedBy: 'U0CAROL', approvalsRequired: 0, approvedBy: [] });
     expect(stored.rehearsal).toBeUndefined();
-    expect(await actionTimeline(r, id)).toContainEqual(expect.objectContaining({ actor: 'U0CAROL', step: expect.objectContaining({ kind: 'requested', approval: 'read_only' }) }));
-    expect(await timelineTexts(r, id)).toContainEqual(expect.stringMatching(/^<@U0CAROL> ran ACT-\d+: Collect diagnostics on 2 hosts \(read-only, no approval needed\)/));
+    expect(await actionTimeline(r, id)).toContainEqual(
+      expect.objectContaining({ actor: 'U0CAROL', step: expect.objectContaining({ kind: 'requested', approval: 'read_only' }) }),
+    );
+    expect(await timelineTexts(r, id)).toContainEqual(
+      expect.stringMatching(/^<@U0CAROL> ran ACT-\d+: Collect diagnostics on 2 hosts \(read-only, no approval needed\)/),
+    );
   });
 
   it('refuses a label value with shell metacharacters: nothing is stored and nothing runs', async () => {
@@ -410,7 +427,9 @@ describe('a disk clean-up from an alert’s button, over real sshd hosts', () =>
       await slash(r, '/automation', 'resume', 'U0BOB');
     }
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1 });
-    expect(await timelineTexts(r, id)).toContainEqual(expect.stringMatching(/^Stopped before the next batch: automation paused by <@U0BOB> \(disk maintenance\)\. Continue/));
+    expect(await timelineTexts(r, id)).toContainEqual(
+      expect.stringMatching(/^Stopped before the next batch: automation paused by <@U0BOB> \(disk maintenance\)\. Continue/),
+    );
     expect((await storedAction(r, id)).doc).toMatchObject({ resumable: true });
   });
 

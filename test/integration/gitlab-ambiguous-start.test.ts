@@ -164,9 +164,7 @@ describe('a rollback whose start GitLab answered ambiguously', () => {
 
     const run = await runOf(b, id);
     const pipelines = gitlab.createdPipelines();
-    expect(pipelines).toEqual([
-      { id: Number(run.id), ref: 'main', variables: { DEPLOY_ENV: 'production', ROLLBACK_TO_SHA: SHA_GOOD, CHATOPS_ACTION_ID: id } },
-    ]);
+    expect(pipelines).toEqual([{ id: Number(run.id), ref: 'main', variables: { DEPLOY_ENV: 'production', ROLLBACK_TO_SHA: SHA_GOOD, CHATOPS_ACTION_ID: id } }]);
     gitlab.setPipelineStatus(run.id, 'success');
 
     expect(await ended(b, id)).toMatchObject({ state: 'succeeded', result: `pipeline #${run.id} success after 5 minutes 12 seconds` });

@@ -127,7 +127,10 @@ describe('gitlab-pipeline batch run', () => {
   it("fails the batch with GitLab's words when the ref is refused", async () => {
     gitlab.script('createPipeline', { status: 400, body: { message: { base: ['Reference not found'] } } });
     const outcomes = await batchRun()(HOSTS, COMMAND, 10_000);
-    expectAllFailed(outcomes, /^GitLab rejected the request to run a pipeline on main in ops\/remediation \(400 \{"base":\["Reference not found"\]\}\): check executor\.ref/);
+    expectAllFailed(
+      outcomes,
+      /^GitLab rejected the request to run a pipeline on main in ops\/remediation \(400 \{"base":\["Reference not found"\]\}\): check executor\.ref/,
+    );
     expect(gitlab.callsTo('createPipeline')).toHaveLength(1);
   });
 
@@ -196,7 +199,10 @@ describe('gitlab-pipeline batch run', () => {
     const held = gitlab.hold('createPipeline');
     try {
       const outcomes = await batchRun({ requestTimeoutMs: 200, lookup: { windowMs: 200, intervalMs: 10 } })(HOSTS, COMMAND, 10_000);
-      expectAllFailed(outcomes, /^Outcome unknown: GitLab did not answer \(timeout\) when asked to run a pipeline on main in ops\/remediation, and no pipeline with CHATOPS_BATCH=\S+ appeared within 200 ms\. The request was not sent again: check /);
+      expectAllFailed(
+        outcomes,
+        /^Outcome unknown: GitLab did not answer \(timeout\) when asked to run a pipeline on main in ops\/remediation, and no pipeline with CHATOPS_BATCH=\S+ appeared within 200 ms\. The request was not sent again: check /,
+      );
       expect(gitlab.callsTo('createPipeline')).toHaveLength(1);
     } finally {
       held.release();
@@ -267,7 +273,9 @@ describe('gitlab-pipeline batch run', () => {
     const outcomes = await batchRun({ signal: AbortSignal.abort() })(HOSTS, COMMAND, 10_000);
     expectAllFailed(outcomes, 'the bot is shutting down; no pipeline was started');
     const spaced = await batchRun()(['web-1', 'web 2'], COMMAND, 10_000);
-    expect(spaced.map((o) => o.output)).toEqual(Array(2).fill('host name "web 2" cannot be passed in CHATOPS_HOSTS (space-separated); no pipeline was started'));
+    expect(spaced.map((o) => o.output)).toEqual(
+      Array(2).fill('host name "web 2" cannot be passed in CHATOPS_HOSTS (space-separated); no pipeline was started'),
+    );
     expect(gitlab.calls).toEqual([]);
   });
 

@@ -338,8 +338,7 @@ describe('GitLab failures', () => {
     const refusal = await refusalOf(executor.plan({ kind: 'rollback', service: 'payment' }));
 
     expect(refusal.message).toBe(
-      'GitLab project shop/payment-service not found (404 Project Not Found): ' +
-        'check gitlab.project in services.yaml and that GITLAB_TOKEN can read it',
+      'GitLab project shop/payment-service not found (404 Project Not Found): ' + 'check gitlab.project in services.yaml and that GITLAB_TOKEN can read it',
     );
     expect((refusal.cause as Error).name).toBe('GitbeakerRequestError');
     expect(scope.isDone()).toBe(true);
@@ -430,14 +429,21 @@ function runContext(): RunContext {
 
 /** A job as GitLab shows it, in pipeline 6001: the deploy job of deployment #40 and its retries. */
 function pipelineJobJson(id: number, createdAt: string) {
-  return { ...jobJson(id, SHA_B, id === 1001 ? 'success' : 'pending', null), created_at: createdAt, pipeline: { id: 6001, project_id: 278964, sha: SHA_B, ref: 'main', status: 'running' } };
+  return {
+    ...jobJson(id, SHA_B, id === 1001 ? 'success' : 'pending', null),
+    created_at: createdAt,
+    pipeline: { id: 6001, project_id: 278964, sha: SHA_B, ref: 'main', status: 'running' },
+  };
 }
 
 describe('run', () => {
   it('retry-job: makes exactly one retry call, for the target deployment’s job', async () => {
     const plan = await planned(retryJob);
     const { executor, logs } = harness();
-    const scope = gitlab().post(`${API}/jobs/1001/retry`).once().reply(201, jobJson(1004, SHA_B, 'pending', null));
+    const scope = gitlab()
+      .post(`${API}/jobs/1001/retry`)
+      .once()
+      .reply(201, jobJson(1004, SHA_B, 'pending', null));
 
     const handle = await executor.run(plan, runContext());
 
@@ -560,7 +566,9 @@ describe('run', () => {
   it('400 on the pipeline: the refusal carries GitLab’s reason and what to check', async () => {
     const plan = await planned(viaPipeline);
     const { executor } = harness(viaPipeline);
-    const scope = gitlab().post(`${API}/pipeline`).reply(400, { message: { base: ['Reference not found'] } });
+    const scope = gitlab()
+      .post(`${API}/pipeline`)
+      .reply(400, { message: { base: ['Reference not found'] } });
 
     const refusal = await refusalOf(executor.run(plan, runContext()));
 
@@ -613,7 +621,9 @@ describe('status', () => {
     ...IN_PROGRESS.map((status): [string, null, RunStatus] => [status, null, { state: 'running' }]),
   ])('pipeline %s (duration %s) -> %j', async (status, duration, expected) => {
     const { executor } = harness(viaPipeline);
-    const scope = gitlab().get(`${API}/pipelines/9061`).reply(200, pipelineJson(9061, SHA_B, status, duration));
+    const scope = gitlab()
+      .get(`${API}/pipelines/9061`)
+      .reply(200, pipelineJson(9061, SHA_B, status, duration));
 
     expect(await executor.status(plan, pipelineHandle)).toEqual(expected);
     expect(scope.isDone()).toBe(true);

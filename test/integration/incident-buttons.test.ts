@@ -4,17 +4,7 @@
  * from the message the bot actually posted to the fake Slack.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  buttonsOf,
-  buttonValue,
-  click,
-  clickForReply,
-  openIncident,
-  rigForFile,
-  threadReply,
-  topLevelPosts,
-  updateOf,
-} from '../support/slack-session.js';
+import { buttonsOf, buttonValue, click, clickForReply, openIncident, rigForFile, threadReply, topLevelPosts, updateOf } from '../support/slack-session.js';
 import { audit, incidentTimeline, storedIncident } from '../support/stored.js';
 import { waitFor } from '../support/wait.js';
 
@@ -38,7 +28,9 @@ describe('the Acknowledge button', () => {
 
     await waitFor(async () => (await storedIncident(r, message.id)).state === 'acknowledged', { message: 'incident not acknowledged in Redis' });
     expect((await storedIncident(r, message.id)).doc).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0BOB' });
-    expect(await incidentTimeline(r, message.id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0BOB', rendered: 'Acknowledged by <@U0BOB>' }));
+    expect(await incidentTimeline(r, message.id)).toContainEqual(
+      expect.objectContaining({ kind: 'acknowledged', actor: 'U0BOB', rendered: 'Acknowledged by <@U0BOB>' }),
+    );
 
     const update = await updateOf(r, message, `[ACKNOWLEDGED] INC-${message.id} `);
     expect(update.params.channel).toBe(message.channel);
@@ -97,10 +89,7 @@ describe('two people clicking at once', () => {
     const loser = winner === 'U0FAST' ? 'U0SLOW' : 'U0FAST';
     await waitFor(async () => (await audit(r)).some((e) => e.actor === loser), { message: 'the refused click was not audited' });
     expect((await audit(r)).filter((e) => e.action === 'incident.ack' && e.incidentId === message.id)).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ actor: winner, outcome: 'ok' }),
-        expect.objectContaining({ actor: loser, outcome: 'refused' }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ actor: winner, outcome: 'ok' }), expect.objectContaining({ actor: loser, outcome: 'refused' })]),
     );
     await threadReply(r, message, `Acknowledged by <@${winner}>`);
   });
@@ -138,26 +127,26 @@ describe('the Resolve button', () => {
 });
 
 describe('buttons that cannot act', () => {
-  it.each([['incident.ack', 'acknowledged'], ['incident.resolve', 'resolved']])(
-    '%s on a resolved incident gets an ephemeral refusal and changes nothing',
-    async (actionId, target) => {
-      const message = await incidentOf();
-      await click(r, 'incident.resolve', buttonValue(message.post, 'incident.resolve'), 'U0DAVE', message);
-      await waitFor(async () => (await storedIncident(r, message.id)).state === 'resolved', { message: 'incident not resolved' });
-      const before = await storedIncident(r, message.id);
-      const timelineBefore = await incidentTimeline(r, message.id);
+  it.each([
+    ['incident.ack', 'acknowledged'],
+    ['incident.resolve', 'resolved'],
+  ])('%s on a resolved incident gets an ephemeral refusal and changes nothing', async (actionId, target) => {
+    const message = await incidentOf();
+    await click(r, 'incident.resolve', buttonValue(message.post, 'incident.resolve'), 'U0DAVE', message);
+    await waitFor(async () => (await storedIncident(r, message.id)).state === 'resolved', { message: 'incident not resolved' });
+    const before = await storedIncident(r, message.id);
+    const timelineBefore = await incidentTimeline(r, message.id);
 
-      const reply = await clickForReply(r, actionId, buttonValue(message.post, actionId), 'U0LATE', message);
-      expect(reply.response_type).toBe('ephemeral');
-      expect(reply.replace_original).toBe(false);
-      expect(String(reply.text)).toContain(`Incident ${message.id} is resolved; it cannot become ${target}`);
+    const reply = await clickForReply(r, actionId, buttonValue(message.post, actionId), 'U0LATE', message);
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.replace_original).toBe(false);
+    expect(String(reply.text)).toContain(`Incident ${message.id} is resolved; it cannot become ${target}`);
 
-      expect(await storedIncident(r, message.id)).toEqual(before);
-      // Nothing changed; a refusal may only be noted (kind "command"), never as a change.
-      expect((await incidentTimeline(r, message.id)).filter((e) => e.kind !== 'command')).toEqual(timelineBefore.filter((e) => e.kind !== 'command'));
-      expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0LATE', action: actionId, incidentId: message.id, outcome: 'refused' }));
-    },
-  );
+    expect(await storedIncident(r, message.id)).toEqual(before);
+    // Nothing changed; a refusal may only be noted (kind "command"), never as a change.
+    expect((await incidentTimeline(r, message.id)).filter((e) => e.kind !== 'command')).toEqual(timelineBefore.filter((e) => e.kind !== 'command'));
+    expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0LATE', action: actionId, incidentId: message.id, outcome: 'refused' }));
+  });
 
   it('a click for an id not used yet leaves nothing behind for the incident that later gets that id', async () => {
     // Old messages stay clickable: after a Redis loss or a new key prefix, ids start again,

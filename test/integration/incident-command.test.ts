@@ -150,7 +150,9 @@ describe('/incident ack', () => {
     expect(after.state).toBe('acknowledged');
     expect(Number(after.version)).toBe(versionBefore + 1);
     expect(after.doc).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'U0ACKER' });
-    expect(await incidentTimeline(r, id)).toContainEqual(expect.objectContaining({ kind: 'acknowledged', actor: 'U0ACKER', rendered: 'Acknowledged by <@U0ACKER>' }));
+    expect(await incidentTimeline(r, id)).toContainEqual(
+      expect.objectContaining({ kind: 'acknowledged', actor: 'U0ACKER', rendered: 'Acknowledged by <@U0ACKER>' }),
+    );
 
     const update = await updateOf(r, { ts }, `[ACKNOWLEDGED] INC-${id} `);
     expect(update.params.channel).toBe(channel);

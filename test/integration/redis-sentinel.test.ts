@@ -120,7 +120,11 @@ function startIntake(bot: TestBot, done: (groupsDone: number) => boolean) {
 }
 
 /** The masters the bot logged finding through Sentinel, from log line `since` on. */
-const mastersFound = (bot: TestBot, since = 0) => bot.logs.slice(since).filter((l) => l.msg === 'Redis master found through Sentinel').map((l) => String(l.master));
+const mastersFound = (bot: TestBot, since = 0) =>
+  bot.logs
+    .slice(since)
+    .filter((l) => l.msg === 'Redis master found through Sentinel')
+    .map((l) => String(l.master));
 
 interface Failover {
   begin: () => Promise<FailoverStarted>;
@@ -175,12 +179,19 @@ async function storedGroups(group: SentinelGroup, bot: TestBot, groups: string[]
 function expectNothingLost(stored: Stored, groups: string[]): void {
   const wrong = groups.flatMap((name) => {
     const incident = stored.incidents.get(name);
-    const alerts = incident ? Object.values(incident.alerts).map((a) => `${a.fingerprint}:${a.status}`).sort() : [];
+    const alerts = incident
+      ? Object.values(incident.alerts)
+          .map((a) => `${a.fingerprint}:${a.status}`)
+          .sort()
+      : [];
     const ok = incident?.state === 'resolved' && alerts.join() === `${name}-0:resolved,${name}-1:resolved`;
     return ok ? [] : [`${name}: ${incident ? `${incident.state} with ${alerts.join(' ') || 'no alerts'}` : 'no incident'}`];
   });
   expect(wrong, `${wrong.length} of ${groups.length} groups not as acknowledged`).toEqual([]);
-  expect(stored.open.map((i) => i.id), 'incidents left open').toEqual([]);
+  expect(
+    stored.open.map((i) => i.id),
+    'incidents left open',
+  ).toEqual([]);
 }
 
 /** The text Slack was last given for each top-level message, by channel and ts. */
@@ -210,14 +221,21 @@ function staleMessages(slack: FakeSlack, stored: Stored): StaleMessage[] {
     const message = stored.messages.get(group);
     const want = renderIncidentMessage(incident).text;
     const got = message ? shown.get(message) : undefined;
-    if (got !== want) stale.push({ group, incidentId: incident.id, why: `incident ${incident.id}: Slack shows ${JSON.stringify(got ?? '(no message)')}, Redis says ${JSON.stringify(want)}` });
+    if (got !== want)
+      stale.push({
+        group,
+        incidentId: incident.id,
+        why: `incident ${incident.id}: Slack shows ${JSON.stringify(got ?? '(no message)')}, Redis says ${JSON.stringify(want)}`,
+      });
   }
   return stale;
 }
 
 /** Incidents whose message delivery the bot gave up on, by the key it logged. */
 const droppedMessages = (bot: TestBot) =>
-  new Set(bot.logs.filter((l) => l.msg === 'Slack delivery dropped' && String(l.key).startsWith('message:')).map((l) => String(l.key).slice('message:'.length)));
+  new Set(
+    bot.logs.filter((l) => l.msg === 'Slack delivery dropped' && String(l.key).startsWith('message:')).map((l) => String(l.key).slice('message:'.length)),
+  );
 
 describe('Redis Sentinel', () => {
   let slack: FakeSlack;
@@ -244,32 +262,39 @@ describe('Redis Sentinel', () => {
   it.each<[string, () => Failover]>([
     ['an operator asks for (SENTINEL FAILOVER)', () => ({ begin: () => group.failover(), afterSwitch: async () => {} })],
     ['after the master crashed (SIGKILL)', () => ({ begin: () => group.killMaster(), afterSwitch: (from) => group.restart(from) })],
-  ])('loses nothing acknowledged in a failover %s during intake', async (_, failover) => {
-    const report = await intakeAcross(bot, failover());
-    // The failover met the stream: some notifications were refused and sent again.
-    expect(report.refused).toBeGreaterThan(0);
-    const stored = await storedGroups(group, bot, report.groups);
-    expectNothingLost(stored, report.groups);
+  ])(
+    'loses nothing acknowledged in a failover %s during intake',
+    async (_, failover) => {
+      const report = await intakeAcross(bot, failover());
+      // The failover met the stream: some notifications were refused and sent again.
+      expect(report.refused).toBeGreaterThan(0);
+      const stored = await storedGroups(group, bot, report.groups);
+      expectNothingLost(stored, report.groups);
 
-    // Every message shows what Redis holds within the bound, save two kinds that issue 13
-    // (Slack reconciled from Redis) is to fix, after which both sets are empty and this
-    // checks every message: those whose delivery the bot dropped after a Redis error, and
-    // those whose last change was stored by a refused attempt and never announced.
-    let unexplained: StaleMessage[] = [];
-    await waitFor(
-      async () => {
-        const stale = staleMessages(slack, await storedGroups(group, bot, report.groups));
-        const dropped = droppedMessages(bot);
-        unexplained = stale.filter((m) => !dropped.has(m.incidentId) && !report.unannounced.has(m.group));
-        return unexplained.length === 0;
-      },
-      { timeoutMs: SLACK_CONVERGENCE_MS, intervalMs: 250, message: 'Slack messages behind Redis for no known reason' },
-    ).catch((error: unknown) => {
-      const drops = bot.logs.filter((l) => l.msg === 'Slack delivery dropped').map((l) => `${String(l.key)}: ${JSON.stringify(l.err).slice(0, 300)}`);
-      throw new Error(`${unexplained.length} message(s) behind Redis for no known reason:\n${unexplained.map((m) => m.why).join('\n')}\ndrops:\n${drops.join('\n')}`, { cause: error });
-    });
-    expect(unexplained).toEqual([]);
-  }, 60_000);
+      // Every message shows what Redis holds within the bound, save two kinds that issue 13
+      // (Slack reconciled from Redis) is to fix, after which both sets are empty and this
+      // checks every message: those whose delivery the bot dropped after a Redis error, and
+      // those whose last change was stored by a refused attempt and never announced.
+      let unexplained: StaleMessage[] = [];
+      await waitFor(
+        async () => {
+          const stale = staleMessages(slack, await storedGroups(group, bot, report.groups));
+          const dropped = droppedMessages(bot);
+          unexplained = stale.filter((m) => !dropped.has(m.incidentId) && !report.unannounced.has(m.group));
+          return unexplained.length === 0;
+        },
+        { timeoutMs: SLACK_CONVERGENCE_MS, intervalMs: 250, message: 'Slack messages behind Redis for no known reason' },
+      ).catch((error: unknown) => {
+        const drops = bot.logs.filter((l) => l.msg === 'Slack delivery dropped').map((l) => `${String(l.key)}: ${JSON.stringify(l.err).slice(0, 300)}`);
+        throw new Error(
+          `${unexplained.length} message(s) behind Redis for no known reason:\n${unexplained.map((m) => m.why).join('\n')}\ndrops:\n${drops.join('\n')}`,
+          { cause: error },
+        );
+      });
+      expect(unexplained).toEqual([]);
+    },
+    60_000,
+  );
 
   it('keeps serving on the new master', async () => {
     const name = uniqueGroup();

@@ -178,7 +178,9 @@ describe('a burst of approve clicks', () => {
     const burst = Array.from({ length: 20 }, (_, i) => ({ id: `burst-${i}`, user: clickers[i % clickers.length] ?? 'U0BOB' }));
 
     const statuses = await Promise.all(
-      burst.map((c) => postSigned(r, buttonClickForm('action.approve', approve, r.slack.responseUrl(c.id), c.user, { channel: message.channel, ts: message.ts }))),
+      burst.map((c) =>
+        postSigned(r, buttonClickForm('action.approve', approve, r.slack.responseUrl(c.id), c.user, { channel: message.channel, ts: message.ts })),
+      ),
     );
     expect(statuses).toEqual(burst.map(() => 200));
     const answers = await found(
@@ -288,7 +290,9 @@ describe('buttons this version cannot act on', () => {
     expect(reply.replace_original).toBe(false);
     expect(reply.text).toBe('This button is from a message this version of the bot cannot read any more. Use `/incident list` to find the incident.');
     expect(await storedAction(r, id)).toEqual(before);
-    expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0BOB', action: 'action.approve', outcome: 'refused', error: 'unreadable button value' }));
+    expect(await audit(r)).toContainEqual(
+      expect.objectContaining({ actor: 'U0BOB', action: 'action.approve', outcome: 'refused', error: 'unreadable button value' }),
+    );
     expect(r.gitlab.callsTo('retry')).toEqual([]);
   });
 

@@ -126,7 +126,9 @@ describe('/rollback when GitLab fails', () => {
     const reply = await slash(r, '/rollback', 'payment-service', 'U0ALICE');
     expect(r.gitlab.callsTo('deployments')).toHaveLength(4);
     expect(await actionKeys(r)).toEqual([]);
-    expect(String(reply.text)).toContain('GitLab failed 4 times (last: status 503) when asked to list the successful deployments to production in shop/payment-service');
+    expect(String(reply.text)).toContain(
+      'GitLab failed 4 times (last: status 503) when asked to list the successful deployments to production in shop/payment-service',
+    );
   });
 });
 
@@ -176,7 +178,13 @@ describe('a runbook button on an incident message', () => {
       threadTs: incident.ts,
       forced: false,
     });
-    expect(await incidentTimeline(r, incident.id)).toContainEqual(expect.objectContaining({ kind: 'action', step: expect.objectContaining({ kind: 'requested', actionId: '1' }), rendered: expect.stringContaining('requested ACT-1') }));
+    expect(await incidentTimeline(r, incident.id)).toContainEqual(
+      expect.objectContaining({
+        kind: 'action',
+        step: expect.objectContaining({ kind: 'requested', actionId: '1' }),
+        rendered: expect.stringContaining('requested ACT-1'),
+      }),
+    );
     expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0ALICE', action: 'runbook.run', incidentId: incident.id, outcome: 'ok' }));
 
     expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
@@ -198,7 +206,13 @@ describe('a runbook button on an incident message', () => {
     it('links the request to the incident whose button was clicked', async () => {
       const { r, first } = await twoIncidents();
       expect((await storedAction(r, '1')).doc.incidentId).toBe(first.id);
-      expect(await incidentTimeline(r, first.id)).toContainEqual(expect.objectContaining({ kind: 'action', step: expect.objectContaining({ kind: 'requested', actionId: '1' }), rendered: expect.stringContaining('requested ACT-1') }));
+      expect(await incidentTimeline(r, first.id)).toContainEqual(
+        expect.objectContaining({
+          kind: 'action',
+          step: expect.objectContaining({ kind: 'requested', actionId: '1' }),
+          rendered: expect.stringContaining('requested ACT-1'),
+        }),
+      );
     });
 
     it('posts the approval message in the thread of that incident', async () => {
@@ -225,7 +239,7 @@ describe('a runbook button on an incident message', () => {
     expect(JSON.parse(value)).toEqual({ v: 1, incident: incident.id, runbook: runbookId, action: actionId });
 
     const reply = await clickForReply(r, 'runbook.run', value, 'U0ALICE', incident);
-    expect(reply.text).toBe('ACT-1 requested: roll back payment-service; the approval request is in the incident\'s thread.');
+    expect(reply.text).toBe("ACT-1 requested: roll back payment-service; the approval request is in the incident's thread.");
     expect((await storedAction(r, '1')).doc).toMatchObject({ reason: `runbook ${runbookId}`, incidentId: incident.id });
     expect(await audit(r)).toContainEqual(expect.objectContaining({ actor: 'U0ALICE', action: 'runbook.run', incidentId: incident.id, outcome: 'ok' }));
   });
@@ -233,7 +247,13 @@ describe('a runbook button on an incident message', () => {
   it('for a runbook that no longer applies is refused with the reason, and requests nothing', async () => {
     const r = await rig();
     const incident = await incidentOf(r, 'HighErrorRate');
-    const reply = await clickForReply(r, 'runbook.run', JSON.stringify({ v: 1, incident: incident.id, runbook: 'retired-runbook', action: 'rollback' }), 'U0ALICE', incident);
+    const reply = await clickForReply(
+      r,
+      'runbook.run',
+      JSON.stringify({ v: 1, incident: incident.id, runbook: 'retired-runbook', action: 'rollback' }),
+      'U0ALICE',
+      incident,
+    );
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toBe('Runbook retired-runbook no longer offers "rollback" for this incident.');
     expect(await actionKeys(r)).toEqual([]);

@@ -175,7 +175,9 @@ describe('an approved rollback', () => {
 
     expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
     await waitForState(r, id, 'failed');
-    expect(String((await storedAction(r, id)).doc.result)).toMatch(/^not run: the plan changed since it was approved \(now .*from: deployment #35.*\)\. Request it again\.$/);
+    expect(String((await storedAction(r, id)).doc.result)).toMatch(
+      /^not run: the plan changed since it was approved \(now .*from: deployment #35.*\)\. Request it again\.$/,
+    );
     await threadReply(r, message, 'not run: the plan changed');
     expect(r.gitlab.callsTo('retry')).toEqual([]);
   });
@@ -250,9 +252,7 @@ describe('the cooldown', () => {
 
     const refused = await slash(r, '/rollback', 'payment-service still failing', 'U0CAROL');
     expect(refused.response_type).toBe('ephemeral');
-    expect(refused.text).toBe(
-      `payment-service was rolled back by ACT-${first.id} less than 10 minutes ago. Add --force to request another rollback anyway.`,
-    );
+    expect(refused.text).toBe(`payment-service was rolled back by ACT-${first.id} less than 10 minutes ago. Add --force to request another rollback anyway.`);
     expect(await r.bot.redis.get(`${r.bot.prefix}action:seq`)).toBe(first.id);
 
     const { id } = await requestRollback(r, 'payment-service --force still failing', 'U0CAROL');
@@ -413,14 +413,23 @@ describe('exactly once', () => {
     r.gitlab.setJobStatus(jobId, 'success');
     await waitForState(r, id, 'succeeded');
     const callsSince = () => r.slack.calls.slice(slackBefore);
-    await found(() => callsSince().find((c) => c.method === 'chat.update' && c.params.ts === message.ts && String(c.params.text).startsWith(`[SUCCEEDED] ACT-${id} `)), {
-      timeoutMs: 10_000,
-      message: 'bot B did not update the approval message',
-    });
-    await found(() => callsSince().find((c) => c.method === 'chat.postMessage' && c.params.thread_ts === message.ts && String(c.params.text).includes(`ACT-${id} succeeded after`)), {
-      timeoutMs: 10_000,
-      message: 'bot B did not reply the result in the thread',
-    });
+    await found(
+      () => callsSince().find((c) => c.method === 'chat.update' && c.params.ts === message.ts && String(c.params.text).startsWith(`[SUCCEEDED] ACT-${id} `)),
+      {
+        timeoutMs: 10_000,
+        message: 'bot B did not update the approval message',
+      },
+    );
+    await found(
+      () =>
+        callsSince().find(
+          (c) => c.method === 'chat.postMessage' && c.params.thread_ts === message.ts && String(c.params.text).includes(`ACT-${id} succeeded after`),
+        ),
+      {
+        timeoutMs: 10_000,
+        message: 'bot B did not reply the result in the thread',
+      },
+    );
     expect(r.gitlab.callsTo('retry')).toHaveLength(1);
   });
 });

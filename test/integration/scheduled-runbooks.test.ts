@@ -161,13 +161,20 @@ it('runs and posts nothing while the kill switch is on', async () => {
   const slack = await slackStub();
   const prefix = sharedPrefix();
   await redis.set(`${prefix}automation:paused`, JSON.stringify({ by: 'U0ALICE', reason: 'database maintenance', at: new Date().toISOString() }));
-  await fleet.writeRunbook('paused.yaml', scheduledRunbook('paused', '* * * * * *', `dry_run_command: echo tick >> ${onHost(fleet, 'paused')}\ncommand: "true"`));
+  await fleet.writeRunbook(
+    'paused.yaml',
+    scheduledRunbook('paused', '* * * * * *', `dry_run_command: echo tick >> ${onHost(fleet, 'paused')}\ncommand: "true"`),
+  );
   const bot = await botOn(slack, fleet, prefix);
 
   await waitFor(async () => (await ticksOf(prefix, 'paused')) >= 3, { timeoutMs: 10_000, message: 'three ticks while paused' });
   expect(await fleet.runsOf('paused')).toEqual({});
   expect(scheduledPosts(slack)).toEqual([]);
-  expect(bot.logs.find((l) => l.msg === 'scheduled run skipped: automation is paused')).toMatchObject({ level: 'warn', runbook: 'paused', pausedBy: 'U0ALICE' });
+  expect(bot.logs.find((l) => l.msg === 'scheduled run skipped: automation is paused')).toMatchObject({
+    level: 'warn',
+    runbook: 'paused',
+    pausedBy: 'U0ALICE',
+  });
 
   await redis.del(`${prefix}automation:paused`);
   await waitFor(async () => Object.keys(await fleet.runsOf('paused')).length === 2, { timeoutMs: 10_000, message: 'ticks run again once resumed' });
@@ -192,10 +199,13 @@ it('applies a read-only action that needs no approval, as the scheduler', async 
     { timeoutMs: 20_000, message: 'every requested run applied on both hosts' },
   );
   expect(bot.logs.filter((l) => l.msg === 'scheduled run requested')).toHaveLength(ticks);
-  const message = await found(() => slack.callsTo('chat.postMessage').find((c) => c.params.channel === CHANNEL && JSON.stringify(c.params.blocks ?? '').includes('<@scheduler>')), {
-    timeoutMs: 5_000,
-    message: "the action's message, requested by the scheduler",
-  });
+  const message = await found(
+    () => slack.callsTo('chat.postMessage').find((c) => c.params.channel === CHANNEL && JSON.stringify(c.params.blocks ?? '').includes('<@scheduler>')),
+    {
+      timeoutMs: 5_000,
+      message: "the action's message, requested by the scheduler",
+    },
+  );
   expect(String(message.params.text)).toContain('Scheduled apply on 2 hosts');
   expect(scheduledPosts(slack), 'an applied run posts only its own messages').toEqual([]);
 }, 40_000);

@@ -42,10 +42,14 @@ describe('channel fallback', () => {
     expect(posts().filter((c) => c.params.channel === 'C0INCIDENTS')).toHaveLength(1);
     expect(String(fallback?.params.text)).toContain(`<#C0GONE> ${why}`);
     expect(JSON.stringify(fallback?.params.blocks)).toContain('<#C0GONE>');
-    expect(bot.logs).toContainEqual(expect.objectContaining({ channel: 'C0GONE', service: 'orphan-service', incidentId: incident, reason, fallbackChannel: 'C0INCIDENTS' }));
+    expect(bot.logs).toContainEqual(
+      expect.objectContaining({ channel: 'C0GONE', service: 'orphan-service', incidentId: incident, reason, fallbackChannel: 'C0INCIDENTS' }),
+    );
 
     await bot.postWebhook(alert(group, 'resolved'));
-    const update = await waitFor(() => slack.callsTo('chat.update').find((c) => String(c.params.text).startsWith('[RESOLVED]')), { message: 'the resolved update' });
+    const update = await waitFor(() => slack.callsTo('chat.update').find((c) => String(c.params.text).startsWith('[RESOLVED]')), {
+      message: 'the resolved update',
+    });
     expect(update?.params).toMatchObject({ channel: 'C0INCIDENTS', ts: fallback?.result?.ts });
     expect(String(update?.params.text)).toContain('<#C0GONE> refused it');
     await waitFor(() => slack.callsTo('chat.postMessage').some((c) => c.params.channel === 'C0INCIDENTS' && c.params.thread_ts === fallback?.result?.ts), {

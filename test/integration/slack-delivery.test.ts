@@ -13,8 +13,7 @@ afterAll(async () => {
 });
 afterEach(() => slack.reset());
 
-const firing = (group: string, count: number) =>
-  notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}` })) });
+const firing = (group: string, count: number) => notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}` })) });
 const resolved = (group: string, count: number) =>
   notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}`, status: 'resolved' as const })) });
 
@@ -57,7 +56,13 @@ describe('Slack delivery', () => {
     const refused = (await (await bot.postWebhook(firing(uniqueGroup(), 1))).json()) as { incident: string };
     await waitFor(() => bot.logs.some((l) => l.msg === 'Slack delivery dropped'), { message: 'a logged drop' });
     expect(bot.logs).toContainEqual(
-      expect.objectContaining({ method: 'chat.postMessage', channel: 'C0PAYMENTS', service: 'payment-service', incidentId: refused.incident, reason: 'invalid_blocks' }),
+      expect.objectContaining({
+        method: 'chat.postMessage',
+        channel: 'C0PAYMENTS',
+        service: 'payment-service',
+        incidentId: refused.incident,
+        reason: 'invalid_blocks',
+      }),
     );
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toContain('chatops_slack_deliveries_dropped_total 1');
@@ -115,7 +120,9 @@ describe('two replicas on one Redis', () => {
       await Promise.all(groups.map((group, i) => (i % 2 === 0 ? a : b).postWebhook(firing(group, 1))));
       const posts = () => slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts && c.params.channel === 'C0PAYMENTS');
       await waitFor(() => posts().length >= groups.length, { timeoutMs: 10_000, message: 'every incident posted' });
-      const at = posts().map((c) => c.at).sort((x, y) => x - y);
+      const at = posts()
+        .map((c) => c.at)
+        .sort((x, y) => x - y);
       const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
       // 500 ms and Slack's margin, less what the loopback round trip may shift a call by.
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(450);

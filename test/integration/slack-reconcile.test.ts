@@ -85,7 +85,9 @@ describe('reconciling Slack with Redis', () => {
       incidents = await openIncidents(first, 3);
       slack.script('chat.update', outage, 10_000);
       for (const { group } of incidents) await first.postWebhook(resolved(group));
-      await waitFor(() => incidents.every(({ ts }) => slack.callsTo('chat.update').some((c) => c.params.ts === ts && failed(c))), { message: 'a failed update of every message' });
+      await waitFor(() => incidents.every(({ ts }) => slack.callsTo('chat.update').some((c) => c.params.ts === ts && failed(c))), {
+        message: 'a failed update of every message',
+      });
     } finally {
       await first.stop();
     }
@@ -115,7 +117,10 @@ describe('reconciling Slack with Redis', () => {
         await bot.postWebhook(resolved(group));
       }
       const failedPosts = () => slack.callsTo('chat.postMessage').filter(failed);
-      await waitFor(() => (failedPosts().at(-1)?.at ?? 0) - (failedPosts()[0]?.at ?? Infinity) > 9_000, { timeoutMs: 20_000, message: 'an outage of more than 9 s' });
+      await waitFor(() => (failedPosts().at(-1)?.at ?? 0) - (failedPosts()[0]?.at ?? Infinity) > 9_000, {
+        timeoutMs: 20_000,
+        message: 'an outage of more than 9 s',
+      });
       const recoveredAt = Date.now();
       slack.recover('chat.postMessage');
       await waitFor(() => cursorsCaughtUp(bot, ids), { timeoutMs: CONVERGENCE_BOUND_MS, message: 'every thread replied' });

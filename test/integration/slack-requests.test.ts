@@ -110,7 +110,12 @@ describe('request verification on POST /slack/events', () => {
 
   it('a correctly signed button click gets 200 and acts', async () => {
     const own = await openIncident(r);
-    const res = await postToSlackEndpoint(r.bot.url, clickForm('incident.ack', buttonValue(own.post, 'incident.ack'), 'U0ALICE', 'signed-click'), SIGNING_SECRET, 'valid');
+    const res = await postToSlackEndpoint(
+      r.bot.url,
+      clickForm('incident.ack', buttonValue(own.post, 'incident.ack'), 'U0ALICE', 'signed-click'),
+      SIGNING_SECRET,
+      'valid',
+    );
     await res.body?.cancel();
     expect(res.status).toBe(200);
     await waitFor(async () => (await r.bot.redis.hget(`${r.bot.prefix}incident:${own.id}`, 'state')) === 'acknowledged', {

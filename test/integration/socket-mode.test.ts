@@ -169,14 +169,18 @@ describe('Socket Mode', () => {
 });
 
 describe('Socket Mode, when Slack never answers the close frame', () => {
-  it('stop() drops the connection after its bound and leaves nothing running: the process exits by itself, silent after "stopped"', { timeout: EXIT_TIMEOUT_MS + 10_000 }, async () => {
+  it('stop() drops the connection after its bound and leaves nothing running: the process exits by itself, silent after "stopped"', {
+    timeout: EXIT_TIMEOUT_MS + 10_000,
+  }, async () => {
     const opened = socket.connections.length;
     socket.stallNewConnections = true;
     const child = await botProcess();
     try {
-      const exit = await waitFor(() => child.exitInfo(), { timeoutMs: EXIT_TIMEOUT_MS, message: 'the bot process did not exit by itself after stop()' }).catch((error: Error) => {
-        throw new Error(`${error.message}\n${child.output()}`);
-      });
+      const exit = await waitFor(() => child.exitInfo(), { timeoutMs: EXIT_TIMEOUT_MS, message: 'the bot process did not exit by itself after stop()' }).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}\n${child.output()}`);
+        },
+      );
       expect(exit, child.output()).toEqual({ code: 0, signal: null });
       expect(socket.connections).toHaveLength(opened + 1);
       const messages = child

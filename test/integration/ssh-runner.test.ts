@@ -11,16 +11,9 @@ import { promisify } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintSha256 } from '../../src/fleet/ssh-known-hosts.js';
-import { SshRunner, type HostResult } from '../../src/fleet/ssh-runner.js';
+import type { SshRunner, HostResult } from '../../src/fleet/ssh-runner.js';
 import { freePort } from '../support/child-process.js';
-import {
-  FAIL_EXIT_CODE,
-  FAIL_MESSAGE,
-  sshdLoginUser,
-  sshRunner,
-  sshTestKeys,
-  startSshd,
-  type SshdHarness, type SshTestKeys } from '../support/sshd.js';
+import { FAIL_EXIT_CODE, FAIL_MESSAGE, sshdLoginUser, sshRunner, sshTestKeys, startSshd, type SshdHarness, type SshTestKeys } from '../support/sshd.js';
 import { waitFor } from '../support/wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -137,11 +130,7 @@ describe('SshRunner against a real sshd', () => {
   it('refuses a host that is not in known_hosts (no trust on first use), and runs nothing there', async () => {
     const m = marker('unknown');
     // The right key, but listed for other ports and for port 22: none is this host.
-    const knownHosts = [
-      web1.knownHostsLine,
-      `127.0.0.1 ${keys.hostPublicKey}`,
-      `[127.0.0.1]:${guarded.port + 1} ${keys.hostPublicKey}`,
-    ].join('\n');
+    const knownHosts = [web1.knownHostsLine, `127.0.0.1 ${keys.hostPublicKey}`, `[127.0.0.1]:${guarded.port + 1} ${keys.hostPublicKey}`].join('\n');
     const strict = sshRunner(keys.userPrivateKey, knownHosts, log);
     const result = await strict.run(guarded.target, `touch ${m.quoted}`, { timeoutMs: 10_000 });
 
@@ -162,9 +151,7 @@ describe('SshRunner against a real sshd', () => {
     const m = marker('rsa-only');
     const result = await strict.run(guarded.target, `touch ${m.quoted}`, { timeoutMs: 10_000 });
     expect(result.exitCode).toBeNull();
-    expect(result.error).toMatch(
-      new RegExp(`^SSH handshake with 127\\.0\\.0\\.1 port ${guarded.port} failed .*lists only ssh-rsa keys`),
-    );
+    expect(result.error).toMatch(new RegExp(`^SSH handshake with 127\\.0\\.0\\.1 port ${guarded.port} failed .*lists only ssh-rsa keys`));
     expect(existsSync(m.path)).toBe(false);
     expectNoLogin(guarded);
   });
@@ -255,7 +242,7 @@ describe('SshRunner against a real sshd', () => {
     });
   });
 
-  it('passes the command string to the remote shell as-is (quoting is the caller\'s job)', async () => {
+  it("passes the command string to the remote shell as-is (quoting is the caller's job)", async () => {
     const quoted = await runner.run(web1.target, `printf '<%s>' 'two  spaces' "dq\\"uote" $((6*7)) 'semi;colon'`, {
       timeoutMs: 10_000,
     });

@@ -81,17 +81,25 @@ describe('documents stored by earlier releases', () => {
   it('an action from the first release with actions loads, its plan titled as its messages named it', async () => {
     const s = stores();
     await redis.hset(`${s.prefix}action:3`, 'version', '2', 'state', 'approved', 'doc', JSON.stringify(FIRST_RELEASE_ACTION));
-    await redis.rpush(`${s.prefix}action:3:timeline`, JSON.stringify({ at: '2026-11-22T10:00:00.000Z', actor: 'U0ALICE', text: '<@U0ALICE> requested ACT-3: roll back payment-service' }));
+    await redis.rpush(
+      `${s.prefix}action:3:timeline`,
+      JSON.stringify({ at: '2026-11-22T10:00:00.000Z', actor: 'U0ALICE', text: '<@U0ALICE> requested ACT-3: roll back payment-service' }),
+    );
     const action = await s.actions.getAction('3');
     expect(action).toEqual({ ...FIRST_RELEASE_ACTION, plan: { ...FIRST_RELEASE_ACTION.plan, title: 'roll back payment-service' } });
-    expect(await s.actions.actionTimeline('3')).toEqual([{ at: '2026-11-22T10:00:00.000Z', actor: 'U0ALICE', text: '<@U0ALICE> requested ACT-3: roll back payment-service' }]);
+    expect(await s.actions.actionTimeline('3')).toEqual([
+      { at: '2026-11-22T10:00:00.000Z', actor: 'U0ALICE', text: '<@U0ALICE> requested ACT-3: roll back payment-service' },
+    ]);
   });
 
   it('an incident from the first release loads as it was stored, and a field a newer release added is kept', async () => {
     const s = stores();
     const stored = { ...FIRST_RELEASE_INCIDENT, addedLater: { by: 'a newer replica' } };
     await redis.hset(`${s.prefix}incident:4`, 'version', '1', 'state', 'firing', 'doc', JSON.stringify(stored));
-    await redis.rpush(`${s.prefix}incident:4:timeline`, JSON.stringify({ at: '2026-11-22T10:00:00.000Z', kind: 'opened', actor: 'alertmanager', text: 'Incident opened' }));
+    await redis.rpush(
+      `${s.prefix}incident:4:timeline`,
+      JSON.stringify({ at: '2026-11-22T10:00:00.000Z', kind: 'opened', actor: 'alertmanager', text: 'Incident opened' }),
+    );
     expect(await s.incidents.get('4')).toEqual(stored);
     expect(await s.incidents.timeline('4')).toEqual([{ at: '2026-11-22T10:00:00.000Z', kind: 'opened', actor: 'alertmanager', text: 'Incident opened' }]);
   });
@@ -107,13 +115,23 @@ const WORDS_RELEASE_FLEET_ACTION = {
 const WORDS_RELEASE_FLEET_STEPS = [
   { kind: 'dry_run', actionId: '8', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok, 0.1s\n```./old.log```' },
   { kind: 'remark', actionId: '8', text: 'Canary (batch 1 of 2): web-1 FAILED (exit 1)\n• web-1 FAILED (exit 1), 0.2s\n```read-only file system```' },
-  { kind: 'finished', actionId: '8', succeeded: false, seconds: 3, detail: 'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.' },
+  {
+    kind: 'finished',
+    actionId: '8',
+    succeeded: false,
+    seconds: 3,
+    detail: 'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.',
+  },
 ];
 
 describe('open incidents stored before the counts by state were kept', () => {
   it('are counted once from the open index, and the counts follow changes from then on', async () => {
     const s = stores();
-    for (const [id, state] of [['1', 'firing'], ['2', 'acknowledged'], ['3', 'firing']] as const) {
+    for (const [id, state] of [
+      ['1', 'firing'],
+      ['2', 'acknowledged'],
+      ['3', 'firing'],
+    ] as const) {
       await redis.hset(`${s.prefix}incident:${id}`, 'version', '1', 'state', state, 'doc', JSON.stringify(incidentDoc({ id, state, version: 1 })));
       await redis.zadd(`${s.prefix}incidents:open`, Date.parse('2026-11-22T10:00:00.000Z'), id);
     }
@@ -129,7 +147,8 @@ describe('fleet documents stored in words by earlier releases', () => {
   it('load, and read in Slack as they did', async () => {
     const s = stores();
     await redis.hset(`${s.prefix}action:8`, 'version', '5', 'state', 'failed', 'doc', JSON.stringify(WORDS_RELEASE_FLEET_ACTION));
-    for (const step of WORDS_RELEASE_FLEET_STEPS) await redis.rpush(`${s.prefix}action:8:timeline`, JSON.stringify({ at: '2026-11-22T10:00:00.000Z', actor: 'bot', step }));
+    for (const step of WORDS_RELEASE_FLEET_STEPS)
+      await redis.rpush(`${s.prefix}action:8:timeline`, JSON.stringify({ at: '2026-11-22T10:00:00.000Z', actor: 'bot', step }));
     await redis.set(`${s.prefix}rollout:8:state`, JSON.stringify({ state: 'halted', detail: WORDS_RELEASE_FLEET_ACTION.result }));
 
     const action = await s.actions.getAction('8');

@@ -41,7 +41,9 @@ describe('POST /alertmanager refuses bad input and stores nothing', () => {
     const wrongShape = await bot.postWebhook({ ...fixture('alertmanager-0.25-firing'), version: '3', alerts: [] });
     expect(wrongShape.status).toBe(400);
     const body = (await wrongShape.json()) as { problems: string[] };
-    expect(body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^version: only Alertmanager webhook version "4"/), expect.stringMatching(/^alerts:/)]));
+    expect(body.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^version: only Alertmanager webhook version "4"/), expect.stringMatching(/^alerts:/)]),
+    );
     expect(await storedKeys()).toEqual(before);
     expect(bot.logs.some((l) => l.msg === 'alertmanager webhook refused: malformed JSON')).toBe(true);
   });
@@ -67,14 +69,26 @@ describe('POST /alertmanager merges notifications into incidents', () => {
     const duplicate = await bot.postWebhook(first);
     expect(await duplicate.json()).toEqual({ status: 'ok', incident, changed: false });
 
-    const grown = notification({ group, alerts: [{ fingerprint: 'f1', instance: 'pay-1' }, { fingerprint: 'f2', instance: 'pay-2' }] });
+    const grown = notification({
+      group,
+      alerts: [
+        { fingerprint: 'f1', instance: 'pay-1' },
+        { fingerprint: 'f2', instance: 'pay-2' },
+      ],
+    });
     expect((await bot.postWebhook(grown)).status).toBe(200);
     const [update] = await slack.waitForCalls('chat.update', 1);
     expect(update?.params.ts).toBe(post?.result?.ts);
     expect(update?.params.channel).toBe('C0PAYMENTS');
     expect(JSON.stringify(update?.params.blocks)).toContain('2 firing of 2');
 
-    const resolved = notification({ group, alerts: [{ fingerprint: 'f1', status: 'resolved' }, { fingerprint: 'f2', status: 'resolved' }] });
+    const resolved = notification({
+      group,
+      alerts: [
+        { fingerprint: 'f1', status: 'resolved' },
+        { fingerprint: 'f2', status: 'resolved' },
+      ],
+    });
     expect((await bot.postWebhook(resolved)).status).toBe(200);
     await waitFor(() => slack.callsTo('chat.update').some((c) => String(c.params.text).startsWith('[RESOLVED]')), { message: 'resolved update' });
     const reply = await waitFor(() => slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts !== undefined), { message: 'thread reply' });

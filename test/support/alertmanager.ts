@@ -16,13 +16,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  errorMessage,
-  findExecutable,
-  freePort,
-  isExecutable,
-  spawnTracked,
-} from './child-process.js';
+import { errorMessage, findExecutable, freePort, isExecutable, spawnTracked } from './child-process.js';
 import { waitFor } from './wait.js';
 
 export interface AlertmanagerHarness {
@@ -142,9 +136,7 @@ async function startOnce(binary: string, opts: StartAlertmanagerOptions): Promis
     );
     const exitInfo = server.exitInfo();
     if (exitInfo) {
-      throw new Error(
-        `Alertmanager exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`,
-      );
+      throw new Error(`Alertmanager exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`);
     }
   } catch (err) {
     await stop();
@@ -156,12 +148,7 @@ async function startOnce(binary: string, opts: StartAlertmanagerOptions): Promis
   // startsAt and annotations of what fire() posted, keyed by the label set.
   const firing = new Map<string, { startsAt: string; annotations: Record<string, string> }>();
 
-  const postAlert = async (alert: {
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    startsAt: string;
-    endsAt: string;
-  }) => {
+  const postAlert = async (alert: { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }) => {
     let res: Response;
     try {
       res = await fetch(`${url}/api/v2/alerts`, {
@@ -171,16 +158,11 @@ async function startOnce(binary: string, opts: StartAlertmanagerOptions): Promis
         signal: AbortSignal.timeout(5000),
       });
     } catch (err) {
-      throw new Error(
-        `POST ${url}/api/v2/alerts failed: ${errorMessage(err)}\n--- Alertmanager log ---\n${log()}`,
-        { cause: err },
-      );
+      throw new Error(`POST ${url}/api/v2/alerts failed: ${errorMessage(err)}\n--- Alertmanager log ---\n${log()}`, { cause: err });
     }
     const body = await res.text();
     if (!res.ok) {
-      throw new Error(
-        `POST ${url}/api/v2/alerts answered ${res.status}: ${body}\n--- Alertmanager log ---\n${log()}`,
-      );
+      throw new Error(`POST ${url}/api/v2/alerts answered ${res.status}: ${body}\n--- Alertmanager log ---\n${log()}`);
     }
   };
 

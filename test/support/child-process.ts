@@ -227,9 +227,7 @@ export function errorMessage(err: unknown): string {
     // fetch() hides the useful part (ECONNREFUSED, …) in `cause`. Left out when
     // the message already quotes it (waitFor's "last error: …", for one).
     const cause = err.cause instanceof Error ? err.cause : undefined;
-    return cause && !(cause.message && message.includes(cause.message))
-      ? `${message} (${errorMessage(cause)})`
-      : message;
+    return cause && !(cause.message && message.includes(cause.message)) ? `${message} (${errorMessage(cause)})` : message;
   }
   return String(err);
 }

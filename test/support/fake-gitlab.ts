@@ -247,7 +247,7 @@ export class FakeGitlab {
     if (unexpected.length === 0) return;
     throw new Error(
       `fake GitLab: ${unexpected.length} request(s) to routes it does not serve, answered 404: ${unexpected.map((u) => `${u.method} ${u.path}`).join('; ')}. ` +
-        'If the bot should make them, teach test/support/fake-gitlab.ts the route in GitLab\'s shape.',
+        "If the bot should make them, teach test/support/fake-gitlab.ts the route in GitLab's shape.",
     );
   }
 
@@ -364,7 +364,16 @@ export class FakeGitlab {
         const id = (this.nextRunId += 1);
         const now = new Date().toISOString();
         const variables = Array.isArray(body.variables) ? (body.variables as NonNullable<Run['variables']>) : [];
-        const pipeline: Run = { id, project: path, status: 'created', web_url: `${projectUrl}/-/pipelines/${id}`, created_at: now, updated_at: now, ref: body.ref, variables };
+        const pipeline: Run = {
+          id,
+          project: path,
+          status: 'created',
+          web_url: `${projectUrl}/-/pipelines/${id}`,
+          created_at: now,
+          updated_at: now,
+          ref: body.ref,
+          variables,
+        };
         this.pipelines.set(id, pipeline);
         return { status: 201, body: this.pipelineJson(pipeline) };
       }
@@ -433,7 +442,15 @@ export class FakeGitlab {
 }
 
 /** A successful deployment to `environment` whose deployable is job `jobId`. */
-export function deployment(opts: { id: number; iid: number; sha: string; jobId: number | null; project?: string; environment?: string; ref?: string }): DeploymentJson {
+export function deployment(opts: {
+  id: number;
+  iid: number;
+  sha: string;
+  jobId: number | null;
+  project?: string;
+  environment?: string;
+  ref?: string;
+}): DeploymentJson {
   const project = opts.project ?? 'shop/payment-service';
   return {
     id: opts.id,
@@ -444,8 +461,6 @@ export function deployment(opts: { id: number; iid: number; sha: string; jobId: 
     created_at: `2024-05-0${Math.min(opts.iid, 9)}T09:00:00.000Z`,
     environment: { id: 12, name: opts.environment ?? 'production' },
     deployable:
-      opts.jobId === null
-        ? null
-        : { id: opts.jobId, name: 'deploy', status: 'success', web_url: `https://gitlab.example.com/${project}/-/jobs/${opts.jobId}` },
+      opts.jobId === null ? null : { id: opts.jobId, name: 'deploy', status: 'success', web_url: `https://gitlab.example.com/${project}/-/jobs/${opts.jobId}` },
   };
 }

@@ -58,7 +58,10 @@ export class FakeSlack {
   private readonly userGroups = new Map<string, string[]>();
   /** The Web API methods the fake knows, answered in Slack's shapes; `response_url` is what the bot posts there. */
   private readonly answers = new Map<string, (params: Record<string, unknown>, call: SlackCall) => Record<string, unknown>>([
-    ['auth.test', () => ({ ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'chatops', team_id: 'T0TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' })],
+    [
+      'auth.test',
+      () => ({ ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'chatops', team_id: 'T0TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' }),
+    ],
     [
       'chat.postMessage',
       (params) => {
@@ -107,7 +110,8 @@ export class FakeSlack {
 
   /** The next `times` calls to `method` get this answer instead of the normal one. */
   script(method: string, answer: Scripted, times = 1): void {
-    if (!this.answers.has(method)) throw new Error(`fake Slack: cannot script ${method}, a method it does not know (known: ${[...this.answers.keys()].join(', ')})`);
+    if (!this.answers.has(method))
+      throw new Error(`fake Slack: cannot script ${method}, a method it does not know (known: ${[...this.answers.keys()].join(', ')})`);
     const list = this.scripted.get(method) ?? [];
     for (let i = 0; i < times; i += 1) list.push(answer);
     this.scripted.set(method, list);

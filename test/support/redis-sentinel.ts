@@ -200,10 +200,13 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     const master = await launch('redis master', server, dataNode());
     const replicas: Node[] = [];
     for (let i = 1; i <= REPLICAS; i += 1) replicas.push(await launch(`redis replica ${i}`, server, dataNode(master.address)));
-    await waitFor(async () => (await Promise.all(replicas.map(async (r) => (await info(r.address, 'replication')).master_link_status))).every((s) => s === 'up'), {
-      timeoutMs: READY_TIMEOUT_MS,
-      message: 'the replicas did not finish their first sync with the master',
-    });
+    await waitFor(
+      async () => (await Promise.all(replicas.map(async (r) => (await info(r.address, 'replication')).master_link_status))).every((s) => s === 'up'),
+      {
+        timeoutMs: READY_TIMEOUT_MS,
+        message: 'the replicas did not finish their first sync with the master',
+      },
+    );
     const sentinelConfig = (port: number, dir: string) =>
       [
         `port ${port}`,

@@ -41,8 +41,7 @@ export function testRedisUrl(): string {
   const fromEnv = process.env.REDIS_URL;
   if (fromEnv) return fromEnv;
   throw new Error(
-    "testRedisUrl(): no Redis URL was provided. Add globalSetup: ['test/support/redis.ts'] " +
-      'to vitest.config.ts (test.globalSetup), or set REDIS_URL.',
+    "testRedisUrl(): no Redis URL was provided. Add globalSetup: ['test/support/redis.ts'] " + 'to vitest.config.ts (test.globalSetup), or set REDIS_URL.',
   );
 }
 
@@ -78,10 +77,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     publish(project, configuredUrl);
     return async () => {};
   }
-  tried.push(
-    `PING ${redact(configuredUrl)} (${explicitUrl ? 'from REDIS_URL' : 'default'}) ` +
-      `did not answer within ${PROBE_TIMEOUT_MS} ms: ${probe.error}`,
-  );
+  tried.push(`PING ${redact(configuredUrl)} (${explicitUrl ? 'from REDIS_URL' : 'default'}) ` + `did not answer within ${PROBE_TIMEOUT_MS} ms: ${probe.error}`);
 
   const redisServer = findExecutable('redis-server');
   if (!redisServer) {
@@ -96,10 +92,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   if (explicitUrl) {
-    console.warn(
-      `[test/support/redis] REDIS_URL=${redact(explicitUrl)} does not answer PING; ` +
-        `starting a throwaway redis-server instead.`,
-    );
+    console.warn(`[test/support/redis] REDIS_URL=${redact(explicitUrl)} does not answer PING; ` + `starting a throwaway redis-server instead.`);
   }
 
   let server: LocalRedis | undefined;
@@ -145,14 +138,7 @@ async function startRedisServer(binary: string): Promise<LocalRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'chatops-test-redis-'));
   const url = `redis://127.0.0.1:${port}`;
-  const args = [
-    '--save', '',
-    '--appendonly', 'no',
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--daemonize', 'no',
-  ];
+  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'];
   const server = spawnTracked(binary, args, {
     dir,
     keepLines: LOG_KEEP_LINES,
@@ -172,19 +158,13 @@ async function startRedisServer(binary: string): Promise<LocalRedis> {
     }
   } catch (err) {
     await server.stop();
-    throw new Error(
-      `${errorMessage(err)}\n--- redis-server output (last lines) ---\n${server.output()}`,
-      { cause: err },
-    );
+    throw new Error(`${errorMessage(err)}\n--- redis-server output (last lines) ---\n${server.output()}`, { cause: err });
   }
 
   return { url, stop: server.stop };
 }
 
-async function pingRedis(
-  url: string,
-  timeoutMs: number,
-): Promise<{ ok: true } | { ok: false; error: string }> {
+async function pingRedis(url: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string }> {
   let client: Redis | undefined;
   let timer: NodeJS.Timeout | undefined;
   let socketError: Error | undefined;

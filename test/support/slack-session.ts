@@ -167,10 +167,10 @@ export function updateOf(r: SlackRig, on: { ts: string }, textStart: string): Pr
 
 /** The first reply in the thread of the message `on` whose text contains `contains`. */
 export function threadReply(r: SlackRig, on: { ts: string }, contains: string): Promise<SlackCall> {
-  return found(
-    () => r.slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === on.ts && String(c.params.text).includes(contains)),
-    { timeoutMs: 10_000, message: `no thread reply under ${on.ts} containing ${contains}` },
-  );
+  return found(() => r.slack.callsTo('chat.postMessage').find((c) => c.params.thread_ts === on.ts && String(c.params.text).includes(contains)), {
+    timeoutMs: 10_000,
+    message: `no thread reply under ${on.ts} containing ${contains}`,
+  });
 }
 
 interface Block {

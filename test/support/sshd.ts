@@ -31,13 +31,7 @@ import type { Logger } from 'pino';
 import { checkPrivateKey } from '../../src/fleet/ssh-credentials.js';
 import { KnownHosts } from '../../src/fleet/ssh-known-hosts.js';
 import { SshRunner, type SshTarget } from '../../src/fleet/ssh-runner.js';
-import {
-  errorMessage,
-  findExecutable,
-  freePort,
-  isExecutable,
-  spawnTracked,
-} from './child-process.js';
+import { errorMessage, findExecutable, freePort, isExecutable, spawnTracked } from './child-process.js';
 import { waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -77,7 +71,9 @@ export function sshdLoginUser(): string {
     try {
       execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', '--password', '*', ROOT_STAND_IN], { stdio: 'pipe' });
     } catch (error) {
-      throw new Error(`cannot create the test login user ${ROOT_STAND_IN} (useradd failed: ${(error as Error).message}); set SSHD_TEST_USER to an existing ordinary user`);
+      throw new Error(
+        `cannot create the test login user ${ROOT_STAND_IN} (useradd failed: ${(error as Error).message}); set SSHD_TEST_USER to an existing ordinary user`,
+      );
     }
   }
   return ROOT_STAND_IN;

@@ -23,10 +23,7 @@ export interface WaitForOptions {
 
 const TIMED_OUT = Symbol('waitFor attempt timed out');
 
-export async function waitFor<T>(
-  fn: () => T | Promise<T>,
-  opts: WaitForOptions = {},
-): Promise<T> {
+export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitForOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const intervalMs = opts.intervalMs ?? 50;
   const started = Date.now();
@@ -67,18 +64,13 @@ export async function waitFor<T>(
   const detail = hasError
     ? `last error: ${describeError(lastError)}`
     : `last value: ${describeValue(lastValue)}` +
-      (lastValue === undefined
-        ? ' (the callback must return a truthy value; assertion-style callbacks should end with `return true`)'
-        : '');
+      (lastValue === undefined ? ' (the callback must return a truthy value; assertion-style callbacks should end with `return true`)' : '');
   throw new Error(`${head} (timed out after ${elapsed} ms, ${attempts} attempt(s)); ${detail}`, {
     cause: hasError ? lastError : undefined,
   });
 }
 
-async function withDeadline<T>(
-  fn: () => T | Promise<T>,
-  deadline: number,
-): Promise<T | typeof TIMED_OUT> {
+async function withDeadline<T>(fn: () => T | Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
   const result = fn();
   if (!isPromiseLike(result)) return result;
   let timer: NodeJS.Timeout | undefined;
@@ -93,11 +85,7 @@ async function withDeadline<T>(
 }
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function delay(ms: number): Promise<void> {

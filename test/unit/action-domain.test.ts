@@ -91,7 +91,14 @@ describe('requestAction', () => {
     expect(entry).toEqual({
       at: T0.toISOString(),
       actor: 'U0ALICE',
-      step: { kind: 'requested', actionId: '7', title: 'roll back payment-service', service: 'payment-service', reason: 'error rate doubled', approval: 'needed' },
+      step: {
+        kind: 'requested',
+        actionId: '7',
+        title: 'roll back payment-service',
+        service: 'payment-service',
+        reason: 'error rate doubled',
+        approval: 'needed',
+      },
     });
     expect(renderActionEntry(entry)).toBe('<@U0ALICE> requested ACT-7: roll back payment-service (error rate doubled)');
   });
@@ -178,7 +185,10 @@ describe('deny and cancel', () => {
   });
 
   it('the requester (approver or not) or an approver cancels a requested or approved action', () => {
-    expect(cancel(requested({ requesterIsApprover: false }), by('U0ALICE', at(1_000), false)).action).toMatchObject({ state: 'cancelled', decidedBy: 'U0ALICE' });
+    expect(cancel(requested({ requesterIsApprover: false }), by('U0ALICE', at(1_000), false)).action).toMatchObject({
+      state: 'cancelled',
+      decidedBy: 'U0ALICE',
+    });
     expect(cancel({ ...requested(), state: 'approved' }, by('U0BOB')).action.state).toBe('cancelled');
     expect(refusal(() => cancel(requested(), by('U0EVE', at(1_000), false)))).toBe('Only the requester or an approver can cancel this action.');
   });

@@ -19,7 +19,12 @@ function action(overrides: Partial<Action> = {}): Action {
       executor: 'gitlab',
       service: 'payment-service',
       title: 'roll back payment-service',
-      summary: ['service: payment-service', 'environment: production', 'from: deployment #34, sha c0ffee00 (main)', 'to: deployment #32, sha b7c8d9e0 (main), job #502'],
+      summary: [
+        'service: payment-service',
+        'environment: production',
+        'from: deployment #34, sha c0ffee00 (main)',
+        'to: deployment #32, sha b7c8d9e0 (main), job #502',
+      ],
       params: {},
     },
     requestedBy: 'U0ALICE',
@@ -35,7 +40,9 @@ function action(overrides: Partial<Action> = {}): Action {
 }
 
 function buttons(blocks: Block[]): Array<{ action_id: string; text: string; value: string; style?: string }> {
-  return blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ({ action_id: e.action_id, text: e.text.text, value: e.value, ...(e.style ? { style: e.style } : {}) })) : []));
+  return blocks.flatMap((b) =>
+    b.type === 'actions' ? b.elements.map((e) => ({ action_id: e.action_id, text: e.text.text, value: e.value, ...(e.style ? { style: e.style } : {}) })) : [],
+  );
 }
 
 function texts(blocks: Block[]): string {
@@ -77,24 +84,33 @@ describe('renderActionMessage', () => {
   });
 
   it('an approved action held by the kill switch says so in its fallback text, with who paused automation and why', () => {
-    const held = action({ state: 'approved', approvedBy: ['U0BOB', 'U0CAROL'], held: { by: 'U0DAVE', reason: 'freeze *all* <deploys>', at: '2026-11-22T09:00:00.000Z' } });
+    const held = action({
+      state: 'approved',
+      approvedBy: ['U0BOB', 'U0CAROL'],
+      held: { by: 'U0DAVE', reason: 'freeze *all* <deploys>', at: '2026-11-22T09:00:00.000Z' },
+    });
     const { text, blocks } = renderActionMessage(held);
     expect(text).toBe('[HELD] ACT-12 roll back payment-service');
     const all = texts(blocks);
     expect(all).toContain('*ACT-12: roll back payment-service* — :double_vertical_bar: approved, held by the kill switch');
-    expect(all).toContain('ACT-12 is approved but held: automation was paused by <@U0DAVE> (freeze *all* &lt;deploys&gt;). Click *Run now* after `/automation resume` to run it.');
+    expect(all).toContain(
+      'ACT-12 is approved but held: automation was paused by <@U0DAVE> (freeze *all* &lt;deploys&gt;). Click *Run now* after `/automation resume` to run it.',
+    );
     expect(buttons(blocks).map((b) => [b.action_id, b.text])).toEqual([
       ['action.approve', 'Run now'],
       ['action.cancel', 'Cancel'],
     ]);
   });
 
-  it.each<ActionState>(['running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled'])('a %s action offers no buttons and says so in its fallback text', (state) => {
-    const { text, blocks } = renderActionMessage(action({ state }));
-    expect(text).toBe(`[${state.toUpperCase()}] ACT-12 roll back payment-service`);
-    expect(buttons(blocks)).toEqual([]);
-    expect(blocks.some((b) => b.type === 'actions')).toBe(false);
-  });
+  it.each<ActionState>(['running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled'])(
+    'a %s action offers no buttons and says so in its fallback text',
+    (state) => {
+      const { text, blocks } = renderActionMessage(action({ state }));
+      expect(text).toBe(`[${state.toUpperCase()}] ACT-12 roll back payment-service`);
+      expect(buttons(blocks)).toEqual([]);
+      expect(blocks.some((b) => b.type === 'actions')).toBe(false);
+    },
+  );
 
   it('shows the cooldown warning, the link to the run and the result', () => {
     const blocks = renderActionMessage(
@@ -124,7 +140,9 @@ describe('renderActionMessage', () => {
     expect(all).toContain(':warning: dry run FAILED on 1 of 3 host(s): web-3 (details in the thread)');
     expect(all).toContain('none needed (read-only)');
     const reachable = action({ kind: 'fleet', rehearsal: { ok: true, check: 'reachability', hosts: 2, failed: [] } });
-    expect(texts(renderActionMessage(reachable).blocks)).toContain(':mag: reachability check (no dry_run_command, so the command itself was not tried) ok on all 2 host(s) (details in the thread)');
+    expect(texts(renderActionMessage(reachable).blocks)).toContain(
+      ':mag: reachability check (no dry_run_command, so the command itself was not tried) ok on all 2 host(s) (details in the thread)',
+    );
   });
 
   it('shows a dry run an earlier release stored in words as it was stored', () => {
@@ -133,7 +151,12 @@ describe('renderActionMessage', () => {
   });
 
   it('says how a rollout ended, from its facts', () => {
-    const halted = action({ kind: 'fleet', state: 'failed', resumable: true, result: { kind: 'fleet_halted', reason: { kind: 'canary_failed', failures: 1 }, failed: ['web-1'] } });
+    const halted = action({
+      kind: 'fleet',
+      state: 'failed',
+      resumable: true,
+      result: { kind: 'fleet_halted', reason: { kind: 'canary_failed', failures: 1 }, failed: ['web-1'] },
+    });
     expect(texts(renderActionMessage(halted).blocks)).toContain('Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.');
     const paused = action({ kind: 'fleet', state: 'failed', resumable: true, result: { kind: 'fleet_paused', pauseReason: 'freeze <all>' } });
     expect(texts(renderActionMessage(paused).blocks)).toContain('stopped before the next batch: automation paused (freeze &lt;all&gt;)');

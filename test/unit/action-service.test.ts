@@ -99,7 +99,10 @@ describe('ActionService', () => {
     const action = await service.request(request);
     await waitFor(async () => (await store.getAction(action.id))?.held !== undefined, { message: 'the request was never held' });
     expect(await store.getAction(action.id)).toMatchObject({ state: 'approved', held: paused });
-    expect((await store.actionTimeline(action.id)).at(-1)).toMatchObject({ actor: 'bot', step: { kind: 'held', actionId: action.id, pausedBy: 'U0CAROL', pauseReason: 'deploy freeze' } });
+    expect((await store.actionTimeline(action.id)).at(-1)).toMatchObject({
+      actor: 'bot',
+      step: { kind: 'held', actionId: action.id, pausedBy: 'U0CAROL', pauseReason: 'deploy freeze' },
+    });
     expect(executor.runs).toBe(0);
   });
 
@@ -108,7 +111,11 @@ describe('ActionService', () => {
     // As a crash leaves them: claimed (running) with and without the run handle GitLab returned.
     const markRunning = async (id: string, run?: RunHandle) => {
       const stored = (await store.getAction(id))!;
-      const ok = await store.commitAction({ action: { ...stored, state: 'running', ...(run ? { run } : {}) }, expectedVersion: stored.version, entry: { at: '', actor: 'bot', text: 'started' } });
+      const ok = await store.commitAction({
+        action: { ...stored, state: 'running', ...(run ? { run } : {}) },
+        expectedVersion: stored.version,
+        entry: { at: '', actor: 'bot', text: 'started' },
+      });
       expect(ok).toBe(true);
     };
     const unconfirmed = await service.request(request);
@@ -119,7 +126,9 @@ describe('ActionService', () => {
     executor.status_ = { state: 'succeeded', detail: 'job #9002 success' };
     await service.resume();
     expect(await stateOf(unconfirmed.id)).toBe('failed');
-    expect((await store.getAction(unconfirmed.id))?.result).toBe('the bot restarted before the run was confirmed started; check GitLab before requesting again');
+    expect((await store.getAction(unconfirmed.id))?.result).toBe(
+      'the bot restarted before the run was confirmed started; check GitLab before requesting again',
+    );
     await waitFor(async () => (await stateOf(confirmed.id)) === 'succeeded', { message: 'the confirmed run was not tracked after the restart' });
     expect(executor.runs).toBe(0);
   });
@@ -206,7 +215,14 @@ describe('ActionService', () => {
     const { service, store } = harness({ cooldownMs });
     // ACT-1 rolled payment-service back just now: its claim started the cooldown.
     const rolledBack = actionDoc({ id: '1', service: 'payment-service', state: 'running' });
-    expect(await store.commitAction({ action: rolledBack, expectedVersion: 0, entry: { at: '', actor: 'bot', step: { kind: 'started', actionId: '1' } }, cooldownMs })).toBe(true);
+    expect(
+      await store.commitAction({
+        action: rolledBack,
+        expectedVersion: 0,
+        entry: { at: '', actor: 'bot', step: { kind: 'started', actionId: '1' } },
+        cooldownMs,
+      }),
+    ).toBe(true);
     const error = await service.request(request).then(
       () => undefined,
       (e: unknown) => e as Error,

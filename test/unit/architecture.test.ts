@@ -24,7 +24,11 @@ const text = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 /** The folders a module imports from, by relative specifier, resolved against the repository root. */
 function importedFiles(file: string): string[] {
   const specifiers = [...text(file).matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm)].map((m) => m[1] ?? '');
-  return specifiers.map((spec) => relative(ROOT, resolve(ROOT, file, '..', spec)).split(sep).join('/'));
+  return specifiers.map((spec) =>
+    relative(ROOT, resolve(ROOT, file, '..', spec))
+      .split(sep)
+      .join('/'),
+  );
 }
 
 /** `src/incidents/x.ts` -> `incidents`; `src/errors.ts` -> `errors`; `commands/x.ts` -> `commands`. */

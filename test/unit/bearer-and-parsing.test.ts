@@ -57,11 +57,20 @@ describe('/incident text', () => {
       expect(error).toBeInstanceOf(CommandUsageError);
       return { misuse: (error as CommandUsageError).misuse, words: userMessage(error) };
     };
-    expect(refusal('reboot 4')).toEqual({ misuse: { command: 'incident', mistake: { kind: 'unknown_subcommand', word: 'reboot' } }, words: expect.stringMatching(/^unknown subcommand "reboot"[\s\S]*\/incident list/) });
-    expect(refusal('ack')).toEqual({ misuse: { command: 'incident', mistake: { kind: 'takes_one_incident_id', word: 'ack' } }, words: expect.stringMatching(/^`ack` takes one incident id\n/) });
+    expect(refusal('reboot 4')).toEqual({
+      misuse: { command: 'incident', mistake: { kind: 'unknown_subcommand', word: 'reboot' } },
+      words: expect.stringMatching(/^unknown subcommand "reboot"[\s\S]*\/incident list/),
+    });
+    expect(refusal('ack')).toEqual({
+      misuse: { command: 'incident', mistake: { kind: 'takes_one_incident_id', word: 'ack' } },
+      words: expect.stringMatching(/^`ack` takes one incident id\n/),
+    });
     expect(refusal('ack 1 2').words).toMatch(/^`ack` takes one incident id\n/);
     expect(refusal('show abc')).toMatchObject({ misuse: { mistake: { kind: 'invalid' } }, words: expect.stringMatching(/^"abc" is not an incident id/) });
-    expect(refusal('list all')).toEqual({ misuse: { command: 'incident', mistake: { kind: 'takes_no_arguments', word: 'list' } }, words: expect.stringMatching(/^`list` takes no arguments\n/) });
+    expect(refusal('list all')).toEqual({
+      misuse: { command: 'incident', mistake: { kind: 'takes_no_arguments', word: 'list' } },
+      words: expect.stringMatching(/^`list` takes no arguments\n/),
+    });
   });
 });
 
@@ -76,7 +85,12 @@ describe('button values (a public contract)', () => {
 
   it('reads back a Run button of any runbook and action id the runbook schema accepts, and of earlier versions', () => {
     const longest = 'a'.repeat(64);
-    expect(parseButtonValue(RunbookButtonValue, runbookButtonValue('12', longest, longest))).toEqual({ v: 1, incident: '12', runbook: longest, action: longest });
+    expect(parseButtonValue(RunbookButtonValue, runbookButtonValue('12', longest, longest))).toEqual({
+      v: 1,
+      incident: '12',
+      runbook: longest,
+      action: longest,
+    });
     // As an earlier version rendered it.
     expect(parseButtonValue(RunbookButtonValue, '{"v":1,"incident":"12","runbook":"high-error-rate-rollback","action":"rollback"}')).toEqual({
       v: 1,

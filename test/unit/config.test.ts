@@ -83,13 +83,19 @@ describe('loadConfig', () => {
   });
 
   it('wants both Sentinel variables or neither, and host:port pairs', () => {
-    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(/REDIS_SENTINEL_NAME: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(
+      /REDIS_SENTINEL_NAME: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together/,
+    );
     expect(() => loadConfig({ ...valid, REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together/);
-    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/REDIS_SENTINELS: expected comma-separated host:port pairs .* got "10.0.0.1"/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: '10.0.0.1', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(
+      /REDIS_SENTINELS: expected comma-separated host:port pairs .* got "10.0.0.1"/,
+    );
     expect(() => loadConfig({ ...valid, REDIS_SENTINELS: 'a:26379,b:0,c:99999', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/got "b:0", "c:99999"/);
-    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: ' , ', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(/REDIS_SENTINELS: expected comma-separated host:port pairs/);
-    expect(() =>
-      loadConfig({ ...valid, REDIS_URL: 'rediss://redis.example.com:6380', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'chatops' }),
-    ).toThrow(/REDIS_URL: TLS \(rediss:\/\/\) to a master found through Sentinel is not supported/);
+    expect(() => loadConfig({ ...valid, REDIS_SENTINELS: ' , ', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(
+      /REDIS_SENTINELS: expected comma-separated host:port pairs/,
+    );
+    expect(() => loadConfig({ ...valid, REDIS_URL: 'rediss://redis.example.com:6380', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'chatops' })).toThrow(
+      /REDIS_URL: TLS \(rediss:\/\/\) to a master found through Sentinel is not supported/,
+    );
   });
 });

@@ -42,19 +42,27 @@ describe('fleet reports', () => {
   });
 
   it('names the batch and shows output only for failed hosts', () => {
-    expect(renderRunReport({ kind: 'batch_ran', actionId: '7', batch: 1, of: 3, canary: true, hosts: [outcome('web-1')] })).toBe('Canary (batch 1 of 3): web-1 ok');
-    expect(renderRunReport({ kind: 'batch_ran', actionId: '7', batch: 3, of: 3, canary: false, hosts: [outcome('web-3', false, 'no space'), outcome('web-4')] })).toBe(
-      "Batch 3 of 3: web-3 FAILED (exit 2), web-4 ok\n• web-3 FAILED (exit 2), 1.2s\n```no space```",
+    expect(renderRunReport({ kind: 'batch_ran', actionId: '7', batch: 1, of: 3, canary: true, hosts: [outcome('web-1')] })).toBe(
+      'Canary (batch 1 of 3): web-1 ok',
     );
+    expect(
+      renderRunReport({ kind: 'batch_ran', actionId: '7', batch: 3, of: 3, canary: false, hosts: [outcome('web-3', false, 'no space'), outcome('web-4')] }),
+    ).toBe('Batch 3 of 3: web-3 FAILED (exit 2), web-4 ok\n• web-3 FAILED (exit 2), 1.2s\n```no space```');
   });
 
   it('says why a rollout halted, with the failed hosts’ output and what may follow', () => {
-    expect(renderRunReport({ kind: 'halted', actionId: '7', reason: { kind: 'canary_failed', failures: 1 }, failed: [outcome('web-1', false, 'no space')] })).toBe(
+    expect(
+      renderRunReport({ kind: 'halted', actionId: '7', reason: { kind: 'canary_failed', failures: 1 }, failed: [outcome('web-1', false, 'no space')] }),
+    ).toBe(
       'Halted: the canary batch failed on 1 host; no other host was touched.\nFailed hosts:\n• web-1 FAILED (exit 2), 1.2s\n```no space```\nContinue (approved again) runs the hosts without a success; Abort ends it here.',
     );
-    expect(haltText({ kind: 'too_many_failures', batch: 3, failures: 2, maxFailures: 1 })).toBe('Halted after batch 3: 2 hosts failed, more than max_failures (1).');
+    expect(haltText({ kind: 'too_many_failures', batch: 3, failures: 2, maxFailures: 1 })).toBe(
+      'Halted after batch 3: 2 hosts failed, more than max_failures (1).',
+    );
     expect(haltText({ kind: 'interrupted', hosts: ['web-1'] })).toBe('Halted: the bot restarted while web-1 ran; check it before continuing.');
-    expect(haltText({ kind: 'interrupted', hosts: ['web-1', 'web-2'] })).toBe('Halted: the bot restarted while web-1, web-2 ran; check them before continuing.');
+    expect(haltText({ kind: 'interrupted', hosts: ['web-1', 'web-2'] })).toBe(
+      'Halted: the bot restarted while web-1, web-2 ran; check them before continuing.',
+    );
   });
 
   it('says how a rollout ended', () => {
@@ -67,7 +75,9 @@ describe('fleet reports', () => {
   });
 
   it('says which kind of dry run it was', () => {
-    expect(rehearsalSummary(rehearsalBrief({ ok: true, check: 'dry_run_command', hosts: [outcome('web-1'), outcome('web-2')] }))).toBe('dry run ok on all 2 host(s)');
+    expect(rehearsalSummary(rehearsalBrief({ ok: true, check: 'dry_run_command', hosts: [outcome('web-1'), outcome('web-2')] }))).toBe(
+      'dry run ok on all 2 host(s)',
+    );
     expect(rehearsalSummary(rehearsalBrief({ ok: false, check: 'reachability', hosts: [outcome('web-1'), outcome('web-2', false)] }))).toBe(
       'reachability check (no dry_run_command, so the command itself was not tried) FAILED on 1 of 2 host(s): web-2',
     );

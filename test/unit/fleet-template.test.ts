@@ -32,7 +32,7 @@ function refusal(fn: () => unknown): TemplateRefusal {
 }
 
 describe('shellQuote', () => {
-  it('single-quotes, writing each quote as \'\\\'\'', () => {
+  it("single-quotes, writing each quote as '\\''", () => {
     expect(shellQuote('web-1')).toBe("'web-1'");
     expect(shellQuote('')).toBe("''");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
@@ -91,7 +91,9 @@ describe('renderCommand', () => {
     const error = refusal(() => renderCommand('systemctl restart -- {{unit}}', unit, { labels: { systemd_unit: 'x; rm -rf /' }, args: {} }));
     expect(error).toBeInstanceOf(BotError);
     expect(error).toMatchObject({ code: 'TEMPLATE_REFUSED', reason: 'mismatch', param: 'unit', value: 'x; rm -rf /', pattern: '^[a-zA-Z0-9@._-]+$' });
-    expect(error.message).toBe('Refused: parameter "unit" (label systemd_unit) is "x; rm -rf /", which does not match its pattern ^[a-zA-Z0-9@._-]+$. Nothing was run.');
+    expect(error.message).toBe(
+      'Refused: parameter "unit" (label systemd_unit) is "x; rm -rf /", which does not match its pattern ^[a-zA-Z0-9@._-]+$. Nothing was run.',
+    );
   });
 
   it('matches the whole value, as matchers do', () => {
@@ -117,9 +119,15 @@ describe('renderCommand', () => {
 
     const label = refusal(() => renderCommand('systemctl restart {{unit}}', unit, noSources));
     expect(label).toMatchObject({ reason: 'missing', param: 'unit' });
-    expect(label.message).toBe('Refused: parameter "unit" needs a value, but the alert has no label systemd_unit and the parameter has no default. Nothing was run.');
-    const argument = refusal(() => renderCommand('tail -n {{lines}}', { lines: { from: 'argument', pattern: '[0-9]+' } }, { labels: { lines: '5' }, args: {} }));
-    expect(argument.message).toBe('Refused: parameter "lines" needs a value, but no argument lines was given and the parameter has no default. Nothing was run.');
+    expect(label.message).toBe(
+      'Refused: parameter "unit" needs a value, but the alert has no label systemd_unit and the parameter has no default. Nothing was run.',
+    );
+    const argument = refusal(() =>
+      renderCommand('tail -n {{lines}}', { lines: { from: 'argument', pattern: '[0-9]+' } }, { labels: { lines: '5' }, args: {} }),
+    );
+    expect(argument.message).toBe(
+      'Refused: parameter "lines" needs a value, but no argument lines was given and the parameter has no default. Nothing was run.',
+    );
   });
 
   it('reads own properties only, so a parameter named constructor finds nothing', () => {
@@ -134,7 +142,9 @@ describe('renderCommand', () => {
   });
 
   it('refuses a NUL character whatever the pattern', () => {
-    expect(refusal(() => renderCommand('echo {{value}}', anything, { labels: { target: 'a\0b' }, args: {} })).message).toContain('"a\\u{0000}b", which holds a NUL character');
+    expect(refusal(() => renderCommand('echo {{value}}', anything, { labels: { target: 'a\0b' }, args: {} })).message).toContain(
+      '"a\\u{0000}b", which holds a NUL character',
+    );
   });
 
   it('refuses an undeclared placeholder, a misplaced one and an invalid pattern', () => {
@@ -143,8 +153,13 @@ describe('renderCommand', () => {
       param: 'other',
       message: 'Refused: the command uses {{other}}, which is not a declared parameter of this action. Nothing was run.',
     });
-    expect(refusal(() => renderCommand("echo '{{unit}}'", unit, { labels: { systemd_unit: 'a' }, args: {} }))).toMatchObject({ reason: 'unsafe-placeholder', param: 'unit' });
-    expect(refusal(() => renderCommand('echo {{x}}', { x: { from: 'argument', pattern: '(' } }, { labels: {}, args: { x: 'a' } })).reason).toBe('invalid-pattern');
+    expect(refusal(() => renderCommand("echo '{{unit}}'", unit, { labels: { systemd_unit: 'a' }, args: {} }))).toMatchObject({
+      reason: 'unsafe-placeholder',
+      param: 'unit',
+    });
+    expect(refusal(() => renderCommand('echo {{x}}', { x: { from: 'argument', pattern: '(' } }, { labels: {}, args: { x: 'a' } })).reason).toBe(
+      'invalid-pattern',
+    );
   });
 
   it('leaves a template without placeholders as it is', () => {

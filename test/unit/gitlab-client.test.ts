@@ -34,7 +34,9 @@ describe('classifyGitlabError', () => {
     [answered(503, ''), { kind: 'answered', status: 503, description: '', retryAfterMs: undefined }],
     [new GitbeakerTimeoutError('Query timeout was reached'), { kind: 'no-answer', reason: 'timeout' }],
     [
-      new GitbeakerRetryError('Could not successfully complete this request after 10 retries, last status code: 429. Check the applicable rate limits for this endpoint.'),
+      new GitbeakerRetryError(
+        'Could not successfully complete this request after 10 retries, last status code: 429. Check the applicable rate limits for this endpoint.',
+      ),
       { kind: 'answered', status: 429, description: expect.stringContaining('10 retries') as unknown, retryAfterMs: undefined },
     ],
     [fetchFailed('ECONNREFUSED'), { kind: 'not-sent', reason: 'ECONNREFUSED' }],

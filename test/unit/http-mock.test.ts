@@ -13,11 +13,18 @@ afterEach(() => http.verify());
 afterAll(() => http.stop());
 
 /** Like code that catches a failed request and carries on: the check must still see it. */
-const swallow = (request: Promise<Response>) => request.then((res) => res.status, (error: unknown) => error);
+const swallow = (request: Promise<Response>) =>
+  request.then(
+    (res) => res.status,
+    (error: unknown) => error,
+  );
 
 describe('the strict HTTP mock', () => {
   it('passes when every expectation was used and every request expected', async () => {
-    http.scope(BASE).get('/v1/things').reply(200, [{ id: 1 }]);
+    http
+      .scope(BASE)
+      .get('/v1/things')
+      .reply(200, [{ id: 1 }]);
     expect(await (await fetch(`${BASE}/v1/things`)).json()).toEqual([{ id: 1 }]);
     expect(() => http.verify()).not.toThrow();
   });

@@ -61,7 +61,11 @@ describe('applyNotification', () => {
   });
 
   it('records new alerts joining the group', () => {
-    const outcome = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }, { fingerprint: 'c', instance: 'web-3' }] }), ctx);
+    const outcome = applyNotification(
+      opened(),
+      notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }, { fingerprint: 'c', instance: 'web-3' }] }),
+      ctx,
+    );
     expect(outcome.changed).toBe(true);
     expect(outcome.entries).toEqual([
       { at: ctx.now.toISOString(), kind: 'alert_firing', actor: 'alertmanager', alerts: [{ alertname: 'HighErrorRate', instance: 'web-3' }], total: 1 },
@@ -82,7 +86,16 @@ describe('applyNotification', () => {
   });
 
   it('reopens a resolved incident when an alert fires again with a later start', () => {
-    const resolved = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a', status: 'resolved' }, { fingerprint: 'b', status: 'resolved' }] }), ctx).incident;
+    const resolved = applyNotification(
+      opened(),
+      notification({
+        alerts: [
+          { fingerprint: 'a', status: 'resolved' },
+          { fingerprint: 'b', status: 'resolved' },
+        ],
+      }),
+      ctx,
+    ).incident;
     const again = applyNotification({ ...resolved, version: 2 }, notification({ alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T01:00:00Z' }] }), ctx);
     expect(again.incident.state).toBe('firing');
     expect(again.entries.map((e) => e.kind)).toEqual(['alert_firing', 'reopened']);
@@ -90,7 +103,16 @@ describe('applyNotification', () => {
   });
 
   it('ignores a late "firing" with the old start (the other Alertmanager of an HA pair)', () => {
-    const resolved = applyNotification(opened(), notification({ alerts: [{ fingerprint: 'a', status: 'resolved' }, { fingerprint: 'b', status: 'resolved' }] }), ctx).incident;
+    const resolved = applyNotification(
+      opened(),
+      notification({
+        alerts: [
+          { fingerprint: 'a', status: 'resolved' },
+          { fingerprint: 'b', status: 'resolved' },
+        ],
+      }),
+      ctx,
+    ).incident;
     const late = applyNotification({ ...resolved, version: 2 }, notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }] }), ctx);
     expect(late.changed).toBe(false);
     expect(late.incident.state).toBe('resolved');
@@ -140,7 +162,14 @@ describe('helpers', () => {
   });
 
   it('takes the most severe firing alert as the severity', () => {
-    const incident = opened(notification({ alerts: [{ fingerprint: 'a', severity: 'warning' }, { fingerprint: 'b', severity: 'critical' }] }));
+    const incident = opened(
+      notification({
+        alerts: [
+          { fingerprint: 'a', severity: 'warning' },
+          { fingerprint: 'b', severity: 'critical' },
+        ],
+      }),
+    );
     expect(severityOf(incident)).toBe('critical');
   });
 });

@@ -28,7 +28,10 @@ describe('logger', () => {
 
   it('redacts secrets wherever a log object names them', () => {
     const { log, text } = capture();
-    log.info({ config: { slack: { botToken: 'xoxb-1', signingSecret: 'shh' } }, headers: { authorization: 'Bearer am-token' }, password: 'pw', privateKey: 'KEY' }, 'x');
+    log.info(
+      { config: { slack: { botToken: 'xoxb-1', signingSecret: 'shh' } }, headers: { authorization: 'Bearer am-token' }, password: 'pw', privateKey: 'KEY' },
+      'x',
+    );
     for (const secret of ['xoxb-1', 'shh', 'am-token', '"pw"', 'KEY']) expect(text()).not.toContain(secret);
   });
 });

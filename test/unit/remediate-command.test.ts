@@ -44,7 +44,10 @@ describe('parseRemediateCommand', () => {
     expect(refusal('disk-cleanup -oProxyCommand')).toMatch(/expected a host name/);
     expect(refusal('disk-cleanup 1x=2')).toMatch(/^1x=2: expected an argument name/);
     expect(refusal('disk-cleanup --force')).toMatch(/^unknown option --force\n\*\/remediate\*/);
-    expect(refused('Disk_Cleanup').misuse).toEqual({ command: 'remediate', mistake: { kind: 'invalid', what: 'Disk_Cleanup', reason: 'expected a runbook id such as disk-space-cleanup' } });
+    expect(refused('Disk_Cleanup').misuse).toEqual({
+      command: 'remediate',
+      mistake: { kind: 'invalid', what: 'Disk_Cleanup', reason: 'expected a runbook id such as disk-space-cleanup' },
+    });
     expect(refused('disk-cleanup --force').misuse).toEqual({ command: 'remediate', mistake: { kind: 'unknown_option', word: '--force' } });
   });
 });

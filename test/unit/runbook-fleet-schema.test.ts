@@ -87,7 +87,10 @@ describe('fleet actions', () => {
 
   it('takes the three kinds of targets and refuses others', () => {
     expect(fleetAction(FLEET.replace('from: service-hosts', 'from: group\n      group: web-eu')).targets).toEqual({ from: 'group', group: 'web-eu' });
-    expect(fleetAction(FLEET.replace('from: service-hosts', 'from: service-hosts\n      service: checkout')).targets).toEqual({ from: 'service-hosts', service: 'checkout' });
+    expect(fleetAction(FLEET.replace('from: service-hosts', 'from: service-hosts\n      service: checkout')).targets).toEqual({
+      from: 'service-hosts',
+      service: 'checkout',
+    });
     expect(problems(FLEET.replace('from: service-hosts', 'from: everywhere'))).toEqual([
       'actions.0.targets.from: expected from to be one of: alert-instance, service-hosts, group',
     ]);
@@ -146,7 +149,7 @@ describe('fleet actions', () => {
     expect(reasons('cat <<EOF\n{{unit}}\nEOF')[0]).toMatch(/here-document/);
     expect(reasons('echo `systemctl restart {{unit}}`')[0]).toMatch(/use \$\(…\) instead/);
     // Fine: plain words, glued to an option, inside $( ), after quoted text.
-    expect(reasons("systemctl restart -- {{unit}} --unit={{unit}} $(echo {{unit}}) 'a b' {{unit}} \"x\" && echo ok # done")).toEqual([]);
+    expect(reasons('systemctl restart -- {{unit}} --unit={{unit}} $(echo {{unit}}) \'a b\' {{unit}} "x" && echo ok # done')).toEqual([]);
   });
 
   it('checks rollout sizes, counts and durations', () => {
@@ -161,12 +164,22 @@ describe('fleet actions', () => {
       'actions.0.rollout.batches.5: a percentage is more than 0% and at most 100%',
     ]);
     expect(rollout('{ batches: [] }')).toEqual(['actions.0.rollout.batches: expected at least one batch, e.g. ["100%"]']);
-    expect(rollout('{ canary: -1, max_failures: 0.5 }')).toEqual(['actions.0.rollout.canary: expected 0 or more', 'actions.0.rollout.max_failures: expected a whole number']);
+    expect(rollout('{ canary: -1, max_failures: 0.5 }')).toEqual([
+      'actions.0.rollout.canary: expected 0 or more',
+      'actions.0.rollout.max_failures: expected a whole number',
+    ]);
     expect(rollout('{ pause: 30 }')).toEqual(['actions.0.rollout.pause: expected a duration such as "30s", "5m" or "1h30m"']);
     expect(rollout('{ pause: 2h }')).toEqual(['actions.0.rollout.pause: expected a duration from 0s to 1h']);
     expect(problems(FLEET.replace('timeout: 90s', 'timeout: 0s'))).toEqual(['actions.0.timeout: expected a duration from 1s to 1h']);
-    expect(problems(FLEET.replace('timeout: 90s', 'timeout: soon'))).toEqual(['actions.0.timeout: expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h, d)']);
-    expect(fleetAction(FLEET.replace(/ {4}rollout:[\s\S]*?timeout/, '    rollout: { canary: 0 }\n    timeout')).rollout).toEqual({ canary: 0, batches: ['100%'], max_failures: 0, pause: '0s' });
+    expect(problems(FLEET.replace('timeout: 90s', 'timeout: soon'))).toEqual([
+      'actions.0.timeout: expected a duration such as "30s", "5m" or "1h30m" (units: ms, s, m, h, d)',
+    ]);
+    expect(fleetAction(FLEET.replace(/ {4}rollout:[\s\S]*?timeout/, '    rollout: { canary: 0 }\n    timeout')).rollout).toEqual({
+      canary: 0,
+      batches: ['100%'],
+      max_failures: 0,
+      pause: '0s',
+    });
   });
 
   it('refuses unknown keys in a fleet action and its parts', () => {
@@ -177,7 +190,10 @@ describe('fleet actions', () => {
 
 describe('schedule', () => {
   const scheduled = (schedule: string, text = FLEET) => `${text.trimEnd()}\nschedule: ${schedule}\n`;
-  const runnable = FLEET.replace('from: service-hosts', 'from: group\n      group: web').replace('name: systemd_unit', 'name: systemd_unit\n        default: app.service');
+  const runnable = FLEET.replace('from: service-hosts', 'from: group\n      group: web').replace(
+    'name: systemd_unit',
+    'name: systemd_unit\n        default: app.service',
+  );
 
   it('parses a schedule with its default mode', () => {
     expect(parseRunbook(scheduled('{ cron: "30 4 * * *", timezone: Europe/Paris }', runnable), 'rb.yaml').schedule).toEqual({
@@ -216,7 +232,9 @@ describe('schedule', () => {
     expect(problems(scheduled('{ cron: "0 3 * * *" }', instance))).toEqual([
       'actions.0.targets: a scheduled run has no alert: use targets from: group, or from: service-hosts with a service',
     ]);
-    expect(problems(scheduled('{ cron: "0 3 * * *", actions: [restart, reboot] }', runnable))).toEqual(['schedule.actions.1: no action "reboot" in this runbook']);
+    expect(problems(scheduled('{ cron: "0 3 * * *", actions: [restart, reboot] }', runnable))).toEqual([
+      'schedule.actions.1: no action "reboot" in this runbook',
+    ]);
     const rollback = `id: r\ntitle: r\nmatch: [{ label: alertname, equals: X }]\nactions:\n  - { id: rollback, title: Roll back, kind: rollback, service: checkout }\n`;
     expect(problems(scheduled('{ cron: "0 3 * * *" }', rollback))).toEqual(['schedule: a schedule runs fleet actions, and this runbook has none']);
     expect(problems(scheduled('{ cron: "0 3 * * *", actions: [rollback] }', rollback))).toEqual([
@@ -253,7 +271,11 @@ describe('shipped runbooks', () => {
       params: { unit: { from: 'label', name: 'systemd_unit', pattern: '^[a-zA-Z0-9@._-]+$' } },
       rollout: { canary: 1 },
     });
-    expect(byId.get('disk-space-cleanup')?.actions[0]).toMatchObject({ kind: 'fleet', targets: { from: 'alert-instance' }, rollout: { canary: 1, batches: [1, '50%', '100%'], max_failures: 0 } });
+    expect(byId.get('disk-space-cleanup')?.actions[0]).toMatchObject({
+      kind: 'fleet',
+      targets: { from: 'alert-instance' },
+      rollout: { canary: 1, batches: [1, '50%', '100%'], max_failures: 0 },
+    });
     expect(byId.get('high-error-rate-rollback')?.actions[0]).toMatchObject({ kind: 'rollback' });
   });
 });

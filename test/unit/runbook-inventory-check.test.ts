@@ -4,7 +4,10 @@ import { Runbook } from '../../src/runbooks/schema.js';
 import { createCatalog, parseServicesFile } from '../../src/services/catalog.js';
 
 const catalog = createCatalog(
-  parseServicesFile('services:\n  web:\n    approvers: [U0OPS]\n    hosts: [web-1]\n  api: {}\ngroups:\n  edge:\n    service: web\n    hosts: [lb-1]\n', 'services.yaml'),
+  parseServicesFile(
+    'services:\n  web:\n    approvers: [U0OPS]\n    hosts: [web-1]\n  api: {}\ngroups:\n  edge:\n    service: web\n    hosts: [lb-1]\n',
+    'services.yaml',
+  ),
   'C0DEFAULT',
 );
 

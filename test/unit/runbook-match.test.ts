@@ -77,20 +77,31 @@ describe('runbookActionsFor', () => {
   });
 
   it('matches on firing alerts only while any fires, else on all alerts', () => {
-    const mixed = { alerts: [alert('resolved', { alertname: 'HighErrorRate', service: 'checkout' }), alert('firing', { alertname: 'HighLatency', service: 'checkout' })] };
+    const mixed = {
+      alerts: [alert('resolved', { alertname: 'HighErrorRate', service: 'checkout' }), alert('firing', { alertname: 'HighLatency', service: 'checkout' })],
+    };
     expect(runbookActionsFor(runbooks, mixed)).toEqual([]);
-    const allResolved = { alerts: [alert('resolved', { alertname: 'HighErrorRate', service: 'checkout' }), alert('resolved', { alertname: 'HighLatency', service: 'checkout' })] };
+    const allResolved = {
+      alerts: [alert('resolved', { alertname: 'HighErrorRate', service: 'checkout' }), alert('resolved', { alertname: 'HighLatency', service: 'checkout' })],
+    };
     expect(runbookActionsFor(runbooks, allResolved).map((a) => a.runbookId)).toEqual(['error-rate']);
     expect(runbookActionsFor(runbooks, { alerts: {} })).toEqual([]);
   });
 
   it('needs one alert to satisfy all matchers, not several alerts one each', () => {
-    const split = { alerts: [alert('firing', { alertname: 'HighErrorRate', service: 'checkout' }), alert('firing', { alertname: 'HighLatency', service: 'payment-service' })] };
+    const split = {
+      alerts: [alert('firing', { alertname: 'HighErrorRate', service: 'checkout' }), alert('firing', { alertname: 'HighLatency', service: 'payment-service' })],
+    };
     expect(runbookActionsFor([paymentErrors], split)).toEqual([]);
   });
 
   it('leaves the rollback service unset when the matching alerts name none or several', () => {
-    const several = { alerts: [alert('firing', { alertname: 'HighErrorRate', service: 'checkout' }), alert('firing', { alertname: 'HighErrorRate', service: 'payment-service' })] };
+    const several = {
+      alerts: [
+        alert('firing', { alertname: 'HighErrorRate', service: 'checkout' }),
+        alert('firing', { alertname: 'HighErrorRate', service: 'payment-service' }),
+      ],
+    };
     expect(runbookActionsFor([errorRate], several)).toEqual([{ runbookId: 'error-rate', actionId: 'rollback', title: 'Roll back', kind: 'rollback' }]);
     const none = { alerts: [alert('firing', { alertname: 'HighErrorRate' })] };
     expect(runbookActionsFor([errorRate], none)[0]).not.toHaveProperty('service');
@@ -108,7 +119,9 @@ describe('runbookActionsFor', () => {
       '  - { id: cleanup, title: Free disk space, kind: fleet, command: df -h, targets: { from: alert-instance }, confirm: Sure? }',
     );
     const incident = { alerts: [alert('firing', { alertname: 'DiskSpaceLow', service: 'checkout', instance: 'web-1:9100' })] };
-    expect(runbookActionsFor([fleet, errorRate], incident)).toEqual([{ runbookId: 'disk', actionId: 'cleanup', title: 'Free disk space', kind: 'fleet', confirm: 'Sure?' }]);
+    expect(runbookActionsFor([fleet, errorRate], incident)).toEqual([
+      { runbookId: 'disk', actionId: 'cleanup', title: 'Free disk space', kind: 'fleet', confirm: 'Sure?' },
+    ]);
   });
 
   it('lists a runbook given twice once', () => {

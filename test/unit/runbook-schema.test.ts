@@ -76,14 +76,20 @@ describe('runbook schema', () => {
 
   it('reports bad YAML with its line and column', () => {
     expect(problemsOf('id: a\nid: b\n')).toEqual([{ file: 'rb.yaml', path: 'line 2, column 1', reason: 'YAML syntax: Map keys must be unique' }]);
-    expect(problemsOf('match: [\n')[0]).toMatchObject({ file: 'rb.yaml', path: expect.stringMatching(/^line \d+, column \d+$/), reason: expect.stringMatching(/^YAML syntax: /) });
+    expect(problemsOf('match: [\n')[0]).toMatchObject({
+      file: 'rb.yaml',
+      path: expect.stringMatching(/^line \d+, column \d+$/),
+      reason: expect.stringMatching(/^YAML syntax: /),
+    });
     expect(problemsOf('id: a\n---\nid: b\n')[0]?.reason).toMatch(/one runbook per file/);
     expect(problemsOf('')).toEqual([{ file: 'rb.yaml', path: '(file)', reason: expect.stringMatching(/empty/) }]);
   });
 
   it('reports a missing field with its path', () => {
     expect(problemsOf(VALID.replace('title: High error rate\n', ''))).toEqual([{ file: 'rb.yaml', path: 'title', reason: 'required (expected string)' }]);
-    expect(problemsOf(VALID.replace('    title: Roll back\n', ''))).toEqual([{ file: 'rb.yaml', path: 'actions.0.title', reason: 'required (expected string)' }]);
+    expect(problemsOf(VALID.replace('    title: Roll back\n', ''))).toEqual([
+      { file: 'rb.yaml', path: 'actions.0.title', reason: 'required (expected string)' },
+    ]);
     expect(problemsOf(VALID.replace('    kind: rollback\n    confirm', '    confirm'))).toEqual([
       { file: 'rb.yaml', path: 'actions.0.kind', reason: 'expected kind to be one of: rollback, fleet' },
     ]);
@@ -108,8 +114,12 @@ describe('runbook schema', () => {
   });
 
   it('refuses an empty action list, an empty match list and a matcher with both equals and regex', () => {
-    expect(problemsOf(VALID.replace(/actions:[\s\S]*$/, 'actions: []\n'))).toEqual([{ file: 'rb.yaml', path: 'actions', reason: 'expected at least one action' }]);
-    expect(problemsOf(VALID.replace(/match:[\s\S]*actions:/, 'match: []\nactions:'))).toEqual([{ file: 'rb.yaml', path: 'match', reason: 'expected at least one matcher' }]);
+    expect(problemsOf(VALID.replace(/actions:[\s\S]*$/, 'actions: []\n'))).toEqual([
+      { file: 'rb.yaml', path: 'actions', reason: 'expected at least one action' },
+    ]);
+    expect(problemsOf(VALID.replace(/match:[\s\S]*actions:/, 'match: []\nactions:'))).toEqual([
+      { file: 'rb.yaml', path: 'match', reason: 'expected at least one matcher' },
+    ]);
     expect(problemsOf(VALID.replace('    equals: HighErrorRate', '    equals: HighErrorRate\n    regex: High.*'))).toEqual([
       { file: 'rb.yaml', path: 'match.0', reason: 'expected either "equals" or "regex", not both' },
     ]);
@@ -117,8 +127,14 @@ describe('runbook schema', () => {
 
   it('checks slugs, button labels, label values YAML reads as numbers, and action ids', () => {
     expect(problemsOf(VALID.replace('id: high-error-rate', 'id: High Error Rate'))[0]).toMatchObject({ path: 'id', reason: expect.stringMatching(/slug/) });
-    expect(problemsOf(VALID.replace('title: Roll back\n', `title: ${'x'.repeat(31)}\n`))[0]).toMatchObject({ path: 'actions.0.title', reason: expect.stringMatching(/at most 30/) });
-    expect(problemsOf(VALID.replace('equals: HighErrorRate', 'equals: 500'))[0]).toMatchObject({ path: 'match.0.equals', reason: expect.stringMatching(/quote/) });
+    expect(problemsOf(VALID.replace('title: Roll back\n', `title: ${'x'.repeat(31)}\n`))[0]).toMatchObject({
+      path: 'actions.0.title',
+      reason: expect.stringMatching(/at most 30/),
+    });
+    expect(problemsOf(VALID.replace('equals: HighErrorRate', 'equals: 500'))[0]).toMatchObject({
+      path: 'match.0.equals',
+      reason: expect.stringMatching(/quote/),
+    });
     expect(problemsOf(VALID.replace('id: rollback-checkout', 'id: rollback'))).toEqual([
       { file: 'rb.yaml', path: 'actions.1.id', reason: 'duplicate action id "rollback" in this runbook' },
     ]);
@@ -210,7 +226,9 @@ actions:
     const services = join(await tempDir({ 'services.yaml': 'services:\n  web: {}\n' }), 'services.yaml');
     const result = await run([], { RUNBOOKS_DIR: dir, SERVICES_FILE: services });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${services}: runbook restart-edge: actions.0.targets.group: host group "edge-lbs" is not in the services file (groups:)\n`);
+    expect(result.stderr).toContain(
+      `${services}: runbook restart-edge: actions.0.targets.group: host group "edge-lbs" is not in the services file (groups:)\n`,
+    );
     expect(result.stdout).toBe('');
   });
 });

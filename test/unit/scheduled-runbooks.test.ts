@@ -113,7 +113,9 @@ describe('scheduleRunbooks', () => {
     const scheduled = runbook('schedule:\n  cron: "30 4 * * *"\n  timezone: Europe/Paris');
     const unscheduled = { ...runbook(''), id: 'other' };
     const h = new Harness([scheduled, unscheduled]);
-    expect(h.jobs.map(({ name, cron, timezone }) => ({ name, cron, timezone }))).toEqual([{ name: 'runbook:nightly', cron: '30 4 * * *', timezone: 'Europe/Paris' }]);
+    expect(h.jobs.map(({ name, cron, timezone }) => ({ name, cron, timezone }))).toEqual([
+      { name: 'runbook:nightly', cron: '30 4 * * *', timezone: 'Europe/Paris' },
+    ]);
   });
 
   it('dry-runs as the scheduler, and posts only the first result, a change, or a failure', async () => {
@@ -144,11 +146,14 @@ describe('scheduleRunbooks', () => {
   });
 
   it('runs the actions the schedule names, in its order', async () => {
-    const rb = runbook('schedule:\n  cron: "* * * * *"\n  actions: [second, check]', `  - id: second
+    const rb = runbook(
+      'schedule:\n  cron: "* * * * *"\n  actions: [second, check]',
+      `  - id: second
     title: Second
     kind: fleet
     command: "true"
-    targets: { from: service-hosts, service: web }`);
+    targets: { from: service-hosts, service: web }`,
+    );
     const h = new Harness([rb]);
     await h.tick();
     expect(h.requests.map((r) => r.fleet.actionId)).toEqual(['second', 'check']);
@@ -215,7 +220,9 @@ describe('scheduled dry run messages', () => {
   it('ignores per-host durations when comparing runs', () => {
     const slower = { ...rehearsal('v1'), hosts: rehearsal('v1').hosts.map((h) => ({ ...h, durationMs: 9900 })) };
     expect(dryRunFinding(runbook(''), action, plan, slower).fingerprint).toBe(dryRunFinding(runbook(''), action, plan, rehearsal('v1')).fingerprint);
-    expect(dryRunFinding(runbook(''), action, plan, rehearsal('v2')).fingerprint).not.toBe(dryRunFinding(runbook(''), action, plan, rehearsal('v1')).fingerprint);
+    expect(dryRunFinding(runbook(''), action, plan, rehearsal('v2')).fingerprint).not.toBe(
+      dryRunFinding(runbook(''), action, plan, rehearsal('v1')).fingerprint,
+    );
   });
 
   it('fingerprints a run as earlier releases did, so that an upgrade posts nothing new', () => {
@@ -235,7 +242,11 @@ describe('scheduled dry run messages', () => {
 
   it('shows the plan when a read-only action has no dry run', () => {
     const finding = dryRunFinding(runbook(''), action, plan, undefined);
-    expect(finding).toMatchObject({ ok: true, outcome: { kind: 'dry_run', plan: { title: 'Check disks on 2 hosts', summary: ['service: web'] }, rehearsal: undefined }, post: 'on-change' });
+    expect(finding).toMatchObject({
+      ok: true,
+      outcome: { kind: 'dry_run', plan: { title: 'Check disks on 2 hosts', summary: ['service: web'] }, rehearsal: undefined },
+      post: 'on-change',
+    });
     expect(renderScheduledRun(finding)).toBe(
       '*Scheduled dry run: Check disks on 2 hosts (runbook `nightly`, action `check`)*\nnothing to dry-run (a read-only action without dry_run_command)\nservice: web',
     );

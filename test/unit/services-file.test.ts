@@ -23,7 +23,9 @@ describe('services file', () => {
     expect(() => parseServicesFile('services:\n  payment-service:\n    channel: "#payments"\n', 'svc.yaml')).toThrow(
       /svc\.yaml is invalid:\n {2}- services\.payment-service\.channel: expected a Slack channel id/,
     );
-    expect(() => parseServicesFile('services:\n  payment-service:\n    chanel: C0X\n', 'svc.yaml')).toThrow(/services\.payment-service: Unrecognized key: "chanel"/);
+    expect(() => parseServicesFile('services:\n  payment-service:\n    chanel: C0X\n', 'svc.yaml')).toThrow(
+      /services\.payment-service: Unrecognized key: "chanel"/,
+    );
     expect(() => parseServicesFile('services: [\n', 'svc.yaml')).toThrow(/svc\.yaml is invalid:\n {2}- YAML syntax/);
     expect(() => parseServicesFile('services:\n  a:\n    channel: C0A\n  a:\n    channel: C0B\n', 'svc.yaml')).toThrow(ServicesFileError);
   });

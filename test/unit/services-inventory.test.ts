@@ -44,21 +44,14 @@ describe('services file host inventory', () => {
     expect(file.groups).toEqual({});
   });
 
-  it.each([
-    ['web-1; rm -rf /'],
-    ['-oProxyCommand=x'],
-    ['a b'],
-    ['web-1:0'],
-    ['web-1:65536'],
-    ['2001:db8::1'],
-    ['user@web-1'],
-    ['$(reboot)'],
-    [''],
-  ])('refuses the host entry %j with its path', (entry) => {
-    expect(problemsOf(web(`["web-0", ${JSON.stringify(entry)}]`))).toEqual([
-      `services.web.hosts.1: expected a host name such as web-1 or web-1:2222, or { name, address }; got ${JSON.stringify(entry)}`,
-    ]);
-  });
+  it.each([['web-1; rm -rf /'], ['-oProxyCommand=x'], ['a b'], ['web-1:0'], ['web-1:65536'], ['2001:db8::1'], ['user@web-1'], ['$(reboot)'], ['']])(
+    'refuses the host entry %j with its path',
+    (entry) => {
+      expect(problemsOf(web(`["web-0", ${JSON.stringify(entry)}]`))).toEqual([
+        `services.web.hosts.1: expected a host name such as web-1 or web-1:2222, or { name, address }; got ${JSON.stringify(entry)}`,
+      ]);
+    },
+  );
 
   it('accepts the highest port', () => {
     expect(parseServicesFile(web('["web-1:65535"]'), 'svc.yaml').services.web?.hosts).toEqual([{ name: 'web-1', address: 'web-1:65535' }]);

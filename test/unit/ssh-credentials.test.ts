@@ -104,9 +104,7 @@ describe('loadSshCredentials', () => {
     expect(errorOf(() => load({ SSH_PRIVATE_KEY_FILE: encryptedKeyFile })).message).toMatch(
       new RegExp(`^SSH_PRIVATE_KEY_FILE=${encryptedKeyFile}: .*The key is encrypted: set SSH_PRIVATE_KEY_PASSPHRASE`),
     );
-    const wrong = errorOf(() =>
-      load({ SSH_PRIVATE_KEY_FILE: encryptedKeyFile, SSH_PRIVATE_KEY_PASSPHRASE: 'wrong passphrase' }),
-    );
+    const wrong = errorOf(() => load({ SSH_PRIVATE_KEY_FILE: encryptedKeyFile, SSH_PRIVATE_KEY_PASSPHRASE: 'wrong passphrase' }));
     expect(wrong.message).toMatch(/Check SSH_PRIVATE_KEY_PASSPHRASE/);
     expect(wrong.message).not.toContain('wrong passphrase');
   });
@@ -138,9 +136,7 @@ describe('loadSshCredentials', () => {
   it('reports skipped known_hosts lines alongside the usable ones', () => {
     const mixed = join(dir, 'known_hosts_mixed');
     writeFileSync(mixed, `web-1 ${ED25519}\nweb-2 ssh-ed25519 ???\n`);
-    expect(load({ SSH_PRIVATE_KEY_FILE: keyFile, SSH_KNOWN_HOSTS_FILE: mixed }).knownHostsProblems).toEqual([
-      'line 2: the ssh-ed25519 key is not base64',
-    ]);
+    expect(load({ SSH_PRIVATE_KEY_FILE: keyFile, SSH_KNOWN_HOSTS_FILE: mixed }).knownHostsProblems).toEqual(['line 2: the ssh-ed25519 key is not base64']);
   });
 });
 

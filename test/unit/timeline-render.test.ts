@@ -17,16 +17,31 @@ describe('incident timeline entries', () => {
   it.each<[string, TimelineEntry, string]>([
     [
       'opened',
-      { at, kind: 'opened', actor: 'alertmanager', service: 'checkout', alerts: [{ alertname: 'HighErrorRate', instance: 'web-1' }, { alertname: 'HighErrorRate' }], total: 2 },
+      {
+        at,
+        kind: 'opened',
+        actor: 'alertmanager',
+        service: 'checkout',
+        alerts: [{ alertname: 'HighErrorRate', instance: 'web-1' }, { alertname: 'HighErrorRate' }],
+        total: 2,
+      },
       'Incident opened for checkout: 2 alerts firing: HighErrorRate on web-1, HighErrorRate',
     ],
-    ['opened without a service label', { at, kind: 'opened', actor: 'alertmanager', alerts: [{}], total: 1 }, 'Incident opened for an unlabelled service: 1 alert firing: alert'],
+    [
+      'opened without a service label',
+      { at, kind: 'opened', actor: 'alertmanager', alerts: [{}], total: 1 },
+      'Incident opened for an unlabelled service: 1 alert firing: alert',
+    ],
     [
       'alerts firing, more than are named',
       { at, kind: 'alert_firing', actor: 'alertmanager', alerts: ['a', 'b', 'c', 'd', 'e'].map((i) => ({ alertname: 'Disk', instance: i })), total: 7 },
       '7 alerts firing: Disk on a, Disk on b, Disk on c, Disk on d, Disk on e and 2 more',
     ],
-    ['alerts resolved', { at, kind: 'alert_resolved', actor: 'alertmanager', alerts: [{ alertname: 'Disk', instance: 'a' }], total: 1 }, '1 alert resolved: Disk on a'],
+    [
+      'alerts resolved',
+      { at, kind: 'alert_resolved', actor: 'alertmanager', alerts: [{ alertname: 'Disk', instance: 'a' }], total: 1 },
+      '1 alert resolved: Disk on a',
+    ],
     ['acknowledged', { at, kind: 'acknowledged', actor: 'U0ALICE' }, 'Acknowledged by <@U0ALICE>'],
     ['reopened', { at, kind: 'reopened', actor: 'alertmanager' }, 'Incident reopened: alerts are firing again'],
     ['resolved by Alertmanager', { at, kind: 'resolved', actor: 'alertmanager' }, 'Incident resolved: every alert of the group has resolved'],
@@ -41,22 +56,44 @@ describe('incident timeline entries', () => {
     ],
     [
       'a second acknowledgement',
-      { at, kind: 'command', verb: 'refused', actor: 'U0BOB', attempted: '/incident', refusal: { incidentId: '3', state: 'acknowledged', to: 'acknowledged', acknowledgedBy: 'U0ALICE' } },
+      {
+        at,
+        kind: 'command',
+        verb: 'refused',
+        actor: 'U0BOB',
+        attempted: '/incident',
+        refusal: { incidentId: '3', state: 'acknowledged', to: 'acknowledged', acknowledgedBy: 'U0ALICE' },
+      },
       '<@U0BOB> tried /incident: refused (Incident 3 is already acknowledged by <@U0ALICE>)',
     ],
-    ['a reminder to the on-call group', { at, kind: 'reminder', actor: 'bot', incidentId: '3', oncall: 'S0ONCALL', minutes: 1 }, '<!subteam^S0ONCALL> INC-3 is still unacknowledged after 1 minute.'],
+    [
+      'a reminder to the on-call group',
+      { at, kind: 'reminder', actor: 'bot', incidentId: '3', oncall: 'S0ONCALL', minutes: 1 },
+      '<!subteam^S0ONCALL> INC-3 is still unacknowledged after 1 minute.',
+    ],
     [
       'a reminder with no on-call group',
       { at, kind: 'reminder', actor: 'bot', incidentId: '3', minutes: 16 },
       'No on-call group is configured for this service (services.yaml `oncall`); INC-3 is still unacknowledged after 16 minutes.',
     ],
-    ['an action step', { at, kind: 'action', actor: 'U0BOB', step: { kind: 'approved', actionId: '4', count: 1, required: 2 } }, '<@U0BOB> approved ACT-4 (1 of 2)'],
+    [
+      'an action step',
+      { at, kind: 'action', actor: 'U0BOB', step: { kind: 'approved', actionId: '4', count: 1, required: 2 } },
+      '<@U0BOB> approved ACT-4 (1 of 2)',
+    ],
   ])('%s', (_label, entry, words) => {
     expect(renderTimelineEntry(entry)).toBe(words);
   });
 
   it('escapes what came from Alertmanager, so a label cannot ping the channel', () => {
-    const entry: TimelineEntry = { at, kind: 'opened', actor: 'alertmanager', service: '<!channel>', alerts: [{ alertname: 'A&B', instance: '<@U0X>' }], total: 1 };
+    const entry: TimelineEntry = {
+      at,
+      kind: 'opened',
+      actor: 'alertmanager',
+      service: '<!channel>',
+      alerts: [{ alertname: 'A&B', instance: '<@U0X>' }],
+      total: 1,
+    };
     expect(renderTimelineEntry(entry)).toBe('Incident opened for &lt;!channel&gt;: 1 alert firing: A&amp;B on &lt;@U0X&gt;');
   });
 
@@ -92,7 +129,12 @@ describe('action steps', () => {
     ],
     ['cancelled', 'U0ALICE', { kind: 'cancelled', actionId: '7' }, '<@U0ALICE> cancelled ACT-7'],
     ['aborted', 'U0BOB', { kind: 'aborted', actionId: '7' }, '<@U0BOB> aborted ACT-7; the hosts not yet run stay untouched'],
-    ['refused', 'U0EVE', { kind: 'refused', actionId: '7', reason: 'You are not an approver for web.' }, '<@U0EVE> was refused: You are not an approver for web.'],
+    [
+      'refused',
+      'U0EVE',
+      { kind: 'refused', actionId: '7', reason: 'You are not an approver for web.' },
+      '<@U0EVE> was refused: You are not an approver for web.',
+    ],
     [
       'a dry run',
       'bot',
@@ -110,11 +152,23 @@ describe('action steps', () => {
       },
       'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok, 0.1s\n```./old.log```\n• web-2 ok, 0.1s\n```(no output)```',
     ],
-    ['a dry run an earlier release stored in words', 'bot', { kind: 'dry_run', actionId: '7', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok' }, 'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok'],
+    [
+      'a dry run an earlier release stored in words',
+      'bot',
+      { kind: 'dry_run', actionId: '7', summary: 'dry run ok on all 2 host(s)', details: '• web-1 ok' },
+      'Dry run of ACT-7: dry run ok on all 2 host(s)\n• web-1 ok',
+    ],
     [
       'a batch',
       'bot',
-      { kind: 'batch_ran', actionId: '7', batch: 2, of: 3, canary: false, hosts: [{ host: 'web-2', ok: true, exitCode: 0, output: 'freed 2G', durationMs: 1500 }] },
+      {
+        kind: 'batch_ran',
+        actionId: '7',
+        batch: 2,
+        of: 3,
+        canary: false,
+        hosts: [{ host: 'web-2', ok: true, exitCode: 0, output: 'freed 2G', durationMs: 1500 }],
+      },
       'Batch 2 of 3: web-2 ok',
     ],
     [
@@ -140,14 +194,24 @@ describe('action steps', () => {
       { kind: 'finished', actionId: '7', succeeded: false, seconds: 5, detail: { kind: 'fleet_paused', pauseReason: 'db <maintenance>' } },
       'ACT-7 failed after 5s: stopped before the next batch: automation paused (db &lt;maintenance&gt;)',
     ],
-    ['a run an executor ended in its own words', 'bot', { kind: 'finished', actionId: '7', succeeded: true, seconds: 45, detail: 'job #9002 success after 43s' }, 'ACT-7 succeeded after 45s: job #9002 success after 43s'],
+    [
+      'a run an executor ended in its own words',
+      'bot',
+      { kind: 'finished', actionId: '7', succeeded: true, seconds: 45, detail: 'job #9002 success after 43s' },
+      'ACT-7 succeeded after 45s: job #9002 success after 43s',
+    ],
     [
       'held while paused',
       'bot',
       { kind: 'held', actionId: '7', pausedBy: 'U0DAVE', pauseReason: 'db maintenance' },
       'ACT-7 approved but not run: automation is paused by <@U0DAVE> (db maintenance). Approve again after /automation resume.',
     ],
-    ['an executor remark an earlier release stored in words', 'bot', { kind: 'remark', actionId: '7', text: 'Canary (batch 1 of 3): web-1 ok' }, 'Canary (batch 1 of 3): web-1 ok'],
+    [
+      'an executor remark an earlier release stored in words',
+      'bot',
+      { kind: 'remark', actionId: '7', text: 'Canary (batch 1 of 3): web-1 ok' },
+      'Canary (batch 1 of 3): web-1 ok',
+    ],
   ])('%s', (_label, actor, step, words) => {
     expect(renderActionStep(actor, step)).toBe(words);
   });
@@ -176,7 +240,9 @@ describe('errors shown to people', () => {
   });
 
   it('says other refusals as they are, and hides what went wrong on our side', () => {
-    expect(userMessage(new InvalidTransitionError({ incidentId: '3', state: 'resolved', to: 'resolved' }))).toBe('Incident 3 is resolved; it cannot become resolved');
+    expect(userMessage(new InvalidTransitionError({ incidentId: '3', state: 'resolved', to: 'resolved' }))).toBe(
+      'Incident 3 is resolved; it cannot become resolved',
+    );
     expect(userMessage(new ActionRefused('You already approved ACT-7.'))).toBe('You already approved ACT-7.');
     expect(userMessage(new Error('ECONNRESET'))).toBe('Something went wrong on our side; the error is logged. Try again, or check the bot logs.');
   });

@@ -117,7 +117,12 @@ function botProcess(stores: MemoryStores, runner: RecordingRunner): BotProcess {
   return {
     executor,
     reports,
-    words: () => reports.map((r) => (r.kind === 'stopped_by_pause' ? renderActionStep('bot', { kind: 'stopped_by_pause', actionId: ACTION_ID, pausedBy: r.by, pauseReason: r.reason }) : renderRunReport(r))),
+    words: () =>
+      reports.map((r) =>
+        r.kind === 'stopped_by_pause'
+          ? renderActionStep('bot', { kind: 'stopped_by_pause', actionId: ACTION_ID, pausedBy: r.by, pauseReason: r.reason })
+          : renderRunReport(r),
+      ),
     run: (plan) => executor.run(plan, context),
     status: (plan) => executor.status(plan, HANDLE, context),
   };
@@ -142,7 +147,13 @@ describe('FleetExecutor', () => {
   it('plans the hosts in a canary and batches, for approvers to see', async () => {
     const p = botProcess(memoryStores(), new RecordingRunner());
     const plan = await planned(p);
-    expect(plan).toMatchObject({ executor: 'fleet', service: 'web', title: 'Restart workers on 5 hosts', needsApproval: true, targets: ['web-1', 'web-2', 'web-3', 'web-4', 'web-5'] });
+    expect(plan).toMatchObject({
+      executor: 'fleet',
+      service: 'web',
+      title: 'Restart workers on 5 hosts',
+      needsApproval: true,
+      targets: ['web-1', 'web-2', 'web-3', 'web-4', 'web-5'],
+    });
     expect(plan.summary).toContain('batches: canary: web-1 | batch 2: web-2, web-3 | batch 3: web-4, web-5');
   });
 
@@ -251,7 +262,11 @@ describe('FleetExecutor', () => {
     const plan = await planned(p);
     await stores.fleet.setRolloutState(ACTION_ID, { state: 'running', detail: 'started' });
     await stores.fleet.started(ACTION_ID, ['web-1']);
-    expect(await ended(p, plan)).toEqual({ state: 'failed', detail: { kind: 'fleet_halted', reason: { kind: 'interrupted', hosts: ['web-1'] }, failed: ['web-1'] }, resumable: true });
+    expect(await ended(p, plan)).toEqual({
+      state: 'failed',
+      detail: { kind: 'fleet_halted', reason: { kind: 'interrupted', hosts: ['web-1'] }, failed: ['web-1'] },
+      resumable: true,
+    });
     expect(runner.ran).toEqual([]);
   });
 });

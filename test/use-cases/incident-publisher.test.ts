@@ -81,7 +81,10 @@ describe('IncidentPublisher', () => {
     await commit(stores, { ...acknowledged, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
     p.incidentChanged('1');
     await settle();
-    expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([expect.stringContaining('Acknowledged by U0ALICE'), expect.stringContaining('Resolved by U0BOB')]);
+    expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([
+      expect.stringContaining('Acknowledged by U0ALICE'),
+      expect.stringContaining('Resolved by U0BOB'),
+    ]);
   });
 
   it('two replicas told of the same change post one message between them', async () => {

@@ -90,7 +90,14 @@ describe('IncidentService intake', () => {
     const again = notification({ group: 'HighErrorRate', alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T10:29:00.000Z' }] });
     expect(await w.incidents.ingest(again)).toEqual({ incidentId: '1', changed: true });
     expect((await w.incidents.get('1')).state).toBe('firing');
-    expect((await w.incidents.timeline('1')).map((e) => e.kind)).toEqual(['opened', 'alert_resolved', 'alert_resolved', 'resolved', 'alert_firing', 'reopened']);
+    expect((await w.incidents.timeline('1')).map((e) => e.kind)).toEqual([
+      'opened',
+      'alert_resolved',
+      'alert_resolved',
+      'resolved',
+      'alert_firing',
+      'reopened',
+    ]);
 
     await w.incidents.ingest(resolved('HighErrorRate', ['a']));
     w.clock.advance(REOPEN_WINDOW_MS + 1_000);

@@ -13,7 +13,8 @@ export async function namingRefusals(
   try {
     await deliver();
   } catch (error) {
-    if (error instanceof SlackPermanentError) log.error({ method: error.method, reason: error.reason, ...context() }, `Slack refused ${error.method}: ${error.message}`);
+    if (error instanceof SlackPermanentError)
+      log.error({ method: error.method, reason: error.reason, ...context() }, `Slack refused ${error.method}: ${error.message}`);
     throw error;
   }
 }

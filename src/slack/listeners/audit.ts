@@ -15,12 +15,7 @@ export interface Interaction {
  * sentence to show them when it failed. A refusal we expect (BotError) is a warning, any
  * other failure an error.
  */
-export async function audited(
-  incidents: IncidentService,
-  log: Logger,
-  interaction: Interaction,
-  work: () => Promise<void>,
-): Promise<string | undefined> {
+export async function audited(incidents: IncidentService, log: Logger, interaction: Interaction, work: () => Promise<void>): Promise<string | undefined> {
   let outcome: 'ok' | 'refused' | 'error' = 'ok';
   let failure: string | undefined;
   let refusal: TransitionRefusal | undefined;

@@ -81,7 +81,13 @@ export function renderActionMessage(action: Action): SlackMessage {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Requested by*\n<@${action.requestedBy}>` },
-        { type: 'mrkdwn', text: action.approvalsRequired === 0 ? '*Approvals*\nnone needed (read-only)' : `*Approvals*\n${action.approvedBy.length} of ${action.approvalsRequired}: ${approvals}` },
+        {
+          type: 'mrkdwn',
+          text:
+            action.approvalsRequired === 0
+              ? '*Approvals*\nnone needed (read-only)'
+              : `*Approvals*\n${action.approvedBy.length} of ${action.approvalsRequired}: ${approvals}`,
+        },
         { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(action.reason || '(none given)')}` },
         { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(Date.parse(action.expiresAt) / 1000)}^{time}|${action.expiresAt}>` },
       ],

@@ -94,10 +94,7 @@ function buttons(incident: Incident, runbookActions: readonly RunbookActionRef[]
 export function fallbackText(incident: Incident): string {
   const service = incident.service ? ` on ${incident.service}` : '';
   const firing = firingAlerts(incident).length;
-  return truncate(
-    `[${incident.state.toUpperCase()}] ${displayId(incident.id)} ${titleOf(incident)}${service}: ${firing} firing`,
-    MAX_FALLBACK_TEXT,
-  );
+  return truncate(`[${incident.state.toUpperCase()}] ${displayId(incident.id)} ${titleOf(incident)}${service}: ${firing} firing`, MAX_FALLBACK_TEXT);
 }
 
 /** Keeps a message within Slack's block count, replacing the overflow with a note. */

@@ -44,17 +44,33 @@ export class MemoryActionStore extends MemoryBase implements ActionStore {
     }
     const version = expectedVersion + 1;
     const hash: ActionHash = { version, state: action.state, doc: JSON.stringify({ ...action, version }) };
-    this.keyspace.update<ActionHash>(hashKey, () => hash, (stored) => Object.assign(stored, hash));
+    this.keyspace.update<ActionHash>(
+      hashKey,
+      () => hash,
+      (stored) => Object.assign(stored, hash),
+    );
     const timelineKey = `action:${action.id}:timeline`;
-    this.keyspace.update<string[]>(timelineKey, () => [], (lines) => lines.push(JSON.stringify(entry)));
-    this.keyspace.update<Set<string>>('actions:running', () => new Set(), (running) => {
-      if (action.state === 'running') running.add(action.id);
-      else running.delete(action.id);
-    });
-    this.keyspace.update<Map<string, number>>('actions:awaiting-approval', () => new Map(), (awaiting) => {
-      if (action.state === 'requested') awaiting.set(action.id, Date.parse(action.expiresAt));
-      else awaiting.delete(action.id);
-    });
+    this.keyspace.update<string[]>(
+      timelineKey,
+      () => [],
+      (lines) => lines.push(JSON.stringify(entry)),
+    );
+    this.keyspace.update<Set<string>>(
+      'actions:running',
+      () => new Set(),
+      (running) => {
+        if (action.state === 'running') running.add(action.id);
+        else running.delete(action.id);
+      },
+    );
+    this.keyspace.update<Map<string, number>>(
+      'actions:awaiting-approval',
+      () => new Map(),
+      (awaiting) => {
+        if (action.state === 'requested') awaiting.set(action.id, Date.parse(action.expiresAt));
+        else awaiting.delete(action.id);
+      },
+    );
     if (cooldownMs) this.keyspace.write(cooldownKey, action.id, cooldownMs);
     if (FINAL_STATES.has(action.state)) {
       this.keyspace.expire(hashKey, this.options.retentionMs);
@@ -64,7 +80,11 @@ export class MemoryActionStore extends MemoryBase implements ActionStore {
   }
 
   async appendActionEntry(action: Action, entry: ActionEntry): Promise<void> {
-    this.keyspace.update<string[]>(`action:${action.id}:timeline`, () => [], (lines) => lines.push(JSON.stringify(entry)));
+    this.keyspace.update<string[]>(
+      `action:${action.id}:timeline`,
+      () => [],
+      (lines) => lines.push(JSON.stringify(entry)),
+    );
   }
 
   async actionTimeline(id: string): Promise<ActionEntry[]> {

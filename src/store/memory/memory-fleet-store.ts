@@ -1,4 +1,4 @@
-import type { RolloutClaim, RolloutState, RolloutStateStore } from '../../fleet/executor.js';
+import type { RolloutClaim, RolloutState, RolloutStateStore } from '../../fleet/rollout-state.js';
 import type { HostOutcome, HostResultStore } from '../../fleet/rollout-runner.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { MemoryBase } from './memory-base.js';

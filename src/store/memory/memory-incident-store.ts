@@ -55,7 +55,14 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
   }
 
   /** The twin of COMMIT_SCRIPT in redis-store.ts, step by step: the id written, or undefined when a compare-and-set failed. */
-  private write(incident: Incident, givenId: string, expectedVersion: number, entries: readonly TimelineEntry[], mode: GroupPointerMode['mode'], expectedPointer: string): string | undefined {
+  private write(
+    incident: Incident,
+    givenId: string,
+    expectedVersion: number,
+    entries: readonly TimelineEntry[],
+    mode: GroupPointerMode['mode'],
+    expectedPointer: string,
+  ): string | undefined {
     const pointerKey = groupPointer(incident.groupKey);
     const holder = this.keyspace.read<string>(pointerKey);
     if (mode === 'cas' && (holder ?? '') !== expectedPointer) return undefined;
@@ -67,17 +74,29 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     this.countOpenChange(id, incident.state);
     const version = expectedVersion + 1;
     const hash: IncidentHash = { version, state: incident.state, doc: JSON.stringify({ ...incident, id, version }) };
-    this.keyspace.update<IncidentHash>(hashKey, () => hash, (stored) => Object.assign(stored, hash));
+    this.keyspace.update<IncidentHash>(
+      hashKey,
+      () => hash,
+      (stored) => Object.assign(stored, hash),
+    );
     const timelineKey = `incident:${id}:timeline`;
     this.push(timelineKey, entries);
     const ownsPointer = mode === 'cas' || holder === id;
     if (incident.state === 'resolved') {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.delete(id));
+      this.keyspace.update<OpenIndex>(
+        'incidents:open',
+        () => new Map(),
+        (open) => open.delete(id),
+      );
       this.keyspace.expire(hashKey, this.options.retentionMs);
       this.keyspace.expire(timelineKey, this.options.retentionMs);
       if (ownsPointer) this.keyspace.write(pointerKey, id, this.options.reopenWindowMs);
     } else {
-      this.keyspace.update<OpenIndex>('incidents:open', () => new Map(), (open) => open.set(id, openIndexScore(incident)));
+      this.keyspace.update<OpenIndex>(
+        'incidents:open',
+        () => new Map(),
+        (open) => open.set(id, openIndexScore(incident)),
+      );
       this.keyspace.persist(hashKey);
       this.keyspace.persist(timelineKey);
       if (ownsPointer) this.keyspace.write(pointerKey, id);
@@ -167,7 +186,11 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
   /** RPUSH: nothing to push creates no key. */
   private push(key: string, entries: readonly TimelineEntry[]): void {
     if (entries.length === 0) return;
-    this.keyspace.update<string[]>(key, () => [], (lines) => lines.push(...entries.map((entry) => JSON.stringify(entry))));
+    this.keyspace.update<string[]>(
+      key,
+      () => [],
+      (lines) => lines.push(...entries.map((entry) => JSON.stringify(entry))),
+    );
   }
 
   /** Lowest score first; equal scores in id order, as ZRANGE gives them. */

@@ -45,7 +45,8 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
       const request = await runbooks.requestFor(incident, runbook, action, userId);
       if ('refusal' in request) return request.refusal;
       const requested = await actions.request(request);
-      const next = requested.state === 'requested' ? 'the approval request is in the incident\'s thread' : 'it runs now; results follow in the incident\'s thread';
+      const next =
+        requested.state === 'requested' ? "the approval request is in the incident's thread" : "it runs now; results follow in the incident's thread";
       return `${displayActionId(requested.id)} requested: ${describeAction(requested)}; ${next}.`;
     },
   });

@@ -10,14 +10,9 @@ export function registerCommands(app: App, commands: readonly SlashCommand[], de
     app.command(command.name, async ({ command: body, ack, respond }) => {
       await ack();
       let reply: CommandReply | undefined;
-      const failure = await audited(
-        deps.incidents,
-        log,
-        { actor: body.user_id, action: command.name, detail: body.text.slice(0, 200) },
-        async () => {
-          reply = await command.handle({ userId: body.user_id, channelId: body.channel_id, text: body.text }, deps);
-        },
-      );
+      const failure = await audited(deps.incidents, log, { actor: body.user_id, action: command.name, detail: body.text.slice(0, 200) }, async () => {
+        reply = await command.handle({ userId: body.user_id, channelId: body.channel_id, text: body.text }, deps);
+      });
       const text = failure ?? (reply ? renderCommandAnswer(reply) : '');
       await respond({ response_type: !failure && reply?.inChannel ? 'in_channel' : 'ephemeral', text });
     });
