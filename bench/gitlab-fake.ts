@@ -88,9 +88,9 @@ export class GitlabFake {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    let match: RegExpExecArray | null;
-    if (method === 'POST' && (match = RETRY.exec(path))) {
-      const post: RetryPost = { at, project: decodeURIComponent(match[1] ?? ''), retriedJobId: Number(match[2]), newJobId: this.nextJobId++ };
+    const retry = method === 'POST' ? RETRY.exec(path) : null;
+    if (retry) {
+      const post: RetryPost = { at, project: decodeURIComponent(retry[1] ?? ''), retriedJobId: Number(retry[2]), newJobId: this.nextJobId++ };
       const index = this.retries.push(post) - 1;
       this.counts.retries += 1;
       for (const wake of this.retryWaiters.get(index) ?? []) wake(post);
@@ -99,14 +99,16 @@ export class GitlabFake {
       return this.reply(res, 201, this.job(post.project, post.newJobId, 'pending'));
     }
     await drain(req);
-    if (method === 'GET' && (match = DEPLOYMENTS.exec(path))) {
+    const deployments = method === 'GET' ? DEPLOYMENTS.exec(path) : null;
+    if (deployments) {
       this.counts.deployments += 1;
       this.deploymentReads.push(at);
-      return this.reply(res, 200, this.deployments(decodeURIComponent(match[1] ?? '')));
+      return this.reply(res, 200, this.deployments(decodeURIComponent(deployments[1] ?? '')));
     }
-    if (method === 'GET' && (match = JOB.exec(path))) {
+    const job = method === 'GET' ? JOB.exec(path) : null;
+    if (job) {
       this.counts.jobs += 1;
-      return this.reply(res, 200, { ...this.job(decodeURIComponent(match[1] ?? ''), Number(match[2]), 'success'), duration: 1.5 });
+      return this.reply(res, 200, { ...this.job(decodeURIComponent(job[1] ?? ''), Number(job[2]), 'success'), duration: 1.5 });
     }
     this.unexpected.push(`${method} ${path}`);
     this.reply(res, 404, { message: '404 Not Found' });

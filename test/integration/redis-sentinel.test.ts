@@ -76,7 +76,11 @@ function startIntake(bot: TestBot, done: (groupsDone: number) => boolean) {
     const answer = await found(
       async () => {
         const ok = await bot.postWebhook(body).then(
-          async (res) => (res.ok ? ((await res.json()) as { changed: boolean }) : (await res.text(), undefined)),
+          async (res) => {
+            if (res.ok) return (await res.json()) as { changed: boolean };
+            await res.text();
+            return undefined;
+          },
           () => undefined,
         );
         if (!ok) {

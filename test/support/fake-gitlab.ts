@@ -158,7 +158,9 @@ export class FakeGitlab {
 
   /** Adds (or replaces) a project and its successful deployments, newest first as GitLab lists them with sort=desc. */
   addProject(path: string, deployments: DeploymentJson[]): void {
-    this.projects.set(path, { numericId: this.projects.get(path)?.numericId ?? (this.nextProjectId += 1), deployments });
+    const known = this.projects.get(path)?.numericId;
+    if (known === undefined) this.nextProjectId += 1;
+    this.projects.set(path, { numericId: known ?? this.nextProjectId, deployments });
     for (const d of deployments) {
       if (d.deployable && !this.jobs.has(d.deployable.id)) {
         this.jobs.set(d.deployable.id, {
@@ -329,7 +331,8 @@ export class FakeGitlab {
       case 'retry': {
         const retried = this.jobs.get(Number(match[2]));
         if (!retried || retried.project !== path) return { status: 404, body: { message: '404 Job Not Found' } };
-        const id = (this.nextRunId += 1);
+        this.nextRunId += 1;
+        const id = this.nextRunId;
         const now = new Date().toISOString();
         const job: Run = {
           id,
@@ -361,7 +364,8 @@ export class FakeGitlab {
       case 'createPipeline': {
         const body = (call.body ?? {}) as { ref?: unknown; variables?: unknown };
         if (typeof body.ref !== 'string' || !body.ref) return { status: 400, body: { message: { base: ['ref is missing'] } } };
-        const id = (this.nextRunId += 1);
+        this.nextRunId += 1;
+        const id = this.nextRunId;
         const now = new Date().toISOString();
         const variables = Array.isArray(body.variables) ? (body.variables as NonNullable<Run['variables']>) : [];
         const pipeline: Run = {

@@ -92,7 +92,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   if (explicitUrl) {
-    console.warn(`[test/support/redis] REDIS_URL=${redact(explicitUrl)} does not answer PING; ` + `starting a throwaway redis-server instead.`);
+    console.warn(`[test/support/redis] REDIS_URL=${redact(explicitUrl)} does not answer PING; starting a throwaway redis-server instead.`);
   }
 
   let server: LocalRedis | undefined;
