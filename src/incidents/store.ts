@@ -68,9 +68,11 @@ export interface MessageRefStore {
   setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void>;
   threadCursor(incidentId: string): Promise<number>;
   setThreadCursor(incidentId: string, cursor: number): Promise<void>;
-  /** Remembers that the incident changed at `at` (ms), so a sweep finds it even once it has left the open list. */
-  noteChanged(incidentId: string, at: number): Promise<void>;
-  /** Incidents noted as changed at or after `since` (ms); older notes are forgotten. */
+  /**
+   * Incidents committed at or after `since` (ms), each noted by the commit itself, so that a
+   * sweep finds a change nobody announced (the process died, or a retried webhook changed
+   * nothing); notes older than the retention period are forgotten.
+   */
   changedSince(since: number): Promise<string[]>;
   /** A short exclusive lease, for work that must not run on two replicas at once. */
   lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;

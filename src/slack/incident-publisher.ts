@@ -44,11 +44,8 @@ export class IncidentPublisher {
     private readonly options: IncidentPublisherOptions = {},
   ) {}
 
-  /** After a change: noted in Redis first, so a sweep on any replica finds it if this one dies. */
+  /** After a change (the commit noted it in Redis too, so a sweep on any replica finds it if this one dies). */
   incidentChanged(incidentId: string): void {
-    this.store
-      .noteChanged(incidentId, Date.now())
-      .catch((error: unknown) => this.log.warn({ err: error, incidentId }, 'change not noted for the reconciler; the delivery goes on'));
     this.reconcile(incidentId);
   }
 

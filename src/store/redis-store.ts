@@ -31,11 +31,13 @@ return redis.call('HGETALL', KEYS[2])
  * Compare-and-set of an incident with everything that goes with it, in one step. A new
  * incident (id '') takes the next id here, after the compare-and-set held, so an HA
  * duplicate that loses takes none. The document is sent without its id, which leads it.
- * KEYS: 1 group pointer, 2 open index, 3 id sequence, 4 open counts by state
+ * The change is noted for the Slack reconciler in the same step, so that a committed change
+ * is found by its sweep even when no process lived to announce it.
+ * KEYS: 1 group pointer, 2 open index, 3 id sequence, 4 open counts by state, 5 changes
  * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
  *       4 document without id, 5 new version, 6 id ('' = take the next), 7 state,
  *       8 open score, 9 reopen window ms, 10 retention ms, 11 incident key prefix,
- *       12.. timeline entries
+ *       12 now ms, 13.. timeline entries
  * Returns the incident's id, or false when a compare-and-set failed.
  */
 const COMMIT_SCRIPT = `${ENSURE_OPEN_COUNTS}
@@ -57,7 +59,9 @@ end
 if ARGV[7] ~= 'resolved' then redis.call('HINCRBY', KEYS[4], ARGV[7], 1) end
 local doc = '{"id":' .. cjson.encode(id) .. ',' .. string.sub(ARGV[4], 2)
 redis.call('HSET', hash, 'version', ARGV[5], 'state', ARGV[7], 'doc', doc)
-for i = 12, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
+for i = 13, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
+redis.call('ZADD', KEYS[5], ARGV[12], id)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (tonumber(ARGV[12]) - tonumber(ARGV[10])))
 local ownsPointer = ARGV[1] == 'cas' or pointer == id
 if ARGV[7] == 'resolved' then
   redis.call('ZREM', KEYS[2], id)
@@ -107,7 +111,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   ) {
     super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
-    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 5, lua: COMMIT_SCRIPT });
     redis.defineCommand('chatopsCountOpen', { numberOfKeys: 2, lua: COUNT_OPEN_SCRIPT });
     redis.defineCommand('chatopsCurrentForGroup', { numberOfKeys: 1, lua: CURRENT_FOR_GROUP_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
@@ -165,6 +169,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
         this.key('incidents', 'open'),
         this.key('incident', 'seq'),
         this.key('incidents', 'open-counts'),
+        this.key('incidents', 'changed'),
         mode,
         expectedPointer,
         String(expectedVersion),
@@ -176,6 +181,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
         String(this.options.reopenWindowMs),
         String(this.options.retentionMs),
         this.incidentKey(''),
+        String(Date.now()),
         ...entries.map((e) => JSON.stringify(e)),
       ),
     );
@@ -236,10 +242,6 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
 
   setThreadCursor(incidentId: string, cursor: number): Promise<void> {
     return this.writeCursor(this.key('incident', incidentId, 'thread-cursor'), cursor, this.options.retentionMs);
-  }
-
-  noteChanged(incidentId: string, at: number): Promise<void> {
-    return this.noteChange(this.key('incidents', 'changed'), incidentId, at, this.options.retentionMs);
   }
 
   changedSince(since: number): Promise<string[]> {

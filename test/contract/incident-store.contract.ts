@@ -247,17 +247,18 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect((await s.incidents.getMessageRef('1'))?.version).toBe(4);
     });
 
-    it('notes which incidents changed when, answers those since a time, and forgets notes older than the retention period', async () => {
+    it('notes every committed change for the reconciler, and a commit that loses notes nothing', async () => {
       const s = await factory.open();
-      const t0 = Date.parse('2026-11-22T10:00:00.000Z');
       expect(await s.incidents.changedSince(0)).toEqual([]);
-      await s.incidents.noteChanged('1', t0);
-      await s.incidents.noteChanged('2', t0 + 1_000);
-      await s.incidents.noteChanged('1', t0 + 2_000);
-      expect(await s.incidents.changedSince(t0)).toEqual(['2', '1']);
-      expect(await s.incidents.changedSince(t0 + 1_500)).toEqual(['1']);
-      await s.incidents.noteChanged('3', t0 + 1_000 + RETENTION_MS + 1);
-      expect(await s.incidents.changedSince(0)).toEqual(['1', '3']);
+      const one = await open(s, incidentDoc({ id: '1' }));
+      await open(s, incidentDoc({ id: '2' }));
+      expect(await s.incidents.commit(change(one, { state: 'acknowledged' }))).toBe(true);
+      expect((await s.incidents.changedSince(0)).sort()).toEqual(['1', '2']);
+
+      const other = await factory.open();
+      const three = await open(other, incidentDoc({ id: '3' }));
+      expect(await other.incidents.commit({ ...change(three, { state: 'acknowledged' }), expectedVersion: 0 })).toBe(false);
+      expect(await other.incidents.changedSince(0)).toEqual(['3']);
     });
 
     it('answers a ping and takes audit entries', async () => {

@@ -41,8 +41,12 @@ const GROUPS_AFTER = 8;
 const DELIVERY_DEADLINE_MS = 30_000;
 /** Alertmanager backs off between retries; this is shorter, to keep the test quick. */
 const RETRY_INTERVAL_MS = 100;
-/** The stated bound: each message shows the state in Redis this long after the failover settled. */
-const SLACK_CONVERGENCE_MS = 10_000;
+/**
+ * The stated bound: each message shows the state in Redis this long after the failover
+ * settled. A delivery cut off by the failover may leave its message lease (30 s) held,
+ * so the bound is that lease plus a few reconcile sweeps (1 s here).
+ */
+const SLACK_CONVERGENCE_MS = 40_000;
 
 const firing = (group: string, count: number) => notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}` })) });
 const resolved = (group: string, count: number) =>
@@ -54,12 +58,6 @@ interface IntakeReport {
   groups: string[];
   /** Answers other than 2xx (or none), each followed by a retry. */
   refused: number;
-  /**
-   * Groups whose resolve was refused, then acknowledged with `changed: false`: the refused
-   * attempt was stored after all (written, not confirmed by the replica in time), so the
-   * bot never announced the change to its Slack publisher.
-   */
-  unannounced: Set<string>;
 }
 
 /**
@@ -68,12 +66,11 @@ interface IntakeReport {
  * count groups whose resolve was acknowledged, for the caller to time the failover by.
  */
 function startIntake(bot: TestBot, done: (groupsDone: number) => boolean) {
-  const report: IntakeReport = { groups: [], refused: 0, unannounced: new Set() };
+  const report: IntakeReport = { groups: [], refused: 0 };
   let completed = 0;
-  /** Resolves with the bot's 2xx answer; `refused` says whether an earlier attempt was refused. */
+  /** Resolves once the bot answered 2xx, counting the refused attempts before. */
   const deliver = async (body: WebhookPayload) => {
-    let refused = false;
-    const answer = await found(
+    await found(
       async () => {
         const ok = await bot.postWebhook(body).then(
           async (res) => {
@@ -83,15 +80,11 @@ function startIntake(bot: TestBot, done: (groupsDone: number) => boolean) {
           },
           () => undefined,
         );
-        if (!ok) {
-          report.refused += 1;
-          refused = true;
-        }
+        if (!ok) report.refused += 1;
         return ok;
       },
       { timeoutMs: DELIVERY_DEADLINE_MS, intervalMs: RETRY_INTERVAL_MS, message: `a notification for ${body.groupLabels.alertname} never acknowledged` },
     );
-    return { refused, changed: answer.changed };
   };
   // Set when a sender failed or the caller gave up: the others start no new group.
   let stopped = false;
@@ -102,8 +95,9 @@ function startIntake(bot: TestBot, done: (groupsDone: number) => boolean) {
         report.groups.push(group);
         await deliver(firing(group, 1));
         await deliver(firing(group, 2));
-        const last = await deliver(resolved(group, 2));
-        if (last.refused && !last.changed) report.unannounced.add(group);
+        // A resolve whose refused attempt was stored after all is answered `changed: false`
+        // and announced to nobody: the reconciler's sweep finds it by the commit's note.
+        await deliver(resolved(group, 2));
         completed += 1;
       }
     } catch (error) {
@@ -235,12 +229,6 @@ function staleMessages(slack: FakeSlack, stored: Stored): StaleMessage[] {
   return stale;
 }
 
-/** Incidents whose message delivery the bot gave up on, by the key it logged. */
-const droppedMessages = (bot: TestBot) =>
-  new Set(
-    bot.logs.filter((l) => l.msg === 'Slack delivery dropped' && String(l.key).startsWith('message:')).map((l) => String(l.key).slice('message:'.length)),
-  );
-
 describe('Redis Sentinel', () => {
   let slack: FakeSlack;
   let group: SentinelGroup;
@@ -249,7 +237,7 @@ describe('Redis Sentinel', () => {
   beforeAll(async () => {
     slack = await FakeSlack.start();
     group = await startSentinelGroup();
-    bot = await startTestBot({ slack, env: { ...group.env, REDIS_WAIT_REPLICAS: '1' } });
+    bot = await startTestBot({ slack, env: { ...group.env, REDIS_WAIT_REPLICAS: '1', SLACK_RECONCILE_INTERVAL: '1s' } });
   });
 
   afterAll(async () => {
@@ -275,29 +263,20 @@ describe('Redis Sentinel', () => {
       const stored = await storedGroups(group, bot, report.groups);
       expectNothingLost(stored, report.groups);
 
-      // Every message shows what Redis holds within the bound, save two kinds that issue 13
-      // (Slack reconciled from Redis) is to fix, after which both sets are empty and this
-      // checks every message: those whose delivery the bot dropped after a Redis error, and
-      // those whose last change was stored by a refused attempt and never announced.
-      let unexplained: StaleMessage[] = [];
+      // Every message shows what Redis holds within the bound: a delivery that met the
+      // failover is not lost, the reconciler brings the message up to date.
+      let stale: StaleMessage[] = [];
       await waitFor(
         async () => {
-          const stale = staleMessages(slack, await storedGroups(group, bot, report.groups));
-          const dropped = droppedMessages(bot);
-          unexplained = stale.filter((m) => !dropped.has(m.incidentId) && !report.unannounced.has(m.group));
-          return unexplained.length === 0;
+          stale = staleMessages(slack, await storedGroups(group, bot, report.groups));
+          return stale.length === 0;
         },
-        { timeoutMs: SLACK_CONVERGENCE_MS, intervalMs: 250, message: 'Slack messages behind Redis for no known reason' },
+        { timeoutMs: SLACK_CONVERGENCE_MS, intervalMs: 250, message: 'Slack messages behind Redis' },
       ).catch((error: unknown) => {
-        const drops = bot.logs.filter((l) => l.msg === 'Slack delivery dropped').map((l) => `${String(l.key)}: ${JSON.stringify(l.err).slice(0, 300)}`);
-        throw new Error(
-          `${unexplained.length} message(s) behind Redis for no known reason:\n${unexplained.map((m) => m.why).join('\n')}\ndrops:\n${drops.join('\n')}`,
-          { cause: error },
-        );
+        throw new Error(`${stale.length} message(s) behind Redis:\n${stale.map((m) => m.why).join('\n')}`, { cause: error });
       });
-      expect(unexplained).toEqual([]);
     },
-    60_000,
+    90_000,
   );
 
   it('keeps serving on the new master', async () => {

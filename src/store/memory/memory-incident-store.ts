@@ -81,6 +81,7 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     );
     const timelineKey = `incident:${id}:timeline`;
     this.push(timelineKey, entries);
+    this.noteChange('incidents:changed', id, this.keyspace.now(), this.options.retentionMs);
     const ownsPointer = mode === 'cas' || holder === id;
     if (incident.state === 'resolved') {
       this.keyspace.update<OpenIndex>(
@@ -173,10 +174,6 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
 
   async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
     this.writeCursor(`incident:${incidentId}:thread-cursor`, cursor, this.options.retentionMs);
-  }
-
-  async noteChanged(incidentId: string, at: number): Promise<void> {
-    this.noteChange('incidents:changed', incidentId, at, this.options.retentionMs);
   }
 
   async changedSince(since: number): Promise<string[]> {
