@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/actions/action.js';
 import { refusingExecutor } from '../../src/actions/executor.js';
-import type { IncidentLink } from '../../src/actions/ports.js';
+import { noIncidents } from '../support/no-incidents.js';
 import { ActionService } from '../../src/actions/service.js';
 import { GitlabRollbackExecutor, type GitlabRollbackExecutorOptions } from '../../src/gitlab/rollback-executor.js';
 import type { GitlabSettings } from '../../src/services/schema.js';
@@ -43,14 +43,6 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
   await gitlab.close();
 });
-
-const noIncidents: IncidentLink = {
-  openIncidentFor: async () => undefined,
-  threadOf: async () => undefined,
-  beginMitigation: async () => {},
-  endMitigation: async () => {},
-  note: async () => {},
-};
 
 /** A bot's actions layer and GitLab executor, over memory stores. */
 function bot(executorOptions: Partial<GitlabRollbackExecutorOptions> = {}) {

@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionPlan, Executor, RunHandle, RunStatus } from '../../src/actions/executor.js';
-import type { IncidentLink } from '../../src/actions/ports.js';
+import { noIncidents } from '../support/no-incidents.js';
 import { ActionService } from '../../src/actions/service.js';
 import { memoryStores } from '../../src/store/memory/index.js';
 import { actionDoc } from '../support/documents.js';
@@ -51,13 +51,7 @@ const APPROVERS = ['U0ALICE', 'U0BOB', 'U0CAROL'];
 function harness(opts: { approvals?: number; cooldownMs?: number } = {}) {
   const store = memoryStores().actions;
   const executor = new StepExecutor();
-  const incidents: IncidentLink = {
-    openIncidentFor: async () => undefined,
-    threadOf: async () => undefined,
-    beginMitigation: async () => {},
-    endMitigation: async () => {},
-    note: async () => {},
-  };
+  const incidents = noIncidents;
   const service = new ActionService({
     store,
     executors: { rollback: executor, fleet: executor },

@@ -85,8 +85,9 @@ describe('applyNotification', () => {
     expect(all.entries.map((e) => e.kind)).toEqual(['alert_resolved', 'resolved']);
   });
 
-  it('reopens a resolved incident when an alert fires again with a later start', () => {
-    const resolved = applyNotification(
+  /** The opened incident after both its alerts resolved. */
+  const bothResolved = () =>
+    applyNotification(
       opened(),
       notification({
         alerts: [
@@ -96,6 +97,9 @@ describe('applyNotification', () => {
       }),
       ctx,
     ).incident;
+
+  it('reopens a resolved incident when an alert fires again with a later start', () => {
+    const resolved = bothResolved();
     const again = applyNotification({ ...resolved, version: 2 }, notification({ alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T01:00:00Z' }] }), ctx);
     expect(again.incident.state).toBe('firing');
     expect(again.entries.map((e) => e.kind)).toEqual(['alert_firing', 'reopened']);
@@ -103,16 +107,7 @@ describe('applyNotification', () => {
   });
 
   it('ignores a late "firing" with the old start (the other Alertmanager of an HA pair)', () => {
-    const resolved = applyNotification(
-      opened(),
-      notification({
-        alerts: [
-          { fingerprint: 'a', status: 'resolved' },
-          { fingerprint: 'b', status: 'resolved' },
-        ],
-      }),
-      ctx,
-    ).incident;
+    const resolved = bothResolved();
     const late = applyNotification({ ...resolved, version: 2 }, notification({ alerts: [{ fingerprint: 'a' }, { fingerprint: 'b' }] }), ctx);
     expect(late.changed).toBe(false);
     expect(late.incident.state).toBe('resolved');

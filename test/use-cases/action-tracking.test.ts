@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ExecutionPlan, Executor, RunHandle, RunStatus } from '../../src/actions/executor.js';
-import type { IncidentLink } from '../../src/actions/ports.js';
+import { noIncidents } from '../support/no-incidents.js';
 import { ActionService } from '../../src/actions/service.js';
 import { memoryStores } from '../../src/store/memory/index.js';
 import { manualClock } from '../support/clock.js';
@@ -70,13 +70,7 @@ class ReplicaExecutor implements Executor {
 
 const POLL_MS = 5;
 const APPROVERS = ['U0ALICE', 'U0BOB'];
-const incidents: IncidentLink = {
-  openIncidentFor: async () => undefined,
-  threadOf: async () => undefined,
-  beginMitigation: async () => {},
-  endMitigation: async () => {},
-  note: async () => {},
-};
+const incidents = noIncidents;
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
