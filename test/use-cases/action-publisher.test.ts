@@ -4,25 +4,19 @@
  * which steps it replies in its own thread.
  */
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Action, ActionEntry } from '../../src/actions/action.js';
 import { ActionPublisher } from '../../src/slack/action-publisher.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
 import { actionDoc } from '../support/documents.js';
+import { onFakeTimers } from '../support/clock.js';
 import { RecordingChat } from '../support/recording-chat.js';
 
 const log = pino({ level: 'silent' });
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 /** Runs every queued delivery, retries included, on the fake clock. */
-const settle = () => vi.runAllTimersAsync();
+const settle = onFakeTimers();
 
 const step = (text: string, actor = 'bot'): ActionEntry => ({ at: '2026-11-22T10:00:00.000Z', actor, text });
 

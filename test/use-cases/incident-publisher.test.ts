@@ -5,25 +5,19 @@
  * is retried. What Slack itself receives is tested end to end in test/integration.
  */
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
 import { entry, incidentDoc } from '../support/documents.js';
+import { onFakeTimers } from '../support/clock.js';
 import { RecordingChat } from '../support/recording-chat.js';
 
 const log = pino({ level: 'silent' });
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 /** Runs every queued delivery, retries included, on the fake clock. */
-const settle = () => vi.runAllTimersAsync();
+const settle = onFakeTimers();
 
 function publisher(stores: MemoryStores, chat: RecordingChat): IncidentPublisher {
   return new IncidentPublisher(new DeliveryQueue({ log }), chat, stores.incidents, log);
