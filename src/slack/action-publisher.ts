@@ -5,7 +5,7 @@ import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { renderActionMessage } from './render/action-message.js';
-import { renderActionEntry } from './render/timeline.js';
+import { renderActionReply } from './render/thread-reply.js';
 
 const THREAD_LEASE_MS = 30_000;
 
@@ -81,7 +81,7 @@ export class ActionPublisher {
       // The first entry (the request) is the approval message itself.
       const fresh = entries.slice(Math.max(cursor, 1));
       if (fresh.length === 0) return;
-      await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map(renderActionEntry).join('\n') });
+      await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderActionReply(fresh, actionId) });
       await this.store.setReplyCursor(actionId, entries.length);
     } finally {
       await release();

@@ -116,7 +116,7 @@ export class IncidentPublisher {
       if (fresh.length === 0) return;
       const worthy = threadWorthy(fresh);
       if (worthy.length > 0) {
-        await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderThreadReply(worthy) });
+        await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderThreadReply(worthy, incidentId) });
       }
       // Committed only after Slack answered: a failure leaves these entries for the next run.
       await this.store.setThreadCursor(incidentId, cursor + fresh.length);

@@ -3,7 +3,7 @@
  * shows them.
  */
 import type { CommandMisuse, CommandMistake } from '../../errors.js';
-import { escapeMrkdwn } from './limits.js';
+import { escapeText } from './escape.js';
 
 const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
   incident: [
@@ -44,17 +44,17 @@ export function renderUsage(command: CommandMisuse['command']): string {
 function renderMistake(mistake: CommandMistake): string {
   switch (mistake.kind) {
     case 'unknown_subcommand':
-      return `unknown subcommand "${escapeMrkdwn(mistake.word)}"`;
+      return `unknown subcommand "${escapeText(mistake.word)}"`;
     case 'unknown_option':
-      return `unknown option ${escapeMrkdwn(mistake.word)}`;
+      return `unknown option ${escapeText(mistake.word)}`;
     case 'takes_no_arguments':
-      return `\`${escapeMrkdwn(mistake.word)}\` takes no arguments`;
+      return `\`${escapeText(mistake.word)}\` takes no arguments`;
     case 'takes_one_incident_id':
-      return `\`${escapeMrkdwn(mistake.word)}\` takes one incident id`;
+      return `\`${escapeText(mistake.word)}\` takes one incident id`;
     case 'target_missing':
       return '`to` needs a sha or a deployment id';
     case 'invalid':
-      return escapeMrkdwn(mistake.what === undefined ? mistake.reason : `${mistake.what}: ${mistake.reason}`);
+      return escapeText(mistake.what === undefined ? mistake.reason : `${mistake.what}: ${mistake.reason}`);
   }
 }
 
