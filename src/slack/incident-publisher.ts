@@ -3,12 +3,15 @@ import type { Incident, TimelineEntry, TimelineKind } from '../incidents/inciden
 import type { RunbookActionRef } from '../runbooks/match.js';
 import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
+import type { SlackMessage } from './render/block-kit.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { postWithChannelFallback } from './delivery/channel-fallback.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { withChannelFallbackNote } from './render/channel-fallback.js';
 import { renderIncidentMessage } from './render/incident-message.js';
+import { renderMinimalIncidentMessage, renderMinimalReply } from './render/minimal-message.js';
 import { renderThreadReply } from './render/thread-reply.js';
 
 /**
@@ -35,6 +38,8 @@ export interface IncidentPublisherOptions {
  * replies wait for the message however long that takes, and any replica may send them.
  */
 export class IncidentPublisher {
+  private readonly refusals = new RefusedVersions();
+
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly chat: ChatApi,
@@ -71,6 +76,7 @@ export class IncidentPublisher {
       ref: () => this.store.getMessageRef(incidentId),
       save: (ref) => this.store.setMessageRef(incidentId, ref),
       lease: (ttlMs) => this.store.lease(`message:incident:${incidentId}`, ttlMs),
+      refusals: this.refusals,
     };
     const context = () => ({ channel: incident?.channel, service: incident?.service, incidentId });
     await namingRefusals(this.log, context, async () => {
@@ -80,13 +86,15 @@ export class IncidentPublisher {
         async () => {
           incident = await this.store.get(incidentId);
           if (!incident) return undefined;
-          const message = renderIncidentMessage(incident, this.runbookActions(incident));
           const shownIn = (await this.store.getMessageRef(incidentId))?.channel;
           const fellBack = shownIn !== undefined && shownIn !== incident.channel;
+          const where = incident.channel;
+          const noted = (message: SlackMessage) => (fellBack ? withChannelFallbackNote(message, where) : message);
           return {
             version: incident.version,
-            message: fellBack ? withChannelFallbackNote(message, incident.channel) : message,
-            where: { channel: incident.channel },
+            message: noted(renderIncidentMessage(incident, this.runbookActions(incident))),
+            brief: noted(renderMinimalIncidentMessage(incident)),
+            where: { channel: where },
           };
         },
         (args) =>
@@ -98,6 +106,8 @@ export class IncidentPublisher {
             { ...args, blocks: args.blocks ?? [] },
           ),
       );
+      if (result?.refused)
+        this.log.warn({ incidentId, channel: result.ref.channel, reason: result.refused }, 'Slack refused the incident message; sent it in brief');
       if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
     });
   }
@@ -116,7 +126,10 @@ export class IncidentPublisher {
       if (fresh.length === 0) return;
       const worthy = threadWorthy(fresh);
       if (worthy.length > 0) {
-        await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderThreadReply(worthy, incidentId) });
+        const reply = (text: string) => this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+        const whole = renderThreadReply(worthy, incidentId);
+        const { refused } = await this.refusals.send(`thread of incident ${incidentId}`, cursor, reply, whole, renderMinimalReply(worthy.length, incidentId));
+        if (refused) this.log.warn({ incidentId, reason: refused, entries: worthy.length }, 'Slack refused a thread reply; sent it in brief');
       }
       // Committed only after Slack answered: a failure leaves these entries for the next run.
       await this.store.setThreadCursor(incidentId, cursor + fresh.length);
