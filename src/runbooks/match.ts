@@ -2,7 +2,8 @@
  * Which runbooks apply to an alert or an incident. Pure: no I/O, no SDK.
  */
 import type { TrackedAlert } from '../incidents/incident.js';
-import { anchoredRegex, type LabelMatcher, type Runbook, type RunbookActionKind } from './schema.js';
+import { anchoredRegex } from './regex.js';
+import type { LabelMatcher, Runbook, RunbookActionKind } from './schema.js';
 
 /** What matching needs of an alert. */
 export type AlertLabels = Pick<TrackedAlert, 'status' | 'labels'>;
@@ -34,23 +35,10 @@ export interface MatchOptions {
   serviceLabel?: string;
 }
 
-// Runbooks are plain data; their regexes are compiled once here. The cache is bounded by
-// the regexes written in the runbook files.
-const compiled = new Map<string, RegExp>();
-
-function regexFor(source: string): RegExp {
-  let regex = compiled.get(source);
-  if (!regex) {
-    regex = anchoredRegex(source);
-    compiled.set(source, regex);
-  }
-  return regex;
-}
-
 /** As in Prometheus, a label the alert does not have has the value "". */
 export function matcherHolds(matcher: LabelMatcher, labels: Readonly<Record<string, string>>): boolean {
   const value = labels[matcher.label] ?? '';
-  return 'regex' in matcher ? regexFor(matcher.regex).test(value) : value === matcher.equals;
+  return 'regex' in matcher ? anchoredRegex(matcher.regex).test(value) : value === matcher.equals;
 }
 
 /** True when every matcher of the runbook holds for these labels (AND). */
