@@ -231,6 +231,15 @@ describe('scripts/check-runbooks.ts', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('exits 1 on a broken services file, naming it and the path in it', async () => {
+    const services = join(await tempDir({ 'services.yaml': 'services:\n  __proto__: {}\n' }), 'services.yaml');
+    const result = await run([], { SERVICES_FILE: services });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 1,
+      stderr: `${services}: services.__proto__: "__proto__" cannot be a name: JavaScript reserves it\n`,
+    });
+  });
+
   it('exits 1 when a runbook targets a host group or service the services file lacks', async () => {
     const fleet = `id: restart-edge
 title: Restart edge
