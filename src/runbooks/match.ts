@@ -35,9 +35,16 @@ export interface MatchOptions {
   serviceLabel?: string;
 }
 
-/** As in Prometheus, a label the alert does not have has the value "". */
+/**
+ * As in Prometheus, a label the alert does not have has the value "". Own labels only: an
+ * alert without a `constructor` label must not lend it Object's.
+ */
+function labelValue(labels: Readonly<Record<string, string>>, name: string): string {
+  return (Object.hasOwn(labels, name) ? labels[name] : undefined) ?? '';
+}
+
 export function matcherHolds(matcher: LabelMatcher, labels: Readonly<Record<string, string>>): boolean {
-  const value = labels[matcher.label] ?? '';
+  const value = labelValue(labels, matcher.label);
   return 'regex' in matcher ? anchoredRegex(matcher.regex).test(value) : value === matcher.equals;
 }
 
@@ -107,11 +114,11 @@ export function commonLabels(alerts: readonly AlertLabels[]): Record<string, str
 export function disagreeingLabels(alerts: readonly AlertLabels[]): string[] {
   const common = commonLabels(alerts);
   const names = new Set(alerts.flatMap((alert) => Object.keys(alert.labels)));
-  return [...names].filter((name) => !(name in common)).sort();
+  return [...names].filter((name) => !Object.hasOwn(common, name)).sort();
 }
 
 /** The one non-empty value of `label` among the alerts, or undefined for none or several. */
 export function onlyValue(alerts: readonly AlertLabels[], label: string): string | undefined {
-  const values = new Set(alerts.map((alert) => alert.labels[label]).filter((value): value is string => !!value));
+  const values = new Set(alerts.map((alert) => labelValue(alert.labels, label)).filter((value) => value !== ''));
   return values.size === 1 ? [...values][0] : undefined;
 }
