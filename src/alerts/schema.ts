@@ -21,7 +21,12 @@ export const WebhookAlert = z.object({
   /** '' when absent (zod does not check a default). */
   endsAt: Timestamp.default(''),
   generatorURL: z.string().default(''),
-  fingerprint: z.string().min(1),
+  // Alerts are kept in an object keyed by fingerprint, where "__proto__" would set the
+  // prototype instead of adding the alert: the incident would open with no alert, resolved.
+  fingerprint: z
+    .string()
+    .min(1)
+    .refine((fingerprint) => fingerprint !== '__proto__', 'expected an alert fingerprint such as 69c2e62f0b0aec37'),
 });
 export type WebhookAlert = z.output<typeof WebhookAlert>;
 
