@@ -1,5 +1,6 @@
 import type { Server, ServerOptions } from 'node:http';
 import type { Logger } from 'pino';
+import { capConnections, type Shed } from './connection-cap.js';
 
 /**
  * How long a connection may hold a descriptor without finishing a request, and how many
@@ -13,7 +14,7 @@ export interface HttpLimits {
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this long without a new request. */
   keepAliveTimeoutMs: number;
-  /** Connections beyond this are closed as soon as they are accepted. */
+  /** Connections kept at once; see capConnections for which one a new one replaces. */
   maxConnections: number;
 }
 
@@ -39,28 +40,28 @@ export function serverOptions(limits: HttpLimits): ServerOptions {
   };
 }
 
-/** Connections turned away at the cap are logged at most this often, however many there are. */
-const DROP_LOG_INTERVAL_MS = 10_000;
+/** Connections closed at the cap are logged at most this often, however many there are. */
+const SHED_LOG_INTERVAL_MS = 10_000;
 
-/** Applies the limits to a server, and logs (a count, at a bounded rate) the connections the cap turns away. */
+/** Applies the limits to a server, and logs (counts, at a bounded rate) the connections the cap closes. */
 export function limitServer(server: Server, limits: HttpLimits, log: Logger): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
   // Read by Node at 'listening'; typed as a constructor option only.
   Object.assign(server, { connectionsCheckingInterval: checkIntervalMs(limits) });
-  let dropped = 0;
+  const shed: Record<Shed, number> = { 'oldest waiting': 0, new: 0 };
   let loggedAt = Number.NEGATIVE_INFINITY;
-  server.on('drop', () => {
-    dropped += 1;
+  capConnections(server, limits.maxConnections, (which) => {
+    shed[which] += 1;
     const now = Date.now();
-    if (now - loggedAt < DROP_LOG_INTERVAL_MS) return;
+    if (now - loggedAt < SHED_LOG_INTERVAL_MS) return;
     log.warn(
-      { dropped, maxConnections: limits.maxConnections },
-      'HTTP connection cap reached: new connections are closed until slow or idle ones time out (HTTP_MAX_CONNECTIONS)',
+      { closedWaiting: shed['oldest waiting'], closedNew: shed.new, maxConnections: limits.maxConnections },
+      'HTTP connection cap reached: connections waiting longest (or new ones, when none waits) are closed (HTTP_MAX_CONNECTIONS)',
     );
     loggedAt = now;
-    dropped = 0;
+    shed['oldest waiting'] = 0;
+    shed.new = 0;
   });
 }

@@ -2,8 +2,8 @@
  * Connections that hold a descriptor without finishing a request: headers never ended, a
  * declared body never sent, a keep-alive connection left idle. The bot's HTTP server closes
  * each within the bound it is configured with (short ones here, set by environment), and a
- * cap on connections makes the bot turn away what exceeds it rather than run out of
- * descriptors, until those slow connections are closed and it serves again.
+ * cap on connections keeps descriptors bounded while the bot still serves: a newcomer takes
+ * the place of the connection that has waited longest without a whole request.
  *
  * Node checks the header and request bounds once a second, so each assertion allows the
  * bound plus that second plus generous slack for a loaded machine; the defaults Node
@@ -83,26 +83,35 @@ describe('bounded connections (headers 1s, request 2s, keep-alive 300ms)', () =>
   });
 });
 
-describe('a cap of 5 connections (headers 3s)', () => {
+describe('a cap of 5 connections (headers and request 30s)', () => {
   let bot: TestBot;
   beforeAll(async () => {
-    bot = await startTestBot({ slack, env: { HTTP_MAX_CONNECTIONS: '5', HTTP_HEADERS_TIMEOUT: '3s', HTTP_REQUEST_TIMEOUT: '5s' } });
+    bot = await startTestBot({ slack, env: { HTTP_MAX_CONNECTIONS: '5', HTTP_HEADERS_TIMEOUT: '30s', HTTP_REQUEST_TIMEOUT: '30s' } });
   });
   afterAll(async () => {
     await bot?.stop();
   });
 
-  it('turns away a connection beyond the cap at once, and serves /healthz again once the slow ones are closed', async () => {
-    const slow = [];
-    for (let i = 0; i < 5; i += 1) slow.push(await rawConnection(bot.url, PARTIAL_HEADERS));
+  it('answers /healthz while slow connections hold the cap, closing the one waiting longest for each newcomer', async () => {
+    // Opened one after the other, so that their ages are in this order.
+    const oldest = await rawConnection(bot.url, PARTIAL_HEADERS);
+    const next = await rawConnection(bot.url, PARTIAL_HEADERS);
+    const younger = [];
+    for (let i = 0; i < 3; i += 1) younger.push(await rawConnection(bot.url, PARTIAL_HEADERS));
 
-    const turnedAway = await rawConnection(bot.url, 'GET /healthz HTTP/1.1\r\nHost: bot\r\n\r\n');
-    expect(await settlesWithin(turnedAway.closed, 2_000), 'the connection beyond the cap was kept open').toBeDefined();
-    expect(turnedAway.received()).toBe('');
-
-    expect(await settlesWithin(Promise.all(slow.map((c) => c.closed)), 15_000), 'the slow connections at the cap were still open after 15 s').toBeDefined();
     const health = await fetch(`${bot.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await settlesWithin(oldest.closed, 5_000), 'the oldest slow connection was kept open beyond the cap').toBeDefined();
+    expect(oldest.received()).toBe('');
+
+    // One more newcomer, on a connection of its own: the next oldest makes room, and only it.
+    const probe = await rawConnection(bot.url, 'GET /healthz HTTP/1.1\r\nHost: bot\r\nConnection: close\r\n\r\n');
+    await probe.closed;
+    expect(probe.received()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await settlesWithin(next.closed, 5_000), 'the next oldest slow connection was kept open beyond the cap').toBeDefined();
+    expect(younger.map((c) => c.isClosed())).toEqual([false, false, false]);
+
+    expect(bot.logs).toContainEqual(expect.objectContaining({ level: 'warn', maxConnections: 5, closedWaiting: 1 }));
   });
 });

@@ -12,6 +12,8 @@ export interface RawConnection {
   received(): string;
   /** Resolves once the bot closed or reset the connection, with how long after opening. */
   closed: Promise<{ afterMs: number }>;
+  /** Whether the close has been seen already. */
+  isClosed(): boolean;
   write(bytes: string): void;
 }
 
@@ -30,12 +32,16 @@ export async function rawConnection(baseUrl: string, bytes = ''): Promise<RawCon
   const socket = connect({ host: hostname, port: Number(port) });
   open.add(socket);
   let data = '';
+  let closedSeen = false;
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
     data += chunk;
   });
   const closed = new Promise<{ afterMs: number }>((resolve) => {
-    socket.on('close', () => resolve({ afterMs: Date.now() - started }));
+    socket.on('close', () => {
+      closedSeen = true;
+      resolve({ afterMs: Date.now() - started });
+    });
   });
   // A reset is one way for the bot to close; it is read from `closed`, not thrown.
   socket.on('error', () => undefined);
@@ -47,6 +53,7 @@ export async function rawConnection(baseUrl: string, bytes = ''): Promise<RawCon
     socket,
     received: () => data,
     closed,
+    isClosed: () => closedSeen,
     write: (more) => void socket.write(more),
   };
   if (bytes) connection.write(bytes);
