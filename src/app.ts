@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { App, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { DestinationStream, Logger } from 'pino';
 import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
@@ -28,6 +28,7 @@ import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
+import { createHttpReceiver } from './slack/http-receiver.js';
 import { Reconciler } from './slack/delivery/reconciler.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
@@ -37,6 +38,7 @@ import { RedisActionStore } from './store/redis-action-store.js';
 import { connectRedis, waitForRedis } from './store/redis-connection.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
+import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
@@ -161,13 +163,24 @@ export async function startApp(env: Record<string, string | undefined>, options:
   ];
 
   const logger = boltLogger(log);
+  const httpLog = log.child({ component: 'http' });
   const receiver: Receiver = config.slack.appToken
-    ? createSocketModeReceiver({ appToken: config.slack.appToken, apiUrl: config.slack.apiUrl, port: config.port, customRoutes, logger })
-    : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret ?? '',
-        endpoints: ['/slack/events'],
+    ? createSocketModeReceiver({
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        port: config.port,
         customRoutes,
         logger,
+        limits: config.http,
+        log: httpLog,
+      })
+    : createHttpReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        customRoutes,
+        logger,
+        limits: config.http,
+        seen: new RedisSeenSignatures(redis, config.redis.keyPrefix),
+        log: httpLog,
       });
   const app = new App({
     token: config.slack.botToken,

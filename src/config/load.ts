@@ -40,6 +40,8 @@ export interface Config {
     reconcileIntervalMs: number;
   };
   port: number;
+  /** How long the HTTP server waits for a request's headers, for all of it, and for the next one on an idle connection; and how many connections it keeps. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   /** `startupWaitMs`: how long start-up waits for a first connection before serving anyway. */
   redis: RedisConfig;
   alertmanagerToken: string;
@@ -80,6 +82,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       reconcileIntervalMs: e.SLACK_RECONCILE_INTERVAL,
     },
     port: e.PORT,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     redis: {
       url: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,

@@ -14,6 +14,7 @@ export { MemoryActionStore } from './memory-action-store.js';
 export { MemoryFleetStore } from './memory-fleet-store.js';
 export { MemoryIncidentStore } from './memory-incident-store.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
+export { MemorySeenSignatures } from './memory-seen-signatures.js';
 
 export interface MemoryStoreOptions {
   /** Defaults to Date.now; tests pass a clock they move by hand to see leases, cooldowns and retention lapse. */
