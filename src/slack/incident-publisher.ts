@@ -119,7 +119,8 @@ export class IncidentPublisher {
     const ref = await this.store.getMessageRef(incidentId);
     if (!ref) {
       const incident = await this.store.get(incidentId);
-      if (!incident || (await this.options.flood?.shownByRollup(incident))) return;
+      // Asked here too, not only by the message's delivery running beside this one, so a thread the roll-up stands for ends at once.
+      if (!incident || (await this.options.flood?.firstPost(incident)) === 'rolled-up') return;
       throw RetryLater.waitingOn('incident message not posted yet');
     }
     const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);

@@ -99,10 +99,12 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
         .multi()
         .hgetall(base)
         .hgetall(`${base}:counts`)
-        .zrange(`${base}:members`, 0, worst - 1)
+        // ZRANGE 0 -1 would be every member: asked for none, it asks for the first only and drops it.
+        .zrange(`${base}:members`, 0, Math.max(0, worst - 1))
         .exec(),
     );
-    const [head, counts, ids] = (results ?? []).map(([, value]) => value) as [Record<string, string>, Record<string, string>, string[]];
+    const [head, counts, all] = (results ?? []).map(([, value]) => value) as [Record<string, string>, Record<string, string>, string[]];
+    const ids = all.slice(0, worst);
     if (!head?.channel) return undefined;
     const raw = ids.length > 0 ? await this.guard(() => this.redis.hmget(`${base}:entries`, ...ids)) : [];
     const total = Number(head.total);
@@ -127,10 +129,12 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
 
   async standing(floodId: string): Promise<FloodStanding | undefined> {
     const base = this.key('flood', floodId);
-    const results = await this.guard(() => this.redis.multi().hget(base, 'startedAt').scard(`${base}:criticals`).exec());
-    const [startedAt, criticalsWaiting] = (results ?? []).map(([, value]) => value) as [string | null, number];
+    const results = await this.guard(() => this.redis.multi().hget(base, 'startedAt').scard(`${base}:criticals`).hgetall(`${base}:message`).exec());
+    const [startedAt, criticalsWaiting, message] = (results ?? []).map(([, value]) => value) as [string | null, number, Record<string, string>];
     if (startedAt === null) return undefined;
-    const rollup = await this.getRollupRef(floodId);
+    const version = Number(message.version);
+    const rollup =
+      message.channel && message.ts ? { channel: message.channel, ts: message.ts, ...(Number.isSafeInteger(version) ? { version } : {}) } : undefined;
     return { startedAt: Number(startedAt), criticalsWaiting, ...(rollup ? { rollup } : {}) };
   }
 

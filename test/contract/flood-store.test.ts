@@ -69,6 +69,7 @@ describe.each([
       entry('4', { alertname: odd, severity: 'critical', rank: 4, critical: true }),
       entry('1'),
     ]);
+    expect((await store.summary(flood, 0))?.worst).toEqual([]);
     expect(await store.summary('404', 3)).toBeUndefined();
   });
 

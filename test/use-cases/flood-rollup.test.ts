@@ -98,9 +98,21 @@ describe('flood roll-ups', () => {
     expect(r.chat.updates.length).toBeGreaterThan(0);
   });
 
+  it('leaves to the roll-up an incident whose first post was still waiting when the flood began', async () => {
+    const r = rig();
+    // Slack takes none of the first posts: each of the first 20 is still to be posted when the 21st opens.
+    r.chat.failNextPosts(25);
+    await r.open(25);
+    await settle();
+    expect(incidentPosts(r.chat)).toEqual([]);
+    expect(rollupsNow(r.chat)).toEqual([expect.stringContaining('25 new incidents')]);
+  });
+
   it('posts a critical incident of the flood after the roll-up, and lists it first there', async () => {
     const r = rig();
-    await r.open(21);
+    await r.open(20);
+    await settle();
+    await r.open(1);
     const [critical] = await r.open(1, 'critical');
     await r.open(5);
     await settle();
@@ -147,7 +159,9 @@ describe('flood roll-ups', () => {
 
   it('stays on while more than half the threshold are new within the window', async () => {
     const r = rig();
-    await r.open(21);
+    await r.open(20);
+    await settle();
+    await r.open(1);
     await settle();
     r.clock.advance(WINDOW_MS / 2);
     await r.open(10);
