@@ -37,11 +37,13 @@ import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { connectRedis, waitForRedis } from './store/redis-connection.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
+import { RedisFloodStore } from './store/redis-flood-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
 import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
+import { createFloodRollups } from './wiring/flood.js';
 
 export interface RunningApp {
   config: Config;
@@ -93,13 +95,15 @@ export async function startApp(env: Record<string, string | undefined>, options:
     metrics,
     budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
   });
+  const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
+  const floods = createFloodRollups(config, floodStore, queue, chat, log);
   const publisher = new IncidentPublisher(
     queue,
     chat,
     store,
     log.child({ component: 'publisher' }),
     (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
-    { fallbackChannel: config.incidentChannel },
+    { fallbackChannel: config.incidentChannel, ...(floods ? { flood: floods.gate } : {}) },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -140,6 +144,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const reconciler = new Reconciler({
     incidents: { store, publisher },
     actions: { store: actionStore, publisher: actionPublisher },
+    ...(floods ? { floods: floods.reconciled } : {}),
     intervalMs: config.slack.reconcileIntervalMs,
     log: log.child({ component: 'reconciler' }),
   });

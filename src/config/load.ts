@@ -61,6 +61,8 @@ export interface Config {
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
   ssh: SshEnv;
+  /** When a channel gets a roll-up instead of a message per incident; `threshold` 0: never. */
+  flood: { threshold: number; windowMs: number; individualPosts: 'critical-only' | 'critical-first' };
 }
 
 /** Reads the environment once; every problem is reported together, by variable name. */
@@ -118,5 +120,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       SSH_KNOWN_HOSTS_FILE: e.SSH_KNOWN_HOSTS_FILE,
       SSH_USER: e.SSH_USER,
     },
+    flood: { threshold: e.FLOOD_THRESHOLD, windowMs: e.FLOOD_WINDOW, individualPosts: e.FLOOD_INDIVIDUAL_POSTS },
   };
 }
