@@ -8,6 +8,7 @@
  * services and host groups the runbooks target must be in it.
  */
 import { access } from 'node:fs/promises';
+import { ServicesFileError } from '../src/errors.js';
 import { RunbookError, formatProblem } from '../src/runbooks/errors.js';
 import { inventoryProblems } from '../src/runbooks/inventory-check.js';
 import { loadRunbooks } from '../src/runbooks/loader.js';
@@ -40,6 +41,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`ok: ${runbooks.length} runbook${runbooks.length === 1 ? '' : 's'} in ${dir}\n`);
     return 0;
   } catch (error) {
+    if (error instanceof ServicesFileError) {
+      for (const problem of error.problems) process.stderr.write(`${error.file}: ${problem}\n`);
+      return 1;
+    }
     if (!(error instanceof RunbookError)) throw error;
     for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     process.stderr.write(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in ${dir}\n`);

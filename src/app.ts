@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { App, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { DestinationStream, Logger } from 'pino';
 import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
@@ -28,6 +28,7 @@ import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
+import { createHttpReceiver } from './slack/http-receiver.js';
 import { Reconciler } from './slack/delivery/reconciler.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
@@ -36,10 +37,13 @@ import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { connectRedis, waitForRedis } from './store/redis-connection.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
+import { RedisFloodStore } from './store/redis-flood-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
+import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
+import { createFloodRollups } from './wiring/flood.js';
 
 export interface RunningApp {
   config: Config;
@@ -91,13 +95,15 @@ export async function startApp(env: Record<string, string | undefined>, options:
     metrics,
     budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
   });
+  const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
+  const floods = createFloodRollups(config, floodStore, queue, chat, log);
   const publisher = new IncidentPublisher(
     queue,
     chat,
     store,
     log.child({ component: 'publisher' }),
     (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
-    { fallbackChannel: config.incidentChannel },
+    { fallbackChannel: config.incidentChannel, ...(floods ? { flood: floods.gate } : {}) },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -138,6 +144,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const reconciler = new Reconciler({
     incidents: { store, publisher },
     actions: { store: actionStore, publisher: actionPublisher },
+    ...(floods ? { floods: floods.reconciled } : {}),
     intervalMs: config.slack.reconcileIntervalMs,
     log: log.child({ component: 'reconciler' }),
   });
@@ -161,13 +168,24 @@ export async function startApp(env: Record<string, string | undefined>, options:
   ];
 
   const logger = boltLogger(log);
+  const httpLog = log.child({ component: 'http' });
   const receiver: Receiver = config.slack.appToken
-    ? createSocketModeReceiver({ appToken: config.slack.appToken, apiUrl: config.slack.apiUrl, port: config.port, customRoutes, logger })
-    : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret ?? '',
-        endpoints: ['/slack/events'],
+    ? createSocketModeReceiver({
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        port: config.port,
         customRoutes,
         logger,
+        limits: config.http,
+        log: httpLog,
+      })
+    : createHttpReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        customRoutes,
+        logger,
+        limits: config.http,
+        seen: new RedisSeenSignatures(redis, config.redis.keyPrefix),
+        log: httpLog,
       });
   const app = new App({
     token: config.slack.botToken,

@@ -6,14 +6,27 @@ import { z } from 'zod';
  */
 const LabelSet = z.record(z.string(), z.string());
 
+/**
+ * Go's time.Time as JSON: RFC 3339 with any fraction of a second and a Z or an offset.
+ * Alertmanager sends the zero time, 0001-01-01T00:00:00Z, for an alert with no end yet.
+ * Anything else would be compared and shown as "Invalid Date" later on.
+ */
+const Timestamp = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 timestamp such as 2026-11-21T23:15:32Z' });
+
 export const WebhookAlert = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: LabelSet,
   annotations: LabelSet.default({}),
-  startsAt: z.string().min(1),
-  endsAt: z.string().default(''),
+  startsAt: Timestamp,
+  /** '' when absent (zod does not check a default). */
+  endsAt: Timestamp.default(''),
   generatorURL: z.string().default(''),
-  fingerprint: z.string().min(1),
+  // Alerts are kept in an object keyed by fingerprint, where "__proto__" would set the
+  // prototype instead of adding the alert: the incident would open with no alert, resolved.
+  fingerprint: z
+    .string()
+    .min(1)
+    .refine((fingerprint) => fingerprint !== '__proto__', 'expected an alert fingerprint such as 69c2e62f0b0aec37'),
 });
 export type WebhookAlert = z.output<typeof WebhookAlert>;
 

@@ -40,6 +40,8 @@ export interface Config {
     reconcileIntervalMs: number;
   };
   port: number;
+  /** How long the HTTP server waits for a request's headers, for all of it, and for the next one on an idle connection; and how many connections it keeps. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   /** `startupWaitMs`: how long start-up waits for a first connection before serving anyway. */
   redis: RedisConfig;
   alertmanagerToken: string;
@@ -59,6 +61,8 @@ export interface Config {
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
   ssh: SshEnv;
+  /** When a channel gets a roll-up instead of a message per incident; `threshold` 0: never. */
+  flood: { threshold: number; windowMs: number; individualPosts: 'critical-only' | 'critical-first' };
 }
 
 /** Reads the environment once; every problem is reported together, by variable name. */
@@ -80,6 +84,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       reconcileIntervalMs: e.SLACK_RECONCILE_INTERVAL,
     },
     port: e.PORT,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     redis: {
       url: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,
@@ -110,5 +120,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       SSH_KNOWN_HOSTS_FILE: e.SSH_KNOWN_HOSTS_FILE,
       SSH_USER: e.SSH_USER,
     },
+    flood: { threshold: e.FLOOD_THRESHOLD, windowMs: e.FLOOD_WINDOW, individualPosts: e.FLOOD_INDIVIDUAL_POSTS },
   };
 }

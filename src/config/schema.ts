@@ -58,6 +58,10 @@ export const EnvSchema = z
     SLACK_APP_TOKEN: optionalText,
     SLACK_API_URL: optionalText.pipe(z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional()),
     PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(0).max(65535).default(3000),
+    HTTP_HEADERS_TIMEOUT: duration('10s').pipe(z.number().min(100, { error: 'expected at least 100ms' })),
+    HTTP_REQUEST_TIMEOUT: duration('30s').pipe(z.number().min(100, { error: 'expected at least 100ms' })),
+    HTTP_KEEP_ALIVE_TIMEOUT: duration('5s').pipe(z.number().min(100, { error: 'expected at least 100ms' })),
+    HTTP_MAX_CONNECTIONS: z.coerce.number({ error: 'expected a number of connections' }).int().min(1, 'expected at least 1').default(500),
     REDIS_URL: z
       .string()
       .default('redis://127.0.0.1:6379')
@@ -90,6 +94,9 @@ export const EnvSchema = z
     SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).default(50),
     SLACK_MESSAGE_INTERVAL: duration('1s').pipe(z.number().min(10, { error: 'expected at least 10ms' })),
     SLACK_RECONCILE_INTERVAL: duration('30s').pipe(z.number().min(1_000, { error: 'expected at least 1s' })),
+    FLOOD_THRESHOLD: z.coerce.number({ error: 'expected a number of incidents (0 turns roll-ups off)' }).int().min(0).default(20),
+    FLOOD_WINDOW: duration('1m').pipe(z.number().min(1_000, { error: 'expected at least 1s' })),
+    FLOOD_INDIVIDUAL_POSTS: z.enum(['critical-only', 'critical-first']).default('critical-only'),
     SHUTDOWN_TIMEOUT: duration('10s'),
     GITLAB_URL: optionalText.pipe(z.url({ error: 'expected the GitLab base URL such as https://gitlab.example.com' }).optional()),
     GITLAB_TOKEN: optionalText,
@@ -126,6 +133,13 @@ export const EnvSchema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message: 'required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)',
+      });
+    }
+    if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT'],
+        message: 'expected at most HTTP_REQUEST_TIMEOUT: the request bound counts the headers too',
       });
     }
     if (Boolean(env.REDIS_SENTINELS) !== Boolean(env.REDIS_SENTINEL_NAME)) {

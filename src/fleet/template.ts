@@ -7,7 +7,8 @@
  * `x; rm -rf /` reaches the shell as one literal argument or not at all.
  */
 import { BotError, type ErrorCode } from '../errors.js';
-import { anchoredRegex, placeholderProblems, placeholderRegex, placeholdersOf, type ParamSpec } from '../runbooks/schema.js';
+import { type AnchoredRegex, anchoredRegex } from '../runbooks/regex.js';
+import { placeholderProblems, placeholderRegex, placeholdersOf, type ParamSpec } from '../runbooks/schema.js';
 
 /** Where values come from: the alert's labels and the arguments given with the request. */
 export interface TemplateSources {
@@ -90,7 +91,7 @@ function resolve(param: string, spec: ParamSpec, sources: TemplateSources): stri
       spec.pattern,
     );
   }
-  let regex: RegExp;
+  let regex: AnchoredRegex;
   try {
     regex = anchoredRegex(spec.pattern);
   } catch {

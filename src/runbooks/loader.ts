@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { readYaml } from '../yaml-data.js';
 import { RunbookError, type RunbookProblem } from './errors.js';
 import { Runbook } from './schema.js';
 
@@ -27,31 +27,12 @@ function issueReason(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-function yamlReason(error: { code: string; message: string }): string {
-  if (error.code === 'MULTIPLE_DOCS') return 'one runbook per file: this file holds more than one YAML document (---)';
-  const first = error.message.split('\n')[0] ?? error.message;
-  return `YAML syntax: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
-}
-
 /** Checks one runbook file's text; never throws. */
 export function checkRunbook(text: string, fileName: string): RunbookCheck {
   const problem = (path: string, reason: string): RunbookCheck => ({ problems: [{ file: fileName, path, reason }] });
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((error) => {
-        const at = error.linePos?.[0];
-        return { file: fileName, path: at ? `line ${at.line}, column ${at.col}` : '(file)', reason: yamlReason(error) };
-      }),
-    };
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS();
-  } catch (error) {
-    // An alias to an anchor that is not defined (`*name`).
-    return problem('(file)', `YAML: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const data = readYaml(text, 'runbook');
+  if (!data.ok) return { problems: data.problems.map((p) => ({ file: fileName, ...p })) };
+  const value = data.value;
   if (value === null || value === undefined) {
     return problem('(file)', 'the file is empty; expected a runbook with id, title, match and actions');
   }

@@ -2,7 +2,8 @@
  * Which runbooks apply to an alert or an incident. Pure: no I/O, no SDK.
  */
 import type { TrackedAlert } from '../incidents/incident.js';
-import { anchoredRegex, type LabelMatcher, type Runbook, type RunbookActionKind } from './schema.js';
+import { anchoredRegex } from './regex.js';
+import type { LabelMatcher, Runbook, RunbookActionKind } from './schema.js';
 
 /** What matching needs of an alert. */
 export type AlertLabels = Pick<TrackedAlert, 'status' | 'labels'>;
@@ -34,23 +35,17 @@ export interface MatchOptions {
   serviceLabel?: string;
 }
 
-// Runbooks are plain data; their regexes are compiled once here. The cache is bounded by
-// the regexes written in the runbook files.
-const compiled = new Map<string, RegExp>();
-
-function regexFor(source: string): RegExp {
-  let regex = compiled.get(source);
-  if (!regex) {
-    regex = anchoredRegex(source);
-    compiled.set(source, regex);
-  }
-  return regex;
+/**
+ * As in Prometheus, a label the alert does not have has the value "". Own labels only: an
+ * alert without a `constructor` label must not lend it Object's.
+ */
+function labelValue(labels: Readonly<Record<string, string>>, name: string): string {
+  return (Object.hasOwn(labels, name) ? labels[name] : undefined) ?? '';
 }
 
-/** As in Prometheus, a label the alert does not have has the value "". */
 export function matcherHolds(matcher: LabelMatcher, labels: Readonly<Record<string, string>>): boolean {
-  const value = labels[matcher.label] ?? '';
-  return 'regex' in matcher ? regexFor(matcher.regex).test(value) : value === matcher.equals;
+  const value = labelValue(labels, matcher.label);
+  return 'regex' in matcher ? anchoredRegex(matcher.regex).test(value) : value === matcher.equals;
 }
 
 /** True when every matcher of the runbook holds for these labels (AND). */
@@ -119,11 +114,11 @@ export function commonLabels(alerts: readonly AlertLabels[]): Record<string, str
 export function disagreeingLabels(alerts: readonly AlertLabels[]): string[] {
   const common = commonLabels(alerts);
   const names = new Set(alerts.flatMap((alert) => Object.keys(alert.labels)));
-  return [...names].filter((name) => !(name in common)).sort();
+  return [...names].filter((name) => !Object.hasOwn(common, name)).sort();
 }
 
 /** The one non-empty value of `label` among the alerts, or undefined for none or several. */
 export function onlyValue(alerts: readonly AlertLabels[], label: string): string | undefined {
-  const values = new Set(alerts.map((alert) => alert.labels[label]).filter((value): value is string => !!value));
+  const values = new Set(alerts.map((alert) => labelValue(alert.labels, label)).filter((value) => value !== ''));
   return values.size === 1 ? [...values][0] : undefined;
 }

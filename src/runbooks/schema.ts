@@ -2,14 +2,16 @@ import { validate as validateCron, validateDetailed as cronDetails } from 'node-
 import { z } from 'zod';
 import { DURATION_UNITS, parseDuration } from '../config/duration.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
+import { anchoredRegex, regexProblem } from './regex.js';
 
 /**
  * The runbook file is a public contract (see runbooks/README.md): one runbook per YAML
  * file. Every object is strict, so a misspelt key is refused instead of ignored.
  *
  * The parsed value is plain data (no compiled RegExp), so a runbook can be logged,
- * compared and snapshotted as it was written; match.ts and src/fleet/template.ts compile
- * the regexes they use, and durations stay strings ("30s") that `durationMs` converts.
+ * compared and snapshotted as it was written. Its regexes are compiled with RE2 while it
+ * is validated (regex.ts), and match.ts and src/fleet/template.ts reuse them; durations
+ * stay strings ("30s") that `durationMs` converts.
  */
 
 /** Runbook ids and action ids end up in Slack button values: short, stable slugs. */
@@ -25,27 +27,6 @@ const quoteHint = 'expected a string; quote values that YAML would read as a num
 
 /** Same rule as the services file's service names. */
 const ServiceName = z.string({ error: 'expected a service name' }).regex(SERVICE_NAME, `expected a service name of ${SERVICE_NAME_RULE}`);
-
-/**
- * Anchors a matcher's regex the way Prometheus does: the whole label value must match.
- * The one place that builds the RegExp, so loading and matching cannot disagree.
- */
-export function anchoredRegex(source: string): RegExp {
-  return new RegExp(`^(?:${source})$`);
-}
-
-/** Why a regex does not compile, or undefined when it does. */
-function regexProblem(source: string): string | undefined {
-  try {
-    anchoredRegex(source);
-    return undefined;
-  } catch (error) {
-    // V8 says "Invalid regular expression: /^(?:…)$/: Invalid group"; keep the reason, not our anchoring.
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    const hint = /^\(\?[a-zA-Z]/.test(source) ? '; JavaScript regexes have no inline flags such as (?i): write a character class like [Pp]ayment instead' : '';
-    return `invalid regular expression (${reason})${hint}`;
-  }
-}
 
 /**
  * A label matcher: `{ label, equals }` (exact value) or `{ label, regex }` (the whole

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { ServicesFileError } from '../errors.js';
+import { readYaml } from '../yaml-data.js';
 import { ServicesFile, type InventoryHost, type ServiceEntry } from './schema.js';
 
 export interface ServiceCatalog {
@@ -53,14 +53,14 @@ export function createCatalog(file: ServicesFile, defaultChannel: string): Servi
 
 /** Parses the services file text; every problem names its path in the file. */
 export function parseServicesFile(text: string, fileName: string): ServicesFile {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const data = readYaml(text, 'services catalogue');
+  if (!data.ok) {
     throw new ServicesFileError(
       fileName,
-      doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`),
+      data.problems.map((problem) => `${problem.path}: ${problem.reason}`),
     );
   }
-  const parsed = ServicesFile.safeParse(doc.toJS() ?? {});
+  const parsed = ServicesFile.safeParse(data.value ?? {});
   if (!parsed.success) {
     throw new ServicesFileError(
       fileName,

@@ -8,6 +8,7 @@ import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { postWithChannelFallback } from './delivery/channel-fallback.js';
 import { namingRefusals } from './delivery/refusal-log.js';
+import type { FirstPostGate } from './flood/flood-gate.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { withChannelFallbackNote } from './render/channel-fallback.js';
 import { renderIncidentMessage } from './render/incident-message.js';
@@ -30,6 +31,8 @@ const THREAD_LEASE_MS = 30_000;
 export interface IncidentPublisherOptions {
   /** Where an incident goes when its service's channel refuses it (INCIDENT_CHANNEL). */
   fallbackChannel?: string;
+  /** Holds first posts back while a channel is flooded, leaving them to a roll-up (src/slack/flood). */
+  flood?: FirstPostGate;
 }
 
 /**
@@ -64,6 +67,7 @@ export class IncidentPublisher {
   async isBehind(incidentId: string): Promise<boolean> {
     const [incident, ref] = await Promise.all([this.store.get(incidentId), this.store.getMessageRef(incidentId)]);
     if (!incident) return false;
+    if (!ref && (await this.options.flood?.shownByRollup(incident))) return false;
     if (!showsVersion(ref, incident.version)) return true;
     const [cursor, timeline] = await Promise.all([this.store.threadCursor(incidentId), this.store.timeline(incidentId)]);
     return cursor < timeline.length;
@@ -87,6 +91,7 @@ export class IncidentPublisher {
           incident = await this.store.get(incidentId);
           if (!incident) return undefined;
           const shownIn = (await this.store.getMessageRef(incidentId))?.channel;
+          if (shownIn === undefined && !(await this.mayPostFirst(incident))) return undefined;
           const fellBack = shownIn !== undefined && shownIn !== incident.channel;
           const where = incident.channel;
           const noted = (message: SlackMessage) => (fellBack ? withChannelFallbackNote(message, where) : message);
@@ -109,13 +114,23 @@ export class IncidentPublisher {
       if (result?.refused)
         this.log.warn({ incidentId, channel: result.ref.channel, reason: result.refused }, 'Slack refused the incident message; sent it in brief');
       if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
+      if (result?.posted && incident) await this.options.flood?.posted(incident);
     });
+  }
+
+  /** False when the incident's flood roll-up shows it instead; throws to wait while the roll-up or critical incidents go first. */
+  private async mayPostFirst(incident: Incident): Promise<boolean> {
+    const decision = (await this.options.flood?.firstPost(incident)) ?? 'post';
+    if (decision === 'wait') throw RetryLater.waitingOn('the flood roll-up and critical incidents go first');
+    return decision === 'post';
   }
 
   private async syncThread(incidentId: string): Promise<void> {
     const ref = await this.store.getMessageRef(incidentId);
     if (!ref) {
-      if (!(await this.store.get(incidentId))) return;
+      const incident = await this.store.get(incidentId);
+      // Asked here too, not only by the message's delivery running beside this one, so a thread the roll-up stands for ends at once.
+      if (!incident || (await this.options.flood?.firstPost(incident)) === 'rolled-up') return;
       throw RetryLater.waitingOn('incident message not posted yet');
     }
     const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);

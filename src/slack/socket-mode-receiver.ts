@@ -1,4 +1,7 @@
+import type { Server } from 'node:http';
 import { SocketModeReceiver, type CustomRoute, type Logger, type SocketModeReceiverOptions as BoltOptions } from '@slack/bolt';
+import type { Logger as PinoLogger } from 'pino';
+import { type HttpLimits, limitServer } from '../http/limits.js';
 
 /** How long stop() waits for Slack to answer the close frame before it drops the connection. */
 const CLOSE_WAIT_MS = 3_000;
@@ -11,6 +14,8 @@ export interface SocketModeReceiverOptions {
   port: number;
   customRoutes: CustomRoute[];
   logger: Logger;
+  limits: HttpLimits;
+  log: PinoLogger;
 }
 
 /**
@@ -23,8 +28,16 @@ class ClosingSocketModeReceiver extends SocketModeReceiver {
   constructor(
     options: BoltOptions,
     private readonly log: Logger,
+    private readonly limitRoutesServer: (server: Server) => void,
   ) {
     super(options);
+  }
+
+  /** The custom routes' server is made by Bolt and kept private; it is limited before it listens, as the HTTP mode's is. */
+  override start(): ReturnType<SocketModeReceiver['start']> {
+    const server: unknown = Reflect.get(this, 'httpServer');
+    if (server) this.limitRoutesServer(server as Server);
+    return super.start();
   }
 
   override async stop(): Promise<void> {
@@ -44,7 +57,7 @@ class ClosingSocketModeReceiver extends SocketModeReceiver {
 }
 
 /** The receiver for Socket Mode (SLACK_APP_TOKEN set). */
-export function createSocketModeReceiver({ appToken, apiUrl, port, customRoutes, logger }: SocketModeReceiverOptions): SocketModeReceiver {
+export function createSocketModeReceiver({ appToken, apiUrl, port, customRoutes, logger, limits, log }: SocketModeReceiverOptions): SocketModeReceiver {
   return new ClosingSocketModeReceiver(
     {
       appToken,
@@ -55,5 +68,6 @@ export function createSocketModeReceiver({ appToken, apiUrl, port, customRoutes,
       logger,
     },
     logger,
+    (server) => limitServer(server, limits, log),
   );
 }

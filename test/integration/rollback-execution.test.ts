@@ -347,15 +347,16 @@ describe('exactly once', () => {
     expect(r.gitlab.callsTo('retry').map((c) => [c.path, c.status])).toEqual([[retryPath(502), 500]]);
   });
 
-  it('two bot processes on one Redis, both receiving the same click, start exactly one GitLab job', async () => {
+  it('two bot processes on one Redis, each receiving one click of a double click, start exactly one GitLab job', async () => {
     const prefix = sharedPrefix();
     const r = await rig({ prefix });
     const b = await anotherBot(r, { prefix });
     const { id } = await requestRollback(r, 'payment-service');
     const message = await approvalMessage(r, id);
-    const form = buttonClickForm('action.approve', buttonValue(message.post, 'action.approve'), r.slack.responseUrl('both'), 'U0BOB');
+    // Two clicks of one person (a double click), not one request replayed: each bot refuses a replay.
+    const form = () => buttonClickForm('action.approve', buttonValue(message.post, 'action.approve'), r.slack.responseUrl('both'), 'U0BOB');
 
-    const answers = await Promise.all([r.bot.url, b.url].map((url) => postToSlackEndpoint(url, form, SIGNING_SECRET)));
+    const answers = await Promise.all([r.bot.url, b.url].map((url) => postToSlackEndpoint(url, form(), SIGNING_SECRET)));
     for (const res of answers) await res.body?.cancel();
     expect(answers.map((res) => res.status)).toEqual([200, 200]);
 

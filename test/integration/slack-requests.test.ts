@@ -1,6 +1,6 @@
 /**
  * What reaches POST /slack/events: Bolt's real HTTP receiver must refuse anything not
- * signed with the signing secret within the last five minutes, before any listener runs;
+ * signed with the signing secret within five minutes of now, either way, before any listener runs;
  * and a signed click the bot cannot act on gets a clear ephemeral answer, not a timeout.
  *
  * "No listener ran" is shown without sleeping: after the refused request, a valid one is
@@ -66,6 +66,7 @@ describe('request verification on POST /slack/events', () => {
   const modes: Record<BadMode, string> = {
     forged: 'signed with the wrong secret',
     stale: 'signed 10 minutes ago',
+    future: 'signed 10 minutes ahead',
     unsigned: 'without signature headers',
     tampered: 'signed for another body',
   };

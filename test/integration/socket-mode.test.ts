@@ -19,6 +19,7 @@ import { ALERTMANAGER_TOKEN, DEFAULT_SERVICES, startTestBot, type TestBot } from
 import { freePort, spawnTracked, type TrackedChild } from '../support/child-process.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { closeAll } from '../support/loopback-server.js';
+import { rawConnection, settlesWithin } from '../support/raw-http.js';
 import { testRedisUrl } from '../support/redis.js';
 import { buttonValue, openIncident, updateOf, type OpenedIncident, type SlackRig } from '../support/slack-session.js';
 import { buttonClickForm, slashCommandForm } from '../support/slack-signing.js';
@@ -41,7 +42,9 @@ beforeAll(async () => {
   socket = await SocketModeServer.start(slack);
   // Bolt's Socket Mode receiver does not tell which port PORT=0 got, so the test picks one.
   const port = await freePort();
-  bot = await startTestBot({ slack, env: { SLACK_APP_TOKEN: socket.appToken, SLACK_SIGNING_SECRET: '', PORT: String(port) } });
+  // Short HTTP bounds, for the slow-connection case; a whole request from the tests takes far less.
+  const http = { HTTP_HEADERS_TIMEOUT: '1s', HTTP_REQUEST_TIMEOUT: '2s' };
+  bot = await startTestBot({ slack, env: { SLACK_APP_TOKEN: socket.appToken, SLACK_SIGNING_SECRET: '', PORT: String(port), ...http } });
 });
 afterEach(() => {
   slack.assertNoUnexpectedCalls();
@@ -121,6 +124,15 @@ describe('Socket Mode', () => {
     const events = await fetch(`${bot.url}/slack/events`, { method: 'POST', body: 'payload=%7B%7D' });
     await events.body?.cancel();
     expect(events.status).toBe(404);
+  });
+
+  it('closes HTTP connections that never finish their headers or their body within 8 s, as in HTTP mode', async () => {
+    const slow = await Promise.all([
+      rawConnection(bot.url, 'POST /alertmanager HTTP/1.1\r\nHost: bot\r\n'),
+      rawConnection(bot.url, `POST /alertmanager HTTP/1.1\r\nHost: bot\r\nAuthorization: Bearer ${ALERTMANAGER_TOKEN}\r\nContent-Length: 500\r\n\r\n{`),
+    ]);
+    expect(await settlesWithin(Promise.all(slow.map((c) => c.closed)), 8_000), 'a slow connection was still open after 8 s').toBeDefined();
+    for (const c of slow) expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('acks a click on Acknowledge and acts on it: the incident is acknowledged in Redis and its message updated', async () => {

@@ -48,6 +48,39 @@ describe('POST /alertmanager refuses bad input and stores nothing', () => {
     expect(bot.logs.some((l) => l.msg === 'alertmanager webhook refused: malformed JSON')).toBe(true);
   });
 
+  it('400 naming the field for a timestamp that does not parse, and the incident already stored is kept as it was', async () => {
+    const group = uniqueGroup();
+    // Alertmanager's zero endsAt (0001-01-01T00:00:00Z) on a firing alert is a timestamp like any other.
+    const accepted = await bot.postWebhook(notification({ group, alerts: [{ fingerprint: 't1' }] }));
+    expect(accepted.status).toBe(200);
+    const { incident } = (await accepted.json()) as { incident: string };
+    await slack.waitForCalls('chat.postMessage', 1);
+    const stored = async () => ({
+      incident: await bot.redis.hgetall(`${bot.prefix}incident:${incident}`),
+      timeline: await bot.redis.lrange(`${bot.prefix}incident:${incident}:timeline`, 0, -1),
+    });
+    const before = await stored();
+
+    const withAlert = (changes: Record<string, unknown>) => {
+      const next = notification({ group, alerts: [{ fingerprint: 't1', status: 'resolved' }, { fingerprint: 't2' }] });
+      return { ...next, alerts: [next.alerts[0], { ...next.alerts[1], ...changes }] };
+    };
+    const refusals = [
+      { body: withAlert({ startsAt: 'not a date' }), field: 'alerts.1.startsAt' },
+      { body: withAlert({ startsAt: '2026-02-30T10:00:00Z' }), field: 'alerts.1.startsAt' },
+      { body: withAlert({ endsAt: 'tomorrow' }), field: 'alerts.1.endsAt' },
+      { body: withAlert({ endsAt: '' }), field: 'alerts.1.endsAt' },
+    ];
+    for (const { body, field } of refusals) {
+      const refused = await bot.postWebhook(body);
+      expect(refused.status, field).toBe(400);
+      expect(((await refused.json()) as { problems: string[] }).problems).toEqual([`${field}: expected an RFC 3339 timestamp such as 2026-11-21T23:15:32Z`]);
+    }
+    expect(await stored()).toEqual(before);
+    const again = await bot.postWebhook(notification({ group, alerts: [{ fingerprint: 't1' }] }));
+    expect(await again.json()).toEqual({ status: 'ok', incident, changed: false });
+  });
+
   it('413 for a body over 1 MiB', async () => {
     const huge = await bot.postWebhook(undefined, { raw: JSON.stringify({ padding: 'x'.repeat(MAX_WEBHOOK_BYTES) }) });
     expect(huge.status).toBe(413);

@@ -86,6 +86,8 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
       // The fake Slack has no rate limits: tests need not wait Slack's pace (slack-delivery tests it).
       SLACK_MESSAGE_INTERVAL: '50ms',
       SLACK_UPDATES_PER_MINUTE: '6000',
+      // Tests open many incidents in one channel within a minute; roll-ups have their own test (flood-rollup.test.ts).
+      FLOOD_THRESHOLD: '0',
       ...env,
     },
     { logDestination: destination },

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export interface SignedRequestOptions {
   signingSecret: string;
@@ -12,9 +12,9 @@ export function slackSignature(body: string, { signingSecret, timestamp = Math.f
   return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
 }
 
-export type SigningMode = 'valid' | 'forged' | 'stale' | 'unsigned';
+export type SigningMode = 'valid' | 'forged' | 'stale' | 'future' | 'unsigned';
 
-/** POSTs a form body to /slack/events, signed correctly or in one of the ways Bolt must refuse. */
+/** POSTs a form body to /slack/events, signed correctly or in one of the ways the bot must refuse. */
 export async function postToSlackEndpoint(
   baseUrl: string,
   form: Record<string, string>,
@@ -26,7 +26,19 @@ export async function postToSlackEndpoint(
   if (mode === 'valid') Object.assign(headers, slackSignature(body, { signingSecret }));
   if (mode === 'forged') Object.assign(headers, slackSignature(body, { signingSecret: `${signingSecret}-forged` }));
   if (mode === 'stale') Object.assign(headers, slackSignature(body, { signingSecret, timestamp: Math.floor(Date.now() / 1000) - 10 * 60 }));
+  if (mode === 'future') Object.assign(headers, slackSignature(body, { signingSecret, timestamp: Math.floor(Date.now() / 1000) + 10 * 60 }));
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}
+
+let interactions = 0;
+
+/**
+ * Slack gives every interaction a trigger_id of its own, so no two requests it signs are
+ * the same; the bot refuses a signed request it has seen before as a replay.
+ */
+function triggerId(): string {
+  interactions += 1;
+  return `${interactions}.${Date.now()}.${randomBytes(6).toString('hex')}`;
 }
 
 export function slashCommandForm(command: string, text: string, responseUrl: string, userId = 'U0ALICE'): Record<string, string> {
@@ -42,7 +54,7 @@ export function slashCommandForm(command: string, text: string, responseUrl: str
     text,
     api_app_id: 'A0APP',
     response_url: responseUrl,
-    trigger_id: '1.2.3',
+    trigger_id: triggerId(),
   };
 }
 
@@ -67,7 +79,7 @@ export function buttonClickForm(
     channel: { id: on.channel, name: 'incidents' },
     container: { type: 'message', message_ts: on.ts, channel_id: on.channel, is_ephemeral: false },
     message: { ts: on.ts, text: 'incident' },
-    trigger_id: '1.2.3',
+    trigger_id: triggerId(),
     response_url: responseUrl,
     actions: [{ type: 'button', action_id: actionId, block_id: 'incident', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000001.000000' }],
   };

@@ -40,6 +40,16 @@ describe('WebhookPayload', () => {
     delete (broken.alerts[0] as Partial<(typeof broken.alerts)[0]>).fingerprint;
     expect(WebhookPayload.safeParse(broken).success).toBe(false);
   });
+
+  it('refuses the fingerprint __proto__, which would open an incident with no alert, already resolved', () => {
+    const proto = fixture('alertmanager-0.25-firing');
+    const [first] = proto.alerts;
+    if (!first) throw new Error('the fixture has an alert');
+    first.fingerprint = '__proto__';
+    expect(WebhookPayload.safeParse(proto).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual([
+      'alerts.0.fingerprint: expected an alert fingerprint such as 69c2e62f0b0aec37',
+    ]);
+  });
 });
 
 describe('/incident text', () => {

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 5_000,
       slack: { apiUrl: undefined, appToken: undefined, updatesPerMinute: 50, messageIntervalMs: 1_000 },
       gitlab: { pollIntervalMs: 5_000, lookupWindowMs: 120_000 },
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 500 },
     });
   });
 
@@ -50,6 +51,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, SWEEP_INTERVAL: '2m' })).toThrow(/SWEEP_INTERVAL: expected whole seconds from 1s to 60s/);
     expect(() => loadConfig({ ...valid, SLACK_MESSAGE_INTERVAL: '5ms' })).toThrow(/SLACK_MESSAGE_INTERVAL: expected at least 10ms/);
     expect(() => loadConfig({ ...valid, GITLAB_LOOKUP_WINDOW: '10m' })).toThrow(/GITLAB_LOOKUP_WINDOW: expected at most 5m/);
+  });
+
+  it('bounds the HTTP server as given, the headers within the request', () => {
+    const env = { ...valid, HTTP_HEADERS_TIMEOUT: '2s', HTTP_REQUEST_TIMEOUT: '1m', HTTP_KEEP_ALIVE_TIMEOUT: '65s', HTTP_MAX_CONNECTIONS: '2000' };
+    expect(loadConfig(env).http).toEqual({ headersTimeoutMs: 2_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, maxConnections: 2000 });
+    expect(() => loadConfig({ ...valid, HTTP_HEADERS_TIMEOUT: '1m', HTTP_REQUEST_TIMEOUT: '30s' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT: expected at most HTTP_REQUEST_TIMEOUT/,
+    );
+    expect(() => loadConfig({ ...valid, HTTP_KEEP_ALIVE_TIMEOUT: '0s' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT: expected at least 100ms/);
+    expect(() => loadConfig({ ...valid, HTTP_MAX_CONNECTIONS: '0' })).toThrow(/HTTP_MAX_CONNECTIONS: expected at least 1/);
+    expect(() => loadConfig({ ...valid, HTTP_MAX_CONNECTIONS: 'many' })).toThrow(/HTTP_MAX_CONNECTIONS: expected a number of connections/);
   });
 
   it('needs the signing secret in HTTP mode but not in Socket Mode', () => {

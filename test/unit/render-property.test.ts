@@ -13,6 +13,7 @@ import { acknowledge, resolveByUser } from '../../src/incidents/transitions.js';
 import type { RunbookActionRef } from '../../src/runbooks/match.js';
 import { renderActionMessage } from '../../src/slack/render/action-message.js';
 import { withChannelFallbackNote } from '../../src/slack/render/channel-fallback.js';
+import { renderFloodRollup } from '../../src/slack/render/flood-rollup.js';
 import { renderCommandAnswer } from '../../src/slack/render/command-reply.js';
 import { renderIncidentMessage } from '../../src/slack/render/incident-message.js';
 import { renderMinimalActionMessage, renderMinimalIncidentMessage } from '../../src/slack/render/minimal-message.js';
@@ -282,6 +283,38 @@ describe('every rendered message, from any outside text', () => {
         expectSafeMessage({ text: renderCommandAnswer({ kind: 'text', text: typed }) }, OWN);
         expectSafeMessage({ text: renderCommandAnswer({ kind: 'dry_run', runbookId: typed, actionId: typed, plan: a.plan, rehearsal: undefined }) }, OWN);
       }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the roll-up of a flood', () => {
+    const kind = fc.record({ alertname: outside, severity: outside });
+    const flood = fc.record({
+      counts: fc.array(
+        fc.tuple(kind, fc.nat(2_000)).map(([k, count]) => ({ ...k, count })),
+        { maxLength: 40 },
+      ),
+      worst: fc.array(
+        fc.tuple(kind, fc.nat(9_999), maybe(outside)).map(([k, id, service]) => ({
+          ...k,
+          incidentId: String(id),
+          rank: 4,
+          critical: false,
+          ...(service === undefined ? {} : { service }),
+        })),
+        { maxLength: 30 },
+      ),
+    });
+    fc.assert(
+      fc.property(flood, fc.constantFrom('critical-only' as const, 'critical-first' as const), ({ counts, worst }, posts) =>
+        expectSafeMessage(
+          renderFloodRollup(
+            { id: 'f', channel: 'C0PAYMENTS', startedAt: NOW.getTime(), version: 1, total: counts.length + worst.length, counts, worst },
+            posts,
+          ),
+          OWN,
+        ),
+      ),
       { numRuns: 100 },
     );
   });

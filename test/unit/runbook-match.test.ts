@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackedAlert } from '../../src/incidents/incident.js';
 import { parseRunbook } from '../../src/runbooks/loader.js';
-import { matchingRunbooks, runbookActionsFor } from '../../src/runbooks/match.js';
+import { disagreeingLabels, matchingRunbooks, runbookActionsFor } from '../../src/runbooks/match.js';
 import type { Runbook } from '../../src/runbooks/schema.js';
 
 function runbook(id: string, match: string, actions = '  - { id: rollback, title: Roll back, kind: rollback }'): Runbook {
@@ -49,6 +49,14 @@ describe('matchingRunbooks', () => {
     const anyTeam = runbook('any-team', '  - { label: team, regex: ".+" }');
     expect(matchingRunbooks([noTeam, anyTeam], {})).toEqual([noTeam]);
     expect(matchingRunbooks([noTeam, anyTeam], { team: 'payments' })).toEqual([anyTeam]);
+  });
+
+  it("reads only the alert's own labels: a label named constructor or toString is absent unless the alert has it", () => {
+    const noConstructor = runbook('no-constructor', '  - { label: constructor, equals: "" }');
+    const anyToString = runbook('any-tostring', '  - { label: toString, regex: ".*" }');
+    const someToString = runbook('some-tostring', '  - { label: toString, regex: ".+" }');
+    expect(matchingRunbooks([noConstructor, anyToString, someToString], {})).toEqual([noConstructor, anyToString]);
+    expect(matchingRunbooks([noConstructor, anyToString, someToString], { constructor: 'x', toString: 'y' })).toEqual([anyToString, someToString]);
   });
 
   it('keeps the given order', () => {
@@ -122,6 +130,15 @@ describe('runbookActionsFor', () => {
     expect(runbookActionsFor([fleet, errorRate], incident)).toEqual([
       { runbookId: 'disk', actionId: 'cleanup', title: 'Free disk space', kind: 'fleet', confirm: 'Sure?' },
     ]);
+  });
+
+  it('reads the rollback service only from an alert that has the service label itself', () => {
+    const incident = { alerts: [alert('firing', { alertname: 'HighErrorRate' })] };
+    expect(runbookActionsFor([errorRate], incident, { serviceLabel: 'constructor' })[0]).not.toHaveProperty('service');
+  });
+
+  it('counts a label named constructor that only some alerts have as disagreeing', () => {
+    expect(disagreeingLabels([alert('firing', { constructor: 'a', env: 'prod' }), alert('firing', { env: 'prod' })])).toEqual(['constructor']);
   });
 
   it('lists a runbook given twice once', () => {

@@ -110,7 +110,18 @@ describe('runbook schema', () => {
     const problems = problemsOf(VALID.replace('"payment-.*"', '"payment-(.*"'));
     expect(problems).toEqual([{ file: 'rb.yaml', path: 'match.1.regex', reason: expect.stringMatching(/^invalid regular expression \(.+\)$/) }]);
     expect(problems[0]?.reason).not.toContain('^(?:');
-    expect(problemsOf(VALID.replace('"payment-.*"', '"(?i)payment-.*"'))[0]?.reason).toMatch(/no inline flags/);
+    expect(problemsOf(VALID.replace('"payment-.*"', '"(?i)payment-.*"'))).toEqual([]);
+  });
+
+  it("refuses what RE2 (Alertmanager's engine) cannot compile, naming the matcher and why", () => {
+    for (const regex of ['(payment)-\\\\1', 'payment(?=-service)', '(?<!old-)payment', 'pay(?!ment)']) {
+      const problems = problemsOf(VALID.replace('"payment-.*"', `"${regex}"`));
+      expect(problems, regex).toEqual([
+        { file: 'rb.yaml', path: 'match.1.regex', reason: expect.stringMatching(/^invalid regular expression \(.+\); RE2 syntax/) },
+      ]);
+    }
+    // Valid once anchored as ^(?:a)|(b)$, but then it would no longer mean "the whole value".
+    expect(problemsOf(VALID.replace('"payment-.*"', '"a)|(b"'))[0]?.path).toBe('match.1.regex');
   });
 
   it('refuses an empty action list, an empty match list and a matcher with both equals and regex', () => {
@@ -208,6 +219,25 @@ describe('scripts/check-runbooks.ts', () => {
     expect(result.stderr).toContain(`${join(dir, 'b.yaml')}: actions.0.kind: expected kind to be one of: rollback, fleet\n`);
     expect(result.stderr).toContain(`${join(dir, 'b.yaml')}: id: duplicate runbook id "high-error-rate"`);
     expect(result.stdout).toBe('');
+  });
+
+  it('exits 1 on a regex RE2 cannot compile, naming the file, the matcher and the reason', async () => {
+    const dir = await tempDir({ 'a.yaml': VALID.replace('"payment-.*"', '"(payment)-\\\\1"') });
+    const result = await run([], { RUNBOOKS_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^${join(dir, 'a.yaml')}: match\\.1\\.regex: invalid regular expression \\(.+\\); RE2 syntax.*backreferences`, 'm'),
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 1 on a broken services file, naming it and the path in it', async () => {
+    const services = join(await tempDir({ 'services.yaml': 'services:\n  __proto__: {}\n' }), 'services.yaml');
+    const result = await run([], { SERVICES_FILE: services });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 1,
+      stderr: `${services}: services.__proto__: "__proto__" cannot be a name: JavaScript reserves it\n`,
+    });
   });
 
   it('exits 1 when a runbook targets a host group or service the services file lacks', async () => {

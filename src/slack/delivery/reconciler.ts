@@ -11,6 +11,8 @@ export interface Reconcilable {
 export interface ReconcilerOptions {
   incidents: { store: Pick<IncidentStore, 'listOpen'> & Pick<MessageRefStore, 'changedSince'>; publisher: Reconcilable };
   actions: { store: Pick<ActionStore, 'runningActionIds' | 'awaitingApprovalIds' | 'actionsChangedSince'>; publisher: Reconcilable };
+  /** Flood roll-ups (src/slack/flood), when they are on. */
+  floods?: { store: { changedSince(since: number): Promise<string[]> }; publisher: Reconcilable };
   intervalMs: number;
   log: Logger;
 }
@@ -66,11 +68,14 @@ export class Reconciler {
       ...(await actions.store.awaitingApprovalIds()),
       ...(await actions.store.actionsChangedSince(since)),
     ]);
-    let behind = 0;
-    for (const [ids, publisher] of [
+    const kinds: Array<[Set<string>, Reconcilable]> = [
       [incidentIds, incidents.publisher],
       [actionIds, actions.publisher],
-    ] as const) {
+    ];
+    const { floods } = this.options;
+    if (floods) kinds.push([new Set(await floods.store.changedSince(since)), floods.publisher]);
+    let behind = 0;
+    for (const [ids, publisher] of kinds) {
       for (const id of ids) {
         if (!(await publisher.isBehind(id))) continue;
         publisher.reconcile(id);

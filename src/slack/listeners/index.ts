@@ -6,8 +6,10 @@ import { registerActionButtons, type RunbookButtonTarget } from './actions/actio
 import { registerIncidentButtons } from './actions/incident-buttons.js';
 import { registerUnknownActions } from './actions/unknown-action.js';
 import { registerCommands } from './commands/index.js';
+import { answerUnanswerable } from './unanswerable.js';
 
 export function registerListeners(app: App, deps: CommandDeps & { runbooks: RunbookButtonTarget }, log: Logger): void {
+  answerUnanswerable(app, new Set(commands.map((c) => c.name)), log);
   registerIncidentButtons(app, deps.incidents, log);
   registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log);
   registerUnknownActions(app, deps.incidents, log);

@@ -6,14 +6,17 @@
 import { MemoryKeyspace, type Clock } from './keyspace.js';
 import { MemoryActionStore } from './memory-action-store.js';
 import { MemoryFleetStore } from './memory-fleet-store.js';
+import { MemoryFloodStore } from './memory-flood-store.js';
 import { MemoryIncidentStore } from './memory-incident-store.js';
 import { MemoryScheduleStore } from './memory-schedule-store.js';
 
 export { MemoryKeyspace, type Clock } from './keyspace.js';
 export { MemoryActionStore } from './memory-action-store.js';
 export { MemoryFleetStore } from './memory-fleet-store.js';
+export { MemoryFloodStore } from './memory-flood-store.js';
 export { MemoryIncidentStore } from './memory-incident-store.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
+export { MemorySeenSignatures } from './memory-seen-signatures.js';
 
 export interface MemoryStoreOptions {
   /** Defaults to Date.now; tests pass a clock they move by hand to see leases, cooldowns and retention lapse. */
@@ -28,6 +31,7 @@ export interface MemoryStores {
   actions: MemoryActionStore;
   fleet: MemoryFleetStore;
   schedule: MemoryScheduleStore;
+  flood: MemoryFloodStore;
 }
 
 /** Every store on one keyspace, as the Redis adapters of one bot share one Redis and one key prefix. */
@@ -39,5 +43,6 @@ export function memoryStores({ clock, reopenWindowMs = 30 * 60_000, retentionMs 
     actions: new MemoryActionStore(keyspace, { retentionMs }),
     fleet: new MemoryFleetStore(keyspace, retentionMs),
     schedule: new MemoryScheduleStore(keyspace, retentionMs),
+    flood: new MemoryFloodStore(keyspace, retentionMs),
   };
 }

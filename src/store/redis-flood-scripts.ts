@@ -1,0 +1,71 @@
+/**
+ * The flood store's steps, each one Lua script so that replicas noting incidents at once
+ * agree on one window, one flood per channel, and each incident counted once.
+ */
+
+/**
+ * Notes an incident as new in its channel, the first time only, and counts the window.
+ * KEYS: 1 the incident's flood, 2 window (sorted set), 3 window entries, 4 the channel's flood
+ * ARGV: 1 incident id, 2 now ms, 3 window ms, 4 entry JSON
+ * Returns { flood that counts the incident or '', incidents in the window, the channel's flood or '' }.
+ */
+export const NOTE_SCRIPT = `
+local current = redis.call('GET', KEYS[4]) or ''
+local member = redis.call('GET', KEYS[1])
+if member then return {member, 0, current} end
+local cutoff = tonumber(ARGV[2]) - tonumber(ARGV[3])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff)) do redis.call('HDEL', KEYS[3], id) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
+redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+return {'', redis.call('ZCARD', KEYS[2]), current}
+`;
+
+/**
+ * Counts an incident in the channel's flood; with ARGV 1 = '1', starts the flood when none
+ * lasts, counting the window's incidents first. Everything of a flood lives as long as a
+ * resolved incident does, and every join notes the flood for the reconciler's sweep.
+ * KEYS: 1 the channel's flood, 2 window, 3 window entries, 4 flood id sequence, 5 changed floods
+ * ARGV: 1 begin, 2 now ms, 3 retention ms, 4 flood key prefix, 5 channel, 6 incident id, 7 entry JSON
+ * Returns the flood's id, or false when none lasts and none may begin.
+ */
+export const JOIN_SCRIPT = `
+local prefix, now, retention = ARGV[4], tonumber(ARGV[2]), ARGV[3]
+local fid = redis.call('GET', KEYS[1])
+local function add(id, json, at)
+  if not redis.call('SET', prefix .. 'incident:' .. id, fid, 'NX', 'PX', retention) then return end
+  local entry = cjson.decode(json)
+  local base = prefix .. fid
+  redis.call('ZADD', base .. ':members', (100 - entry.rank) * 1e13 + at, id)
+  redis.call('HSET', base .. ':entries', id, json)
+  redis.call('HINCRBY', base .. ':counts', cjson.encode({entry.alertname, entry.severity}), 1)
+  if entry.critical then redis.call('SADD', base .. ':criticals', id) end
+  redis.call('HINCRBY', base, 'total', 1)
+end
+if not fid then
+  if ARGV[1] ~= '1' then return false end
+  fid = tostring(redis.call('INCR', KEYS[4]))
+  redis.call('HSET', prefix .. fid, 'channel', ARGV[5], 'startedAt', now, 'total', 0)
+  local window = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+  for i = 1, #window, 2 do
+    local json = redis.call('HGET', KEYS[3], window[i])
+    if json then add(window[i], json, tonumber(window[i + 1])) end
+  end
+end
+add(ARGV[6], ARGV[7], now)
+redis.call('SET', KEYS[1], fid, 'PX', retention)
+for _, suffix in ipairs({'', ':members', ':entries', ':counts', ':criticals', ':message'}) do
+  redis.call('PEXPIRE', prefix .. fid .. suffix, retention)
+end
+redis.call('ZADD', KEYS[5], now, fid)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - tonumber(retention)))
+return fid
+`;
+
+/** KEYS: 1 the channel's flood; ARGV: 1 the flood that ends. Another flood that began meanwhile stays. */
+export const END_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
