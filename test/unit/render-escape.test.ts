@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeText, link, MAX_LINK_ADDRESS, plainText } from '../../src/slack/render/escape.js';
+import { renderUnknownButton } from '../../src/slack/render/command-usage.js';
 import { channelLink, groupMention, mention } from '../../src/slack/render/mention.js';
 
 describe('escapeText', () => {
@@ -59,5 +60,13 @@ describe('mentions', () => {
     expect(groupMention('S0X>|<!here')).toBe('S0X&gt;|&lt;!here');
     expect(channelLink('C0OPS')).toBe('<#C0OPS>');
     expect(channelLink('#ops')).toBe('#ops');
+  });
+});
+
+describe('the answer to an unknown button', () => {
+  it('shows its action_id as the text it is', () => {
+    expect(renderUnknownButton('x`<!channel>')).toBe(
+      'This button (`x`&lt;!channel&gt;`) is not handled by this version of the bot. Use `/incident help` to see what it can do.',
+    );
   });
 });

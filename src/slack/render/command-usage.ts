@@ -36,8 +36,9 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
   ].join('\n'),
 };
 
+/** Written readably above; `<service>` and `<sha|deployment-id>` would be links to Slack, so they are escaped here. */
 export function renderUsage(command: CommandMisuse['command']): string {
-  return USAGE[command];
+  return escapeText(USAGE[command]);
 }
 
 /** What was typed is escaped: it is echoed back, and must not mention anyone. */
@@ -60,5 +61,10 @@ function renderMistake(mistake: CommandMistake): string {
 
 /** The mistake, when there is one, then the command's usage. */
 export function renderMisuse({ command, mistake }: CommandMisuse): string {
-  return mistake ? `${renderMistake(mistake)}\n${USAGE[command]}` : USAGE[command];
+  return mistake ? `${renderMistake(mistake)}\n${renderUsage(command)}` : renderUsage(command);
+}
+
+/** The answer to a click on a button this version does not know (a message from years ago, say); its id is shown as the text it is. */
+export function renderUnknownButton(actionId: string): string {
+  return `This button (\`${escapeText(actionId)}\`) is not handled by this version of the bot. Use \`/incident help\` to see what it can do.`;
 }
