@@ -6,6 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import type { WebhookPayload } from '../../src/alerts/schema.js';
+import { renderActionMessage } from '../../src/slack/render/action-message.js';
+import { renderActionEntry } from '../../src/slack/render/timeline.js';
+import { RedisActionStore } from '../../src/store/redis-action-store.js';
 import { threadWorthy } from '../../src/slack/incident-publisher.js';
 import { renderIncidentMessage } from '../../src/slack/render/incident-message.js';
 import { renderThreadReply } from '../../src/slack/render/thread-reply.js';
@@ -19,6 +22,11 @@ export const succeeded = (call: SlackCall): boolean => call.result?.ok === true;
 /** The bot's store over `redis` and `prefix`, with the test bot's windows. */
 export function storeOf(redis: Redis, prefix: string): RedisStore {
   return new RedisStore(redis, { keyPrefix: prefix, reopenWindowMs: 30 * 60_000, retentionMs: 60 * 60_000 });
+}
+
+/** The bot's action store over `redis` and `prefix`. */
+export function actionStoreOf(redis: Redis, prefix: string): RedisActionStore {
+  return new RedisActionStore(redis, { keyPrefix: prefix, retentionMs: 60 * 60_000 });
 }
 
 /** The text each top-level message last showed, by "channel ts". */
@@ -65,6 +73,32 @@ export async function slackBehindRedis(slack: FakeSlack, store: RedisStore, inci
     if (replied.join('\n') !== expected.join('\n'))
       problems.push(`INC-${id}: thread has ${JSON.stringify(replied)}, the timeline wants ${JSON.stringify(expected)}, each once`);
   }
+  return problems;
+}
+
+/**
+ * What is wrong between Slack and Redis for one action whose approval message is in its
+ * service's channel: one approval message, showing the action's state in Redis, and its
+ * thread holding each step after the request once, in order.
+ */
+export async function actionBehindRedis(slack: FakeSlack, store: RedisActionStore, actionId: string): Promise<string[]> {
+  const action = await store.getAction(actionId);
+  if (!action) return [`ACT-${actionId}: not in Redis`];
+  const problems: string[] = [];
+  const posts = slack.callsTo('chat.postMessage').filter(succeeded);
+  const messages = posts.filter((c) => new RegExp(`^\\[[A-Z]+\\] ACT-${actionId} `).test(String(c.params.text)));
+  if (messages.length !== 1) problems.push(`ACT-${actionId}: ${messages.length} approval messages in Slack`);
+  const ref = await store.getActionMessage(actionId);
+  const want = renderActionMessage(action).text;
+  const got = ref ? lastShown(slack).get(`${ref.channel} ${ref.ts}`) : undefined;
+  if (got !== want) problems.push(`ACT-${actionId}: Slack shows ${JSON.stringify(got ?? '(no message)')}, Redis says ${JSON.stringify(want)}`);
+  if (ref && ref.version !== action.version) problems.push(`ACT-${actionId}: its reference records version ${ref.version}, Redis holds ${action.version}`);
+  const expected = (await store.actionTimeline(actionId)).slice(1).map(renderActionEntry);
+  const replied = ref
+    ? posts.filter((c) => c.params.thread_ts === ref.ts && c.params.channel === ref.channel).flatMap((c) => String(c.params.text).split('\n'))
+    : [];
+  if (replied.join('\n') !== expected.join('\n'))
+    problems.push(`ACT-${actionId}: thread has ${JSON.stringify(replied)}, the timeline wants ${JSON.stringify(expected)}, each once`);
   return problems;
 }
 
