@@ -8,10 +8,14 @@
  * in flight when the shutdown timeout comes. Slack's pace is kept low (posts 300 ms apart
  * per channel, 300 updates a minute) so the storm cannot all go out before the SIGTERM.
  *
- * The bounds: the stopping process exits within SHUTDOWN_TIMEOUT plus EXIT_MARGIN_MS; the
- * new one, from answering /healthz, shows Redis within CONVERGENCE_BOUND_MS: its start-up
- * sweep, then the deliveries left at that pace (about 60 updates at 5 a second, 25 replies
- * at 300 ms in each of two channels: about 12 s), with room for a loaded machine.
+ * The bounds: the stopping process exits within SHUTDOWN_TIMEOUT, plus the time Slack takes
+ * over the call in flight (SLOW_ANSWER_MS), plus EXIT_MARGIN_MS; the new one, from answering
+ * /healthz, shows Redis within CONVERGENCE_BOUND_MS: its start-up sweep, then the deliveries
+ * left at that pace (about 60 updates at 5 a second, 25 replies at 300 ms in each of two
+ * channels: about 12 s), with room for a loaded machine.
+ *
+ * A second test stops a bot with a webhook in flight on a keep-alive connection: Node kept
+ * that connection, and so the stop, for its keep-alive timeout (5 s).
  */
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
