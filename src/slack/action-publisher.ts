@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { renderActionMessage } from './render/action-message.js';
@@ -82,9 +83,9 @@ export class ActionPublisher {
       const fresh = entries.slice(Math.max(cursor, 1));
       if (fresh.length === 0) return;
       await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map(renderActionEntry).join('\n') });
-      await this.store.setReplyCursor(actionId, entries.length);
+      await afterSlackAnswered(() => this.store.setReplyCursor(actionId, entries.length));
     } finally {
-      await release();
+      await afterSlackAnswered(release);
     }
   }
 }

@@ -4,6 +4,7 @@ import type { RunbookActionRef } from '../runbooks/match.js';
 import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
 import { postWithChannelFallback } from './delivery/channel-fallback.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import type { FirstPostGate } from './flood/flood-gate.js';
@@ -134,9 +135,9 @@ export class IncidentPublisher {
         await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderThreadReply(worthy) });
       }
       // Committed only after Slack answered: a failure leaves these entries for the next run.
-      await this.store.setThreadCursor(incidentId, cursor + fresh.length);
+      await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + fresh.length));
     } finally {
-      await release();
+      await afterSlackAnswered(release);
     }
   }
 }

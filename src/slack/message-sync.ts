@@ -1,6 +1,7 @@
 import type { SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi, PostArgs } from './chat-api.js';
 import { RetryLater } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
 import type { SlackMessage } from './render/block-kit.js';
 
 /** Long enough for a slow post or update to finish; short enough that a crashed replica's hold lapses soon. */
@@ -52,14 +53,15 @@ export async function reconcileMessage(
     if (shown) {
       await chat.update({ channel: shown.channel, ts: shown.ts, ...want.message });
       const ref = { channel: shown.channel, ts: shown.ts, version: want.version };
-      await slot.save(ref);
+      await afterSlackAnswered(() => slot.save(ref));
       return { ref, posted: false };
     }
     const posted = await post({ ...want.where, ...want.message });
     const ref = { channel: posted.channel, ts: posted.ts, version: want.version };
-    await slot.save(ref);
+    // Lost, this reference would have the message posted a second time.
+    await afterSlackAnswered(() => slot.save(ref));
     return { ref, posted: true };
   } finally {
-    await release();
+    await afterSlackAnswered(release);
   }
 }
