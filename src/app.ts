@@ -26,7 +26,7 @@ import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
-import { SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
+import { SLACK_CALL_TIMEOUT_MS, SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { createHttpReceiver } from './slack/http-receiver.js';
 import { Reconciler } from './slack/delivery/reconciler.js';
@@ -44,6 +44,10 @@ import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 import { createFloodRollups } from './wiring/flood.js';
+
+/** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
+const RECORD_MARGIN_MS = 1_000;
+const IDLE_CLOSE_INTERVAL_MS = 50;
 
 export interface RunningApp {
   config: Config;
@@ -252,7 +256,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down: finishing in-flight requests and Slack deliveries');
+      // Node keeps a connection whose request was in flight at close() open until its
+      // keep-alive timeout (5 s), and close() waits for it: close each one once it is idle.
+      const idle = setInterval(() => started?.closeIdleConnections?.(), IDLE_CLOSE_INTERVAL_MS);
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
+      clearInterval(idle);
       await scheduler.stop();
       pipelines.abort();
       await actions.stop();
@@ -263,6 +271,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
           { pending: queue.size },
           'shutdown timeout reached with Slack deliveries still pending; the reconciler delivers them after a restart or on another replica',
         );
+      // Past the timeout nothing new starts, but a Slack call in flight is let finish and its
+      // answer recorded: cut off after Slack acted, it would be posted again after the restart.
+      if (!(await queue.close(SLACK_CALL_TIMEOUT_MS + RECORD_MARGIN_MS)))
+        log.warn('Slack calls still in flight at shutdown; a message or reply may be sent twice');
       await redis.quit().catch(() => redis.disconnect());
       log.info('stopped');
     })();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
 import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
@@ -93,9 +94,9 @@ export class ActionPublisher {
       const whole = renderActionReply(fresh, actionId);
       const { refused } = await this.refusals.send(`thread of action ${actionId}`, cursor, reply, whole, renderMinimalReply(fresh.length, undefined));
       if (refused) this.log.warn({ actionId, reason: refused, entries: fresh.length }, 'Slack refused a thread reply; sent it in brief');
-      await this.store.setReplyCursor(actionId, entries.length);
+      await afterSlackAnswered(() => this.store.setReplyCursor(actionId, entries.length));
     } finally {
-      await release();
+      await afterSlackAnswered(release);
     }
   }
 }

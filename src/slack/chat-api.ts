@@ -26,6 +26,9 @@ export interface ChatApi {
   update(args: UpdateArgs): Promise<void>;
 }
 
+/** The longest a Slack call runs: what shutdown waits for a call in flight. */
+export const SLACK_CALL_TIMEOUT_MS = 10_000;
+
 /** Errors that Slack documents as worth retrying; any other platform error is permanent. */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
 
@@ -110,7 +113,7 @@ export class SlackChatApi implements ChatApi {
       ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
-      timeout: 10_000,
+      timeout: SLACK_CALL_TIMEOUT_MS,
       logLevel: webApi.LogLevel.ERROR,
     });
     this.fairShare = new FairShare(options.updatesPerMinute, UPDATE_WINDOW_MS, options.messageIntervalMs);

@@ -66,6 +66,8 @@ export class DeliveryQueue {
   private readonly running = new Set<string>();
   private readonly lastStart = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private readonly concurrency: number;
@@ -108,6 +110,23 @@ export class DeliveryQueue {
     });
   }
 
+  /**
+   * Starts nothing more and resolves true once the tasks running now have ended, false when
+   * the deadline passes first. For shutdown after drain(): a task cut off after Slack acted
+   * but before it was recorded in Redis would be sent a second time by whoever tries next.
+   */
+  async close(timeoutMs: number): Promise<boolean> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      deadline = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ended = await Promise.race([Promise.allSettled(this.inFlight).then(() => true), timedOut]);
+    clearTimeout(deadline);
+    return ended;
+  }
+
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
@@ -118,6 +137,7 @@ export class DeliveryQueue {
   }
 
   private pump(): void {
+    if (this.closed) return;
     const now = Date.now();
     let nextWake = Number.POSITIVE_INFINITY;
     for (const entry of this.pending.values()) {
@@ -141,13 +161,15 @@ export class DeliveryQueue {
     this.pending.delete(entry.key);
     this.running.add(entry.key);
     this.lastStart.set(entry.key, Date.now());
-    entry
+    const done = entry
       .run()
       .catch((error: unknown) => this.retryOrDrop(entry, error))
       .finally(() => {
         this.running.delete(entry.key);
+        this.inFlight.delete(done);
         this.schedulePump();
       });
+    this.inFlight.add(done);
   }
 
   private retryOrDrop(entry: Entry, error: unknown): void {

@@ -5,6 +5,7 @@ import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import type { SlackMessage } from './render/block-kit.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
 import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { postWithChannelFallback } from './delivery/channel-fallback.js';
 import { namingRefusals } from './delivery/refusal-log.js';
@@ -147,9 +148,9 @@ export class IncidentPublisher {
         if (refused) this.log.warn({ incidentId, reason: refused, entries: worthy.length }, 'Slack refused a thread reply; sent it in brief');
       }
       // Committed only after Slack answered: a failure leaves these entries for the next run.
-      await this.store.setThreadCursor(incidentId, cursor + fresh.length);
+      await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + fresh.length));
     } finally {
-      await release();
+      await afterSlackAnswered(release);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi, PostArgs } from './chat-api.js';
 import { RetryLater } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
 import { sendOrBrief, type RefusedVersions } from './delivery/brief-on-refusal.js';
 import type { SlackMessage } from './render/block-kit.js';
 
@@ -62,14 +63,15 @@ export async function reconcileMessage(
     if (shown) {
       const { refused } = await send((message) => chat.update({ channel: shown.channel, ts: shown.ts, ...message }));
       const ref = { channel: shown.channel, ts: shown.ts, version: want.version };
-      await slot.save(ref);
+      await afterSlackAnswered(() => slot.save(ref));
       return { ref, posted: false, ...(refused ? { refused } : {}) };
     }
     const { result: posted, refused } = await send((message) => post({ ...want.where, ...message }));
     const ref = { channel: posted.channel, ts: posted.ts, version: want.version };
-    await slot.save(ref);
+    // Lost, this reference would have the message posted a second time.
+    await afterSlackAnswered(() => slot.save(ref));
     return { ref, posted: true, ...(refused ? { refused } : {}) };
   } finally {
-    await release();
+    await afterSlackAnswered(release);
   }
 }

@@ -56,11 +56,43 @@ async function unscheduledRunbooks(dir: string): Promise<string> {
   return copy;
 }
 
-export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICES, prefix, redisUrl = testRedisUrl() }: TestBotOptions): Promise<TestBot> {
-  const dir = await mkdtemp(join(tmpdir(), 'chatops-test-'));
+/**
+ * The environment of a test bot keyed under `keyPrefix`, with its services.yaml and runbooks
+ * written into `dir`: for startTestBot, and for a bot run as its own process (bot-main.ts).
+ */
+export async function testBotEnv(
+  dir: string,
+  { slack, env = {}, services = DEFAULT_SERVICES, redisUrl = testRedisUrl() }: TestBotOptions,
+  keyPrefix: string,
+): Promise<Record<string, string>> {
   const servicesFile = join(dir, 'services.yaml');
   await writeFile(servicesFile, services);
   const runbooksDir = env.RUNBOOKS_DIR ?? (await unscheduledRunbooks(dir));
+  return {
+    SLACK_BOT_TOKEN: `xoxb-test-${randomBytes(4).toString('hex')}`,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: keyPrefix,
+    ALERTMANAGER_TOKEN,
+    INCIDENT_CHANNEL: 'C0INCIDENTS',
+    SERVICES_FILE: servicesFile,
+    RUNBOOKS_DIR: runbooksDir,
+    LOG_LEVEL: 'debug',
+    SHUTDOWN_TIMEOUT: '5s',
+    // The fake Slack has no rate limits: tests need not wait Slack's pace (slack-delivery tests it).
+    SLACK_MESSAGE_INTERVAL: '50ms',
+    SLACK_UPDATES_PER_MINUTE: '6000',
+    // Tests open many incidents in one channel within a minute; roll-ups have their own test (flood-rollup.test.ts).
+    FLOOD_THRESHOLD: '0',
+    ...env,
+  };
+}
+
+export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
+  const { prefix, redisUrl = testRedisUrl() } = options;
+  const dir = await mkdtemp(join(tmpdir(), 'chatops-test-'));
   const keyPrefix = prefix ?? `test:${randomUUID()}:`;
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({
@@ -69,29 +101,7 @@ export async function startTestBot({ slack, env = {}, services = DEFAULT_SERVICE
       done();
     },
   });
-  const app = await startApp(
-    {
-      SLACK_BOT_TOKEN: `xoxb-test-${randomBytes(4).toString('hex')}`,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: keyPrefix,
-      ALERTMANAGER_TOKEN,
-      INCIDENT_CHANNEL: 'C0INCIDENTS',
-      SERVICES_FILE: servicesFile,
-      RUNBOOKS_DIR: runbooksDir,
-      LOG_LEVEL: 'debug',
-      SHUTDOWN_TIMEOUT: '5s',
-      // The fake Slack has no rate limits: tests need not wait Slack's pace (slack-delivery tests it).
-      SLACK_MESSAGE_INTERVAL: '50ms',
-      SLACK_UPDATES_PER_MINUTE: '6000',
-      // Tests open many incidents in one channel within a minute; roll-ups have their own test (flood-rollup.test.ts).
-      FLOOD_THRESHOLD: '0',
-      ...env,
-    },
-    { logDestination: destination },
-  );
+  const app = await startApp(await testBotEnv(dir, { ...options, redisUrl }, keyPrefix), { logDestination: destination });
   const url = `http://127.0.0.1:${app.port}`;
   const redis = new Redis(redisUrl);
   return {

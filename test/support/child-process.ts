@@ -49,6 +49,8 @@ export interface SpawnTrackedOptions {
   tailLines: number;
   /** How long stop() waits after SIGTERM before it sends SIGKILL. Default 5000. */
   stopTimeoutMs?: number;
+  /** The child's whole environment; the test process's own when unset. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
@@ -59,7 +61,7 @@ const DEFAULT_STOP_TIMEOUT_MS = 5000;
  */
 export function spawnTracked(binary: string, args: string[], opts: SpawnTrackedOptions): TrackedChild {
   const { dir } = opts;
-  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
   const output = captureOutput(child, opts.keepLines, opts.tailLines);
   const exited = exitPromise(child);
   let exitInfo: ChildExit | undefined;

@@ -98,6 +98,12 @@ export class FakeSlack {
   private tsCounter = 0;
   /** Decides per call whether to answer 429, returning the Retry-After seconds. */
   rateLimit: ((call: SlackCall, calls: readonly SlackCall[]) => number | undefined) | undefined;
+  /**
+   * Runs once Slack has done what a call asks (and recorded it), before the answer leaves: a
+   * test can make a call slow, or make something fail at the worst moment, when Slack has
+   * acted but the bot does not know it yet.
+   */
+  beforeReply: ((call: SlackCall) => void | Promise<void>) | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -172,12 +178,13 @@ export class FakeSlack {
     );
   }
 
-  /** Forgets calls, scripts, user groups and the rate limit; then fails if a method it does not know was called. */
+  /** Forgets calls, scripts, user groups, the rate limit and the reply hook; then fails if a method it does not know was called. */
   reset(): void {
     this.calls.length = 0;
     this.scripted.clear();
     this.userGroups.clear();
     this.rateLimit = undefined;
+    this.beforeReply = undefined;
     this.assertNoUnexpectedCalls();
   }
 
@@ -216,14 +223,12 @@ export class FakeSlack {
     this.calls.push(call);
     const queue = this.scripted.get(method) ?? [];
     const next = queue.findIndex((s) => s.when?.(call.params) ?? true);
-    if (next >= 0) return this.reply(res, queue.splice(next, 1)[0] as Scripted);
-    const refusal = this.options.enforceLimits !== false && MESSAGE_METHODS.has(method) ? slackRefusal(call.params) : undefined;
-    if (refusal) {
-      call.refusal = refusal;
-      return this.reply(res, { status: 200, body: { ok: false, ...refusal } });
-    }
-    call.result = answer(call.params, call);
-    this.reply(res, { status: 200, body: call.result });
+    const scripted = next >= 0 ? (queue.splice(next, 1)[0] as Scripted) : undefined;
+    const refusal = !scripted && this.options.enforceLimits !== false && MESSAGE_METHODS.has(method) ? slackRefusal(call.params) : undefined;
+    if (refusal) call.refusal = refusal;
+    else if (!scripted) call.result = answer(call.params, call);
+    await this.beforeReply?.(call);
+    this.reply(res, scripted ?? (refusal ? { status: 200, body: { ok: false, ...refusal } } : { status: 200, body: call.result ?? {} }));
   }
 
   private reply(res: ServerResponse, { status, body, headers }: Scripted): void {
