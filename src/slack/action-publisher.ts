@@ -3,10 +3,12 @@ import type { ActionStore } from '../actions/store.js';
 import type { ChatApi } from './chat-api.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
+import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { renderActionMessage } from './render/action-message.js';
-import { renderActionEntry } from './render/timeline.js';
+import { renderMinimalActionMessage, renderMinimalReply } from './render/minimal-message.js';
+import { renderActionReply } from './render/thread-reply.js';
 
 const THREAD_LEASE_MS = 30_000;
 
@@ -17,6 +19,8 @@ const THREAD_LEASE_MS = 30_000;
  * in the message's own thread.
  */
 export class ActionPublisher {
+  private readonly refusals = new RefusedVersions();
+
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly chat: ChatApi,
@@ -55,6 +59,7 @@ export class ActionPublisher {
       ref: () => this.store.getActionMessage(actionId),
       save: (ref) => this.store.setActionMessage(actionId, ref),
       lease: (ttlMs) => this.store.lease(`message:action:${actionId}`, ttlMs),
+      refusals: this.refusals,
     };
     const context = () => ({ channel: action?.channel, service: action?.service, incidentId: action?.incidentId, actionId });
     await namingRefusals(this.log, context, async () => {
@@ -64,9 +69,12 @@ export class ActionPublisher {
         return {
           version: action.version,
           message: renderActionMessage(action),
+          brief: renderMinimalActionMessage(action),
           where: { channel: action.channel, ...(action.threadTs ? { thread_ts: action.threadTs } : {}) },
         };
       });
+      if (result?.refused)
+        this.log.warn({ actionId, channel: result.ref.channel, reason: result.refused }, 'Slack refused the approval message; sent it in brief');
       if (result?.posted) this.log.info({ actionId, channel: result.ref.channel, ts: result.ref.ts }, 'approval message posted');
       const ref = result?.ref ?? (await this.store.getActionMessage(actionId));
       if (ref && action && !action.incidentId) await this.replyNewSteps(actionId, ref);
@@ -82,7 +90,10 @@ export class ActionPublisher {
       // The first entry (the request) is the approval message itself.
       const fresh = entries.slice(Math.max(cursor, 1));
       if (fresh.length === 0) return;
-      await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: fresh.map(renderActionEntry).join('\n') });
+      const reply = (text: string) => this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+      const whole = renderActionReply(fresh, actionId);
+      const { refused } = await this.refusals.send(`thread of action ${actionId}`, cursor, reply, whole, renderMinimalReply(fresh.length, undefined));
+      if (refused) this.log.warn({ actionId, reason: refused, entries: fresh.length }, 'Slack refused a thread reply; sent it in brief');
       await afterSlackAnswered(() => this.store.setReplyCursor(actionId, entries.length));
     } finally {
       await afterSlackAnswered(release);

@@ -3,14 +3,17 @@ import type { Incident, TimelineEntry, TimelineKind } from '../incidents/inciden
 import type { RunbookActionRef } from '../runbooks/match.js';
 import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
+import type { SlackMessage } from './render/block-kit.js';
 import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
+import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { postWithChannelFallback } from './delivery/channel-fallback.js';
 import { namingRefusals } from './delivery/refusal-log.js';
 import type { FirstPostGate } from './flood/flood-gate.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
 import { withChannelFallbackNote } from './render/channel-fallback.js';
 import { renderIncidentMessage } from './render/incident-message.js';
+import { renderMinimalIncidentMessage, renderMinimalReply } from './render/minimal-message.js';
 import { renderThreadReply } from './render/thread-reply.js';
 
 /**
@@ -39,6 +42,8 @@ export interface IncidentPublisherOptions {
  * replies wait for the message however long that takes, and any replica may send them.
  */
 export class IncidentPublisher {
+  private readonly refusals = new RefusedVersions();
+
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly chat: ChatApi,
@@ -76,6 +81,7 @@ export class IncidentPublisher {
       ref: () => this.store.getMessageRef(incidentId),
       save: (ref) => this.store.setMessageRef(incidentId, ref),
       lease: (ttlMs) => this.store.lease(`message:incident:${incidentId}`, ttlMs),
+      refusals: this.refusals,
     };
     const context = () => ({ channel: incident?.channel, service: incident?.service, incidentId });
     await namingRefusals(this.log, context, async () => {
@@ -87,12 +93,14 @@ export class IncidentPublisher {
           if (!incident) return undefined;
           const shownIn = (await this.store.getMessageRef(incidentId))?.channel;
           if (shownIn === undefined && !(await this.mayPostFirst(incident))) return undefined;
-          const message = renderIncidentMessage(incident, this.runbookActions(incident));
           const fellBack = shownIn !== undefined && shownIn !== incident.channel;
+          const where = incident.channel;
+          const noted = (message: SlackMessage) => (fellBack ? withChannelFallbackNote(message, where) : message);
           return {
             version: incident.version,
-            message: fellBack ? withChannelFallbackNote(message, incident.channel) : message,
-            where: { channel: incident.channel },
+            message: noted(renderIncidentMessage(incident, this.runbookActions(incident))),
+            brief: noted(renderMinimalIncidentMessage(incident)),
+            where: { channel: where },
           };
         },
         (args) =>
@@ -104,6 +112,8 @@ export class IncidentPublisher {
             { ...args, blocks: args.blocks ?? [] },
           ),
       );
+      if (result?.refused)
+        this.log.warn({ incidentId, channel: result.ref.channel, reason: result.refused }, 'Slack refused the incident message; sent it in brief');
       if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
       if (result?.posted && incident) await this.options.flood?.posted(incident);
     });
@@ -132,7 +142,10 @@ export class IncidentPublisher {
       if (fresh.length === 0) return;
       const worthy = threadWorthy(fresh);
       if (worthy.length > 0) {
-        await this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderThreadReply(worthy) });
+        const reply = (text: string) => this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+        const whole = renderThreadReply(worthy, incidentId);
+        const { refused } = await this.refusals.send(`thread of incident ${incidentId}`, cursor, reply, whole, renderMinimalReply(worthy.length, incidentId));
+        if (refused) this.log.warn({ incidentId, reason: refused, entries: worthy.length }, 'Slack refused a thread reply; sent it in brief');
       }
       // Committed only after Slack answered: a failure leaves these entries for the next run.
       await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + fresh.length));

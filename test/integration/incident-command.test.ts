@@ -33,9 +33,9 @@ async function newIncident(service = 'payment-service') {
 
 function expectUsage(text: string): void {
   expect(text).toContain('/incident list');
-  expect(text).toContain('/incident show <id>');
-  expect(text).toContain('/incident ack <id>');
-  expect(text).toContain('/incident resolve <id>');
+  expect(text).toContain('/incident show &lt;id&gt;');
+  expect(text).toContain('/incident ack &lt;id&gt;');
+  expect(text).toContain('/incident resolve &lt;id&gt;');
 }
 
 // ---------------------------------------------------------------- tests

@@ -55,7 +55,7 @@ describe('/rollback', () => {
     const r = await rig();
     const reply = await slash(r, '/rollback', text, 'U0ALICE');
     expect(reply.response_type).toBe('ephemeral');
-    expect(String(reply.text)).toContain('`/rollback <service> [to <sha|deployment-id>] [--force] [reason…]`');
+    expect(String(reply.text)).toContain('`/rollback &lt;service&gt; [to &lt;sha|deployment-id&gt;] [--force] [reason…]`');
     expect(await actionKeys(r)).toEqual([]);
   });
 

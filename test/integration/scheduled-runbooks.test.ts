@@ -200,7 +200,10 @@ it('applies a read-only action that needs no approval, as the scheduler', async 
   );
   expect(bot.logs.filter((l) => l.msg === 'scheduled run requested')).toHaveLength(ticks);
   const message = await found(
-    () => slack.callsTo('chat.postMessage').find((c) => c.params.channel === CHANNEL && JSON.stringify(c.params.blocks ?? '').includes('<@scheduler>')),
+    () =>
+      slack
+        .callsTo('chat.postMessage')
+        .find((c) => c.params.channel === CHANNEL && JSON.stringify(c.params.blocks ?? '').includes('*Requested by*\\nscheduler')),
     {
       timeoutMs: 5_000,
       message: "the action's message, requested by the scheduler",

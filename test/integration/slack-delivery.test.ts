@@ -51,8 +51,9 @@ describe('Slack delivery', () => {
     await slack.waitForCalls('chat.postMessage', 2, 8_000);
     expect(slack.callsTo('chat.postMessage')[1]?.result?.ok).toBe(true);
 
-    // A refusal of the message itself; a refusing channel falls back instead (slack-reconcile.test.ts).
-    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'invalid_blocks' } });
+    // A refusal that neither another channel nor the brief form gets past: a refusing channel
+    // falls back (slack-channel-fallback.test.ts), a refused message goes in brief (slack-block-limits.test.ts).
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'restricted_action' } });
     const refused = (await (await bot.postWebhook(firing(uniqueGroup(), 1))).json()) as { incident: string };
     await waitFor(() => bot.logs.some((l) => l.msg === 'Slack delivery dropped'), { message: 'a logged drop' });
     expect(bot.logs).toContainEqual(
@@ -61,7 +62,7 @@ describe('Slack delivery', () => {
         channel: 'C0PAYMENTS',
         service: 'payment-service',
         incidentId: refused.incident,
-        reason: 'invalid_blocks',
+        reason: 'restricted_action',
       }),
     );
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();

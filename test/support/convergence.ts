@@ -66,7 +66,7 @@ export async function slackBehindRedis(slack: FakeSlack, store: RedisStore, inci
       const stale = shown.get(`${String(message.result?.channel)} ${String(message.result?.ts)}`);
       if (stale !== want) problems.push(`INC-${id}: a second message ${String(message.result?.ts)} shows ${JSON.stringify(stale)}`);
     }
-    const expected = threadWorthy(await store.timeline(id)).map((entry) => renderThreadReply([entry]));
+    const expected = threadWorthy(await store.timeline(id)).map((entry) => renderThreadReply([entry], id));
     const replied = ref
       ? posts.filter((c) => c.params.thread_ts === ref.ts && c.params.channel === ref.channel).flatMap((c) => String(c.params.text).split('\n'))
       : [];

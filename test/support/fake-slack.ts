@@ -1,7 +1,9 @@
 /**
  * A local stand-in for the Slack Web API (and for response_url), recording every call.
  * Point SLACK_API_URL at `apiUrl`. It answers like Slack for the methods the bot uses,
- * and can be told to answer 429 or an error for the next calls of a method.
+ * and can be told to answer 429 or an error for the next calls of a method. Like Slack, it
+ * refuses a message over a Block Kit limit (`invalid_blocks`, `msg_too_long`: see
+ * block-kit-limits.ts), so a test fails when the bot sends one Slack would not show.
  *
  * It cannot lie about a method it does not know: such a call is answered as Slack would
  * (`unknown_method`) and kept, and the test fails at the next `assertNoUnexpectedCalls()`,
@@ -9,6 +11,7 @@
  * here, in Slack's shape, rather than a fake that says `ok` to anything.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { slackRefusal, type Refusal } from './block-kit-limits.js';
 import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
@@ -22,7 +25,20 @@ export interface SlackCall {
   responseId?: string;
   /** What the fake answered (for chat.postMessage, the ts the bot must update later). */
   result?: Record<string, unknown>;
+  /** Why the fake refused the message, as Slack does one over a Block Kit limit. */
+  refusal?: Refusal;
 }
+
+export interface FakeSlackOptions {
+  /**
+   * Refuse a message over a Block Kit limit as Slack does (`invalid_blocks`, `msg_too_long`);
+   * on unless a test needs to see what the bot sends whatever its size.
+   */
+  enforceLimits?: boolean;
+}
+
+/** The methods that carry a message Slack checks against its Block Kit limits. */
+const MESSAGE_METHODS: ReadonlySet<string> = new Set(['chat.postMessage', 'chat.update']);
 
 type Scripted = {
   status: number;
@@ -92,12 +108,13 @@ export class FakeSlack {
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
+    private readonly options: FakeSlackOptions,
   ) {}
 
-  static async start(): Promise<FakeSlack> {
+  static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
     let fake: FakeSlack | undefined;
     const { server, url } = await listenOnLoopback((req, res) => void fake?.handle(req, res));
-    fake = new FakeSlack(server, url);
+    fake = new FakeSlack(server, url, options);
     return fake;
   }
 
@@ -207,9 +224,11 @@ export class FakeSlack {
     const queue = this.scripted.get(method) ?? [];
     const next = queue.findIndex((s) => s.when?.(call.params) ?? true);
     const scripted = next >= 0 ? (queue.splice(next, 1)[0] as Scripted) : undefined;
-    if (!scripted) call.result = answer(call.params, call);
+    const refusal = !scripted && this.options.enforceLimits !== false && MESSAGE_METHODS.has(method) ? slackRefusal(call.params) : undefined;
+    if (refusal) call.refusal = refusal;
+    else if (!scripted) call.result = answer(call.params, call);
     await this.beforeReply?.(call);
-    this.reply(res, scripted ?? { status: 200, body: call.result ?? {} });
+    this.reply(res, scripted ?? (refusal ? { status: 200, body: { ok: false, ...refusal } } : { status: 200, body: call.result ?? {} }));
   }
 
   private reply(res: ServerResponse, { status, body, headers }: Scripted): void {

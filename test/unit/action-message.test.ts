@@ -161,4 +161,28 @@ describe('renderActionMessage', () => {
     const paused = action({ kind: 'fleet', state: 'failed', resumable: true, result: { kind: 'fleet_paused', pauseReason: 'freeze <all>' } });
     expect(texts(renderActionMessage(paused).blocks)).toContain('stopped before the next batch: automation paused (freeze &lt;all&gt;)');
   });
+
+  it('escapes what came from outside in the notification text and in the plan, and encodes the run link', () => {
+    const hostile = action({
+      plan: {
+        executor: 'fleet',
+        service: 'web',
+        title: 'restart <!channel> on web & co',
+        summary: ['host: <@U0EVIL>', 'arg: <https://evil.example|x>'],
+        params: {},
+      },
+      run: { id: '1', url: 'https://gitlab.example.com/p/-/jobs/1?a=1&b=<!here>|x', params: {} },
+    });
+    const { text, blocks } = renderActionMessage(hostile);
+    expect(text).toBe('[REQUESTED] ACT-12 restart &lt;!channel&gt; on web &amp; co');
+    const all = texts(blocks);
+    expect(all).toContain('```host: &lt;@U0EVIL&gt;\\narg: &lt;https://evil.example|x&gt;```');
+    expect(all).toContain('<https://gitlab.example.com/p/-/jobs/1?a=1&amp;b=%3C!here%3E%7Cx|Watch it in GitLab>');
+  });
+
+  it('mentions only Slack user ids: the scheduler that requested a run is named, not mentioned', () => {
+    const all = texts(renderActionMessage(action({ requestedBy: 'scheduler', approvedBy: ['U0BOB'] })).blocks);
+    expect(all).toContain('*Requested by*\\nscheduler');
+    expect(all).not.toContain('<@scheduler>');
+  });
 });

@@ -12,11 +12,11 @@ describe('usage', () => {
     ['incident', '*/incident* — work with incidents\n• `/incident list` — open incidents'],
     [
       'rollback',
-      '*/rollback* — roll a service back to its previous successful deployment, after approval\n• `/rollback <service> [to <sha|deployment-id>] [--force] [reason…]`',
+      '*/rollback* — roll a service back to its previous successful deployment, after approval\n• `/rollback &lt;service&gt; [to &lt;sha|deployment-id&gt;] [--force] [reason…]`',
     ],
     [
       'remediate',
-      "*/remediate* — run a runbook's fleet action: dry run, approval, canary, then batches\n• `/remediate <runbook> [action] [host…] [name=value…] [--dry-run]`",
+      "*/remediate* — run a runbook's fleet action: dry run, approval, canary, then batches\n• `/remediate &lt;runbook&gt; [action] [host…] [name=value…] [--dry-run]`",
     ],
     ['automation', '*/automation* — the kill switch for everything the bot runs\n• `/automation status`'],
   ] as const)('of /%s, as asked for', (command, start) => {

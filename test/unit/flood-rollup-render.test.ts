@@ -45,7 +45,7 @@ describe('renderFloodRollup', () => {
     expect(worst).toBe(
       '*Most severe*\n• *INC-7* critical · DiskFull · payments\n• *INC-9* warning · NodeDown · payments\n_…and 1,498 more incidents in this flood_',
     );
-    expect(JSON.stringify(blocks.at(-1))).toContain('`/incident show <id>` for one, `/incident list` for all open ones');
+    expect(JSON.stringify(blocks.at(-1))).toContain('`/incident show &lt;id&gt;` for one, `/incident list` for all open ones');
   });
 
   it('says what critical-first does, and counts one incident in the singular', () => {

@@ -34,8 +34,8 @@ describe('parseRemediateCommand', () => {
 
   it('shows the usage for nothing or help', () => {
     expect(refused('')).toEqual({ misuse: { command: 'remediate' }, words: expect.stringMatching(/^\*\/remediate\* — run a runbook's fleet action/) });
-    expect(refusal('')).toContain('• `/remediate <runbook> [action] [host…] [name=value…] [--dry-run]`');
-    expect(refusal('help')).toContain('/remediate <runbook>');
+    expect(refusal('')).toContain('• `/remediate &lt;runbook&gt; [action] [host…] [name=value…] [--dry-run]`');
+    expect(refusal('help')).toContain('/remediate &lt;runbook&gt;');
   });
 
   it('refuses what cannot be a runbook, a host, an argument name or an option', () => {

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/incidents/incident.js';
 import { openIncident } from '../../src/incidents/notification.js';
 import { acknowledge, resolveByUser } from '../../src/incidents/transitions.js';
-import { fallbackText, fitBlocks, renderIncidentMessage, silenceUrl } from '../../src/slack/render/incident-message.js';
+import { fitBlocks } from '../../src/slack/render/fit-message.js';
+import { fallbackText, renderIncidentMessage, silenceUrl } from '../../src/slack/render/incident-message.js';
 import { fitLines, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from '../../src/slack/render/limits.js';
 import type { Block } from '../../src/slack/render/block-kit.js';
+import { slackRefusal } from '../support/block-kit-limits.js';
 import { fixture, notification } from '../support/fixtures.js';
 
 const ctx = { now: new Date('2026-11-22T00:00:00Z'), serviceLabel: 'service', channelFor: () => 'C0X' };
@@ -75,6 +77,46 @@ describe('renderIncidentMessage', () => {
     const all = textOf(renderIncidentMessage(incidentFrom(payload)).blocks);
     expect(all).not.toContain('<!channel>');
     expect(all).toContain('&lt;!channel&gt; &amp; &lt;https://evil|click&gt;');
+  });
+
+  it('shows a 10,000-character label within every Block Kit limit, cut visibly', () => {
+    const payload = notification({ alerts: [{ fingerprint: 'a', severity: 's'.repeat(10_000), summary: 'm'.repeat(10_000) }] });
+    payload.groupLabels = { alertname: 'A'.repeat(10_000), service: 'payment-service', team: 't'.repeat(10_000) };
+    const message = renderIncidentMessage(incidentFrom(payload));
+    expect(slackRefusal({ ...message })).toBeUndefined();
+    const fields = message.blocks.flatMap((b) => (b.type === 'section' && b.fields ? b.fields : []));
+    expect(fields.find((f) => f.text.startsWith('*Severity*'))?.text).toMatch(/^\*Severity\*\ns{100,}…$/);
+    expect(message.text.length).toBeLessThan(300);
+  });
+
+  it('escapes the labels in the notification text, which Slack parses as mrkdwn too', () => {
+    const payload = notification({ group: '<!channel> & <@U0EVIL>', service: '<https://evil.example|click>', alerts: [{ fingerprint: 'a' }] });
+    const { text } = renderIncidentMessage(incidentFrom(payload));
+    expect(text).toBe('[FIRING] INC-12 &lt;!channel&gt; &amp; &lt;@U0EVIL&gt; on &lt;https://evil.example|click&gt;: 1 firing');
+  });
+
+  it('removes control characters from labels, in the header too', () => {
+    const payload = notification({ group: 'Disk\u0000Full\u001b[31m\u202e', alerts: [{ fingerprint: 'a', summary: 'bell\u0007 rings' }] });
+    const { text, blocks } = renderIncidentMessage(incidentFrom(payload));
+    const all = JSON.stringify({ text, blocks });
+    // JSON writes C0 controls as \u00XX escapes and leaves the others raw.
+    expect(all).not.toMatch(/[\u007f-\u009f\u202e]|\\u00[01][0-9a-f]/);
+    expect(text).toContain('DiskFull[31m');
+    expect(all).toContain('bell rings');
+  });
+
+  it('encodes link addresses: a space, <, > or | in a URL neither breaks the link nor makes another', () => {
+    const payload = notification({ alerts: [{ fingerprint: 'a' }] });
+    payload.alerts[0]!.generatorURL = 'http://prom.example/graph?g0.expr=a b|<!here>&x=1';
+    const all = textOf(renderIncidentMessage(incidentFrom(payload)).blocks);
+    expect(all).toContain('<http://prom.example/graph?g0.expr=a%20b%7C%3C!here%3E&amp;x=1|Source>');
+  });
+
+  it("still renders, with its silence link, when a group label's name holds half a surrogate pair", () => {
+    const payload = notification({ alerts: [{ fingerprint: 'a' }] });
+    payload.groupLabels = { alertname: 'Disk', 'team\ud800': 'storage', service: 'payment-service' };
+    const { blocks } = renderIncidentMessage(incidentFrom(payload));
+    expect(textOf(blocks)).toContain('|Silence>');
   });
 
   it('builds a silence link from the group labels on the external URL', () => {

@@ -7,7 +7,7 @@ import { ActionRefused, AutomationPaused, type ActionEntry } from '../../src/act
 import { InvalidTransitionError } from '../../src/errors.js';
 import type { TimelineEntry } from '../../src/incidents/incident.js';
 import { userMessage } from '../../src/slack/render/error-text.js';
-import { renderThreadReply } from '../../src/slack/render/thread-reply.js';
+import { renderActionReply, renderThreadReply } from '../../src/slack/render/thread-reply.js';
 import { renderActionEntry, renderActionStep, renderTimelineEntry } from '../../src/slack/render/timeline.js';
 import type { ActionStep } from '../../src/timeline/action-step.js';
 
@@ -104,10 +104,13 @@ describe('incident timeline entries', () => {
   });
 
   it('puts old and new entries in one thread reply, a line each with its time', () => {
-    const reply = renderThreadReply([
-      { at, kind: 'reminder', actor: 'bot', text: '<!subteam^S0OLD> INC-3 is still unacknowledged after 5 minutes.' },
-      { at, kind: 'acknowledged', actor: 'U0ALICE' },
-    ]);
+    const reply = renderThreadReply(
+      [
+        { at, kind: 'reminder', actor: 'bot', text: '<!subteam^S0OLD> INC-3 is still unacknowledged after 5 minutes.' },
+        { at, kind: 'acknowledged', actor: 'U0ALICE' },
+      ],
+      '3',
+    );
     const time = `<!date^${Date.parse(at) / 1000}^{time_secs}|${at}>`;
     expect(reply).toBe(`${time} <!subteam^S0OLD> INC-3 is still unacknowledged after 5 minutes.\n${time} Acknowledged by <@U0ALICE>`);
   });
@@ -245,5 +248,53 @@ describe('errors shown to people', () => {
     );
     expect(userMessage(new ActionRefused('You already approved ACT-7.'))).toBe('You already approved ACT-7.');
     expect(userMessage(new Error('ECONNRESET'))).toBe('Something went wrong on our side; the error is logged. Try again, or check the bot logs.');
+  });
+});
+
+describe('outside text in timeline entries', () => {
+  it("escapes an executor's sentence (it may quote GitLab) and the run's address", () => {
+    expect(
+      renderActionStep('bot', { kind: 'finished', actionId: '7', succeeded: false, seconds: 3, detail: 'job #9 failed (<!channel> script_failure)' }),
+    ).toBe('ACT-7 failed after 3s: job #9 failed (&lt;!channel&gt; script_failure)');
+    expect(renderActionStep('bot', { kind: 'run_attached', actionId: '7', url: 'https://gitlab.example.com/j/1?a=1&b=<!here>' })).toBe(
+      'ACT-7 running: https://gitlab.example.com/j/1?a=1&amp;b=&lt;!here&gt;',
+    );
+  });
+
+  it('escapes what a host printed and its name', () => {
+    const words = renderActionStep('bot', {
+      kind: 'batch_ran',
+      actionId: '7',
+      batch: 1,
+      of: 2,
+      canary: true,
+      hosts: [{ host: 'web-1<!here>', ok: false, exitCode: 1, output: 'oops <!channel> & <@U0EVIL>', durationMs: 10 }],
+    });
+    expect(words).toContain('web-1&lt;!here&gt; FAILED (exit 1)');
+    expect(words).toContain('```oops &lt;!channel&gt; &amp; &lt;@U0EVIL&gt;```');
+    expect(words).not.toMatch(/<[!@]/);
+  });
+});
+
+describe('a reply caps what it shows', () => {
+  const refused = (i: number): ActionStep => ({ kind: 'refused', actionId: '7', reason: `You already approved ACT-7. (${i}) ${'r'.repeat(60)}` });
+  const refusal = (i: number): ActionEntry => ({ at, actor: 'U0BOB', step: refused(i) });
+
+  it("a flood of refused clicks on an approval message: the newest, within Slack's view, and how many more there were", () => {
+    const entries = Array.from({ length: 500 }, (_, i) => refusal(i));
+    const reply = renderActionReply(entries, '7');
+    expect(reply.length).toBeLessThanOrEqual(4_000);
+    const lines = reply.split('\n');
+    expect(lines[0]).toBe('_480 earlier steps of ACT-7 not shown here_');
+    expect(lines).toHaveLength(21);
+    expect(lines.at(-1)).toContain('(499)');
+  });
+
+  it("an incident's thread: the newest entries, and where to read the others", () => {
+    const entries: TimelineEntry[] = Array.from({ length: 45 }, (_, i) => ({ at, kind: 'action', actor: 'U0BOB', step: refused(i) }) as TimelineEntry);
+    const reply = renderThreadReply(entries, '3');
+    expect(reply.split('\n')[0]).toBe('_25 earlier entries not shown here; `/incident show INC-3` lists them_');
+    expect(reply).toContain('(44)');
+    expect(reply).not.toContain('(24)');
   });
 });

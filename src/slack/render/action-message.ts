@@ -1,8 +1,11 @@
 import { describeAction, displayActionId, type Action, type ActionState } from '../../actions/action.js';
 import { ACTION_IDS, actionButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage } from './block-kit.js';
+import { escapeText, link } from './escape.js';
+import { fitMessage } from './fit-message.js';
 import { fleetEndText, rehearsalSummary } from './fleet-report.js';
-import { escapeMrkdwn, MAX_SECTION_TEXT, truncate } from './limits.js';
+import { truncatePlain } from './limits.js';
+import { mention } from './mention.js';
 
 const STATE_LABEL: Record<ActionState, string> = {
   requested: ':hourglass_flowing_sand: waiting for approval',
@@ -24,7 +27,7 @@ function isHeld(action: Action): action is Action & { held: NonNullable<Action['
 export function heldNotice(action: Action): string | undefined {
   if (!isHeld(action)) return undefined;
   const { by, reason } = action.held;
-  return `${displayActionId(action.id)} is approved but held: automation was paused by <@${by}> (${escapeMrkdwn(reason)}). Click *Run now* after \`/automation resume\` to run it.`;
+  return `${displayActionId(action.id)} is approved but held: automation was paused by ${mention(by)} (${escapeText(reason)}). Click *Run now* after \`/automation resume\` to run it.`;
 }
 
 /**
@@ -43,7 +46,8 @@ export function approvalNotice(action: Action, userId: string): string {
   return `${id} is approved (${count}) and runs now; its message and thread show how it goes.`;
 }
 
-function buttons(action: Action): ButtonElement[] {
+/** The buttons an action's state offers. */
+export function actionButtons(action: Action): ButtonElement[] {
   const value = actionButtonValue(action.id);
   if (action.state === 'requested') {
     return [
@@ -69,18 +73,21 @@ function buttons(action: Action): ButtonElement[] {
   return [];
 }
 
+/** Words of the title in the fallback text: a notification shows one line, so a long one is cut. */
+const FALLBACK_TITLE_CHARS = 200;
+
 /** The approval message: exactly what will run, so approvers approve parameters, not a name. */
 export function renderActionMessage(action: Action): SlackMessage {
   const id = displayActionId(action.id);
-  const approvals = action.approvedBy.length > 0 ? action.approvedBy.map((u) => `<@${u}>`).join(', ') : 'none yet';
+  const approvals = action.approvedBy.length > 0 ? action.approvedBy.map(mention).join(', ') : 'none yet';
   const what = describeAction(action);
   const label = isHeld(action) ? ':double_vertical_bar: approved, held by the kill switch' : STATE_LABEL[action.state];
   const blocks: Block[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeMrkdwn(what)}* — ${label}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeText(what)}* — ${label}` } },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Requested by*\n<@${action.requestedBy}>` },
+        { type: 'mrkdwn', text: `*Requested by*\n${mention(action.requestedBy)}` },
         {
           type: 'mrkdwn',
           text:
@@ -88,27 +95,29 @@ export function renderActionMessage(action: Action): SlackMessage {
               ? '*Approvals*\nnone needed (read-only)'
               : `*Approvals*\n${action.approvedBy.length} of ${action.approvalsRequired}: ${approvals}`,
         },
-        { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(action.reason || '(none given)')}` },
+        { type: 'mrkdwn', text: `*Reason*\n${action.reason ? escapeText(action.reason) : '(none given)'}` },
         { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(Date.parse(action.expiresAt) / 1000)}^{time}|${action.expiresAt}>` },
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(`*What will run*\n\`\`\`${action.plan.summary.join('\n')}\`\`\``, MAX_SECTION_TEXT) } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*What will run*\n\`\`\`${escapeText(action.plan.summary.join('\n'))}\`\`\`` } },
   ];
   if (action.rehearsal) {
     const { rehearsal } = action;
     const icon = rehearsal.ok ? ':mag:' : ':warning:';
-    const summary = 'summary' in rehearsal ? rehearsal.summary : rehearsalSummary(rehearsal);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${escapeMrkdwn(summary)} (details in the thread)` }] });
+    const summary = 'summary' in rehearsal ? escapeText(rehearsal.summary) : rehearsalSummary(rehearsal);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${icon} ${summary} (details in the thread)` }] });
   }
   const held = heldNotice(action);
   if (held) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:octagonal_sign: ${held}` }] });
-  if (action.warning) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(action.warning)}` }] });
-  if (action.run?.url) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${action.run.url}|Watch it in GitLab>` }] });
+  if (action.warning) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeText(action.warning)}` }] });
+  const watch = link(action.run?.url, 'Watch it in GitLab');
+  if (watch) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: watch }] });
   if (action.result) {
     const result = typeof action.result === 'string' ? action.result : fleetEndText(action.result);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(result), MAX_SECTION_TEXT) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeText(result) }] });
   }
-  const actions = buttons(action);
+  const actions = actionButtons(action);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
-  return { text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${what}`, blocks };
+  const title = escapeText(truncatePlain(what, FALLBACK_TITLE_CHARS));
+  return fitMessage({ text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${title}`, blocks });
 }

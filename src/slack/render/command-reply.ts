@@ -1,20 +1,26 @@
 import type { CommandAnswer } from '../../../commands/command.js';
 import { renderUsage } from './command-usage.js';
 import { renderRehearsal } from './fleet-report.js';
-import { escapeMrkdwn } from './limits.js';
+import { escapeText } from './escape.js';
+import { fitText } from './fit-message.js';
 import { mention } from './mention.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
 
 function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
   const found = rehearsal ? renderRehearsal(rehearsal) : 'read-only action: nothing to rehearse; running it changes nothing.';
-  return `*Dry run of ${escapeMrkdwn(plan.title)}* (${runbookId} / ${actionId})\n\`\`\`${plan.summary.join('\n')}\`\`\`\n${found}`;
+  return `*Dry run of ${escapeText(plan.title)}* (${escapeText(runbookId)} / ${escapeText(actionId)})\n\`\`\`${escapeText(plan.summary.join('\n'))}\`\`\`\n${found}`;
 }
 
 /** What a slash command answered, in words. */
 export function renderCommandAnswer(answer: CommandAnswer): string {
+  return fitText(words(answer));
+}
+
+function words(answer: CommandAnswer): string {
   switch (answer.kind) {
     case 'text':
-      return answer.text;
+      // Plain words a command wrote, which may quote what was typed (a service, a title).
+      return escapeText(answer.text);
     case 'usage':
       return renderUsage(answer.command);
     case 'incident_list':
@@ -24,10 +30,10 @@ export function renderCommandAnswer(answer: CommandAnswer): string {
     case 'automation_status': {
       const { paused } = answer;
       if (!paused) return ':large_green_circle: Automation is running.';
-      return `:octagonal_sign: Automation is *paused* by ${mention(paused.by)} since ${paused.at}: ${escapeMrkdwn(paused.reason)}`;
+      return `:octagonal_sign: Automation is *paused* by ${mention(paused.by)} since ${escapeText(paused.at)}: ${escapeText(paused.reason)}`;
     }
     case 'automation_paused':
-      return `:octagonal_sign: ${mention(answer.by)} paused all automation: ${escapeMrkdwn(answer.reason)}. Nothing new runs until \`/automation resume\`.`;
+      return `:octagonal_sign: ${mention(answer.by)} paused all automation: ${escapeText(answer.reason)}. Nothing new runs until \`/automation resume\`.`;
     case 'automation_resumed':
       return `:large_green_circle: ${mention(answer.by)} resumed automation.`;
     case 'dry_run':

@@ -3,7 +3,7 @@
  * shows them.
  */
 import type { CommandMisuse, CommandMistake } from '../../errors.js';
-import { escapeMrkdwn } from './limits.js';
+import { escapeText } from './escape.js';
 
 const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
   incident: [
@@ -36,29 +36,35 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
   ].join('\n'),
 };
 
+/** Written readably above; `<service>` and `<sha|deployment-id>` would be links to Slack, so they are escaped here. */
 export function renderUsage(command: CommandMisuse['command']): string {
-  return USAGE[command];
+  return escapeText(USAGE[command]);
 }
 
 /** What was typed is escaped: it is echoed back, and must not mention anyone. */
 function renderMistake(mistake: CommandMistake): string {
   switch (mistake.kind) {
     case 'unknown_subcommand':
-      return `unknown subcommand "${escapeMrkdwn(mistake.word)}"`;
+      return `unknown subcommand "${escapeText(mistake.word)}"`;
     case 'unknown_option':
-      return `unknown option ${escapeMrkdwn(mistake.word)}`;
+      return `unknown option ${escapeText(mistake.word)}`;
     case 'takes_no_arguments':
-      return `\`${escapeMrkdwn(mistake.word)}\` takes no arguments`;
+      return `\`${escapeText(mistake.word)}\` takes no arguments`;
     case 'takes_one_incident_id':
-      return `\`${escapeMrkdwn(mistake.word)}\` takes one incident id`;
+      return `\`${escapeText(mistake.word)}\` takes one incident id`;
     case 'target_missing':
       return '`to` needs a sha or a deployment id';
     case 'invalid':
-      return escapeMrkdwn(mistake.what === undefined ? mistake.reason : `${mistake.what}: ${mistake.reason}`);
+      return escapeText(mistake.what === undefined ? mistake.reason : `${mistake.what}: ${mistake.reason}`);
   }
 }
 
 /** The mistake, when there is one, then the command's usage. */
 export function renderMisuse({ command, mistake }: CommandMisuse): string {
-  return mistake ? `${renderMistake(mistake)}\n${USAGE[command]}` : USAGE[command];
+  return mistake ? `${renderMistake(mistake)}\n${renderUsage(command)}` : renderUsage(command);
+}
+
+/** The answer to a click on a button this version does not know (a message from years ago, say); its id is shown as the text it is. */
+export function renderUnknownButton(actionId: string): string {
+  return `This button (\`${escapeText(actionId)}\`) is not handled by this version of the bot. Use \`/incident help\` to see what it can do.`;
 }

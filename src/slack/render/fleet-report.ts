@@ -4,6 +4,8 @@
  */
 import type { RunReport } from '../../timeline/action-step.js';
 import { rehearsalBrief, type FleetEnd, type HaltReason, type HostResult, type Rehearsal, type RehearsalBrief } from '../../timeline/fleet-facts.js';
+import { escapeText } from './escape.js';
+import { truncatePlain } from './limits.js';
 
 /** Characters of one host's output a message shows. */
 const OUTPUT_MAX = 800;
@@ -16,12 +18,14 @@ function clip({ output, outputChars }: HostResult): string {
   // Backticks would close the code block the output is shown in.
   const safe = text.replaceAll('```', "'''");
   const whole = outputChars ?? safe.length;
-  return whole > OUTPUT_MAX ? `${safe.slice(0, OUTPUT_MAX)}… (cut; ${whole} characters)` : safe;
+  // What a host printed is outside text like any other: it may hold anyone's mention.
+  return whole > OUTPUT_MAX ? `${escapeText(truncatePlain(safe, OUTPUT_MAX, ''))} (cut; ${whole} characters)` : escapeText(safe);
 }
 
 function mark(result: HostResult): string {
-  if (result.ok) return `${result.host} ok`;
-  return `${result.host} FAILED${result.exitCode === null ? '' : ` (exit ${result.exitCode})`}`;
+  const host = escapeText(result.host);
+  if (result.ok) return `${host} ok`;
+  return `${host} FAILED${result.exitCode === null ? '' : ` (exit ${result.exitCode})`}`;
 }
 
 /** One host's result with its output. */
@@ -41,7 +45,7 @@ export function hostDetails(results: readonly HostResult[]): string {
 export function rehearsalSummary({ check, hosts, failed }: RehearsalBrief): string {
   const what = check === 'dry_run_command' ? 'dry run' : 'reachability check (no dry_run_command, so the command itself was not tried)';
   if (failed.length === 0) return `${what} ok on all ${hosts} host(s)`;
-  return `${what} FAILED on ${failed.length} of ${hosts} host(s): ${failed.join(', ')}`;
+  return `${what} FAILED on ${failed.length} of ${hosts} host(s): ${failed.map(escapeText).join(', ')}`;
 }
 
 /** The summary line, then each host's result. */
@@ -53,6 +57,7 @@ function hostCount(n: number): string {
   return `${n} host${n === 1 ? '' : 's'}`;
 }
 
+/** Why a rollout halted, in plain words (not yet escaped: it names hosts). */
 export function haltText(reason: HaltReason): string {
   switch (reason.kind) {
     case 'canary_failed':
@@ -67,7 +72,7 @@ export function haltText(reason: HaltReason): string {
 /** What a rollout reported while it ran: a batch's results (output only for the hosts that failed), or why it halted. */
 export function renderRunReport(report: RunReport): string {
   if (report.kind === 'halted') {
-    return `${haltText(report.reason)}\nFailed hosts:\n${hostDetails(report.failed)}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
+    return `${escapeText(haltText(report.reason))}\nFailed hosts:\n${hostDetails(report.failed)}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
   }
   const name = report.canary ? `Canary (batch ${report.batch} of ${report.of})` : `Batch ${report.batch} of ${report.of}`;
   const failed = report.hosts.filter((h) => !h.ok);

@@ -2,7 +2,9 @@ import { displayId } from '../../incidents/incident.js';
 import type { FloodCount, FloodEntry, FloodSummary } from '../flood/flood-store.js';
 import type { IndividualPosts } from '../flood/policy.js';
 import type { Block, SlackMessage, TextObject } from './block-kit.js';
-import { escapeMrkdwn, fitLines, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from './limits.js';
+import { escapeText } from './escape.js';
+import { fitMessage } from './fit-message.js';
+import { fitLines, MAX_SECTION_TEXT, truncatePlain } from './limits.js';
 
 /** Kinds of alert (alertname and severity) counted line by line before "and N more kinds". */
 const LISTED_COUNTS = 15;
@@ -10,7 +12,7 @@ const LISTED_COUNTS = 15;
 const LABEL_CHARS = 80;
 
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
-const label = (text: string) => escapeMrkdwn(truncate(text, LABEL_CHARS, ''));
+const label = (text: string) => escapeText(truncatePlain(text, LABEL_CHARS));
 const number = (n: number) => n.toLocaleString('en-US');
 const plural = (n: number, one: string, many: string) => `${number(n)} ${n === 1 ? one : many}`;
 
@@ -48,7 +50,7 @@ function worstSection(worst: readonly FloodEntry[], total: number): Block {
 export function renderFloodRollup(flood: FloodSummary, individualPosts: IndividualPosts): SlackMessage {
   const headline = `Alert flood: ${plural(flood.total, 'new incident', 'new incidents')} in this channel`;
   const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`:rotating_light: ${headline}`, MAX_HEADER_TEXT), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: `:rotating_light: ${headline}`, emoji: true } },
     {
       type: 'section',
       text: mrkdwn(
@@ -59,8 +61,8 @@ export function renderFloodRollup(flood: FloodSummary, individualPosts: Individu
     worstSection(flood.worst, flood.total),
     {
       type: 'context',
-      elements: [mrkdwn('Every incident stays reachable: `/incident show <id>` for one, `/incident list` for all open ones, most severe first.')],
+      elements: [mrkdwn('Every incident stays reachable: `/incident show &lt;id&gt;` for one, `/incident list` for all open ones, most severe first.')],
     },
   ];
-  return { text: truncate(`${headline} (roll-up, kept up to date)`, MAX_FALLBACK_TEXT), blocks };
+  return fitMessage({ text: `${headline} (roll-up, kept up to date)`, blocks });
 }

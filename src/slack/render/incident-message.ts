@@ -12,7 +12,10 @@ import {
 import type { RunbookActionRef } from '../../runbooks/match.js';
 import { ACTION_IDS, incidentButtonValue, runbookButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage, TextObject } from './block-kit.js';
-import { escapeMrkdwn, fitLines, MAX_ACTIONS_ELEMENTS, MAX_BLOCKS, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT, truncate } from './limits.js';
+import { escapeText, link, plainText } from './escape.js';
+import { fitMessage } from './fit-message.js';
+import { fitLines, MAX_ACTIONS_ELEMENTS, MAX_CONTEXT_TEXT, MAX_SECTION_TEXT, truncatePlain } from './limits.js';
+import { mention } from './mention.js';
 
 const STATE_ICON: Record<IncidentState, string> = {
   firing: ':red_circle:',
@@ -29,29 +32,26 @@ const ALERT_INSTANCE_CHARS = 100;
 
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
 
+/** A time each reader sees in their own zone; the fallback is written anew, since a lenient parse may have skipped words in it. */
 function slackDate(iso: string): string {
-  const epoch = Math.floor(Date.parse(iso) / 1000);
-  return Number.isFinite(epoch) ? `<!date^${epoch}^{date_short_pretty} {time}|${iso}>` : escapeMrkdwn(iso);
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return escapeText(iso);
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }
 
-/** Slack links break on "|" and ">"; a URL that is not http(s) is not linked at all. */
-function link(url: string | undefined, label: string): string | undefined {
-  if (!url || !/^https?:\/\//i.test(url)) return undefined;
-  return `<${url.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|${label}>`;
-}
-
+/** Alertmanager's new-silence page for the group; labels pass through plainText, as half a surrogate pair would make encodeURIComponent throw. */
 export function silenceUrl(incident: Incident): string | undefined {
   if (!incident.externalURL) return undefined;
-  const matchers = Object.entries(incident.groupLabels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const matchers = Object.entries(incident.groupLabels).map(([k, v]) => `${plainText(k)}=${JSON.stringify(plainText(v))}`);
   return `${incident.externalURL.replace(/\/$/, '')}/#/silences/new?filter=${encodeURIComponent(`{${matchers.join(', ')}}`)}`;
 }
 
 function alertLine(alert: TrackedAlert): string {
   const icon = alert.status === 'firing' ? ':fire:' : ':white_check_mark:';
   const instance = alert.labels.instance;
-  const where = instance ? ` \`${escapeMrkdwn(truncate(instance, ALERT_INSTANCE_CHARS, ''))}\`` : '';
+  const where = instance ? ` \`${escapeText(truncatePlain(instance, ALERT_INSTANCE_CHARS))}\`` : '';
   const what = alert.annotations.summary ?? alert.labels.alertname ?? alert.fingerprint;
-  return `${icon}${where} ${escapeMrkdwn(truncate(what, ALERT_TEXT_CHARS, ''))}`;
+  return `${icon}${where} ${escapeText(truncatePlain(what, ALERT_TEXT_CHARS))}`;
 }
 
 function alertsSection(incident: Incident): Block {
@@ -66,7 +66,8 @@ function alertsSection(incident: Incident): Block {
   return { type: 'section', text: mrkdwn(fitLines(lines, MAX_SECTION_TEXT, more)) };
 }
 
-const plain = (text: string): TextObject => ({ type: 'plain_text', text });
+/** Outside text in a plain_text object: Slack parses nothing there, so only control characters go. */
+const plain = (text: string): TextObject => ({ type: 'plain_text', text: plainText(text) });
 
 function runbookButton(incident: Incident, ref: RunbookActionRef): ButtonElement {
   return {
@@ -78,7 +79,8 @@ function runbookButton(incident: Incident, ref: RunbookActionRef): ButtonElement
   };
 }
 
-function buttons(incident: Incident, runbookActions: readonly RunbookActionRef[]): ButtonElement[] {
+/** The buttons an incident's state offers: acknowledge, resolve, then its runbooks' actions. */
+export function incidentButtons(incident: Incident, runbookActions: readonly RunbookActionRef[]): ButtonElement[] {
   if (incident.state === 'resolved') return [];
   const value = incidentButtonValue(incident.id);
   const list: ButtonElement[] = [];
@@ -90,18 +92,21 @@ function buttons(incident: Incident, runbookActions: readonly RunbookActionRef[]
   return list.slice(0, MAX_ACTIONS_ELEMENTS);
 }
 
+/** Words of a label in the fallback text: a notification shows one line, so a long one is cut. */
+const FALLBACK_LABEL_CHARS = 200;
+
 /** The fallback text: notifications and screen readers show it, so it names the state. */
 export function fallbackText(incident: Incident): string {
-  const service = incident.service ? ` on ${incident.service}` : '';
+  const label = (text: string) => escapeText(truncatePlain(text, FALLBACK_LABEL_CHARS));
+  const service = incident.service ? ` on ${label(incident.service)}` : '';
   const firing = firingAlerts(incident).length;
-  return truncate(`[${incident.state.toUpperCase()}] ${displayId(incident.id)} ${titleOf(incident)}${service}: ${firing} firing`, MAX_FALLBACK_TEXT);
+  return `[${incident.state.toUpperCase()}] ${displayId(incident.id)} ${label(titleOf(incident))}${service}: ${firing} firing`;
 }
 
-/** Keeps a message within Slack's block count, replacing the overflow with a note. */
-export function fitBlocks(blocks: Block[]): Block[] {
-  if (blocks.length <= MAX_BLOCKS) return blocks;
-  const kept = blocks.slice(0, MAX_BLOCKS - 1);
-  return [...kept, { type: 'context', elements: [mrkdwn(`_${blocks.length - kept.length} more blocks were left out (Slack allows ${MAX_BLOCKS})_`)] }];
+/** The id and the links on one line when they fit in one context element, else one element each. */
+function idAndLinks(parts: readonly string[]): TextObject[] {
+  const line = parts.join('  ·  ');
+  return line.length <= MAX_CONTEXT_TEXT ? [mrkdwn(line)] : parts.map(mrkdwn);
 }
 
 /** The incident message, as a pure function of the incident and its runbooks' actions. */
@@ -111,15 +116,15 @@ export function renderIncidentMessage(incident: Incident, runbookActions: readon
   const service = incident.service ?? 'unknown service';
   const header = `${incident.state.toUpperCase()}: ${titleOf(incident)} (${service})`;
   const fields = [
-    mrkdwn(`*Severity*\n${escapeMrkdwn(severityOf(incident))}`),
-    mrkdwn(`*Service*\n${escapeMrkdwn(service)}`),
+    mrkdwn(`*Severity*\n${escapeText(severityOf(incident))}`),
+    mrkdwn(`*Service*\n${escapeText(service)}`),
     mrkdwn(`*State*\n${STATE_ICON[incident.state]} ${incident.state}`),
     mrkdwn(`*Alerts*\n${firing} firing of ${total}`),
     mrkdwn(`*Started*\n${slackDate(startedAt(incident))}`),
   ];
-  if (incident.acknowledgedBy) fields.push(mrkdwn(`*Acknowledged by*\n<@${incident.acknowledgedBy}>`));
+  if (incident.acknowledgedBy) fields.push(mrkdwn(`*Acknowledged by*\n${mention(incident.acknowledgedBy)}`));
   if (incident.state === 'resolved' && incident.resolvedAt) {
-    const by = incident.resolvedBy && incident.resolvedBy !== 'alertmanager' ? ` by <@${incident.resolvedBy}>` : '';
+    const by = incident.resolvedBy && incident.resolvedBy !== 'alertmanager' ? ` by ${mention(incident.resolvedBy)}` : '';
     fields.push(mrkdwn(`*Resolved*\n${slackDate(incident.resolvedAt)}${by}`));
   }
 
@@ -130,15 +135,15 @@ export function renderIncidentMessage(incident: Incident, runbookActions: readon
     link(silenceUrl(incident), 'Silence'),
   ].filter((l): l is string => l !== undefined);
 
-  const summary = summaryOf(incident);
+  const summary = escapeText(summaryOf(incident));
   const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`${STATE_ICON[incident.state]} ${header}`, MAX_HEADER_TEXT), emoji: true } },
+    { type: 'header', text: { ...plain(`${STATE_ICON[incident.state]} ${header}`), emoji: true } },
     { type: 'section', fields },
   ];
-  if (summary) blocks.push({ type: 'section', text: mrkdwn(truncate(escapeMrkdwn(summary), MAX_SECTION_TEXT)) });
+  if (summary.trim()) blocks.push({ type: 'section', text: mrkdwn(summary) });
   blocks.push(alertsSection(incident));
-  blocks.push({ type: 'context', elements: [mrkdwn([displayId(incident.id), ...links].join('  ·  '))] });
-  const actions = buttons(incident, runbookActions);
+  blocks.push({ type: 'context', elements: idAndLinks([displayId(incident.id), ...links]) });
+  const actions = incidentButtons(incident, runbookActions);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: actions });
-  return { text: fallbackText(incident), blocks: fitBlocks(blocks) };
+  return fitMessage({ text: fallbackText(incident), blocks });
 }

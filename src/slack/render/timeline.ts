@@ -8,7 +8,7 @@ import { ALERTMANAGER_ACTOR, displayId, type AlertsFact, type FactEntry, type Ti
 import type { ActionStep } from '../../timeline/action-step.js';
 import { renderTransitionRefusal } from './error-text.js';
 import { fleetEndText, renderRehearsal, renderRunReport } from './fleet-report.js';
-import { escapeMrkdwn } from './limits.js';
+import { escapeText } from './escape.js';
 import { groupMention, mention } from './mention.js';
 
 /** One step of an action; `actor` is who took it (`bot` for the bot's own steps). */
@@ -17,10 +17,10 @@ export function renderActionStep(actor: string, step: ActionStep): string {
   const who = mention(actor);
   switch (step.kind) {
     case 'requested': {
-      const what = `${id}: ${escapeMrkdwn(step.title)}`;
+      const what = `${id}: ${escapeText(step.title)}`;
       if (step.approval === 'read_only') return `${who} ran ${what} (read-only, no approval needed)`;
-      if (step.approval === 'self_approved') return `${who} ran ${what} (${escapeMrkdwn(step.service)} needs no second approval)`;
-      return `${who} requested ${what}${step.reason ? ` (${escapeMrkdwn(step.reason)})` : ''}`;
+      if (step.approval === 'self_approved') return `${who} ran ${what} (${escapeText(step.service)} needs no second approval)`;
+      return `${who} requested ${what}${step.reason ? ` (${escapeText(step.reason)})` : ''}`;
     }
     case 'approved':
       return `${who} approved ${id} (${step.count} of ${step.required})`;
@@ -36,10 +36,10 @@ export function renderActionStep(actor: string, step: ActionStep): string {
     case 'started':
       return `${id} started`;
     case 'run_attached':
-      return `${id} running: ${step.url}`;
+      return `${id} running: ${escapeText(step.url)}`;
     case 'finished': {
-      // An executor's own sentence is shown as it said it; a rollout's end is said here.
-      const detail = typeof step.detail === 'string' ? step.detail : escapeMrkdwn(fleetEndText(step.detail));
+      // An executor's own sentence (it may quote GitLab) or a rollout's end, said here.
+      const detail = escapeText(typeof step.detail === 'string' ? step.detail : fleetEndText(step.detail));
       return `${id} ${step.succeeded ? 'succeeded' : 'failed'} after ${step.seconds}s: ${detail}`;
     }
     case 'rehearsed':
@@ -53,11 +53,11 @@ export function renderActionStep(actor: string, step: ActionStep): string {
     case 'remark':
       return step.text;
     case 'stopped_by_pause':
-      return `Stopped before the next batch: automation paused by ${mention(step.pausedBy)} (${escapeMrkdwn(step.pauseReason)}). Continue (approved again) after /automation resume.`;
+      return `Stopped before the next batch: automation paused by ${mention(step.pausedBy)} (${escapeText(step.pauseReason)}). Continue (approved again) after /automation resume.`;
     case 'refused':
-      return `${who} was refused: ${escapeMrkdwn(step.reason)}`;
+      return `${who} was refused: ${escapeText(step.reason)}`;
     case 'held':
-      return `${id} approved but not run: automation is paused by ${mention(step.pausedBy)} (${escapeMrkdwn(step.pauseReason)}). Approve again after /automation resume.`;
+      return `${id} approved but not run: automation is paused by ${mention(step.pausedBy)} (${escapeText(step.pauseReason)}). Approve again after /automation resume.`;
   }
 }
 
@@ -66,7 +66,7 @@ export function renderActionEntry(entry: ActionEntry): string {
 }
 
 function alertsLine(verb: 'firing' | 'resolved', { alerts, total }: AlertsFact): string {
-  const names = alerts.map(({ alertname, instance }) => `${escapeMrkdwn(alertname ?? 'alert')}${instance ? ` on ${escapeMrkdwn(instance)}` : ''}`);
+  const names = alerts.map(({ alertname, instance }) => `${escapeText(alertname ?? 'alert')}${instance ? ` on ${escapeText(instance)}` : ''}`);
   const more = total > alerts.length ? ` and ${total - alerts.length} more` : '';
   return `${total} alert${total === 1 ? '' : 's'} ${verb}: ${names.join(', ')}${more}`;
 }
@@ -78,7 +78,7 @@ function renderCommand(entry: Extract<FactEntry, { kind: 'command' }>): string {
     case 'viewed':
       return `${mention(entry.actor)} viewed the incident with /incident show`;
     case 'refused':
-      return `${mention(entry.actor)} tried ${entry.attempted}: refused (${renderTransitionRefusal(entry.refusal)})`;
+      return `${mention(entry.actor)} tried ${escapeText(entry.attempted)}: refused (${renderTransitionRefusal(entry.refusal)})`;
   }
 }
 
@@ -93,7 +93,7 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
   if ('text' in entry) return entry.text;
   switch (entry.kind) {
     case 'opened':
-      return `Incident opened for ${entry.service === undefined ? 'an unlabelled service' : escapeMrkdwn(entry.service)}: ${alertsLine('firing', entry)}`;
+      return `Incident opened for ${entry.service === undefined ? 'an unlabelled service' : escapeText(entry.service)}: ${alertsLine('firing', entry)}`;
     case 'alert_firing':
       return alertsLine('firing', entry);
     case 'alert_resolved':

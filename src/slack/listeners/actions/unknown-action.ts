@@ -2,6 +2,7 @@ import type { App, BlockAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { IncidentService } from '../../../incidents/service.js';
 import { KNOWN_ACTION_IDS } from '../../contract.js';
+import { renderUnknownButton } from '../../render/command-usage.js';
 
 /**
  * Old messages stay clickable for years: an action_id this version does not know gets a
@@ -20,7 +21,7 @@ export function registerUnknownActions(app: App, incidents: IncidentService, log
     await respond({
       response_type: 'ephemeral',
       replace_original: false,
-      text: `This button (\`${actionId}\`) is not handled by this version of the bot. Use \`/incident help\` to see what it can do.`,
+      text: renderUnknownButton(actionId),
     });
   });
 }
