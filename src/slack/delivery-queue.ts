@@ -49,6 +49,8 @@ interface Entry {
   run: () => Promise<void>;
   notBefore: number;
   attempts: number;
+  /** Its wait is a rate limit's answer to what it last tried to send, not a backoff. */
+  throttled: boolean;
 }
 
 const BACKOFF_BASE_MS = 500;
@@ -86,12 +88,15 @@ export class DeliveryQueue {
 
   enqueue(key: string, run: () => Promise<void>): void {
     const existing = this.pending.get(key);
+    const earliest = Math.max(Date.now(), (this.lastStart.get(key) ?? 0) + this.minIntervalMs);
     if (existing) {
       existing.run = run;
       existing.attempts = 0;
+      // The budget's wait was for the change it saw; this one may change the state, which the budget lets go first.
+      if (existing.throttled) existing.notBefore = earliest;
+      existing.throttled = false;
     } else {
-      const earliest = (this.lastStart.get(key) ?? 0) + this.minIntervalMs;
-      this.pending.set(key, { key, run, notBefore: Math.max(Date.now(), earliest), attempts: 0 });
+      this.pending.set(key, { key, run, notBefore: earliest, attempts: 0, throttled: false });
     }
     this.schedulePump();
   }
@@ -164,9 +169,10 @@ export class DeliveryQueue {
     const notBefore = Date.now() + delay;
     if (!error.throttled) this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
     if (newer) {
-      newer.notBefore = Math.max(newer.notBefore, notBefore);
+      // A newer change asks the budget for itself; only a failure's backoff holds it back too.
+      if (!error.throttled) newer.notBefore = Math.max(newer.notBefore, notBefore);
       return;
     }
-    this.pending.set(entry.key, { ...entry, attempts, notBefore });
+    this.pending.set(entry.key, { ...entry, attempts, notBefore, throttled: error.throttled });
   }
 }

@@ -85,6 +85,7 @@ export class IncidentPublisher {
           const fellBack = shownIn !== undefined && shownIn !== incident.channel;
           return {
             version: incident.version,
+            state: incident.state,
             message: fellBack ? withChannelFallbackNote(message, incident.channel) : message,
             where: { channel: incident.channel },
           };

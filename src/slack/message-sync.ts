@@ -1,6 +1,7 @@
 import type { SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi, PostArgs } from './chat-api.js';
 import { RetryLater } from './delivery-queue.js';
+import type { MessageChange } from './delivery/slack-budget.js';
 import type { SlackMessage } from './render/block-kit.js';
 
 /** Long enough for a slow post or update to finish; short enough that a crashed replica's hold lapses soon. */
@@ -19,11 +20,18 @@ export interface MessageSlot {
 /** What the message should show: a rendering of one version of what Redis holds. */
 export interface DesiredMessage {
   version: number;
+  /** The state the message shows; where given, a change that keeps it is only a change of detail. */
+  state?: string;
   message: SlackMessage;
   where: { channel: string; thread_ts?: string };
 }
 
 export type Post = (args: PostArgs) => Promise<SlackMessageRef>;
+
+/** What bringing `shown` to `want` changes for people: the state, unless both name the same one. */
+export function changeOf(shown: SlackMessageRef, want: DesiredMessage): MessageChange {
+  return want.state !== undefined && shown.state === want.state ? 'detail' : 'state';
+}
 
 /** Whether the reference shows `version` or a later one; a reference from before versions were kept shows none. */
 export function showsVersion(ref: SlackMessageRef | undefined, version: number): boolean {
@@ -49,14 +57,15 @@ export async function reconcileMessage(
     if (!want) return undefined;
     const shown = await slot.ref();
     if (showsVersion(shown, want.version)) return undefined;
+    const shows = want.state === undefined ? {} : { state: want.state };
     if (shown) {
-      await chat.update({ channel: shown.channel, ts: shown.ts, ...want.message });
-      const ref = { channel: shown.channel, ts: shown.ts, version: want.version };
+      await chat.update({ channel: shown.channel, ts: shown.ts, ...want.message }, changeOf(shown, want));
+      const ref = { channel: shown.channel, ts: shown.ts, version: want.version, ...shows };
       await slot.save(ref);
       return { ref, posted: false };
     }
     const posted = await post({ ...want.where, ...want.message });
-    const ref = { channel: posted.channel, ts: posted.ts, version: want.version };
+    const ref = { channel: posted.channel, ts: posted.ts, version: want.version, ...shows };
     await slot.save(ref);
     return { ref, posted: true };
   } finally {

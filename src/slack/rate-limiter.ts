@@ -32,7 +32,7 @@ export class IntervalLimiter {
   }
 }
 
-/** At most `limit` calls in any sliding window of `windowMs`. */
+/** At most `limit` calls in any sliding window of `windowMs`; a caller may hold itself to fewer. */
 export class WindowLimiter {
   private readonly calls: number[] = [];
   private pausedUntil = 0;
@@ -42,10 +42,12 @@ export class WindowLimiter {
     private readonly windowMs: number,
   ) {}
 
-  tryAcquire(now = Date.now()): number {
+  tryAcquire(now = Date.now(), limit = this.limit): number {
     while (this.calls.length > 0 && (this.calls[0] ?? 0) <= now - this.windowMs) this.calls.shift();
     if (now < this.pausedUntil) return this.pausedUntil - now;
-    if (this.calls.length >= this.limit) return (this.calls[0] ?? now) + this.windowMs - now;
+    // Once the calls before this one have left the window, fewer than `limit` remain in it.
+    const over = this.calls.length - Math.min(limit, this.limit);
+    if (over >= 0) return Math.max(1, (this.calls[over] ?? now) + this.windowMs - now);
     this.calls.push(now);
     return 0;
   }

@@ -43,7 +43,7 @@ describe('IncidentPublisher', () => {
 
     expect(chat.topLevel()).toEqual([expect.objectContaining({ channel: 'C0PAYMENTS', text: expect.stringContaining('INC-1') })]);
     const posted = chat.topLevel()[0];
-    expect(await stores.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: posted?.ts, version: 1 });
+    expect(await stores.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: posted?.ts, version: 1, state: 'firing' });
 
     await commit(stores, { ...opened, state: 'acknowledged', acknowledgedBy: 'U0ALICE' }, [entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE')]);
     p.incidentChanged('1');
