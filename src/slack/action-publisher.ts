@@ -28,12 +28,12 @@ export class ActionPublisher {
     this.store
       .noteActionChanged(actionId, Date.now())
       .catch((error: unknown) => this.log.warn({ err: error, actionId }, 'change not noted for the reconciler; the delivery goes on'));
-    this.reconcile(actionId);
+    this.queue.enqueue(`action:${actionId}`, () => this.sync(actionId));
   }
 
-  /** Brings the approval message (and a standalone action's thread) to what Redis holds. */
+  /** Brings the approval message (and a standalone action's thread) to what Redis holds, unless its delivery is queued already. */
   reconcile(actionId: string): void {
-    this.queue.enqueue(`action:${actionId}`, () => this.sync(actionId));
+    this.queue.ensure(`action:${actionId}`, () => this.sync(actionId));
   }
 
   /** Whether the approval message or its thread is behind what Redis holds. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ThrottleGates } from './throttle-gates.js';
 
 /**
  * Thrown by a task that should run again later (429, a transient failure, a missing
@@ -8,18 +9,21 @@ import type { Logger } from 'pino';
 export class RetryLater extends Error {
   /** Waiting for a rate limit, not a failure: it does not use up an attempt. */
   readonly throttled: boolean;
-  /** Waiting on another delivery or replica: tried again after the queue's interval per key. */
+  /** Waiting on another delivery or replica: tried again after the queue's interval per key, then less often. */
   readonly waiting: boolean;
+  /** The limit met (a channel's posts, the workspace's updates), shared by every task that meets it: see ThrottleGates. */
+  readonly gate: string | undefined;
 
   constructor(
     message: string,
     readonly afterMs?: number,
-    options?: { cause?: unknown; throttled?: boolean; waiting?: boolean },
+    options?: { cause?: unknown; throttled?: boolean; waiting?: boolean; gate?: string },
   ) {
     super(message, options);
     this.name = 'RetryLater';
     this.throttled = options?.throttled ?? false;
     this.waiting = options?.waiting ?? false;
+    this.gate = options?.gate;
   }
 
   /** A task that waits on another (the incident's message not posted yet, a lease another replica holds). */
@@ -34,12 +38,12 @@ export interface DeliveryQueueOptions {
   concurrency?: number;
   /**
    * At most one run per key in this interval: Slack wants about one update per second per
-   * message. A task waiting on another is tried again after it too.
+   * message. A task waiting on another is tried again after it too, then less often.
    */
   minIntervalPerKeyMs?: number;
   /** Attempts before a retryable task is dropped; unbounded by default, because Redis holds what Slack should show and the reconciler brings it there. */
   maxAttempts?: number;
-  /** The longest wait between retries of a failing task. */
+  /** The longest wait between retries of a failing or waiting task. */
   maxBackoffMs?: number;
   onDrop?: (key: string, error: unknown) => void;
 }
@@ -49,8 +53,10 @@ interface Entry {
   run: () => Promise<void>;
   notBefore: number;
   attempts: number;
-  /** Its wait is a rate limit's answer to what it last tried to send, not a backoff. */
-  throttled: boolean;
+  /** Runs in a row that found it waiting on another task: the wait grows with them. */
+  waits: number;
+  /** Its wait is a rate limit's or another task's, not a failure's backoff: a newer change ends it. */
+  yielding: boolean;
 }
 
 const BACKOFF_BASE_MS = 500;
@@ -62,9 +68,14 @@ const BACKOFF_MAX_MS = 30_000;
  * earlier one that has not started: updates coalesce and the latest state wins. Tasks of
  * one key never overlap, retries back off, and the last task of a key is never dropped
  * for being superseded; only a permanent error (or, where set, its last attempt) ends it.
+ * Tasks that met a shared rate limit wait at its gate and are let through one at a time.
  */
 export class DeliveryQueue {
+  /** Tasks due at their `notBefore`. */
   private readonly pending = new Map<string, Entry>();
+  /** Tasks waiting at a gate, let into `pending` by it. */
+  private readonly held = new Map<string, Entry>();
+  private readonly gates = new ThrottleGates();
   private readonly running = new Set<string>();
   private readonly lastStart = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
@@ -83,22 +94,37 @@ export class DeliveryQueue {
   }
 
   get size(): number {
-    return this.pending.size + this.running.size;
+    return this.pending.size + this.held.size + this.running.size;
   }
 
+  /** Keys the queue remembers when they last started; only those of the last interval are kept. */
+  get rememberedStarts(): number {
+    return this.lastStart.size;
+  }
+
+  /** A change to deliver: it supersedes a queued task of the key and ends its wait for a limit or another task. */
   enqueue(key: string, run: () => Promise<void>): void {
-    const existing = this.pending.get(key);
-    const earliest = Math.max(Date.now(), (this.lastStart.get(key) ?? 0) + this.minIntervalMs);
+    const now = Date.now();
+    const earliest = Math.max(now, (this.lastStart.get(key) ?? 0) + this.minIntervalMs);
+    const held = this.held.get(key);
+    if (held) this.held.delete(key);
+    this.gates.leave(key, now);
+    const existing = held ?? this.pending.get(key);
     if (existing) {
-      existing.run = run;
-      existing.attempts = 0;
-      // The budget's wait was for the change it saw; this one may change the state, which the budget lets go first.
-      if (existing.throttled) existing.notBefore = earliest;
-      existing.throttled = false;
+      Object.assign(existing, { run, attempts: 0, waits: 0, yielding: false });
+      // The wait was for what the task saw; this change may be one a limit lets go sooner.
+      if (held || existing.yielding) existing.notBefore = earliest;
+      this.pending.set(key, existing);
     } else {
-      this.pending.set(key, { key, run, notBefore: earliest, attempts: 0, throttled: false });
+      this.pending.set(key, { key, run, notBefore: earliest, attempts: 0, waits: 0, yielding: false });
     }
     this.schedulePump();
+  }
+
+  /** Something found behind (by a sweep, not a change): queued unless a task of the key is queued already. */
+  ensure(key: string, run: () => Promise<void>): void {
+    if (this.pending.has(key) || this.held.has(key)) return;
+    this.enqueue(key, run);
   }
 
   /** Resolves true once nothing is pending or running, false when the deadline passes first. */
@@ -124,7 +150,13 @@ export class DeliveryQueue {
 
   private pump(): void {
     const now = Date.now();
-    let nextWake = Number.POSITIVE_INFINITY;
+    for (const key of this.gates.release(now)) {
+      const entry = this.held.get(key);
+      this.held.delete(key);
+      if (entry) this.pending.set(key, { ...entry, notBefore: Math.max(now, (this.lastStart.get(key) ?? 0) + this.minIntervalMs) });
+      else this.gates.leave(key, now);
+    }
+    let nextWake = this.gates.nextOpening();
     for (const entry of this.pending.values()) {
       if (this.running.size >= this.concurrency) break;
       if (this.running.has(entry.key)) continue;
@@ -138,7 +170,7 @@ export class DeliveryQueue {
       if (now - at > this.minIntervalMs && !this.running.has(key)) this.lastStart.delete(key);
     }
     if (this.timer) clearTimeout(this.timer);
-    this.timer = Number.isFinite(nextWake) ? setTimeout(() => this.pump(), nextWake - now) : undefined;
+    this.timer = Number.isFinite(nextWake) ? setTimeout(() => this.pump(), Math.max(0, nextWake - now)) : undefined;
     if (this.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
@@ -148,7 +180,10 @@ export class DeliveryQueue {
     this.lastStart.set(entry.key, Date.now());
     entry
       .run()
-      .catch((error: unknown) => this.retryOrDrop(entry, error))
+      .then(
+        () => this.gates.leave(entry.key, Date.now()),
+        (error: unknown) => this.retryOrDrop(entry, error),
+      )
       .finally(() => {
         this.running.delete(entry.key);
         this.schedulePump();
@@ -156,23 +191,39 @@ export class DeliveryQueue {
   }
 
   private retryOrDrop(entry: Entry, error: unknown): void {
+    const now = Date.now();
     const newer = this.pending.get(entry.key);
     const retryable = error instanceof RetryLater;
-    const attempts = retryable && error.throttled ? entry.attempts : entry.attempts + 1;
+    const attempts = retryable && (error.throttled || error.waiting) ? entry.attempts : entry.attempts + 1;
     if (!retryable || attempts >= this.maxAttempts) {
+      this.gates.leave(entry.key, now);
       if (newer) return;
       this.options.log.error({ err: error, key: entry.key, attempts }, 'Slack delivery dropped');
       this.options.onDrop?.(entry.key, error);
       return;
     }
-    const delay = error.afterMs ?? (error.waiting ? this.minIntervalMs : Math.min(this.maxBackoffMs, BACKOFF_BASE_MS * 2 ** Math.min(attempts - 1, 16)));
-    const notBefore = Date.now() + delay;
+    const delay =
+      error.afterMs ?? (error.waiting ? this.waitingDelay(entry.waits) : Math.min(this.maxBackoffMs, BACKOFF_BASE_MS * 2 ** Math.min(attempts - 1, 16)));
     if (!error.throttled) this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
-    if (newer) {
-      // A newer change asks the budget for itself; only a failure's backoff holds it back too.
-      if (!error.throttled) newer.notBefore = Math.max(newer.notBefore, notBefore);
+    const yielding = error.throttled || error.waiting;
+    if (error.gate !== undefined && error.throttled) {
+      // Held at the gate even with a newer change queued: the gate must hear when it opens again.
+      this.gates.hold(entry.key, error.gate, now, now + delay);
+      if (newer) this.gates.leave(entry.key, now);
+      else this.held.set(entry.key, { ...entry, attempts, yielding: true });
       return;
     }
-    this.pending.set(entry.key, { ...entry, attempts, notBefore, throttled: error.throttled });
+    this.gates.leave(entry.key, now);
+    if (newer) {
+      // A newer change asks the limits for itself; only a failure's backoff holds it back too.
+      if (!yielding) newer.notBefore = Math.max(newer.notBefore, now + delay);
+      return;
+    }
+    this.pending.set(entry.key, { ...entry, attempts, notBefore: now + delay, yielding, waits: error.waiting ? entry.waits + 1 : 0 });
+  }
+
+  /** Another task is likely done within the interval; if not, asking less often spares Redis. */
+  private waitingDelay(waits: number): number {
+    return Math.min(Math.max(this.maxBackoffMs, this.minIntervalMs), this.minIntervalMs * 2 ** Math.min(waits, 16));
   }
 }

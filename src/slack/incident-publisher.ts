@@ -46,13 +46,14 @@ export class IncidentPublisher {
 
   /** After a change (the commit noted it in Redis too, so a sweep on any replica finds it if this one dies). */
   incidentChanged(incidentId: string): void {
-    this.reconcile(incidentId);
-  }
-
-  /** Brings the message and the thread to what Redis holds; cheap when they already show it. */
-  reconcile(incidentId: string): void {
     this.queue.enqueue(`message:${incidentId}`, () => this.syncMessage(incidentId));
     this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
+  }
+
+  /** Brings the message and the thread to what Redis holds, unless their delivery is queued already; cheap when they show it. */
+  reconcile(incidentId: string): void {
+    this.queue.ensure(`message:${incidentId}`, () => this.syncMessage(incidentId));
+    this.queue.ensure(`thread:${incidentId}`, () => this.syncThread(incidentId));
   }
 
   /** Whether the message or the thread is behind what Redis holds. */
@@ -99,7 +100,10 @@ export class IncidentPublisher {
             { ...args, blocks: args.blocks ?? [] },
           ),
       );
-      if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
+      if (!result?.posted) return;
+      this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
+      // The thread's delivery may be waiting for this message, ever less often: it need wait no more.
+      this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
     });
   }
 

@@ -32,20 +32,20 @@ export function slackBudgetLimits(options: { messageIntervalMs: number; updatesP
   };
 }
 
-/** Gives the task's place back until the limit allows it; not a failed attempt. */
-function throttle(method: string, waitMs: number): void {
-  if (waitMs > 0) throw new RetryLater(`${method} waits for its rate limit`, waitMs, { throttled: true });
+/** Gives the task's place back until the limit allows it; not a failed attempt. `gate` names a limit other tasks share. */
+function throttle(method: string, waitMs: number, gate?: string): void {
+  if (waitMs > 0) throw new RetryLater(`${method} waits for its rate limit`, waitMs, { throttled: true, ...(gate ? { gate } : {}) });
 }
 
 /** A budget that cannot be read (Redis away) delays the call; it does not fail it. */
-async function take(method: string, budget: () => Promise<number>): Promise<void> {
+async function take(method: string, gate: string, budget: () => Promise<number>): Promise<void> {
   let waitMs: number;
   try {
     waitMs = await budget();
   } catch (error) {
     throw new RetryLater(`${method} waits for its shared rate budget`, undefined, { cause: error });
   }
-  throttle(method, waitMs);
+  throttle(method, waitMs, gate);
 }
 
 /**
@@ -65,7 +65,7 @@ export class PacedChat implements ChatApi {
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    await take('chat.postMessage', () => this.options.budget.takePost(args.channel));
+    await take('chat.postMessage', `post:${args.channel}`, () => this.options.budget.takePost(args.channel));
     return this.paused(
       () => this.inner.postMessage(args),
       (afterMs) => this.options.budget.pause('post', afterMs, args.channel),
@@ -75,7 +75,7 @@ export class PacedChat implements ChatApi {
   async update(args: UpdateArgs, change: MessageChange = 'state'): Promise<void> {
     const message = `${args.channel}:${args.ts}`;
     if (change === 'detail') throttle('chat.update', this.fairShare.wait(message));
-    await take('chat.update', () => this.options.budget.takeUpdate(change));
+    await take('chat.update', `update:${change}`, () => this.options.budget.takeUpdate(change));
     await this.paused(
       () => this.inner.update(args, change),
       (afterMs) => this.options.budget.pause('update', afterMs),
