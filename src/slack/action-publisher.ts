@@ -36,8 +36,9 @@ export class ActionPublisher {
     this.queue.ensure(`action:${actionId}`, () => this.sync(actionId));
   }
 
-  /** Whether the approval message or its thread is behind what Redis holds. */
+  /** Whether the approval message or its thread is behind what Redis holds; one with a delivery queued here is, without asking Redis. */
   async isBehind(actionId: string): Promise<boolean> {
+    if (this.queue.has(`action:${actionId}`)) return true;
     const [action, ref] = await Promise.all([this.store.getAction(actionId), this.store.getActionMessage(actionId)]);
     if (!action) return false;
     if (!showsVersion(ref, action.version)) return true;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DueHeap } from './due-heap.js';
 import { ThrottleGates } from './throttle-gates.js';
 
 /**
@@ -57,6 +58,8 @@ interface Entry {
   waits: number;
   /** Its wait is a rate limit's or another task's, not a failure's backoff: a newer change ends it. */
   yielding: boolean;
+  /** Its current scheduling in the due heap. */
+  seq: number;
 }
 
 const BACKOFF_BASE_MS = 500;
@@ -69,10 +72,16 @@ const BACKOFF_MAX_MS = 30_000;
  * one key never overlap, retries back off, and the last task of a key is never dropped
  * for being superseded; only a permanent error (or, where set, its last attempt) ends it.
  * Tasks that met a shared rate limit wait at its gate and are let through one at a time.
+ * Finding what is due costs what is due, not what is queued: a backlog of ten thousand
+ * is cheap to hold.
  */
 export class DeliveryQueue {
-  /** Tasks due at their `notBefore`. */
+  /** Tasks not running and not held at a gate, by key. */
   private readonly pending = new Map<string, Entry>();
+  /** Pending keys due now, in the order they became due. */
+  private readonly ready = new Set<string>();
+  /** Pending keys due later. */
+  private readonly due = new DueHeap();
   /** Tasks waiting at a gate, let into `pending` by it. */
   private readonly held = new Map<string, Entry>();
   private readonly gates = new ThrottleGates();
@@ -81,6 +90,7 @@ export class DeliveryQueue {
   private readonly idleWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
+  private seq = 0;
   private readonly concurrency: number;
   private readonly minIntervalMs: number;
   private readonly maxAttempts: number;
@@ -97,28 +107,32 @@ export class DeliveryQueue {
     return this.pending.size + this.held.size + this.running.size;
   }
 
-  /** Keys the queue remembers when they last started; only those of the last interval are kept. */
-  get rememberedStarts(): number {
-    return this.lastStart.size;
+  /** What the queue keeps beside its tasks, for the bounds' sake: start times of the last interval, and due times (stale ones included). */
+  get bookkeeping(): { starts: number; dueTimes: number } {
+    return { starts: this.lastStart.size, dueTimes: this.due.size };
   }
 
   /** A change to deliver: it supersedes a queued task of the key and ends its wait for a limit or another task. */
   enqueue(key: string, run: () => Promise<void>): void {
     const now = Date.now();
-    const earliest = Math.max(now, (this.lastStart.get(key) ?? 0) + this.minIntervalMs);
+    const earliest = this.earliest(key, now);
     const held = this.held.get(key);
     if (held) this.held.delete(key);
     this.gates.leave(key, now);
     const existing = held ?? this.pending.get(key);
     if (existing) {
-      Object.assign(existing, { run, attempts: 0, waits: 0, yielding: false });
       // The wait was for what the task saw; this change may be one a limit lets go sooner.
-      if (held || existing.yielding) existing.notBefore = earliest;
-      this.pending.set(key, existing);
+      const notBefore = held || existing.yielding ? earliest : existing.notBefore;
+      this.schedule(Object.assign(existing, { run, attempts: 0, waits: 0, yielding: false, notBefore }), now);
     } else {
-      this.pending.set(key, { key, run, notBefore: earliest, attempts: 0, waits: 0, yielding: false });
+      this.schedule({ key, run, notBefore: earliest, attempts: 0, waits: 0, yielding: false, seq: 0 }, now);
     }
     this.schedulePump();
+  }
+
+  /** Whether a task of the key is queued or running. */
+  has(key: string): boolean {
+    return this.pending.has(key) || this.held.has(key) || this.running.has(key);
   }
 
   /** Something found behind (by a sweep, not a change): queued unless a task of the key is queued already. */
@@ -139,6 +153,25 @@ export class DeliveryQueue {
     });
   }
 
+  private earliest(key: string, now: number): number {
+    return Math.max(now, (this.lastStart.get(key) ?? 0) + this.minIntervalMs);
+  }
+
+  /** (Re)places a pending entry: ready now, or in the due heap; a previous place goes stale. */
+  private schedule(entry: Entry, now: number): void {
+    this.seq += 1;
+    entry.seq = this.seq;
+    this.pending.set(entry.key, entry);
+    if (entry.notBefore <= now) {
+      this.ready.add(entry.key);
+      return;
+    }
+    this.ready.delete(entry.key);
+    this.due.push(entry.notBefore, entry.key, entry.seq);
+    const current = (key: string, seq: number) => this.pending.get(key)?.seq === seq;
+    if (this.due.size > 2 * this.pending.size + 1_000) this.due.compact(current);
+  }
+
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
@@ -153,30 +186,32 @@ export class DeliveryQueue {
     for (const key of this.gates.release(now)) {
       const entry = this.held.get(key);
       this.held.delete(key);
-      if (entry) this.pending.set(key, { ...entry, notBefore: Math.max(now, (this.lastStart.get(key) ?? 0) + this.minIntervalMs) });
+      if (entry) this.schedule({ ...entry, notBefore: this.earliest(key, now) }, now);
       else this.gates.leave(key, now);
     }
-    let nextWake = this.gates.nextOpening();
-    for (const entry of this.pending.values()) {
+    for (const key of this.due.popDue(now, (k, seq) => this.pending.get(k)?.seq === seq)) this.ready.add(key);
+    for (const key of this.ready) {
       if (this.running.size >= this.concurrency) break;
-      if (this.running.has(entry.key)) continue;
-      if (entry.notBefore > now) {
-        nextWake = Math.min(nextWake, entry.notBefore);
-        continue;
-      }
-      this.start(entry);
+      const entry = this.pending.get(key);
+      if (!entry) this.ready.delete(key);
+      // A key's task that runs is followed by its newer one once it ends (start() pumps then).
+      else if (!this.running.has(key)) this.start(entry);
     }
     for (const [key, at] of this.lastStart) {
-      if (now - at > this.minIntervalMs && !this.running.has(key)) this.lastStart.delete(key);
+      if (now - at <= this.minIntervalMs) break;
+      if (!this.running.has(key)) this.lastStart.delete(key);
     }
     if (this.timer) clearTimeout(this.timer);
+    const nextWake = Math.min(this.due.peekAt(), this.gates.nextOpening());
     this.timer = Number.isFinite(nextWake) ? setTimeout(() => this.pump(), Math.max(0, nextWake - now)) : undefined;
     if (this.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private start(entry: Entry): void {
     this.pending.delete(entry.key);
+    this.ready.delete(entry.key);
     this.running.add(entry.key);
+    this.lastStart.delete(entry.key);
     this.lastStart.set(entry.key, Date.now());
     entry
       .run()
@@ -216,10 +251,10 @@ export class DeliveryQueue {
     this.gates.leave(entry.key, now);
     if (newer) {
       // A newer change asks the limits for itself; only a failure's backoff holds it back too.
-      if (!yielding) newer.notBefore = Math.max(newer.notBefore, now + delay);
+      if (!yielding && newer.notBefore < now + delay) this.schedule(Object.assign(newer, { notBefore: now + delay }), now);
       return;
     }
-    this.pending.set(entry.key, { ...entry, attempts, notBefore: now + delay, yielding, waits: error.waiting ? entry.waits + 1 : 0 });
+    this.schedule({ ...entry, attempts, notBefore: now + delay, yielding, waits: error.waiting ? entry.waits + 1 : 0 }, now);
   }
 
   /** Another task is likely done within the interval; if not, asking less often spares Redis. */

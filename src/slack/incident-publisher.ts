@@ -56,8 +56,9 @@ export class IncidentPublisher {
     this.queue.ensure(`thread:${incidentId}`, () => this.syncThread(incidentId));
   }
 
-  /** Whether the message or the thread is behind what Redis holds. */
+  /** Whether the message or the thread is behind what Redis holds; one with a delivery queued here is, without asking Redis. */
   async isBehind(incidentId: string): Promise<boolean> {
+    if (this.queue.has(`message:${incidentId}`) || this.queue.has(`thread:${incidentId}`)) return true;
     const [incident, ref] = await Promise.all([this.store.get(incidentId), this.store.getMessageRef(incidentId)]);
     if (!incident) return false;
     if (!showsVersion(ref, incident.version)) return true;
@@ -102,17 +103,15 @@ export class IncidentPublisher {
       );
       if (!result?.posted) return;
       this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
-      // The thread's delivery may be waiting for this message, ever less often: it need wait no more.
+      // The thread's replies wait for this message; a replica that dies first leaves them to a sweep.
       this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
     });
   }
 
   private async syncThread(incidentId: string): Promise<void> {
     const ref = await this.store.getMessageRef(incidentId);
-    if (!ref) {
-      if (!(await this.store.get(incidentId))) return;
-      throw RetryLater.waitingOn('incident message not posted yet');
-    }
+    // Not posted yet: whoever posts it queues the thread then, so nobody polls for it meanwhile.
+    if (!ref) return;
     const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);
     if (!release) throw RetryLater.waitingOn('another replica is replying in this thread');
     try {

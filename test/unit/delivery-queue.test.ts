@@ -161,6 +161,20 @@ describe('DeliveryQueue on a fake clock', () => {
     await vi.advanceTimersByTimeAsync(1_001);
     queue.enqueue('message:late', async () => undefined);
     await vi.runAllTimersAsync();
-    expect(queue.rememberedStarts).toBeLessThanOrEqual(1);
+    expect(queue.bookkeeping.starts).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps its due times bounded however often waiting tasks are superseded', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 1_000 });
+    for (let i = 0; i < 10; i += 1) queue.enqueue(`message:${i}`, async () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    // Each key ran just now, so each change below waits for its interval and takes a new place in time.
+    for (let round = 0; round < 1_000; round += 1) {
+      for (let i = 0; i < 10; i += 1) queue.enqueue(`message:${i}`, async () => undefined);
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(queue.bookkeeping.dueTimes).toBeLessThanOrEqual(2 * 10 + 1_000);
+    await vi.runAllTimersAsync();
+    expect(queue.size).toBe(0);
   });
 });

@@ -104,6 +104,20 @@ describe('IncidentPublisher', () => {
     expect((await stores.incidents.getMessageRef('1'))?.ts).toBe(chat.topLevel()[0]?.ts);
   });
 
+  it('replies in the thread once the message is posted, however late that is', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    const p = publisher(stores, chat);
+    const opened = await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    await commit(stores, { ...opened, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
+    chat.failNextPosts(6);
+    p.incidentChanged('1');
+    await settle();
+    const ts = chat.topLevel()[0]?.ts ?? '';
+    expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([expect.stringContaining('Resolved by U0BOB')]);
+    expect(await stores.incidents.threadCursor('1')).toBe(2);
+  });
+
   it('posts nothing for an incident that is not stored (any more)', async () => {
     const stores = memoryStores();
     const chat = new RecordingChat();
