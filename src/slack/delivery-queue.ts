@@ -27,7 +27,7 @@ export class RetryLater extends Error {
     this.gate = options?.gate;
   }
 
-  /** A task that waits on another (the incident's message not posted yet, a lease another replica holds). */
+  /** A task that waits on another (a lease another replica holds on the message or thread). */
   static waitingOn(what: string): RetryLater {
     return new RetryLater(what, undefined, { waiting: true });
   }
