@@ -1,7 +1,9 @@
 /**
  * An alert storm against the bot, with a Slack fake that enforces Slack's rate limits.
  *
- *   npm run bench:storm
+ *   npm run bench:storm                     one bot
+ *   npm run bench:storm -- --replicas 2     two bots on one Redis, behind a round-robin "load balancer"
+ *   npm run bench:storm-replicas            one, then two, side by side (bench/storm-replicas.ts)
  *
  * 5,000 alerts in 50 groups over 10 services (one channel each). Alertmanager-style: each
  * group is notified every GROUP_INTERVAL_MS with ALL of its current alerts (10 more each
@@ -9,16 +11,21 @@
  * The fake answers 429 + Retry-After: 1 beyond one chat.postMessage per second per channel
  * or 50 chat.update per sliding minute in the workspace (Slack Tier 3).
  *
- * It reports what Slack received, whether every incident message ends up showing its
+ * With replicas, every bot shares the one Redis key prefix and the one Slack fake, and the
+ * notifications are spread over them in turn, as a load balancer would.
+ *
+ * It reports what Slack received, the 429s met beyond the first of each limit's window, whether every incident message ends up showing its
  * final state (resolved, all 100 alerts accounted for), how many calls each incident
  * cost, and how long after the storm the last message got there, next to the floor the
  * update budget allows.
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { startChild, type BenchChild, type ChildReport } from './child.js';
 import { SlackFake, type MessageState, type SlackCall } from './slack-fake.js';
+import { excess429s } from './rate-windows.js';
 import { ALERTMANAGER_TOKEN, REDIS_URL, botEnv, deleteKeys, fixed, sleep, table, uniquePrefix, writeBotConfig, runBench } from './support.js';
 
 const GROUPS = 50;
@@ -155,15 +162,15 @@ async function deliver(url: string, send: Send, resolvedAt: Map<Group, string>):
   }
 }
 
-/** Fires every notification at its time without waiting for earlier answers (Alertmanager does not either). */
-async function runStorm(url: string, groups: Group[]): Promise<{ startedAt: number; deliveries: Delivery[] }> {
+/** Fires every notification at its time without waiting for earlier answers (Alertmanager does not either), to each bot in turn. */
+async function runStorm(urls: string[], groups: Group[]): Promise<{ startedAt: number; deliveries: Delivery[] }> {
   const startedAt = Date.now();
   const resolvedAt = new Map<Group, string>();
   const inFlight: Array<Promise<Delivery>> = [];
-  for (const send of schedule(groups)) {
+  for (const [i, send] of schedule(groups).entries()) {
     const wait = startedAt + send.atMs - Date.now();
     if (wait > 0) await sleep(wait);
-    inFlight.push(deliver(url, send, resolvedAt));
+    inFlight.push(deliver(urls[i % urls.length] ?? '', send, resolvedAt));
   }
   return { startedAt, deliveries: await Promise.all(inFlight) };
 }
@@ -342,7 +349,22 @@ interface Outcome {
   floor: Floor;
   stored: Stored;
   metrics: Record<string, number>;
-  botReport: ChildReport | undefined;
+  botReports: Array<ChildReport | undefined>;
+  replicas: number;
+}
+
+/** What a run comes to, for putting runs side by side. */
+export interface StormFigures {
+  replicas: number;
+  posts429: number;
+  updates429: number;
+  /** 429s met while a 429 of the same limit was still in its window (Retry-After for a post, the minute for updates). */
+  beyondFirst429: number;
+  maxCalls: number;
+  meanCalls: number;
+  secondsToFinal: number | undefined;
+  floorSeconds: number;
+  allMet: boolean;
 }
 
 /** Alerts a group's message does not show as resolved at the end (all of them if there is no message). */
@@ -355,7 +377,7 @@ function lostAlerts(messages: MessageState[]): number {
 
 const verdict = (met: boolean) => (met ? 'MET' : 'NOT MET');
 
-function report(o: Outcome): void {
+function report(o: Outcome): StormFigures {
   const { slack, groups } = o;
   const byGroup = messagesByGroup(slack, groups);
   const topPosts = slack.count('chat.postMessage', 200, (c) => c.thread_ts === undefined);
@@ -370,6 +392,7 @@ function report(o: Outcome): void {
   const overBudget = perIncident.filter((n) => n > TARGET_CALLS_PER_INCIDENT).length;
   const toFinal = o.allFinalAt === undefined ? undefined : Math.max(0, o.allFinalAt - o.end) / 1000;
   const finalTarget = o.floor.seconds + TARGET_SLACK_MARGIN_S;
+  const beyondFirst = excess429s(slack.calls, { postWindowMs: POST_INTERVAL_MS, updateWindowMs: UPDATE_WINDOW_MS });
 
   const checks = [
     ['top-level posts (incident messages)', topPosts, `${GROUPS}`, verdict(topPosts === GROUPS)],
@@ -393,6 +416,7 @@ function report(o: Outcome): void {
       `<= floor ${fixed(o.floor.seconds)} + ${TARGET_SLACK_MARGIN_S} = ${fixed(finalTarget)}`,
       verdict(toFinal !== undefined && toFinal <= finalTarget),
     ],
+    ['429s met beyond the first per limit window', beyondFirst, '0', verdict(beyondFirst === 0)],
   ] as const;
   const allMet = checks.every((row) => row[3] === 'MET');
 
@@ -424,7 +448,18 @@ function report(o: Outcome): void {
   console.log('');
   printDiagnostics(o, byGroup, perIncident);
   console.log('');
-  console.log(`STORM TARGETS: ${allMet ? 'ALL MET' : 'NOT MET'}`);
+  console.log(`STORM TARGETS (${o.replicas} replica${o.replicas === 1 ? '' : 's'}): ${allMet ? 'ALL MET' : 'NOT MET'}`);
+  return {
+    replicas: o.replicas,
+    posts429: refused.filter((c) => c.method === 'chat.postMessage').length,
+    updates429: refused.filter((c) => c.method === 'chat.update').length,
+    beyondFirst429: beyondFirst,
+    maxCalls,
+    meanCalls,
+    secondsToFinal: toFinal,
+    floorSeconds: o.floor.seconds,
+    allMet,
+  };
 }
 
 function printDiagnostics(o: Outcome, byGroup: Map<Group, MessageState[]>, perIncident: number[]): void {
@@ -465,10 +500,10 @@ function printDiagnostics(o: Outcome, byGroup: Map<Group, MessageState[]>, perIn
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
   );
-  const logs = o.botReport;
-  if (logs) {
+  for (const [i, logs] of o.botReports.entries()) {
+    if (!logs) continue;
     console.log(
-      `bot log lines at warn and above: ${
+      `bot ${i + 1} log lines at warn and above: ${
         Object.entries(logs.logLines)
           .map(([l, n]) => `${l}=${n}`)
           .join(' ') || 'none'
@@ -514,19 +549,25 @@ function printTimings(o: Outcome): void {
 
 // ---------------------------------------------------------------- main
 
-async function main(): Promise<void> {
+/** One storm against `replicas` bots sharing one Redis prefix and one Slack fake; prints its report. */
+export async function stormOnce(replicas: number): Promise<StormFigures> {
   const prefix = uniquePrefix('storm');
   const botConfig = await writeBotConfig(servicesYaml());
   const slack = await SlackFake.start({ postIntervalMs: POST_INTERVAL_MS, updatesPerMinute: UPDATES_PER_MINUTE });
-  let bot: BenchChild | undefined;
+  const bots: BenchChild[] = [];
   try {
-    bot = await startChild('./run-bot.ts', botEnv({ slackApiUrl: slack.apiUrl, config: botConfig, keyPrefix: prefix }));
+    for (let i = 0; i < replicas; i += 1)
+      bots.push(await startChild('./run-bot.ts', botEnv({ slackApiUrl: slack.apiUrl, config: botConfig, keyPrefix: prefix })));
     const groups = buildGroups();
     console.log(
-      `storm bench: ${GROUPS * ALERTS_PER_GROUP} alerts in ${GROUPS} groups over ${SERVICES} services, ${FIRING_NOTIFICATIONS} + ${RESOLVED_NOTIFICATIONS} notifications per group every ${GROUP_INTERVAL_MS} ms; ` +
+      `storm bench, ${replicas} replica${replicas === 1 ? '' : 's'}: ${GROUPS * ALERTS_PER_GROUP} alerts in ${GROUPS} groups over ${SERVICES} services, ` +
+        `${FIRING_NOTIFICATIONS} + ${RESOLVED_NOTIFICATIONS} notifications per group every ${GROUP_INTERVAL_MS} ms; ` +
         `Slack fake: 1 post/s/channel, ${UPDATES_PER_MINUTE} updates/min; node ${process.version}, ${availableParallelism()} cores`,
     );
-    const { startedAt, deliveries } = await runStorm(bot.url, groups);
+    const { startedAt, deliveries } = await runStorm(
+      bots.map((bot) => bot.url),
+      groups,
+    );
     const end = Math.max(...deliveries.filter((d) => d.send.kind === 'resolved').map((d) => d.answeredAt));
     console.log(
       `storm sent in ${fixed((end - startedAt) / 1000)} s; waiting up to ${FINAL_WAIT_LIMIT_MS / 1000} s for all ${GROUPS} messages to show their final state...`,
@@ -534,14 +575,17 @@ async function main(): Promise<void> {
     const allFinalAt = await waitForFinal(slack, groups, end + FINAL_WAIT_LIMIT_MS);
     await waitQuiet(slack, QUIET_MS, QUIET_WAIT_LIMIT_MS);
     const floor = computeFloor(slack, groups, end);
-    const metrics = await scrapeMetrics(bot.url);
-    const botReport = await bot.stop();
+    const metrics: Record<string, number> = {};
+    for (const bot of bots) for (const [name, value] of Object.entries(await scrapeMetrics(bot.url))) metrics[name] = (metrics[name] ?? 0) + value;
+    const botReports = [];
+    for (const bot of bots.splice(0)) botReports.push(await bot.stop());
     slack.assertNoUnexpectedCalls();
     const stored = await readStore(prefix);
-    report({ groups, slack, deliveries, startedAt, end, allFinalAt, floor, stored, metrics, botReport });
+    const figures = report({ groups, slack, deliveries, startedAt, end, allFinalAt, floor, stored, metrics, botReports, replicas });
     if (process.env.STORM_CALL_LOG) await dumpCalls(process.env.STORM_CALL_LOG, slack, startedAt, end);
+    return figures;
   } finally {
-    await bot?.stop();
+    for (const bot of bots) await bot.stop();
     await slack.close();
     const deleted = await deleteKeys(prefix);
     await botConfig.remove();
@@ -549,4 +593,16 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+/** `--replicas N` (1 by default). */
+function replicasArg(argv: string[]): number {
+  const at = argv.indexOf('--replicas');
+  const value = at >= 0 ? Number(argv[at + 1]) : 1;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--replicas wants a whole number of bots, at least 1; got ${argv[at + 1]}`);
+  return value;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runBench(async () => {
+    await stormOnce(replicasArg(process.argv.slice(2)));
+  });
+}

@@ -18,6 +18,8 @@ export function uniquePrefix(bench: string): string {
 }
 
 export interface TempConfig {
+  /** The folder holding both; also a working directory with no .env in it. */
+  dir: string;
   servicesFile: string;
   /** Empty: the benches measure intake and delivery, and must not break while someone edits runbooks/. */
   runbooksDir: string;
@@ -31,7 +33,7 @@ export async function writeBotConfig(servicesYaml: string): Promise<TempConfig> 
   const runbooksDir = join(dir, 'runbooks');
   await writeFile(servicesFile, servicesYaml);
   await mkdir(runbooksDir);
-  return { servicesFile, runbooksDir, remove: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, servicesFile, runbooksDir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** The bot's environment for a bench: quiet logs, a short shutdown, our own key prefix. */

@@ -26,8 +26,9 @@ import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
-import { SLACK_CALL_TIMEOUT_MS, SlackChatApi, slackBudgetLimits } from './slack/chat-api.js';
+import { SLACK_CALL_TIMEOUT_MS, SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
+import { PacedChat, slackBudgetLimits } from './slack/delivery/paced-chat.js';
 import { createHttpReceiver } from './slack/http-receiver.js';
 import { Reconciler } from './slack/delivery/reconciler.js';
 import { IncidentPublisher } from './slack/incident-publisher.js';
@@ -91,12 +92,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
     minIntervalPerKeyMs: config.slack.messageIntervalMs,
     maxBackoffMs: Math.min(30_000, config.slack.reconcileIntervalMs),
   });
-  const chat = new SlackChatApi({
-    token: config.slack.botToken,
-    apiUrl: config.slack.apiUrl,
+  const chat = new PacedChat(new SlackChatApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics }), {
     updatesPerMinute: config.slack.updatesPerMinute,
     messageIntervalMs: config.slack.messageIntervalMs,
-    metrics,
     budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
   });
   const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import ssh2 from 'ssh2';
 import { ConfigError, type ErrorCode } from '../errors.js';
 import type { SshEnv } from '../config/load.js';
 import { KnownHosts } from './ssh-known-hosts.js';
+import { ssh2 } from './ssh-library.js';
 
 /**
  * The fleet executor's SSH settings, read from the environment once at start-up.
@@ -114,7 +114,7 @@ export function loadSshCredentials(env: SshEnv): SshCredentials {
  * (where the key came from), never the key itself.
  */
 export function checkPrivateKey(key: string, passphrase: string | undefined, source: string): SshPrivateKey {
-  const parsed = ssh2.utils.parseKey(key, passphrase);
+  const parsed = ssh2().utils.parseKey(key, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     const hint = encrypted

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { formatDuration } from '../config/duration.js';
 import type { SshPrivateKey } from './ssh-credentials.js';
 import type { HostKeyVerdict, KnownHosts } from './ssh-known-hosts.js';
+import { ssh2 } from './ssh-library.js';
 import { CappedOutput } from './ssh-output.js';
 
 /**
@@ -118,7 +119,7 @@ export class SshRunner {
     const started = performance.now();
     const stdout = new CappedOutput(maxOutputBytes);
     const stderr = new CappedOutput(maxOutputBytes);
-    const client = new ssh2.Client();
+    const client = new (ssh2().Client)();
     let refusal: Extract<HostKeyVerdict, { ok: false }> | undefined;
     let channel: ClientChannel | undefined;
     let settled = false;

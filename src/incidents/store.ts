@@ -41,6 +41,11 @@ export interface SlackMessageRef {
   ts: string;
   /** The version of the incident or action the message shows; absent on references stored before versions were kept. */
   version?: number;
+  /**
+   * The state the message shows (the incident's), so that a change keeping it (alert counts
+   * only) can give way to one that changes it; absent where a change of state is all there is.
+   */
+  state?: string;
 }
 
 /** The port through which the incident layer reaches storage. */

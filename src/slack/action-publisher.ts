@@ -33,16 +33,17 @@ export class ActionPublisher {
     this.store
       .noteActionChanged(actionId, Date.now())
       .catch((error: unknown) => this.log.warn({ err: error, actionId }, 'change not noted for the reconciler; the delivery goes on'));
-    this.reconcile(actionId);
-  }
-
-  /** Brings the approval message (and a standalone action's thread) to what Redis holds. */
-  reconcile(actionId: string): void {
     this.queue.enqueue(`action:${actionId}`, () => this.sync(actionId));
   }
 
-  /** Whether the approval message or its thread is behind what Redis holds. */
+  /** Brings the approval message (and a standalone action's thread) to what Redis holds, unless its delivery is queued already. */
+  reconcile(actionId: string): void {
+    this.queue.ensure(`action:${actionId}`, () => this.sync(actionId));
+  }
+
+  /** Whether the approval message or its thread is behind what Redis holds; one with a delivery queued here is, without asking Redis. */
   async isBehind(actionId: string): Promise<boolean> {
+    if (this.queue.has(`action:${actionId}`)) return true;
     const [action, ref] = await Promise.all([this.store.getAction(actionId), this.store.getActionMessage(actionId)]);
     if (!action) return false;
     if (!showsVersion(ref, action.version)) return true;

@@ -4,6 +4,8 @@ import type { ApproverDirectory } from '../actions/ports.js';
 
 /** Long enough to spare Slack's API on a burst of clicks, short enough that removals take effect soon. */
 const GROUP_CACHE_MS = 60_000;
+/** Groups remembered at once: approver lists name a few; a cache of many would only keep stale ones. */
+const GROUP_CACHE_SIZE = 100;
 
 /**
  * Approver lists hold user ids (U…, W…) and user group ids (S…); group membership comes
@@ -12,6 +14,7 @@ const GROUP_CACHE_MS = 60_000;
  */
 export class SlackApproverDirectory implements ApproverDirectory {
   private readonly client: webApi.WebClient;
+  /** Oldest first: an entry past its time or beyond the size is dropped when another is added. */
   private readonly cache = new Map<string, { members: Set<string>; until: number }>();
 
   constructor(
@@ -36,11 +39,26 @@ export class SlackApproverDirectory implements ApproverDirectory {
     try {
       const result = await this.client.usergroups.users.list({ usergroup: groupId });
       const members = new Set(result.users ?? []);
-      this.cache.set(groupId, { members, until: Date.now() + GROUP_CACHE_MS });
+      this.remember(groupId, members);
       return members;
     } catch (error) {
       this.log.error({ err: error, groupId }, 'user group members unavailable; treating the group as empty');
       return new Set();
     }
+  }
+
+  /** Groups cached now; never more than GROUP_CACHE_SIZE. */
+  get cachedGroups(): number {
+    return this.cache.size;
+  }
+
+  private remember(groupId: string, members: Set<string>): void {
+    const now = Date.now();
+    this.cache.delete(groupId);
+    for (const [id, entry] of this.cache) {
+      if (entry.until > now && this.cache.size < GROUP_CACHE_SIZE) break;
+      this.cache.delete(id);
+    }
+    this.cache.set(groupId, { members, until: now + GROUP_CACHE_MS });
   }
 }

@@ -3,8 +3,7 @@ import { BotError, type ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Block } from './render/block-kit.js';
 import { RetryLater } from './delivery-queue.js';
-import type { SlackBudget, SlackBudgetLimits } from './delivery/slack-budget.js';
-import { FairShare } from './rate-limiter.js';
+import type { MessageChange } from './delivery/slack-budget.js';
 
 export interface PostArgs {
   channel: string;
@@ -20,10 +19,14 @@ export interface UpdateArgs {
   blocks: Block[];
 }
 
-/** The two Web API calls incident delivery needs, paced to Slack's limits. */
+/**
+ * The two Web API calls incident delivery needs. A rate limit is a throttled RetryLater,
+ * never a failure: from Slack's 429, or from the budget of the pacing in front of it.
+ */
 export interface ChatApi {
   postMessage(args: PostArgs): Promise<{ channel: string; ts: string }>;
-  update(args: UpdateArgs): Promise<void>;
+  /** `change` says what the update changes for people, so that the pacing can put state first. */
+  update(args: UpdateArgs, change?: MessageChange): Promise<void>;
 }
 
 /** The longest a Slack call runs: what shutdown waits for a call in flight. */
@@ -31,11 +34,6 @@ export const SLACK_CALL_TIMEOUT_MS = 10_000;
 
 /** Errors that Slack documents as worth retrying; any other platform error is permanent. */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
-
-/** Gives the task's place back until the limit allows it; not a failed attempt. */
-function throttle(method: string, waitMs: number): void {
-  if (waitMs > 0) throw new RetryLater(`${method} waits for its rate limit`, waitMs, { throttled: true });
-}
 
 /** What a person does about Slack's most common refusals. */
 const REFUSAL_HINTS: Readonly<Record<string, string>> = {
@@ -65,48 +63,16 @@ export class SlackPermanentError extends BotError {
 export interface ChatApiOptions {
   token: string;
   apiUrl: string | undefined;
-  updatesPerMinute: number;
   metrics: Metrics;
-  /** The least time between posts to one channel, and between updates of one message: Slack allows about one a second. */
-  messageIntervalMs: number;
-  /** The workspace's budget, shared by every replica, built with `slackBudgetLimits`. */
-  budget: SlackBudget;
-}
-
-/**
- * Slack allows about one message per second per channel, and Tier 3 methods such as
- * chat.update about 50 a minute; the margins absorb timer and network jitter.
- */
-const POST_INTERVAL_MARGIN = 1.05;
-const UPDATE_WINDOW_MS = 61_000;
-
-/** The limits a workspace budget keeps, from the configured pace and Slack's margins. */
-export function slackBudgetLimits(options: { messageIntervalMs: number; updatesPerMinute: number }): SlackBudgetLimits {
-  return {
-    postIntervalMs: Math.round(options.messageIntervalMs * POST_INTERVAL_MARGIN),
-    updatesPerWindow: options.updatesPerMinute,
-    windowMs: UPDATE_WINDOW_MS,
-  };
-}
-
-/** A budget that cannot be read (Redis away) delays the call; it does not fail it. */
-async function take(method: string, budget: () => Promise<number>): Promise<void> {
-  let waitMs: number;
-  try {
-    waitMs = await budget();
-  } catch (error) {
-    throw new RetryLater(`${method} waits for its shared rate budget`, undefined, { cause: error });
-  }
-  throttle(method, waitMs);
 }
 
 /**
  * Our own WebClient, not Bolt's: it must not wait out 429s or retry by itself, because
  * the delivery queue decides what to retry, and a coalesced newer state may replace it.
+ * Unpaced: PacedChat in front of it keeps to the workspace's budget.
  */
 export class SlackChatApi implements ChatApi {
   private readonly client: webApi.WebClient;
-  private readonly fairShare: FairShare;
 
   constructor(private readonly options: ChatApiOptions) {
     this.client = new webApi.WebClient(options.token, {
@@ -116,32 +82,18 @@ export class SlackChatApi implements ChatApi {
       timeout: SLACK_CALL_TIMEOUT_MS,
       logLevel: webApi.LogLevel.ERROR,
     });
-    this.fairShare = new FairShare(options.updatesPerMinute, UPDATE_WINDOW_MS, options.messageIntervalMs);
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    await take('chat.postMessage', () => this.options.budget.takePost(args.channel));
-    const result = await this.call(
-      'chat.postMessage',
-      () => this.client.chat.postMessage({ ...args, unfurl_links: false }),
-      (afterMs) => this.options.budget.pause('post', afterMs, args.channel),
-    );
+    const result = await this.call('chat.postMessage', () => this.client.chat.postMessage({ ...args, unfurl_links: false }));
     return { channel: String(result.channel), ts: String(result.ts) };
   }
 
   async update(args: UpdateArgs): Promise<void> {
-    const message = `${args.channel}:${args.ts}`;
-    throttle('chat.update', this.fairShare.wait(message));
-    await take('chat.update', () => this.options.budget.takeUpdate());
-    await this.call(
-      'chat.update',
-      () => this.client.chat.update(args),
-      (afterMs) => this.options.budget.pause('update', afterMs),
-    );
-    this.fairShare.sent(message);
+    await this.call('chat.update', () => this.client.chat.update(args));
   }
 
-  private async call<T>(method: string, request: () => Promise<T>, pause: (afterMs: number) => Promise<void>): Promise<T> {
+  private async call<T>(method: string, request: () => Promise<T>): Promise<T> {
     const count = (outcome: string) => this.options.metrics.slackCalls.inc({ method, outcome });
     try {
       const result = await request();
@@ -152,8 +104,6 @@ export class SlackChatApi implements ChatApi {
       if (e.code === webApi.ErrorCode.RateLimitedError) {
         count('rate_limited');
         const afterMs = Math.max(1, e.retryAfter ?? 1) * 1_000;
-        // Shared: every replica holds back, not only the one that met the 429. A 429 is a wait, never a failed attempt.
-        await pause(afterMs).catch(() => undefined);
         throw new RetryLater(`${method} rate limited`, afterMs, { cause: error, throttled: true });
       }
       const transient =

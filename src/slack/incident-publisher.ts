@@ -55,17 +55,19 @@ export class IncidentPublisher {
 
   /** After a change (the commit noted it in Redis too, so a sweep on any replica finds it if this one dies). */
   incidentChanged(incidentId: string): void {
-    this.reconcile(incidentId);
-  }
-
-  /** Brings the message and the thread to what Redis holds; cheap when they already show it. */
-  reconcile(incidentId: string): void {
     this.queue.enqueue(`message:${incidentId}`, () => this.syncMessage(incidentId));
     this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
   }
 
-  /** Whether the message or the thread is behind what Redis holds. */
+  /** Brings the message and the thread to what Redis holds, unless their delivery is queued already; cheap when they show it. */
+  reconcile(incidentId: string): void {
+    this.queue.ensure(`message:${incidentId}`, () => this.syncMessage(incidentId));
+    this.queue.ensure(`thread:${incidentId}`, () => this.syncThread(incidentId));
+  }
+
+  /** Whether the message or the thread is behind what Redis holds; one with a delivery queued here is, without asking Redis. */
   async isBehind(incidentId: string): Promise<boolean> {
+    if (this.queue.has(`message:${incidentId}`) || this.queue.has(`thread:${incidentId}`)) return true;
     const [incident, ref] = await Promise.all([this.store.get(incidentId), this.store.getMessageRef(incidentId)]);
     if (!incident) return false;
     if (!ref && (await this.options.flood?.shownByRollup(incident))) return false;
@@ -98,6 +100,7 @@ export class IncidentPublisher {
           const noted = (message: SlackMessage) => (fellBack ? withChannelFallbackNote(message, where) : message);
           return {
             version: incident.version,
+            state: incident.state,
             message: noted(renderIncidentMessage(incident, this.runbookActions(incident))),
             brief: noted(renderMinimalIncidentMessage(incident)),
             where: { channel: where },
@@ -114,8 +117,11 @@ export class IncidentPublisher {
       );
       if (result?.refused)
         this.log.warn({ incidentId, channel: result.ref.channel, reason: result.refused }, 'Slack refused the incident message; sent it in brief');
-      if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
-      if (result?.posted && incident) await this.options.flood?.posted(incident);
+      if (!result?.posted) return;
+      this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
+      if (incident) await this.options.flood?.posted(incident);
+      // The thread's replies wait for this message; a replica that dies first leaves them to a sweep.
+      this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
     });
   }
 
@@ -128,12 +134,8 @@ export class IncidentPublisher {
 
   private async syncThread(incidentId: string): Promise<void> {
     const ref = await this.store.getMessageRef(incidentId);
-    if (!ref) {
-      const incident = await this.store.get(incidentId);
-      // Asked here too, not only by the message's delivery running beside this one, so a thread the roll-up stands for ends at once.
-      if (!incident || (await this.options.flood?.firstPost(incident)) === 'rolled-up') return;
-      throw RetryLater.waitingOn('incident message not posted yet');
-    }
+    // Not posted yet (or shown by a flood roll-up): whoever posts it queues the thread then, so nobody polls for it meanwhile.
+    if (!ref) return;
     const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);
     if (!release) throw RetryLater.waitingOn('another replica is replying in this thread');
     try {

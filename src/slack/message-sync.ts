@@ -3,6 +3,7 @@ import type { ChatApi, PostArgs } from './chat-api.js';
 import { RetryLater } from './delivery-queue.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
 import { sendOrBrief, type RefusedVersions } from './delivery/brief-on-refusal.js';
+import type { MessageChange } from './delivery/slack-budget.js';
 import type { SlackMessage } from './render/block-kit.js';
 
 /** Long enough for a slow post or update to finish; short enough that a crashed replica's hold lapses soon. */
@@ -23,6 +24,8 @@ export interface MessageSlot {
 /** What the message should show: a rendering of one version of what Redis holds. */
 export interface DesiredMessage {
   version: number;
+  /** The state the message shows; where given, a change that keeps it is only a change of detail. */
+  state?: string;
   message: SlackMessage;
   /** Sent instead when Slack refuses `message` for what it holds (`invalid_blocks`, `msg_too_long`, …). */
   brief?: SlackMessage;
@@ -30,6 +33,11 @@ export interface DesiredMessage {
 }
 
 export type Post = (args: PostArgs) => Promise<SlackMessageRef>;
+
+/** What bringing `shown` to `want` changes for people: the state, unless both name the same one. */
+export function changeOf(shown: SlackMessageRef, want: DesiredMessage): MessageChange {
+  return want.state !== undefined && shown.state === want.state ? 'detail' : 'state';
+}
 
 /** Whether the reference shows `version` or a later one; a reference from before versions were kept shows none. */
 export function showsVersion(ref: SlackMessageRef | undefined, version: number): boolean {
@@ -58,16 +66,17 @@ export async function reconcileMessage(
     if (!want) return undefined;
     const shown = await slot.ref();
     if (showsVersion(shown, want.version)) return undefined;
+    const shows = want.state === undefined ? {} : { state: want.state };
     const send = <R>(deliver: (message: SlackMessage) => Promise<R>) =>
       slot.refusals ? slot.refusals.send(slot.label, want.version, deliver, want.message, want.brief) : sendOrBrief(deliver, want.message, want.brief);
     if (shown) {
-      const { refused } = await send((message) => chat.update({ channel: shown.channel, ts: shown.ts, ...message }));
-      const ref = { channel: shown.channel, ts: shown.ts, version: want.version };
+      const { refused } = await send((message) => chat.update({ channel: shown.channel, ts: shown.ts, ...message }, changeOf(shown, want)));
+      const ref = { channel: shown.channel, ts: shown.ts, version: want.version, ...shows };
       await afterSlackAnswered(() => slot.save(ref));
       return { ref, posted: false, ...(refused ? { refused } : {}) };
     }
     const { result: posted, refused } = await send((message) => post({ ...want.where, ...message }));
-    const ref = { channel: posted.channel, ts: posted.ts, version: want.version };
+    const ref = { channel: posted.channel, ts: posted.ts, version: want.version, ...shows };
     // Lost, this reference would have the message posted a second time.
     await afterSlackAnswered(() => slot.save(ref));
     return { ref, posted: true, ...(refused ? { refused } : {}) };

@@ -115,14 +115,28 @@ export abstract class RedisBase {
     const ref = await this.guard(() => this.redis.hgetall(key));
     if (!ref.channel || !ref.ts) return undefined;
     const version = Number(ref.version);
-    return { channel: ref.channel, ts: ref.ts, ...(ref.version !== undefined && Number.isSafeInteger(version) ? { version } : {}) };
+    return {
+      channel: ref.channel,
+      ts: ref.ts,
+      ...(ref.version !== undefined && Number.isSafeInteger(version) ? { version } : {}),
+      ...(ref.state ? { state: ref.state } : {}),
+    };
   }
 
   protected async writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): Promise<void> {
-    const fields = ['channel', ref.channel, 'ts', ref.ts, ...(ref.version === undefined ? [] : ['version', String(ref.version)])];
+    const fields = [
+      'channel',
+      ref.channel,
+      'ts',
+      ref.ts,
+      ...(ref.version === undefined ? [] : ['version', String(ref.version)]),
+      ...(ref.state === undefined ? [] : ['state', ref.state]),
+    ];
+    // Replaced whole, as the memory twin does: a field the new reference lacks must not outlive it.
     await this.write(() =>
       this.redis
         .multi()
+        .del(key)
         .hset(key, ...fields)
         .pexpire(key, ttlMs)
         .exec(),

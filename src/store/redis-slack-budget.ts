@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { SlackBudget, SlackBudgetLimits } from '../slack/delivery/slack-budget.js';
+import { updateLimit, type MessageChange, type SlackBudget, type SlackBudgetLimits } from '../slack/delivery/slack-budget.js';
 import { RedisBase } from './redis-base.js';
 
 /**
@@ -18,7 +18,9 @@ return 0
 `;
 
 /**
- * At most `limit` updates in any window, shared by every replica (a sliding log).
+ * At most `limit` updates in any window, shared by every replica (a sliding log). The limit
+ * is the caller's: a change of detail is held to fewer than a change of state, so both
+ * read the same log. The wait is until enough of the log leaves the window for this limit.
  * KEYS: 1 log (sorted set), 2 pause; ARGV: 1 limit, 2 window ms, 3 unique member.
  */
 const TAKE_UPDATE_SCRIPT = `
@@ -28,9 +30,10 @@ local window = tonumber(ARGV[2])
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < paused then return paused - now end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(oldest[2]) + window - now)
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
+if over >= 0 then
+  local leaving = redis.call('ZRANGE', KEYS[1], over, over, 'WITHSCORES')
+  return math.max(1, tonumber(leaving[2]) + window - now)
 end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
@@ -74,14 +77,13 @@ export class RedisSlackBudget extends RedisBase implements SlackBudget {
     );
   }
 
-  takeUpdate(): Promise<number> {
-    const { updatesPerWindow, windowMs } = this.limits;
+  takeUpdate(change: MessageChange): Promise<number> {
     return this.guard(() =>
       this.scripts.chatopsTakeUpdate(
         this.key('slack', 'updates'),
         this.key('slack', 'paused', 'update'),
-        String(updatesPerWindow),
-        String(windowMs),
+        String(updateLimit(this.limits, change)),
+        String(this.limits.windowMs),
         randomUUID(),
       ),
     );

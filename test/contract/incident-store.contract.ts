@@ -247,6 +247,14 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect((await s.incidents.getMessageRef('1'))?.version).toBe(4);
     });
 
+    it('records the state the message shows, and a reference saved without one forgets it', async () => {
+      const s = await factory.open();
+      await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 2, state: 'firing' });
+      expect(await s.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 2, state: 'firing' });
+      await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 3 });
+      expect(await s.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 3 });
+    });
+
     it('notes every committed change for the reconciler, and a commit that loses notes nothing', async () => {
       const s = await factory.open();
       expect(await s.incidents.changedSince(0)).toEqual([]);

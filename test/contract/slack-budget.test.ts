@@ -10,7 +10,7 @@ import { MemorySlackBudget } from '../../src/store/memory/memory-slack-budget.js
 import { RedisSlackBudget } from '../../src/store/redis-slack-budget.js';
 import { testRedisUrl } from '../support/redis.js';
 
-const LIMITS: SlackBudgetLimits = { postIntervalMs: 60_000, updatesPerWindow: 2, windowMs: 60_000 };
+const LIMITS: SlackBudgetLimits = { postIntervalMs: 60_000, updatesPerWindow: 3, windowMs: 60_000, stateReserve: 1 };
 const clients: Redis[] = [];
 afterAll(() => {
   for (const client of clients) client.disconnect();
@@ -37,9 +37,20 @@ describe.each([
 
   it('allows so many updates per window, then says how long to wait', async () => {
     const budget = open();
-    expect(await budget.takeUpdate()).toBe(0);
-    expect(await budget.takeUpdate()).toBe(0);
-    expect(await budget.takeUpdate()).toBeGreaterThan(59_000);
+    expect(await budget.takeUpdate('state')).toBe(0);
+    expect(await budget.takeUpdate('state')).toBe(0);
+    expect(await budget.takeUpdate('state')).toBe(0);
+    expect(await budget.takeUpdate('state')).toBeGreaterThan(59_000);
+    expect(await budget.takeUpdate('detail')).toBeGreaterThan(59_000);
+  });
+
+  it('keeps the reserve for changes of state: details stop short of it', async () => {
+    const budget = open();
+    expect(await budget.takeUpdate('detail')).toBe(0);
+    expect(await budget.takeUpdate('detail')).toBe(0);
+    expect(await budget.takeUpdate('detail')).toBeGreaterThan(59_000);
+    expect(await budget.takeUpdate('state')).toBe(0);
+    expect(await budget.takeUpdate('state')).toBeGreaterThan(59_000);
   });
 
   it('holds a kind back for the pause a 429 asked for', async () => {
@@ -48,7 +59,7 @@ describe.each([
     expect(await budget.takePost('C1')).toBeGreaterThan(29_000);
     expect(await budget.takePost('C2')).toBe(0);
     await budget.pause('update', 30_000);
-    expect(await budget.takeUpdate()).toBeGreaterThan(29_000);
+    expect(await budget.takeUpdate('state')).toBeGreaterThan(29_000);
   });
 });
 
@@ -57,9 +68,11 @@ describe('Slack budget in Redis', () => {
     const [a, b] = redisReplicas();
     expect(await a.takePost('C1')).toBe(0);
     expect(await b.takePost('C1')).toBeGreaterThan(59_000);
-    expect(await b.takeUpdate()).toBe(0);
-    expect(await a.takeUpdate()).toBe(0);
-    expect(await b.takeUpdate()).toBeGreaterThan(59_000);
+    expect(await b.takeUpdate('state')).toBe(0);
+    expect(await a.takeUpdate('detail')).toBe(0);
+    expect(await b.takeUpdate('detail')).toBeGreaterThan(59_000);
+    expect(await b.takeUpdate('state')).toBe(0);
+    expect(await a.takeUpdate('state')).toBeGreaterThan(59_000);
     await a.pause('post', 30_000, 'C2');
     expect(await b.takePost('C2')).toBeGreaterThan(29_000);
   });

@@ -32,4 +32,12 @@ describe('SlackApproverDirectory', () => {
     slack.script('usergroups.users.list', { status: 200, body: { ok: true, users: ['U0DAVE'] } });
     expect(await approvers.isApprover('U0DAVE', ['S0GONE'])).toBe(true);
   });
+
+  it('remembers at most 100 groups, however many approver lists name', async () => {
+    const groups = Array.from({ length: 150 }, (_, i) => `S0GROUP${i}`);
+    slack.script('usergroups.users.list', { status: 200, body: { ok: true, users: ['U0DAVE'] } }, groups.length);
+    const approvers = directory();
+    for (const group of groups) expect(await approvers.isApprover('U0DAVE', [group])).toBe(true);
+    expect(approvers.cachedGroups).toBe(100);
+  });
 });

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeliveryQueue, RetryLater } from '../../src/slack/delivery-queue.js';
 import { waitFor } from '../support/wait.js';
 
@@ -87,5 +87,94 @@ describe('DeliveryQueue', () => {
     expect(await queue.drain(50)).toBe(false);
     release();
     expect(await queue.drain(2_000)).toBe(true);
+  });
+});
+
+describe('DeliveryQueue on a fake clock', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** One call per `intervalMs` for everyone, answered as PacedChat answers: a throttled RetryLater naming the gate. */
+  function sharedLimit(intervalMs: number) {
+    let next = 0;
+    return () => {
+      const now = Date.now();
+      if (now < next) throw new RetryLater('post waits for its rate limit', next - now, { throttled: true, gate: 'post:C1' });
+      next = now + intervalMs;
+    };
+  }
+
+  it('lets a backlog at one limit through one at a time: a few runs per opening, not one per waiting task', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 1_000 });
+    const take = sharedLimit(1_000);
+    let runs = 0;
+    const delivered: string[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      queue.enqueue(`message:${i}`, async () => {
+        runs += 1;
+        take();
+        delivered.push(`message:${i}`);
+      });
+    }
+    await vi.runAllTimersAsync();
+    expect(delivered).toHaveLength(50);
+    // Each task meets the limit once when it first runs; after that, each opening costs the probe and the next one's try.
+    expect(runs).toBeLessThanOrEqual(50 + 2 * 50);
+    // The waiting tasks go in the order they met the limit.
+    expect(delivered.slice(1)).toEqual([...delivered.slice(1)].sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])));
+  });
+
+  it('ends a wait at a gate when a newer change comes: it may be one the limit lets go', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 1_000 });
+    const ran: number[] = [];
+    queue.enqueue('message:1', async () => {
+      throw new RetryLater('update waits for its rate limit', 60_000, { throttled: true, gate: 'update:detail' });
+    });
+    await vi.advanceTimersByTimeAsync(2_000);
+    queue.enqueue('message:1', async () => void ran.push(Date.now()));
+    const enqueuedAt = Date.now();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ran).toEqual([enqueuedAt]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('asks a task that waits on another ever less often, up to the longest backoff', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 1_000, maxBackoffMs: 8_000 });
+    const runs: number[] = [];
+    queue.enqueue('thread:1', async () => {
+      runs.push(Date.now());
+      if (runs.length < 7) throw RetryLater.waitingOn('incident message not posted yet');
+    });
+    await vi.runAllTimersAsync();
+    const gaps = runs.slice(1).map((at, i) => at - (runs[i] ?? 0));
+    expect(gaps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+  });
+
+  it('remembers when keys started for one interval only', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 1_000 });
+    for (let i = 0; i < 1_000; i += 1) queue.enqueue(`message:${i}`, async () => undefined);
+    await vi.runAllTimersAsync();
+    await vi.advanceTimersByTimeAsync(1_001);
+    queue.enqueue('message:late', async () => undefined);
+    await vi.runAllTimersAsync();
+    expect(queue.bookkeeping.starts).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps its due times bounded however often waiting tasks are superseded', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 1_000 });
+    for (let i = 0; i < 10; i += 1) queue.enqueue(`message:${i}`, async () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    // Each key ran just now, so each change below waits for its interval and takes a new place in time.
+    for (let round = 0; round < 1_000; round += 1) {
+      for (let i = 0; i < 10; i += 1) queue.enqueue(`message:${i}`, async () => undefined);
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(queue.bookkeeping.dueTimes).toBeLessThanOrEqual(2 * 10 + 1_000);
+    await vi.runAllTimersAsync();
+    expect(queue.size).toBe(0);
   });
 });

@@ -43,7 +43,7 @@ describe('IncidentPublisher', () => {
 
     expect(chat.topLevel()).toEqual([expect.objectContaining({ channel: 'C0PAYMENTS', text: expect.stringContaining('INC-1') })]);
     const posted = chat.topLevel()[0];
-    expect(await stores.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: posted?.ts, version: 1 });
+    expect(await stores.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: posted?.ts, version: 1, state: 'firing' });
 
     await commit(stores, { ...opened, state: 'acknowledged', acknowledgedBy: 'U0ALICE' }, [entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE')]);
     p.incidentChanged('1');
@@ -102,6 +102,20 @@ describe('IncidentPublisher', () => {
     await settle();
     expect(chat.topLevel()).toHaveLength(1);
     expect((await stores.incidents.getMessageRef('1'))?.ts).toBe(chat.topLevel()[0]?.ts);
+  });
+
+  it('replies in the thread once the message is posted, however late that is', async () => {
+    const stores = memoryStores();
+    const chat = new RecordingChat();
+    const p = publisher(stores, chat);
+    const opened = await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    await commit(stores, { ...opened, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
+    chat.failNextPosts(6);
+    p.incidentChanged('1');
+    await settle();
+    const ts = chat.topLevel()[0]?.ts ?? '';
+    expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([expect.stringContaining('Resolved by U0BOB')]);
+    expect(await stores.incidents.threadCursor('1')).toBe(2);
   });
 
   it('posts nothing for an incident that is not stored (any more)', async () => {

@@ -3,6 +3,16 @@ import type { RenewableLease } from '../../actions/store.js';
 import type { SlackMessageRef } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 
+/** The fields a reference keeps, as Redis keeps them: nothing a caller holds is shared. */
+function copyRef(ref: SlackMessageRef): SlackMessageRef {
+  return {
+    channel: ref.channel,
+    ts: ref.ts,
+    ...(ref.version === undefined ? {} : { version: ref.version }),
+    ...(ref.state === undefined ? {} : { state: ref.state }),
+  };
+}
+
 /** A sequence's next value, as INCR gives it: 1 for the first. */
 export function increment(keyspace: MemoryKeyspace, key: string): string {
   let next = 0;
@@ -50,11 +60,11 @@ export abstract class MemoryBase {
 
   protected readMessageRef(key: string): SlackMessageRef | undefined {
     const ref = this.keyspace.read<SlackMessageRef>(key);
-    return ref && { channel: ref.channel, ts: ref.ts, ...(ref.version === undefined ? {} : { version: ref.version }) };
+    return ref && copyRef(ref);
   }
 
   protected writeMessageRef(key: string, ref: SlackMessageRef, ttlMs: number): void {
-    this.keyspace.write(key, { channel: ref.channel, ts: ref.ts, ...(ref.version === undefined ? {} : { version: ref.version }) }, ttlMs);
+    this.keyspace.write(key, copyRef(ref), ttlMs);
   }
 
   /** The twin of a sorted set of ids by when they changed, kept for `keepMs`. */

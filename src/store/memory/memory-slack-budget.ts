@@ -1,4 +1,4 @@
-import type { SlackBudget, SlackBudgetLimits } from '../../slack/delivery/slack-budget.js';
+import { updateLimit, type MessageChange, type SlackBudget, type SlackBudgetLimits } from '../../slack/delivery/slack-budget.js';
 import { IntervalLimiter, WindowLimiter } from '../../slack/rate-limiter.js';
 
 /** The twin of RedisSlackBudget, for one process: the same answers, kept in memory. */
@@ -6,7 +6,7 @@ export class MemorySlackBudget implements SlackBudget {
   private readonly posts: IntervalLimiter;
   private readonly updates: WindowLimiter;
 
-  constructor(limits: SlackBudgetLimits) {
+  constructor(private readonly limits: SlackBudgetLimits) {
     this.posts = new IntervalLimiter(limits.postIntervalMs);
     this.updates = new WindowLimiter(limits.updatesPerWindow, limits.windowMs);
   }
@@ -15,8 +15,8 @@ export class MemorySlackBudget implements SlackBudget {
     return this.posts.tryAcquire(channel);
   }
 
-  async takeUpdate(): Promise<number> {
-    return this.updates.tryAcquire();
+  async takeUpdate(change: MessageChange): Promise<number> {
+    return this.updates.tryAcquire(Date.now(), updateLimit(this.limits, change));
   }
 
   async pause(kind: 'post' | 'update', afterMs: number, channel?: string): Promise<void> {
