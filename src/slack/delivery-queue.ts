@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../errors.js';
 import { DueHeap } from './due-heap.js';
 import { ThrottleGates } from './throttle-gates.js';
 
@@ -125,7 +126,8 @@ export class DeliveryQueue {
     if (existing) {
       // The wait was for what the task saw; this change may be one a limit lets go sooner.
       const notBefore = held || existing.yielding ? earliest : existing.notBefore;
-      this.schedule(Object.assign(existing, { run, attempts: 0, waits: 0, yielding: false, notBefore }), now);
+      // Its failures are kept: a new change is no sign Slack is back, and a reset backoff would call a failing Slack many times a second.
+      this.schedule(Object.assign(existing, { run, waits: 0, yielding: false, notBefore }), now);
     } else {
       this.schedule({ key, run, notBefore: earliest, attempts: 0, waits: 0, yielding: false, seq: 0 }, now);
     }
@@ -247,9 +249,11 @@ export class DeliveryQueue {
     this.inFlight.add(done);
   }
 
-  private retryOrDrop(entry: Entry, error: unknown): void {
+  private retryOrDrop(entry: Entry, failure: unknown): void {
     const now = Date.now();
     const newer = this.pending.get(entry.key);
+    // Redis away is a wait like Slack away: what Slack should show is still stored, and the task brings it there once Redis answers.
+    const error = failure instanceof StoreUnavailableError ? new RetryLater('Redis did not answer', undefined, { cause: failure }) : failure;
     const retryable = error instanceof RetryLater;
     const attempts = retryable && (error.throttled || error.waiting) ? entry.attempts : entry.attempts + 1;
     if (!retryable || attempts >= this.maxAttempts) {

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors.js';
 import { DeliveryQueue, RetryLater } from '../../src/slack/delivery-queue.js';
 import { waitFor } from '../support/wait.js';
 
@@ -152,6 +153,35 @@ describe('DeliveryQueue on a fake clock', () => {
     await vi.runAllTimersAsync();
     const gaps = runs.slice(1).map((at, i) => at - (runs[i] ?? 0));
     expect(gaps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+  });
+
+  it('keeps backing off from a failing Slack while new changes of the key keep coming', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 0, maxBackoffMs: 8_000 });
+    const runs: number[] = [];
+    const failing = async () => {
+      runs.push(Date.now());
+      throw new RetryLater('Slack answered 503');
+    };
+    // A storm changes the message every 100 ms through a 20 s outage.
+    for (let t = 0; t < 20_000; t += 100) {
+      queue.enqueue('message:1', failing);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const gaps = runs.slice(1).map((at, i) => at - (runs[i] ?? 0));
+    expect(gaps.slice(0, 4)).toEqual([500, 1_000, 2_000, 4_000]);
+    expect(runs.length).toBeLessThanOrEqual(8);
+  });
+
+  it('waits out Redis being away instead of dropping the delivery', async () => {
+    const dropped: string[] = [];
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 0, onDrop: (key) => dropped.push(key) });
+    let runs = 0;
+    queue.enqueue('thread:1', async () => {
+      runs += 1;
+      if (runs < 3) throw new StoreUnavailableError(new Error('Command timed out'));
+    });
+    await vi.runAllTimersAsync();
+    expect({ runs, dropped }).toEqual({ runs: 3, dropped: [] });
   });
 
   it('remembers when keys started for one interval only', async () => {
