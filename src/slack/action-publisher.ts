@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';
 import type { ChatApi } from './chat-api.js';
-import { RetryLater, type DeliveryQueue } from './delivery-queue.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import { RetryLater } from './retry-later.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
 import { RefusedVersions } from './delivery/brief-on-refusal.js';
 import { namingRefusals } from './delivery/refusal-log.js';

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { BotError, type ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Block } from './render/block-kit.js';
-import { RetryLater } from './delivery-queue.js';
+import { RetryLater } from './retry-later.js';
 import type { MessageChange } from './delivery/slack-budget.js';
 
 export interface PostArgs {

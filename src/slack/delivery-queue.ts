@@ -1,38 +1,8 @@
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.js';
 import { DueHeap } from './due-heap.js';
+import { RetryLater } from './retry-later.js';
 import { ThrottleGates } from './throttle-gates.js';
-
-/**
- * Thrown by a task that should run again later (429, a transient failure, a missing
- * prerequisite). A signal between a task and the queue, never shown to a person, so it
- * is no BotError and has no code.
- */
-export class RetryLater extends Error {
-  /** Waiting for a rate limit, not a failure: it does not use up an attempt. */
-  readonly throttled: boolean;
-  /** Waiting on another delivery or replica: tried again after the queue's interval per key, then less often. */
-  readonly waiting: boolean;
-  /** The limit met (a channel's posts, the workspace's updates), shared by every task that meets it: see ThrottleGates. */
-  readonly gate: string | undefined;
-
-  constructor(
-    message: string,
-    readonly afterMs?: number,
-    options?: { cause?: unknown; throttled?: boolean; waiting?: boolean; gate?: string },
-  ) {
-    super(message, options);
-    this.name = 'RetryLater';
-    this.throttled = options?.throttled ?? false;
-    this.waiting = options?.waiting ?? false;
-    this.gate = options?.gate;
-  }
-
-  /** A task that waits on another (a lease another replica holds on the message or thread). */
-  static waitingOn(what: string): RetryLater {
-    return new RetryLater(what, undefined, { waiting: true });
-  }
-}
 
 export interface DeliveryQueueOptions {
   log: Logger;
@@ -65,6 +35,8 @@ interface Entry {
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+/** Failures with no success between them for this long are an outage (not one message Slack dislikes): its end lets what backed off go at once. */
+const OUTAGE_MS = 2_000;
 
 /**
  * The queue in front of Slack. A task brings one Slack object (a message, a thread) to
@@ -94,6 +66,8 @@ export class DeliveryQueue {
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private seq = 0;
+  /** When tasks began failing with no success since. */
+  private failingSince: number | undefined;
   private readonly concurrency: number;
   private readonly minIntervalMs: number;
   private readonly maxAttempts: number;
@@ -238,7 +212,11 @@ export class DeliveryQueue {
     const done = entry
       .run()
       .then(
-        () => this.gates.leave(entry.key, Date.now()),
+        () => {
+          const now = Date.now();
+          this.gates.leave(entry.key, now);
+          this.recovered(now);
+        },
         (error: unknown) => this.retryOrDrop(entry, error),
       )
       .finally(() => {
@@ -267,6 +245,7 @@ export class DeliveryQueue {
       error.afterMs ?? (error.waiting ? this.waitingDelay(entry.waits) : Math.min(this.maxBackoffMs, BACKOFF_BASE_MS * 2 ** Math.min(attempts - 1, 16)));
     if (!error.throttled) this.options.log.debug({ key: entry.key, attempts, delayMs: delay, reason: error.message }, 'Slack delivery retry scheduled');
     const yielding = error.throttled || error.waiting;
+    if (!yielding) this.failingSince ??= now;
     if (error.gate !== undefined && error.throttled) {
       // Held at the gate even with a newer change queued: the gate must hear when it opens again.
       this.gates.hold(entry.key, error.gate, now, now + delay);
@@ -281,6 +260,17 @@ export class DeliveryQueue {
       return;
     }
     this.schedule({ ...entry, attempts, notBefore: now + delay, yielding, waits: error.waiting ? entry.waits + 1 : 0 }, now);
+  }
+
+  /** A success after an outage: what backed off through it goes now, not at the end of its longest backoff. */
+  private recovered(now: number): void {
+    const since = this.failingSince;
+    this.failingSince = undefined;
+    if (since === undefined || now - since < OUTAGE_MS) return;
+    for (const entry of this.pending.values()) {
+      if (!entry.yielding && entry.attempts > 0 && entry.notBefore > now)
+        this.schedule(Object.assign(entry, { notBefore: this.earliest(entry.key, now) }), now);
+    }
   }
 
   /** Another task is likely done within the interval; if not, asking less often spares Redis. */

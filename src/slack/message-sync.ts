@@ -1,6 +1,6 @@
 import type { SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi, PostArgs } from './chat-api.js';
-import { RetryLater } from './delivery-queue.js';
+import { RetryLater } from './retry-later.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
 import { sendOrBrief, type RefusedVersions } from './delivery/brief-on-refusal.js';
 import type { MessageChange } from './delivery/slack-budget.js';

@@ -4,7 +4,7 @@
  * transiently, with the error the real adapter throws then.
  */
 import type { ChatApi, PostArgs, UpdateArgs } from '../../src/slack/chat-api.js';
-import { RetryLater } from '../../src/slack/delivery-queue.js';
+import { RetryLater } from '../../src/slack/retry-later.js';
 
 export class RecordingChat implements ChatApi {
   readonly posts: Array<PostArgs & { ts: string }> = [];

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { DeliveryQueue, RetryLater } from '../../src/slack/delivery-queue.js';
+import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
+import { RetryLater } from '../../src/slack/retry-later.js';
 import { waitFor } from '../support/wait.js';
 
 const log = pino({ level: 'silent' });
@@ -170,6 +171,24 @@ describe('DeliveryQueue on a fake clock', () => {
     const gaps = runs.slice(1).map((at, i) => at - (runs[i] ?? 0));
     expect(gaps.slice(0, 4)).toEqual([500, 1_000, 2_000, 4_000]);
     expect(runs.length).toBeLessThanOrEqual(8);
+  });
+
+  it('lets what backed off through an outage go as soon as one call succeeds again', async () => {
+    const queue = new DeliveryQueue({ log, minIntervalPerKeyMs: 0, maxBackoffMs: 30_000 });
+    let slackUp = false;
+    const delivered = new Map<string, number>();
+    const deliver = (key: string) => async () => {
+      if (!slackUp) throw new RetryLater('Slack answered 503');
+      delivered.set(key, Date.now());
+    };
+    for (let i = 0; i < 5; i += 1) queue.enqueue(`message:${i}`, deliver(`message:${i}`));
+    await vi.advanceTimersByTimeAsync(40_000);
+    slackUp = true;
+    const upAt = Date.now();
+    queue.enqueue('message:new', deliver('message:new'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(delivered.size).toBe(6);
+    expect(Math.max(...[...delivered.values()].map((at) => at - upAt))).toBeLessThan(10);
   });
 
   it('waits out Redis being away instead of dropping the delivery', async () => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SlackMessageRef } from '../../src/incidents/store.js';
 import { SlackPermanentError, type ChatApi, type PostArgs } from '../../src/slack/chat-api.js';
-import { RetryLater } from '../../src/slack/delivery-queue.js';
+import { RetryLater } from '../../src/slack/retry-later.js';
 import { RefusedVersions } from '../../src/slack/delivery/brief-on-refusal.js';
 import { reconcileMessage, type MessageSlot } from '../../src/slack/message-sync.js';
 import type { SlackMessage } from '../../src/slack/render/block-kit.js';

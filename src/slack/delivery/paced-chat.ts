@@ -1,5 +1,5 @@
 import type { ChatApi, PostArgs, UpdateArgs } from '../chat-api.js';
-import { RetryLater } from '../delivery-queue.js';
+import { RetryLater } from '../retry-later.js';
 import { FairShare } from '../rate-limiter.js';
 import type { MessageChange, SlackBudget, SlackBudgetLimits } from './slack-budget.js';
 
