@@ -110,3 +110,14 @@ for _, item in ipairs(top) do
 end
 return out
 `;
+
+/**
+ * What an incident of a flood waits on, in one command: asked on every first post and every
+ * retry of one while ten thousand incidents join, a transaction's five writes would be most
+ * of the flood's traffic.
+ * KEYS: 1 the flood, 2 its critical incidents, 3 its roll-up message
+ * Returns { startedAt or false, critical incidents waiting, roll-up message fields... }.
+ */
+export const STANDING_SCRIPT = `
+return {redis.call('HGET', KEYS[1], 'startedAt'), redis.call('SCARD', KEYS[2]), redis.call('HGETALL', KEYS[3])}
+`;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SlackMessageRef } from '../incidents/store.js';
 import { MOST_SEVERE_KEPT, type FloodEntry, type FloodNote, type FloodStanding, type FloodStore, type FloodSummary } from '../slack/flood/flood-store.js';
 import { RedisBase } from './redis-base.js';
-import { END_SCRIPT, JOIN_SCRIPT, NOTE_SCRIPT, TOP_COUNTS_SCRIPT } from './redis-flood-scripts.js';
+import { END_SCRIPT, JOIN_SCRIPT, NOTE_SCRIPT, STANDING_SCRIPT, TOP_COUNTS_SCRIPT } from './redis-flood-scripts.js';
 
 const StoredFloodEntry = z.looseObject({
   incidentId: z.string(),
@@ -19,6 +19,7 @@ interface FloodScripts {
   chatopsFloodNote(...args: string[]): Promise<[string, number, string]>;
   chatopsFloodJoin(...args: string[]): Promise<string | null>;
   chatopsFloodEnd(current: string, floodId: string): Promise<number>;
+  chatopsFloodStanding(flood: string, criticals: string, message: string): Promise<[string | null, number, string[]]>;
   multi(): FloodMulti;
 }
 
@@ -48,6 +49,7 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
     redis.defineCommand('chatopsFloodNote', { numberOfKeys: 4, lua: NOTE_SCRIPT });
     redis.defineCommand('chatopsFloodJoin', { numberOfKeys: 5, lua: JOIN_SCRIPT });
     redis.defineCommand('chatopsFloodEnd', { numberOfKeys: 1, lua: END_SCRIPT });
+    redis.defineCommand('chatopsFloodStanding', { numberOfKeys: 3, lua: STANDING_SCRIPT });
     redis.defineCommand('chatopsFloodTopCounts', { numberOfKeys: 1, lua: TOP_COUNTS_SCRIPT });
     this.scripts = redis as unknown as FloodScripts;
   }
@@ -149,9 +151,10 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
 
   async standing(floodId: string): Promise<FloodStanding | undefined> {
     const base = this.key('flood', floodId);
-    const results = await this.guard(() => this.redis.multi().hget(base, 'startedAt').scard(`${base}:criticals`).hgetall(`${base}:message`).exec());
-    const [startedAt, criticalsWaiting, message] = (results ?? []).map(([, value]) => value) as [string | null, number, Record<string, string>];
+    const [startedAt, criticalsWaiting, fields] = await this.guard(() => this.scripts.chatopsFloodStanding(base, `${base}:criticals`, `${base}:message`));
     if (startedAt === null) return undefined;
+    const message: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) message[fields[i] as string] = fields[i + 1] as string;
     const version = Number(message.version);
     const rollup =
       message.channel && message.ts ? { channel: message.channel, ts: message.ts, ...(Number.isSafeInteger(version) ? { version } : {}) } : undefined;
