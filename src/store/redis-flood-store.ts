@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { SlackMessageRef } from '../incidents/store.js';
-import type { FloodEntry, FloodNote, FloodStanding, FloodStore, FloodSummary } from '../slack/flood/flood-store.js';
+import { MOST_SEVERE_KEPT, type FloodEntry, type FloodNote, type FloodStanding, type FloodStore, type FloodSummary } from '../slack/flood/flood-store.js';
 import { RedisBase } from './redis-base.js';
-import { END_SCRIPT, JOIN_SCRIPT, NOTE_SCRIPT } from './redis-flood-scripts.js';
+import { END_SCRIPT, JOIN_SCRIPT, NOTE_SCRIPT, STANDING_SCRIPT, TOP_COUNTS_SCRIPT } from './redis-flood-scripts.js';
 
 const StoredFloodEntry = z.looseObject({
   incidentId: z.string(),
@@ -19,6 +19,16 @@ interface FloodScripts {
   chatopsFloodNote(...args: string[]): Promise<[string, number, string]>;
   chatopsFloodJoin(...args: string[]): Promise<string | null>;
   chatopsFloodEnd(current: string, floodId: string): Promise<number>;
+  chatopsFloodStanding(flood: string, criticals: string, message: string): Promise<[string | null, number, string[]]>;
+  multi(): FloodMulti;
+}
+
+/** ioredis's types know no command added by defineCommand, in a transaction either. */
+interface FloodMulti {
+  hgetall(key: string): FloodMulti;
+  zrange(key: string, start: number, stop: number): FloodMulti;
+  chatopsFloodTopCounts(counts: string, limit: string): FloodMulti;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
 export interface RedisFloodStoreOptions {
@@ -39,6 +49,8 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
     redis.defineCommand('chatopsFloodNote', { numberOfKeys: 4, lua: NOTE_SCRIPT });
     redis.defineCommand('chatopsFloodJoin', { numberOfKeys: 5, lua: JOIN_SCRIPT });
     redis.defineCommand('chatopsFloodEnd', { numberOfKeys: 1, lua: END_SCRIPT });
+    redis.defineCommand('chatopsFloodStanding', { numberOfKeys: 3, lua: STANDING_SCRIPT });
+    redis.defineCommand('chatopsFloodTopCounts', { numberOfKeys: 1, lua: TOP_COUNTS_SCRIPT });
     this.scripts = redis as unknown as FloodScripts;
   }
 
@@ -79,6 +91,7 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
         channel,
         entry.incidentId,
         JSON.stringify(entry),
+        String(MOST_SEVERE_KEPT),
       ),
     );
     return id ?? undefined;
@@ -92,34 +105,43 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
     return (await this.guard(() => this.redis.get(this.key('flood', 'incident', incidentId)))) ?? undefined;
   }
 
-  async summary(floodId: string, worst: number): Promise<FloodSummary | undefined> {
+  async summary(floodId: string, worst: number, kinds?: number): Promise<FloodSummary | undefined> {
     const base = this.key('flood', floodId);
+    const listed = Math.min(worst, MOST_SEVERE_KEPT);
     const results = await this.guard(() =>
-      this.redis
+      this.scripts
         .multi()
         .hgetall(base)
-        .hgetall(`${base}:counts`)
+        .chatopsFloodTopCounts(`${base}:counts`, String(kinds ?? -1))
         // ZRANGE 0 -1 would be every member: asked for none, it asks for the first only and drops it.
-        .zrange(`${base}:members`, 0, Math.max(0, worst - 1))
+        .zrange(`${base}:members`, 0, Math.max(0, listed - 1))
         .exec(),
     );
-    const [head, counts, all] = (results ?? []).map(([, value]) => value) as [Record<string, string>, Record<string, string>, string[]];
-    const ids = all.slice(0, worst);
+    const [head, top, all] = (results ?? []).map(([, value]) => value) as [Record<string, string>, Array<string | number>, string[]];
+    const ids = all.slice(0, listed);
     if (!head?.channel) return undefined;
     const raw = ids.length > 0 ? await this.guard(() => this.redis.hmget(`${base}:entries`, ...ids)) : [];
     const total = Number(head.total);
+    const counts: FloodSummary['counts'] = [];
+    for (let i = 1; i < top.length; i += 2) {
+      const [alertname, severity] = this.parse(CountField, `${base}:counts`, String(top[i]));
+      counts.push({ alertname, severity, count: Number(top[i + 1]) });
+    }
     return {
       id: floodId,
       channel: head.channel,
       startedAt: Number(head.startedAt),
       version: total,
       total,
-      counts: Object.entries(counts).map(([field, count]) => {
-        const [alertname, severity] = this.parse(CountField, `${base}:counts`, field);
-        return { alertname, severity, count: Number(count) };
-      }),
+      counts,
+      kinds: Number(top[0] ?? 0),
       worst: raw.flatMap((json) => (json === null ? [] : [this.entry(`${base}:entries`, json)])),
     };
+  }
+
+  async version(floodId: string): Promise<number | undefined> {
+    const total = await this.guard(() => this.redis.hget(this.key('flood', floodId), 'total'));
+    return total === null ? undefined : Number(total);
   }
 
   private entry(key: string, json: string): FloodEntry {
@@ -129,9 +151,10 @@ export class RedisFloodStore extends RedisBase implements FloodStore {
 
   async standing(floodId: string): Promise<FloodStanding | undefined> {
     const base = this.key('flood', floodId);
-    const results = await this.guard(() => this.redis.multi().hget(base, 'startedAt').scard(`${base}:criticals`).hgetall(`${base}:message`).exec());
-    const [startedAt, criticalsWaiting, message] = (results ?? []).map(([, value]) => value) as [string | null, number, Record<string, string>];
+    const [startedAt, criticalsWaiting, fields] = await this.guard(() => this.scripts.chatopsFloodStanding(base, `${base}:criticals`, `${base}:message`));
     if (startedAt === null) return undefined;
+    const message: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) message[fields[i] as string] = fields[i + 1] as string;
     const version = Number(message.version);
     const rollup =
       message.channel && message.ts ? { channel: message.channel, ts: message.ts, ...(Number.isSafeInteger(version) ? { version } : {}) } : undefined;

@@ -4,7 +4,7 @@
  * critical incidents it still owes a message, and its roll-up's reference.
  */
 import { describe, expect, it } from 'vitest';
-import type { FloodEntry, FloodStore } from '../../src/slack/flood/flood-store.js';
+import { MOST_SEVERE_KEPT, type FloodEntry, type FloodStore } from '../../src/slack/flood/flood-store.js';
 import { MemoryFloodStore, MemoryKeyspace } from '../../src/store/memory/index.js';
 import { RedisFloodStore } from '../../src/store/redis-flood-store.js';
 import { manualClock } from '../support/clock.js';
@@ -71,6 +71,26 @@ describe.each([
     ]);
     expect((await store.summary(flood, 0))?.worst).toEqual([]);
     expect(await store.summary('404', 3)).toBeUndefined();
+  });
+
+  it('lists the most counted kinds and the most severe incidents of a large flood, counting the rest without keeping them', async () => {
+    const store = open();
+    const many = MOST_SEVERE_KEPT * 3;
+    const flood = (await store.join('C1', entry('0', { alertname: 'Kind0' }), T0, true)) ?? '';
+    for (let i = 1; i < many; i += 1) await store.join('C1', entry(String(i), { alertname: `Kind${i % 40}` }), T0 + i, false);
+    // The most severe joins last: it still heads the list, though the flood keeps only a few entries.
+    await store.join('C1', entry('late', { severity: 'critical', rank: 4, critical: true }), T0 + many, false);
+    const summary = await store.summary(flood, 3, 2);
+    expect(summary).toMatchObject({ total: many + 1, version: many + 1, kinds: 41 });
+    expect(await store.version(flood)).toBe(many + 1);
+    expect(summary?.counts).toEqual([
+      { alertname: 'Kind0', severity: 'warning', count: 2 },
+      { alertname: 'Kind1', severity: 'warning', count: 2 },
+    ]);
+    expect(summary?.worst.map((e) => e.incidentId)).toEqual(['late', '0', '1']);
+    expect((await store.summary(flood, many))?.worst).toHaveLength(MOST_SEVERE_KEPT);
+    expect((await store.summary(flood, 3))?.counts).toHaveLength(41);
+    expect(await store.version('404')).toBeUndefined();
   });
 
   it('keeps the critical incidents still owed a message, and the roll-up’s reference', async () => {

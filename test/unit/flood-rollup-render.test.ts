@@ -12,17 +12,19 @@ function incident(id: string, overrides: Partial<FloodEntry> = {}): FloodEntry {
 }
 
 function summary(overrides: Partial<FloodSummary> = {}): FloodSummary {
+  const counts = overrides.counts ?? [
+    { alertname: 'NodeDown', severity: 'warning', count: 1200 },
+    { alertname: 'DiskFull', severity: 'critical', count: 30 },
+    { alertname: 'HighLatency', severity: 'info', count: 270 },
+  ];
   return {
     id: '1',
     channel: 'C0PAYMENTS',
     startedAt: T0,
     version: 1500,
     total: 1500,
-    counts: [
-      { alertname: 'NodeDown', severity: 'warning', count: 1200 },
-      { alertname: 'DiskFull', severity: 'critical', count: 30 },
-      { alertname: 'HighLatency', severity: 'info', count: 270 },
-    ],
+    counts,
+    kinds: counts.length,
     worst: [incident('7', { alertname: 'DiskFull', severity: 'critical', rank: 4, critical: true }), incident('9')],
     ...overrides,
   };
@@ -70,6 +72,12 @@ describe('renderFloodRollup', () => {
     const all = JSON.stringify(blocks) + text;
     for (const raw of ['<!channel>', '<!here>', '<https://evil', '<@U0BOSS>', '<#C0SECRET>']) expect(all).not.toContain(raw);
     expect(all).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+  });
+
+  it('says how many kinds of alert the store counted beyond those it listed', () => {
+    const counts = Array.from({ length: 15 }, (_, i) => ({ alertname: `Kind${i}`, severity: 'warning', count: 2 }));
+    const { blocks } = renderFloodRollup(summary({ total: 10_000, counts, kinds: 10_000 }), 'critical-only');
+    expect(sectionTexts(blocks)[1]).toMatch(/_…and 9,985 more kinds of alert_$/);
   });
 
   it('stays within Block Kit limits however many kinds of alert there are, saying how many it left out', () => {

@@ -309,7 +309,7 @@ describe('every rendered message, from any outside text', () => {
       fc.property(flood, fc.constantFrom('critical-only' as const, 'critical-first' as const), ({ counts, worst }, posts) =>
         expectSafeMessage(
           renderFloodRollup(
-            { id: 'f', channel: 'C0PAYMENTS', startedAt: NOW.getTime(), version: 1, total: counts.length + worst.length, counts, worst },
+            { id: 'f', channel: 'C0PAYMENTS', startedAt: NOW.getTime(), version: 1, total: counts.length + worst.length, counts, kinds: counts.length, worst },
             posts,
           ),
           OWN,

@@ -27,6 +27,12 @@ export interface FloodCount {
   count: number;
 }
 
+/**
+ * A flood keeps what a roll-up says of its most severe incidents only, this many: the others
+ * are counted, not listed, so a flood of ten thousand holds no ten thousand entries.
+ */
+export const MOST_SEVERE_KEPT = 20;
+
 /** One flood as its roll-up shows it; `version` grows with every incident it counts. */
 export interface FloodSummary {
   id: string;
@@ -34,8 +40,11 @@ export interface FloodSummary {
   startedAt: number;
   version: number;
   total: number;
+  /** The most counted kinds of alert (then by alertname and severity), up to the number asked for. */
   counts: FloodCount[];
-  /** The most severe incidents, then the earliest, up to the number asked for. */
+  /** How many kinds of alert the flood counts in all, listed or not. */
+  kinds: number;
+  /** The most severe incidents, then the earliest, up to the number asked for (at most MOST_SEVERE_KEPT). */
   worst: FloodEntry[];
 }
 
@@ -64,7 +73,10 @@ export interface FloodStore {
   end(channel: string, floodId: string): Promise<void>;
   /** The flood that counts the incident, if any. */
   membership(incidentId: string): Promise<string | undefined>;
-  summary(floodId: string, worst: number): Promise<FloodSummary | undefined>;
+  /** Lists `worst` incidents and `kinds` kinds of alert (all when left out); the rest only counted. */
+  summary(floodId: string, worst: number, kinds?: number): Promise<FloodSummary | undefined>;
+  /** The flood's version alone, for the sweep: cheap however many kinds it counts. */
+  version(floodId: string): Promise<number | undefined>;
   /** What an incident of the flood waits on before its own first post. */
   standing(floodId: string): Promise<FloodStanding | undefined>;
   /** The incident's own message is posted; it no longer holds the others back. */

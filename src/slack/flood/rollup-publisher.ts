@@ -6,7 +6,7 @@ import type { Reconcilable } from '../delivery/reconciler.js';
 import { namingRefusals } from '../delivery/refusal-log.js';
 import { reconcileMessage, showsVersion, type MessageSlot } from '../message-sync.js';
 import { withChannelFallbackNote } from '../render/channel-fallback.js';
-import { renderFloodRollup } from '../render/flood-rollup.js';
+import { LISTED_KINDS, renderFloodRollup } from '../render/flood-rollup.js';
 import type { FloodStore, FloodSummary } from './flood-store.js';
 import type { IndividualPosts } from './policy.js';
 
@@ -43,8 +43,8 @@ export class RollupPublisher implements Reconcilable {
   }
 
   async isBehind(floodId: string): Promise<boolean> {
-    const [flood, ref] = await Promise.all([this.store.summary(floodId, 0), this.store.getRollupRef(floodId)]);
-    return flood !== undefined && !showsVersion(ref, flood.version);
+    const [version, ref] = await Promise.all([this.store.version(floodId), this.store.getRollupRef(floodId)]);
+    return version !== undefined && !showsVersion(ref, version);
   }
 
   private async sync(floodId: string): Promise<void> {
@@ -63,7 +63,7 @@ export class RollupPublisher implements Reconcilable {
           this.chat,
           slot,
           async () => {
-            flood = await this.store.summary(floodId, LISTED_INCIDENTS);
+            flood = await this.store.summary(floodId, LISTED_INCIDENTS, LISTED_KINDS);
             if (!flood) return undefined;
             const message = renderFloodRollup(flood, this.options.individualPosts);
             const shownIn = (await this.store.getRollupRef(floodId))?.channel;

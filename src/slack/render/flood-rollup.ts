@@ -6,8 +6,8 @@ import { escapeText } from './escape.js';
 import { fitMessage } from './fit-message.js';
 import { fitLines, MAX_SECTION_TEXT, truncatePlain } from './limits.js';
 
-/** Kinds of alert (alertname and severity) counted line by line before "and N more kinds". */
-const LISTED_COUNTS = 15;
+/** Kinds of alert (alertname and severity) counted line by line before "and N more kinds"; the store picks them. */
+export const LISTED_KINDS = 15;
 /** Label values are cut to this, so that one long alertname cannot crowd the others out. */
 const LABEL_CHARS = 80;
 
@@ -26,10 +26,10 @@ const WHAT_GETS_A_MESSAGE: Record<IndividualPosts, string> = {
   'critical-first': 'Critical incidents get a message of their own first; the others follow as fast as Slack allows.',
 };
 
-function countsSection(counts: readonly FloodCount[]): Block {
+function countsSection(counts: readonly FloodCount[], kinds: number): Block {
   const sorted = [...counts].sort((a, b) => b.count - a.count || a.alertname.localeCompare(b.alertname) || a.severity.localeCompare(b.severity));
-  const lines = sorted.slice(0, LISTED_COUNTS).map((c) => `• *${label(c.alertname)}* · ${label(c.severity)}: ${number(c.count)}`);
-  const unlisted = sorted.length - lines.length;
+  const lines = sorted.slice(0, LISTED_KINDS).map((c) => `• *${label(c.alertname)}* · ${label(c.severity)}: ${number(c.count)}`);
+  const unlisted = Math.max(kinds, sorted.length) - lines.length;
   const more = (omitted: number) => (omitted + unlisted > 0 ? `_…and ${plural(omitted + unlisted, 'more kind', 'more kinds')} of alert_` : undefined);
   return { type: 'section', text: mrkdwn(fitLines(['*By alert and severity*', ...lines], MAX_SECTION_TEXT, more)) };
 }
@@ -57,7 +57,7 @@ export function renderFloodRollup(flood: FloodSummary, individualPosts: Individu
         `Since ${slackTime(flood.startedAt)} more incidents opened here than Slack can show one by one, so this message counts them as they come. ${WHAT_GETS_A_MESSAGE[individualPosts]}`,
       ),
     },
-    countsSection(flood.counts),
+    countsSection(flood.counts, flood.kinds),
     worstSection(flood.worst, flood.total),
     {
       type: 'context',

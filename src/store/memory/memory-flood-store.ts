@@ -1,5 +1,5 @@
 import type { SlackMessageRef } from '../../incidents/store.js';
-import type { FloodEntry, FloodNote, FloodStanding, FloodStore, FloodSummary } from '../../slack/flood/flood-store.js';
+import { MOST_SEVERE_KEPT, type FloodEntry, type FloodNote, type FloodStanding, type FloodStore, type FloodSummary } from '../../slack/flood/flood-store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
 
@@ -10,6 +10,8 @@ type Window = Map<string, { at: number; entry: FloodEntry }>;
 interface Flood {
   channel: string;
   startedAt: number;
+  total: number;
+  /** The MOST_SEVERE_KEPT most severe only, as the members sorted set keeps them. */
   members: Map<string, { at: number; entry: FloodEntry }>;
   counts: Map<string, number>;
   criticals: Set<string>;
@@ -53,7 +55,7 @@ export class MemoryFloodStore extends MemoryBase implements FloodStore {
       if (!begin) return undefined;
       const fid = increment(this.keyspace, 'flood:seq');
       id = fid;
-      this.keyspace.write(`flood:${fid}`, { channel, startedAt: now, members: new Map(), counts: new Map(), criticals: new Set() } satisfies Flood);
+      this.keyspace.write(`flood:${fid}`, { channel, startedAt: now, total: 0, members: new Map(), counts: new Map(), criticals: new Set() } satisfies Flood);
       const window = this.keyspace.read<Window>(`flood:channel:${channel}:window`) ?? new Map();
       for (const [incidentId, seen] of [...window].sort(([, a], [, b]) => a.at - b.at)) this.add(fid, incidentId, seen.entry, seen.at);
     }
@@ -70,7 +72,12 @@ export class MemoryFloodStore extends MemoryBase implements FloodStore {
     if (!this.keyspace.writeIfAbsent(`flood:incident:${incidentId}`, floodId, this.retentionMs)) return;
     const flood = this.keyspace.read<Flood>(`flood:${floodId}`);
     if (!flood) return;
+    flood.total += 1;
     flood.members.set(incidentId, { at, entry: { ...entry } });
+    if (flood.members.size > MOST_SEVERE_KEPT) {
+      const [least] = [...flood.members].sort(([, a], [, b]) => memberOrder(b, a));
+      if (least) flood.members.delete(least[0]);
+    }
     const field = JSON.stringify([entry.alertname, entry.severity]);
     flood.counts.set(field, (flood.counts.get(field) ?? 0) + 1);
     if (entry.critical) flood.criticals.add(incidentId);
@@ -84,24 +91,31 @@ export class MemoryFloodStore extends MemoryBase implements FloodStore {
     return this.keyspace.read<string>(`flood:incident:${incidentId}`);
   }
 
-  async summary(floodId: string, worst: number): Promise<FloodSummary | undefined> {
+  async summary(floodId: string, worst: number, kinds?: number): Promise<FloodSummary | undefined> {
     const flood = this.keyspace.read<Flood>(`flood:${floodId}`);
     if (!flood) return undefined;
+    // The order of the top counts script: by count, then by the field's bytes.
+    const byCount = [...flood.counts].sort(([fa, a], [fb, b]) => b - a || (fa < fb ? -1 : fa > fb ? 1 : 0));
     return {
       id: floodId,
       channel: flood.channel,
       startedAt: flood.startedAt,
-      version: flood.members.size,
-      total: flood.members.size,
-      counts: [...flood.counts].map(([field, count]) => {
+      version: flood.total,
+      total: flood.total,
+      counts: byCount.slice(0, kinds ?? byCount.length).map(([field, count]) => {
         const [alertname = '', severity = ''] = JSON.parse(field) as string[];
         return { alertname, severity, count };
       }),
+      kinds: flood.counts.size,
       worst: [...flood.members.values()]
         .sort(memberOrder)
         .slice(0, worst)
         .map(({ entry }) => ({ ...entry })),
     };
+  }
+
+  async version(floodId: string): Promise<number | undefined> {
+    return this.keyspace.read<Flood>(`flood:${floodId}`)?.total;
   }
 
   async standing(floodId: string): Promise<FloodStanding | undefined> {
