@@ -6,13 +6,13 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
 import { entry, incidentDoc } from '../support/documents.js';
 import { onFakeTimers } from '../support/clock.js';
 import { RecordingChat } from '../support/recording-chat.js';
+import { commitIncident } from '../support/commit-incident.js';
 
 const log = pino({ level: 'silent' });
 
@@ -23,21 +23,12 @@ function publisher(stores: MemoryStores, chat: RecordingChat): IncidentPublisher
   return new IncidentPublisher(new DeliveryQueue({ log }), chat, stores.incidents, log);
 }
 
-/** Stores a change of the incident as the service would: the version it read, its entries. */
-async function commit(stores: MemoryStores, incident: Incident, entries: TimelineEntry[]): Promise<Incident> {
-  const current = await stores.incidents.get(incident.id);
-  const expectedVersion = current?.version ?? 0;
-  const pointer = current ? ({ mode: 'touch' } as const) : ({ mode: 'cas', expected: '' } as const);
-  expect(await stores.incidents.commit({ incident, expectedVersion, entries, pointer })).toBe(true);
-  return { ...incident, version: expectedVersion + 1 };
-}
-
 describe('IncidentPublisher', () => {
   it('posts the incident’s message once, in its channel, then updates that same message', async () => {
     const stores = memoryStores();
     const chat = new RecordingChat();
     const p = publisher(stores, chat);
-    const opened = await commit(stores, incidentDoc({ id: '1', channel: 'C0PAYMENTS' }), [entry('opened', 'Incident opened')]);
+    const opened = await commitIncident(stores.incidents, incidentDoc({ id: '1', channel: 'C0PAYMENTS' }), [entry('opened', 'Incident opened')]);
     p.incidentChanged('1');
     await settle();
 
@@ -45,7 +36,9 @@ describe('IncidentPublisher', () => {
     const posted = chat.topLevel()[0];
     expect(await stores.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: posted?.ts, version: 1, state: 'firing' });
 
-    await commit(stores, { ...opened, state: 'acknowledged', acknowledgedBy: 'U0ALICE' }, [entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE')]);
+    await commitIncident(stores.incidents, { ...opened, state: 'acknowledged', acknowledgedBy: 'U0ALICE' }, [
+      entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE'),
+    ]);
     p.incidentChanged('1');
     await settle();
     expect(chat.topLevel()).toHaveLength(1);
@@ -56,14 +49,19 @@ describe('IncidentPublisher', () => {
     const stores = memoryStores();
     const chat = new RecordingChat();
     const p = publisher(stores, chat);
-    const opened = await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened'), entry('alert_firing', '2 alerts firing')]);
+    const opened = await commitIncident(stores.incidents, incidentDoc({ id: '1' }), [
+      entry('opened', 'Incident opened'),
+      entry('alert_firing', '2 alerts firing'),
+    ]);
     p.incidentChanged('1');
     await settle();
     const ts = chat.topLevel()[0]?.ts ?? '';
     expect(chat.repliesTo(ts)).toEqual([]);
     expect(await stores.incidents.threadCursor('1')).toBe(2);
 
-    const acknowledged = await commit(stores, { ...opened, state: 'acknowledged' }, [entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE')]);
+    const acknowledged = await commitIncident(stores.incidents, { ...opened, state: 'acknowledged' }, [
+      entry('acknowledged', 'Acknowledged by U0ALICE', 'U0ALICE'),
+    ]);
     await stores.incidents.appendTimeline('1', [entry('command', 'U0BOB looked at it', 'U0BOB')]);
     p.incidentChanged('1');
     p.incidentChanged('1');
@@ -72,7 +70,7 @@ describe('IncidentPublisher', () => {
     expect(chat.repliesTo(ts)[0]?.text).not.toContain('U0BOB looked at it');
     expect(await stores.incidents.threadCursor('1')).toBe(4);
 
-    await commit(stores, { ...acknowledged, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
+    await commitIncident(stores.incidents, { ...acknowledged, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
     p.incidentChanged('1');
     await settle();
     expect(chat.repliesTo(ts).map((reply) => reply.text)).toEqual([
@@ -85,7 +83,7 @@ describe('IncidentPublisher', () => {
     const stores = memoryStores();
     const chat = new RecordingChat();
     const replicas = [publisher(stores, chat), publisher(stores, chat)];
-    await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    await commitIncident(stores.incidents, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
     for (const replica of replicas) replica.incidentChanged('1');
     await settle();
     expect(chat.topLevel()).toHaveLength(1);
@@ -96,7 +94,7 @@ describe('IncidentPublisher', () => {
     const stores = memoryStores();
     const chat = new RecordingChat();
     const p = publisher(stores, chat);
-    await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    await commitIncident(stores.incidents, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
     chat.failNextPosts(2);
     p.incidentChanged('1');
     await settle();
@@ -108,8 +106,8 @@ describe('IncidentPublisher', () => {
     const stores = memoryStores();
     const chat = new RecordingChat();
     const p = publisher(stores, chat);
-    const opened = await commit(stores, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
-    await commit(stores, { ...opened, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
+    const opened = await commitIncident(stores.incidents, incidentDoc({ id: '1' }), [entry('opened', 'Incident opened')]);
+    await commitIncident(stores.incidents, { ...opened, state: 'resolved' }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
     chat.failNextPosts(6);
     p.incidentChanged('1');
     await settle();

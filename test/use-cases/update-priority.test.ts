@@ -6,16 +6,17 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
+import type { Incident } from '../../src/incidents/incident.js';
 import type { UpdateArgs } from '../../src/slack/chat-api.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import { PacedChat, slackBudgetLimits } from '../../src/slack/delivery/paced-chat.js';
 import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
 import { MemorySlackBudget } from '../../src/store/memory/memory-slack-budget.js';
-import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
+import { memoryStores } from '../../src/store/memory/index.js';
 import { onFakeTimers } from '../support/clock.js';
 import { entry, incidentDoc } from '../support/documents.js';
 import { RecordingChat } from '../support/recording-chat.js';
+import { commitIncident } from '../support/commit-incident.js';
 
 const log = pino({ level: 'silent' });
 const settle = onFakeTimers();
@@ -32,14 +33,6 @@ class TimedChat extends RecordingChat {
     this.arrivals.push({ at: Date.now(), text: args.text });
     await super.update(args);
   }
-}
-
-async function commit(stores: MemoryStores, incident: Incident, entries: TimelineEntry[]): Promise<Incident> {
-  const current = await stores.incidents.get(incident.id);
-  const expectedVersion = current?.version ?? 0;
-  const pointer = current ? ({ mode: 'touch' } as const) : ({ mode: 'cas', expected: '' } as const);
-  expect(await stores.incidents.commit({ incident, expectedVersion, entries, pointer })).toBe(true);
-  return { ...incident, version: expectedVersion + 1 };
 }
 
 /** The incident with one more alert firing: its counts change, its state does not. */
@@ -61,7 +54,7 @@ describe('update priorities', () => {
 
     const opened = new Map<string, Incident>();
     for (const id of ids) {
-      opened.set(id, await commit(stores, incidentDoc({ id, channel: `C0SVC${id}` }), [entry('opened', 'Incident opened')]));
+      opened.set(id, await commitIncident(stores.incidents, incidentDoc({ id, channel: `C0SVC${id}` }), [entry('opened', 'Incident opened')]));
       publisher.incidentChanged(id);
     }
     await settle();
@@ -72,7 +65,7 @@ describe('update priorities', () => {
     for (const id of ids) {
       const incident = opened.get(id);
       if (!incident) throw new Error(`incident ${id} opened`);
-      counted.set(id, await commit(stores, withAnotherAlert(incident), [entry('alert_firing', '1 alert firing')]));
+      counted.set(id, await commitIncident(stores.incidents, withAnotherAlert(incident), [entry('alert_firing', '1 alert firing')]));
       publisher.incidentChanged(id);
     }
     await vi.advanceTimersByTimeAsync(2_000);
@@ -85,7 +78,9 @@ describe('update priorities', () => {
     for (const id of resolving) {
       const incident = counted.get(id);
       if (!incident) throw new Error(`incident ${id} counted`);
-      await commit(stores, { ...incident, state: 'resolved', resolvedAt: new Date().toISOString() }, [entry('resolved', 'Resolved by U0BOB', 'U0BOB')]);
+      await commitIncident(stores.incidents, { ...incident, state: 'resolved', resolvedAt: new Date().toISOString() }, [
+        entry('resolved', 'Resolved by U0BOB', 'U0BOB'),
+      ]);
       publisher.incidentChanged(id);
     }
     await settle();
