@@ -47,6 +47,12 @@ const RETRY_INTERVAL_MS = 100;
  * so the bound is that lease plus a few reconcile sweeps (1 s here).
  */
 const SLACK_CONVERGENCE_MS = 40_000;
+/**
+ * Longer than the phases' own deadlines together (groups before, the new master found, the
+ * failover settled, Slack converged), so a slow run fails naming the phase that was slow
+ * rather than with a bare test timeout that leaves the group mid-failover for the next test.
+ */
+const FAILOVER_TEST_TIMEOUT_MS = 3 * DELIVERY_DEADLINE_MS + SLACK_CONVERGENCE_MS + 20_000;
 
 const firing = (group: string, count: number) => notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}` })) });
 const resolved = (group: string, count: number) =>
@@ -276,7 +282,7 @@ describe('Redis Sentinel', () => {
         throw new Error(`${stale.length} message(s) behind Redis:\n${stale.map((m) => m.why).join('\n')}`, { cause: error });
       });
     },
-    90_000,
+    FAILOVER_TEST_TIMEOUT_MS,
   );
 
   it('keeps serving on the new master', async () => {
