@@ -1,7 +1,12 @@
 /**
  * The Prometheus adapter against a REAL Prometheus scraping an exporter the test runs.
  */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthCheckError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
@@ -32,6 +37,16 @@ const check = (query: string, bounds: { min?: number; max?: number }): HealthChe
 async function judge(target: HealthCheck, time?: Date) {
   return evaluate(target, await client.query({ service: 'payment-service', check: target.name, query: target.query, ...(time ? { time } : {}) }));
 }
+
+const runCheck = (env: Record<string, string>) =>
+  // As `npm run check` runs it (tsx), loaded into node directly: npx would start npm first.
+  promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/check-runbooks.ts'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, ...env },
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+  );
 
 describe('PrometheusClient against a real Prometheus', () => {
   it('passes a check whose value is within its threshold', async () => {
@@ -79,6 +94,28 @@ describe('PrometheusClient against a real Prometheus', () => {
     await expect(client.query({ service: 'payment-service', check: 'error-rate', query: 'chatops_test_error_ratio[1m]' })).rejects.toThrow(
       /services\.payment-service\.health\.error-rate: the query returns a matrix/,
     );
+  });
+
+  it('npm run check sends each query once and names the check Prometheus refuses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'check-health-'));
+    const runbooks = join(dir, 'runbooks');
+    await mkdir(runbooks);
+    const file = join(dir, 'services.yaml');
+    const checks = [
+      { name: 'fine', query: 'chatops_test_error_ratio', max: 0.05 },
+      { name: 'absent', query: 'chatops_test_no_such_series', max: 1 },
+      { name: 'broken', query: 'sum(rate(x[1m])', max: 1 },
+    ];
+    await writeFile(file, JSON.stringify({ services: { 'payment-service': { health: checks } } }));
+    const result = await runCheck({ SERVICES_FILE: file, RUNBOOKS_DIR: runbooks, PROMETHEUS_URL: prometheus.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^${file}: services\\.payment-service\\.health\\.broken: Prometheus refused the query \\(HTTP 400: bad_data: `, 'm'),
+    );
+    expect(result.stderr).not.toMatch(/health\.(fine|absent)/);
+
+    await writeFile(file, JSON.stringify({ services: { 'payment-service': { health: checks.slice(0, 2) } } }));
+    expect(await runCheck({ SERVICES_FILE: file, RUNBOOKS_DIR: runbooks, PROMETHEUS_URL: prometheus.url })).toMatchObject({ code: 0, stderr: '' });
   });
 
   // Last: it stops the Prometheus the other tests share.
