@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import type { HealthCheck } from '../../src/services/schema.js';
 import { evaluate } from '../../src/verify/evaluate.js';
 import { PrometheusClient } from '../../src/verify/prometheus-client.js';
+import { listenOnLoopback } from '../support/loopback-server.js';
 import { type Exporter, startExporter } from '../support/metrics-exporter.js';
 import { type PrometheusHarness, startPrometheus } from '../support/prometheus.js';
 
@@ -116,6 +117,57 @@ describe('PrometheusClient against a real Prometheus', () => {
 
     await writeFile(file, JSON.stringify({ services: { 'payment-service': { health: checks.slice(0, 2) } } }));
     expect(await runCheck({ SERVICES_FILE: file, RUNBOOKS_DIR: runbooks, PROMETHEUS_URL: prometheus.url })).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('tries a 5xx again, with the bearer token each time, and takes the answer that follows', async () => {
+    const seen: Array<string | undefined> = [];
+    const { server, url } = await listenOnLoopback((req, res) => {
+      seen.push(req.headers.authorization);
+      if (seen.length <= 2) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"unavailable","error":"overloaded"}');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        const upstream = await fetch(`${prometheus.url}${req.url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+      });
+    });
+    try {
+      const proxied = new PrometheusClient({ url, token: 'prom-token', timeoutMs: 2_000, retries: 2, backoffMs: 20 });
+      const target = check('chatops_test_error_ratio', { max: 0.05 });
+      expect(evaluate(target, await proxied.query({ service: 'payment-service', check: target.name, query: target.query }))).toMatchObject({
+        value: 0.02,
+        verdict: 'pass',
+      });
+      expect(seen).toEqual(['Bearer prom-token', 'Bearer prom-token', 'Bearer prom-token']);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('counts a Prometheus that does not answer in time as no data, after its retries', async () => {
+    let requests = 0;
+    const { server, url } = await listenOnLoopback(() => {
+      requests += 1;
+    });
+    try {
+      const slow = new PrometheusClient({ url, timeoutMs: 300, retries: 1, backoffMs: 20 });
+      expect(await slow.query({ service: 'payment-service', check: 'error-rate', query: 'up' })).toEqual({
+        kind: 'no-data',
+        reason: 'Prometheus did not answer after 2 tries: no answer within 300 ms',
+      });
+      expect(requests).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   // Last: it stops the Prometheus the other tests share.
