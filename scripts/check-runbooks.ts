@@ -5,14 +5,20 @@
  *
  * Prints `ok: N runbooks` and exits 0, or prints each problem as `file: path: reason`
  * and exits 1. When the services file ($SERVICES_FILE, else services.yaml) exists, the
- * services and host groups the runbooks target must be in it.
+ * services and host groups the runbooks target must be in it, and when PROMETHEUS_URL is
+ * set (with PROMETHEUS_TOKEN and PROMETHEUS_TIMEOUT as the bot reads them), each health
+ * check's query is sent to Prometheus once.
  */
 import { access } from 'node:fs/promises';
+import { parseDuration } from '../src/config/duration.js';
 import { ServicesFileError } from '../src/errors.js';
 import { RunbookError, formatProblem } from '../src/runbooks/errors.js';
 import { inventoryProblems } from '../src/runbooks/inventory-check.js';
 import { loadRunbooks } from '../src/runbooks/loader.js';
 import { createCatalog, loadServicesFile } from '../src/services/catalog.js';
+import type { ServicesFile } from '../src/services/schema.js';
+import { PrometheusClient } from '../src/verify/prometheus-client.js';
+import { queryProblems } from '../src/verify/query-check.js';
 
 /** The problems of runbooks against the services file, or none when there is no such file. */
 async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>): Promise<string[]> {
@@ -22,7 +28,20 @@ async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>
     () => false,
   );
   if (!present) return [];
-  return inventoryProblems(runbooks, createCatalog(await loadServicesFile(file), 'C0CHECK')).map((problem) => `${file}: ${problem}`);
+  const services = await loadServicesFile(file);
+  const problems = [...inventoryProblems(runbooks, createCatalog(services, 'C0CHECK')), ...(await againstPrometheus(services))];
+  return problems.map((problem) => `${file}: ${problem}`);
+}
+
+/** Each health check's query sent once, when PROMETHEUS_URL says where. */
+async function againstPrometheus(services: ServicesFile): Promise<string[]> {
+  const url = process.env.PROMETHEUS_URL?.trim().replace(/\/+$/, '');
+  if (!url) return [];
+  const timeout = process.env.PROMETHEUS_TIMEOUT?.trim() || '5s';
+  const timeoutMs = parseDuration(timeout);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return [`PROMETHEUS_URL: expected the Prometheus base URL, got "${url}"`];
+  if (timeoutMs === undefined) return [`PROMETHEUS_TIMEOUT: expected a duration such as 5s, got "${timeout}"`];
+  return queryProblems(services, new PrometheusClient({ url, token: process.env.PROMETHEUS_TOKEN?.trim() || undefined, timeoutMs, retries: 1 }));
 }
 
 async function main(argv: readonly string[]): Promise<number> {

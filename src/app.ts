@@ -44,6 +44,7 @@ import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
+import { requirePrometheusForHealthChecks } from './wiring/health-checks.js';
 import { createFloodRollups } from './wiring/flood.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -74,6 +75,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   // Not fatal: a stale reference disables one action, and must not stop incident intake.
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
+  requirePrometheusForHealthChecks(config, catalog);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'SSH_CONFIG_INVALID'
   | 'SERVICES_FILE_INVALID'
+  | 'HEALTH_CHECK_INVALID'
   | 'RUNBOOKS_INVALID'
   | 'WEBHOOK_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
@@ -50,6 +51,20 @@ export class ServicesFileError extends BotError {
     options?: { cause?: unknown },
   ) {
     super(`${file} is invalid:\n  - ${problems.join('\n  - ')}`, options);
+  }
+}
+
+/** Prometheus refused a health check's query (a 4xx): the check in services.yaml must be fixed. */
+export class HealthCheckError extends ConfigError {
+  static override readonly code: ErrorCode = 'HEALTH_CHECK_INVALID';
+
+  constructor(
+    readonly service: string,
+    readonly check: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`services.${service}.health.${check}: ${reason}`, options);
   }
 }
 

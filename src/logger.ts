@@ -32,6 +32,8 @@ const REDACT_PATHS = [
   'config.slack.appToken',
   'config.alertmanagerToken',
   'config.gitlab.token',
+  'config.prometheus.token',
+  'prometheus.token',
   '*.*.token',
   '*.*.password',
   '*.*.privateKey',

@@ -58,6 +58,8 @@ export interface Config {
   sweepIntervalMs: number;
   /** `lookupWindowMs`: how long to look for what a GitLab change that was not confirmed may have made. */
   gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number; lookupWindowMs: number };
+  /** Where health checks are queried; `url` undefined when no service has checks. */
+  prometheus: { url: string | undefined; token: string | undefined; timeoutMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
   ssh: SshEnv;
@@ -112,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reminderAfterMs: e.REMINDER_AFTER,
     sweepIntervalMs: e.SWEEP_INTERVAL,
     gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL, lookupWindowMs: e.GITLAB_LOOKUP_WINDOW },
+    prometheus: { url: e.PROMETHEUS_URL?.replace(/\/+$/, ''), token: e.PROMETHEUS_TOKEN, timeoutMs: e.PROMETHEUS_TIMEOUT },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
     ssh: {
       SSH_PRIVATE_KEY_FILE: e.SSH_PRIVATE_KEY_FILE,

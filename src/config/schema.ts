@@ -102,6 +102,9 @@ export const EnvSchema = z
     GITLAB_TOKEN: optionalText,
     GITLAB_POLL_INTERVAL: duration('5s'),
     GITLAB_LOOKUP_WINDOW: duration('2m').pipe(z.number().min(1_000, { error: 'expected at least 1s' }).max(300_000, { error: 'expected at most 5m' })),
+    PROMETHEUS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the Prometheus base URL such as http://prometheus:9090' }).optional()),
+    PROMETHEUS_TOKEN: optionalText,
+    PROMETHEUS_TIMEOUT: duration('5s').pipe(z.number().min(100, { error: 'expected at least 100ms' }).max(60_000, { error: 'expected at most 1m' })),
     ACTION_EXPIRY: duration('15m'),
     REMINDER_AFTER: duration('15m'),
     SWEEP_INTERVAL: duration('5s').pipe(

@@ -61,6 +61,38 @@ export const GitlabSettings = z.strictObject({
 });
 export type GitlabSettings = z.output<typeof GitlabSettings>;
 
+const CHECK_NAME_HINT = `expected a check name of ${SLUG_RULE}`;
+
+/**
+ * One PromQL health check. The query must return one sample; `no_data` says what an
+ * empty result (or a Prometheus that does not answer) means: pause waits for a person.
+ */
+export const HealthCheck = z
+  .strictObject({
+    name: z.string({ error: CHECK_NAME_HINT }).regex(SLUG, CHECK_NAME_HINT),
+    query: z.string({ error: 'expected a PromQL query' }).trim().min(1, 'expected a PromQL query'),
+    min: z.number({ error: 'expected a number' }).finite().optional(),
+    max: z.number({ error: 'expected a number' }).finite().optional(),
+    no_data: z.enum(['pause', 'fail', 'pass']).default('pause'),
+  })
+  .superRefine((check, ctx) => {
+    if (check.min === undefined && check.max === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected min, max or both: a check with no threshold can never fail' });
+    }
+    if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `expected min at most max (${check.max}): no value could pass` });
+    }
+  });
+export type HealthCheck = z.output<typeof HealthCheck>;
+
+const HealthList = z.array(HealthCheck, { error: 'expected a list of checks: { name, query, min and/or max, no_data }' }).superRefine((checks, ctx) => {
+  const seen = new Set<string>();
+  checks.forEach((check, index) => {
+    if (seen.has(check.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `${check.name} is used by another check of this service` });
+    seen.add(check.name);
+  });
+});
+
 export const ServiceEntry = z
   .strictObject({
     channel: z
@@ -79,6 +111,8 @@ export const ServiceEntry = z
       .optional(),
     /** Where fleet actions of this service may run. */
     hosts: HostList,
+    /** PromQL checks that say whether the service is healthy. */
+    health: HealthList.optional(),
   })
   .superRefine((entry, ctx) => {
     if (entry.gitlab?.rollback === 'pipeline' && !entry.gitlab.ref) {

@@ -89,6 +89,18 @@ describe('start-up', () => {
     await expect(startTestBot({ slack, services, env: { GITLAB_URL: 'https://gitlab.example.com' } })).rejects.toThrow(/GITLAB_TOKEN: required/);
   });
 
+  it('needs PROMETHEUS_URL only when a service lists health checks, and names the services', async () => {
+    const services = `services:
+  payment-service:
+    channel: C0PAYMENTS
+    health:
+      - name: error-rate
+        query: up
+        min: 1
+`;
+    await expect(startTestBot({ slack, services })).rejects.toThrow(/PROMETHEUS_URL: required because payment-service list health checks/);
+  });
+
   it('stops on a broken runbook, naming the file, the field and the reason', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runbooks-'));
     await writeFile(join(dir, 'broken.yaml'), 'id: broken\ntitle: Broken\nmatch: []\nactions: []\n');
