@@ -263,7 +263,12 @@ describe('Redis Sentinel', () => {
   ])(
     'loses nothing acknowledged in a failover %s during intake',
     async (_, failover) => {
-      const report = await intakeAcross(bot, failover());
+      // Sentinel's own lines say whether it saw the master down, elected a leader and promoted.
+      const report = await intakeAcross(bot, failover()).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nwhat the Redis and Sentinel processes printed last:\n${group.output()}`, {
+          cause: error,
+        });
+      });
       // The failover met the stream: some notifications were refused and sent again.
       expect(report.refused).toBeGreaterThan(0);
       const stored = await storedGroups(group, bot, report.groups);
