@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { displayActionId } from '../actions/action.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type RunContext, type RunHandle, type RunStatus } from '../actions/executor.js';
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
-import { durationMs } from '../runbooks/schema.js';
+import { durationMs } from '../config/duration-field.js';
 import type { InventoryHost } from '../services/schema.js';
 import { storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import { planRollout, type Batch } from './rollout.js';

@@ -1,6 +1,6 @@
 import { validate as validateCron, validateDetailed as cronDetails } from 'node-cron';
 import { z } from 'zod';
-import { DURATION_UNITS, parseDuration } from '../config/duration.js';
+import { Duration } from '../config/duration-field.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
 import { anchoredRegex, regexProblem } from './regex.js';
 
@@ -173,25 +173,6 @@ export function placeholderProblems(template: string): string[] {
 /** A here-document operator (<< or <<-, not bash's <<< here-string) outside quotes. */
 function hasHeredoc(template: string): boolean {
   return /(?<!<)<<(?!<)/.test(template.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/gs, ''));
-}
-
-/** Milliseconds of a duration the schema accepted, such as "30s", "5m" or "1h30m"; throws on anything else. */
-export function durationMs(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. "30s", "5m", "1h30m")`);
-  return ms;
-}
-
-/** A duration string, kept as written; `durationMs` converts it. */
-function Duration(bounds: { min: number; max: number; minText: string; maxText: string }) {
-  return z.string({ error: 'expected a duration such as "30s", "5m" or "1h30m"' }).superRefine((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or "1h30m" (units: ${DURATION_UNITS})` });
-      return;
-    }
-    if (ms < bounds.min || ms > bounds.max) ctx.addIssue({ code: 'custom', message: `expected a duration from ${bounds.minText} to ${bounds.maxText}` });
-  });
 }
 
 /** A batch size: a count of hosts (2) or a percentage of the hosts left after the canary ("25%"). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Duration } from '../config/duration-field.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
 
 const ServiceName = z.string().regex(SERVICE_NAME, `expected a service name of ${SERVICE_NAME_RULE}`);
@@ -93,6 +94,21 @@ const HealthList = z.array(HealthCheck, { error: 'expected a list of checks: { n
   });
 });
 
+/**
+ * Watches a service after each deploy GitLab reports, and rolls it back (or asks to) when
+ * its checks fail `failure_limit` evaluations in a row within `window`.
+ */
+export const DeployGuard = z.strictObject({
+  /** Names of this service's `health` checks. */
+  checks: z.array(z.string({ error: CHECK_NAME_HINT }), { error: 'expected a list of check names from this service\'s health' }).min(1, 'expected at least one check name'),
+  window: Duration({ min: 60_000, max: 86_400_000, minText: '1m', maxText: '24h' }).default('30m'),
+  interval: Duration({ min: 1_000, max: 600_000, minText: '1s', maxText: '10m' }).default('30s'),
+  failure_limit: z.number({ error: 'expected a number such as 2' }).int('expected a whole number').min(1, 'expected 1 or more').default(2),
+  /** propose: post a rollback request for approval; auto: roll back at once as deploy-guard. */
+  mode: z.enum(['propose', 'auto']).default('propose'),
+});
+export type DeployGuard = z.output<typeof DeployGuard>;
+
 export const ServiceEntry = z
   .strictObject({
     channel: z
@@ -113,8 +129,12 @@ export const ServiceEntry = z
     hosts: HostList,
     /** PromQL checks that say whether the service is healthy. */
     health: HealthList.optional(),
+    /** How long a successful rollback is watched before it counts as verified. */
+    verify_after: Duration({ min: 0, max: 86_400_000, minText: '0s', maxText: '24h' }).default('5m'),
+    deploy_guard: DeployGuard.optional(),
   })
   .superRefine((entry, ctx) => {
+    checkDeployGuard(entry, ctx);
     if (entry.gitlab?.rollback === 'pipeline' && !entry.gitlab.ref) {
       ctx.addIssue({ code: 'custom', path: ['gitlab', 'ref'], message: 'required when rollback is "pipeline": the branch or tag to run the pipeline on' });
     }
@@ -130,6 +150,19 @@ export const ServiceEntry = z
     }
   });
 export type ServiceEntry = z.output<typeof ServiceEntry>;
+
+function checkDeployGuard(entry: { gitlab?: GitlabSettings | undefined; health?: HealthCheck[] | undefined; deploy_guard?: DeployGuard | undefined }, ctx: z.RefinementCtx): void {
+  const guard = entry.deploy_guard;
+  if (!guard) return;
+  if (!entry.gitlab) ctx.addIssue({ code: 'custom', path: ['deploy_guard'], message: 'needs a gitlab section: deploys are matched by its project and environment, and rolled back through it' });
+  const known = (entry.health ?? []).map((check) => check.name);
+  guard.checks.forEach((name, index) => {
+    if (!known.includes(name)) {
+      const choices = known.length > 0 ? `one of: ${known.join(', ')}` : 'this service lists no health checks';
+      ctx.addIssue({ code: 'custom', path: ['deploy_guard', 'checks', index], message: `unknown check "${name}"; expected a name from this service's health (${choices})` });
+    }
+  });
+}
 
 /** Hosts that fleet actions can target by name, governed by one service's approvers and channel. */
 export const HostGroup = z.strictObject({

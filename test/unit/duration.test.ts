@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { loadConfig } from '../../src/config/load.js';
-import { durationMs } from '../../src/runbooks/schema.js';
+import { durationMs } from '../../src/config/duration-field.js';
 
 describe('the duration grammar', () => {
   it.each([

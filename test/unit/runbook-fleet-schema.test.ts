@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRunbook, loadRunbooks, parseRunbook } from '../../src/runbooks/loader.js';
-import { durationMs, placeholderProblems, placeholdersOf, type FleetAction } from '../../src/runbooks/schema.js';
+import { durationMs } from '../../src/config/duration-field.js';
+import { placeholderProblems, placeholdersOf, type FleetAction } from '../../src/runbooks/schema.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
