@@ -100,7 +100,9 @@ const HealthList = z.array(HealthCheck, { error: 'expected a list of checks: { n
  */
 export const DeployGuard = z.strictObject({
   /** Names of this service's `health` checks. */
-  checks: z.array(z.string({ error: CHECK_NAME_HINT }), { error: 'expected a list of check names from this service\'s health' }).min(1, 'expected at least one check name'),
+  checks: z
+    .array(z.string({ error: CHECK_NAME_HINT }), { error: "expected a list of check names from this service's health" })
+    .min(1, 'expected at least one check name'),
   window: Duration({ min: 60_000, max: 86_400_000, minText: '1m', maxText: '24h' }).default('30m'),
   interval: Duration({ min: 1_000, max: 600_000, minText: '1s', maxText: '10m' }).default('30s'),
   failure_limit: z.number({ error: 'expected a number such as 2' }).int('expected a whole number').min(1, 'expected 1 or more').default(2),
@@ -151,15 +153,27 @@ export const ServiceEntry = z
   });
 export type ServiceEntry = z.output<typeof ServiceEntry>;
 
-function checkDeployGuard(entry: { gitlab?: GitlabSettings | undefined; health?: HealthCheck[] | undefined; deploy_guard?: DeployGuard | undefined }, ctx: z.RefinementCtx): void {
+function checkDeployGuard(
+  entry: { gitlab?: GitlabSettings | undefined; health?: HealthCheck[] | undefined; deploy_guard?: DeployGuard | undefined },
+  ctx: z.RefinementCtx,
+): void {
   const guard = entry.deploy_guard;
   if (!guard) return;
-  if (!entry.gitlab) ctx.addIssue({ code: 'custom', path: ['deploy_guard'], message: 'needs a gitlab section: deploys are matched by its project and environment, and rolled back through it' });
+  if (!entry.gitlab)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deploy_guard'],
+      message: 'needs a gitlab section: deploys are matched by its project and environment, and rolled back through it',
+    });
   const known = (entry.health ?? []).map((check) => check.name);
   guard.checks.forEach((name, index) => {
     if (!known.includes(name)) {
       const choices = known.length > 0 ? `one of: ${known.join(', ')}` : 'this service lists no health checks';
-      ctx.addIssue({ code: 'custom', path: ['deploy_guard', 'checks', index], message: `unknown check "${name}"; expected a name from this service's health (${choices})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deploy_guard', 'checks', index],
+        message: `unknown check "${name}"; expected a name from this service's health (${choices})`,
+      });
     }
   });
 }

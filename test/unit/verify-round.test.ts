@@ -34,12 +34,17 @@ describe('a round of health checks', () => {
     expect(round.verdict).toBe('fail');
   });
 
-  it('applies each check\'s no_data policy: pause waits, pass passes, fail fails', async () => {
+  it("applies each check's no_data policy: pause waits, pass passes, fail fails", async () => {
     const none = source({});
     expect((await evaluateChecks(none, 'svc', [check('a')], options)).verdict).toBe('no-data');
     expect((await evaluateChecks(none, 'svc', [check('a', { no_data: 'pass' })], options)).verdict).toBe('pass');
     expect((await evaluateChecks(none, 'svc', [check('a', { no_data: 'fail' })], options)).verdict).toBe('fail');
-    expect(roundVerdict([{ verdict: 'no-data', noData: 'pause' }, { verdict: 'pass', noData: 'pause' }])).toBe('no-data');
+    expect(
+      roundVerdict([
+        { verdict: 'no-data', noData: 'pause' },
+        { verdict: 'pass', noData: 'pause' },
+      ]),
+    ).toBe('no-data');
   });
 
   it('counts a query Prometheus refuses as no data that waits for a person, whatever no_data says', async () => {
@@ -111,6 +116,9 @@ describe('deploy_guard and verify_after in services.yaml', () => {
 
   it('refuses a bad interval and an unknown mode', () => {
     const parsed = service({ deploy_guard: { checks: ['error-rate'], interval: '100ms', mode: 'yolo' } });
-    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual(['services.pay.deploy_guard.interval', 'services.pay.deploy_guard.mode']);
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual([
+      'services.pay.deploy_guard.interval',
+      'services.pay.deploy_guard.mode',
+    ]);
   });
 });
