@@ -3,8 +3,9 @@
  *
  *   tsx scripts/check-runbooks.ts [dir]     (default: $RUNBOOKS_DIR, else runbooks)
  *
- * Prints `ok: N runbooks` and exits 0, or prints each problem as `file: path: reason`
- * and exits 1. When the services file ($SERVICES_FILE, else services.yaml) exists, the
+ * Prints what it checked (`ok: 5 runbooks, 2 services (runbooks, services.yaml)`) and
+ * exits 0, or prints each problem as `file: path: reason` (a broken services file as the
+ * bot reports it) and exits 1. When the services file ($SERVICES_FILE, else services.yaml) exists, the
  * services and host groups the runbooks target must be in it, and when PROMETHEUS_URL is
  * set (with PROMETHEUS_TOKEN and PROMETHEUS_TIMEOUT as the bot reads them), each health
  * check's query is sent to Prometheus once.
@@ -20,17 +21,32 @@ import type { ServicesFile } from '../src/services/schema.js';
 import { PrometheusClient } from '../src/verify/prometheus-client.js';
 import { queryProblems } from '../src/verify/query-check.js';
 
+interface ServicesChecked {
+  file: string;
+  /** Undefined when there is no such file. */
+  services: number | undefined;
+  problems: string[];
+}
+
 /** The problems of runbooks against the services file, or none when there is no such file. */
-async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>): Promise<string[]> {
+async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>): Promise<ServicesChecked> {
   const file = process.env.SERVICES_FILE || 'services.yaml';
   const present = await access(file).then(
     () => true,
     () => false,
   );
-  if (!present) return [];
+  if (!present) return { file, services: undefined, problems: [] };
   const services = await loadServicesFile(file);
   const problems = [...inventoryProblems(runbooks, createCatalog(services, 'C0CHECK')), ...(await againstPrometheus(services))];
-  return problems.map((problem) => `${file}: ${problem}`);
+  return { file, services: Object.keys(services.services).length, problems: problems.map((problem) => `${file}: ${problem}`) };
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** What was checked, so that a pass over an empty or wrong folder does not look like a pass over the real one. */
+function okLine(runbooks: number, dir: string, checked: ServicesChecked): string {
+  if (checked.services === undefined) return `ok: ${count(runbooks, 'runbook')} (${dir}); no ${checked.file}, so their targets were not checked`;
+  return `ok: ${count(runbooks, 'runbook')}, ${count(checked.services, 'service')} (${dir}, ${checked.file})`;
 }
 
 /** Each health check's query sent once, when PROMETHEUS_URL says where. */
@@ -52,12 +68,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const dir = argv[0] || process.env.RUNBOOKS_DIR || 'runbooks';
   try {
     const runbooks = await loadRunbooks(dir);
-    const stale = await againstServices(runbooks);
-    if (stale.length > 0) {
-      for (const problem of stale) process.stderr.write(`${problem}\n`);
+    const checked = await againstServices(runbooks);
+    if (checked.problems.length > 0) {
+      for (const problem of checked.problems) process.stderr.write(`${problem}\n`);
       return 1;
     }
-    process.stdout.write(`ok: ${runbooks.length} runbook${runbooks.length === 1 ? '' : 's'} in ${dir}\n`);
+    process.stdout.write(`${okLine(runbooks.length, dir, checked)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ServicesFileError) {
