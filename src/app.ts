@@ -10,7 +10,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
-import { loadConfig, type Config } from './config/load.js';
+import type { Config } from './config/load.js';
 import { FleetExecutor } from './fleet/executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
 import { IncidentService } from './incidents/service.js';
@@ -23,7 +23,7 @@ import { inventoryProblems } from './runbooks/inventory-check.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { everySeconds, Scheduler } from './scheduler/scheduler.js';
-import { createCatalog, loadServicesFile } from './services/catalog.js';
+import { createCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { SLACK_CALL_TIMEOUT_MS, SlackChatApi } from './slack/chat-api.js';
@@ -46,6 +46,7 @@ import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 import { requirePrometheusForHealthChecks } from './wiring/health-checks.js';
 import { createFloodRollups } from './wiring/flood.js';
+import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
 const RECORD_MARGIN_MS = 1_000;
@@ -66,9 +67,9 @@ export interface StartOptions {
 }
 
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
-  const config = loadConfig(env);
+  const { config, services } = await loadStartupConfig(env);
   const log = createLogger(config.logLevel, options.logDestination);
-  const catalog = createCatalog(await loadServicesFile(config.servicesFile), config.incidentChannel);
+  const catalog = createCatalog(services, config.incidentChannel);
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
   const runbooks = await loadRunbooks(config.runbooksDir);
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');

@@ -44,7 +44,11 @@ describe('health, readiness and metrics', () => {
     for (const name of named) {
       const series = samples.filter((line) => new RegExp(`^${name}(_bucket|_count|_sum)?[{ ]`).test(line));
       expect(series, name).not.toEqual([]);
-      if (name !== 'chatops_incidents') expect(series.every((line) => line.endsWith(' 0')), name).toBe(true);
+      if (name !== 'chatops_incidents')
+        expect(
+          series.every((line) => line.endsWith(' 0')),
+          name,
+        ).toBe(true);
     }
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);

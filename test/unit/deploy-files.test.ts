@@ -46,7 +46,11 @@ describe('the Slack app manifest', () => {
   };
   const code = sourceFiles('src').map((file) => readFileSync(file, 'utf8'));
   const calls = new Set(
-    code.flatMap((source) => [...source.matchAll(/\bclient\.((?:auth|chat|conversations|users|usergroups|views|reactions|pins|files|team)(?:\.[a-zA-Z]+)+)\(/g)].map((m) => m[1] ?? '')),
+    code.flatMap((source) =>
+      [...source.matchAll(/\bclient\.((?:auth|chat|conversations|users|usergroups|views|reactions|pins|files|team)(?:\.[a-zA-Z]+)+)\(/g)].map(
+        (m) => m[1] ?? '',
+      ),
+    ),
   );
 
   it('knows the scopes of every Web API method the code calls', () => {

@@ -41,7 +41,7 @@ describe('renderIncidentMessage', () => {
     expect(actions && 'elements' in actions && actions.elements.map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve']);
   });
 
-  it('shows a one-alert incident\'s summary once, and names the alert in the list', () => {
+  it("shows a one-alert incident's summary once, and names the alert in the list", () => {
     const { blocks } = renderIncidentMessage(incidentFrom());
     expect(textOf(blocks).split('5xx rate &gt; 5% on checkout')).toHaveLength(2);
     expect(alertListOf(blocks).text).toMatch(/^:fire:.* HighErrorRate$/);
