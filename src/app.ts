@@ -26,6 +26,7 @@ import { everySeconds, Scheduler } from './scheduler/scheduler.js';
 import { createCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
+import { BotIdentity } from './slack/bot-identity.js';
 import { SLACK_CALL_TIMEOUT_MS, SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { PacedChat, slackBudgetLimits } from './slack/delivery/paced-chat.js';
@@ -155,7 +156,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
-  const ops = { ping: () => store.ping(), registry: metrics.registry };
+  const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
+  const ops = { ping: () => store.ping(), registry: metrics.registry, slackNotReady: () => identity.notReady() };
   const customRoutes: CustomRoute[] = [
     {
       path: '/alertmanager',
@@ -193,7 +195,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
         log: httpLog,
       });
   const app = new App({
-    token: config.slack.botToken,
+    authorize: identity.authorize,
     receiver,
     logger,
     deferInitialization: true,
@@ -210,6 +212,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
 
   await waitForRedis(redis, log, config.redis.startupWaitMs);
   await app.init();
+  await identity.start();
   const started = (await app.start(config.port)) as Server | undefined;
   const address = started?.address?.() as AddressInfo | null | undefined;
   const port = address?.port ?? config.port;
@@ -260,6 +263,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       // Node keeps a connection whose request was in flight at close() open until its
       // keep-alive timeout (5 s), and close() waits for it: close each one once it is idle.
       const idle = setInterval(() => started?.closeIdleConnections?.(), IDLE_CLOSE_INTERVAL_MS);
+      identity.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       clearInterval(idle);
       await scheduler.stop();
