@@ -88,11 +88,16 @@ export class BotIdentity {
       if (refused && TOKEN_REFUSALS.has(refused)) {
         this.reason = `Slack refused SLACK_BOT_TOKEN (${refused})`;
         this.stopped = true;
-        return new ConfigError(`Invalid configuration:\n  - SLACK_BOT_TOKEN: Slack refused it (${refused}) at POST ${this.url}: use the app's Bot User OAuth Token (xoxb-...)`);
+        return new ConfigError(
+          `Invalid configuration:\n  - SLACK_BOT_TOKEN: Slack refused it (${refused}) at POST ${this.url}: use the app's Bot User OAuth Token (xoxb-...)`,
+        );
       }
       const why = refused ?? [e.original?.message ?? (error as Error).message, e.original?.cause?.code].filter(Boolean).join(': ');
       this.reason = `Slack did not answer POST ${this.url}: ${why}`;
-      this.options.log.warn({ method: 'POST', url: this.url, reason: why }, 'Slack not reachable; serving anyway, /readyz answers 503 and auth.test is asked again with backoff');
+      this.options.log.warn(
+        { method: 'POST', url: this.url, reason: why },
+        'Slack not reachable; serving anyway, /readyz answers 503 and auth.test is asked again with backoff',
+      );
       return undefined;
     }
   }

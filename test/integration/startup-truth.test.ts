@@ -86,8 +86,11 @@ async function runMain(env: Record<string, string>): Promise<{ code: number; std
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', tsx, main], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
-      done({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', tsx, main],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (error, _stdout, stderr) => done({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
     );
   });
 }
