@@ -11,6 +11,7 @@ import { incidentLink } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import type { Config } from './config/load.js';
+import { StoreUnavailableError } from './errors.js';
 import { FleetExecutor } from './fleet/executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
 import { IncidentService } from './incidents/service.js';
@@ -217,7 +218,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const address = started?.address?.() as AddressInfo | null | undefined;
   const port = address?.port ?? config.port;
   log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
-  await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
+  // Without Redis, that it is down was logged already; the take-over job resumes them once it answers.
+  await actions.resume().catch((error: unknown) => {
+    if (!(error instanceof StoreUnavailableError)) log.error({ err: error }, 'running actions not resumed');
+  });
   // At start-up first: what a stopped or crashed replica left undelivered is found here.
   reconciler.start();
   const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));

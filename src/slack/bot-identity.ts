@@ -6,6 +6,17 @@ import { SLACK_CALL_TIMEOUT_MS } from './chat-api.js';
 /** Slack's answers that say the token itself is wrong: trying again changes nothing. */
 const TOKEN_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
 
+/** "fetch failed: connect ECONNREFUSED 127.0.0.1:443": the message, and what it wraps. */
+function networkReason(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
+    const first = (e as { errors?: unknown[] }).errors?.[0];
+    const message = e.message || (first instanceof Error ? first.message : '');
+    if (message && !parts.includes(message)) parts.push(message);
+  }
+  return parts.join(': ') || String(error);
+}
+
 export interface BotIdentityOptions {
   token: string;
   apiUrl: string | undefined;
@@ -83,7 +94,7 @@ export class BotIdentity {
       this.options.log.info({ botUserId: this.identity.botUserId, team: result.team }, 'Slack answered auth.test; serving Slack requests');
       return undefined;
     } catch (error) {
-      const e = error as { code?: string; data?: { error?: string }; original?: { message?: string; cause?: { code?: string } } };
+      const e = error as { code?: string; data?: { error?: string }; original?: unknown };
       const refused = e.code === webApi.ErrorCode.PlatformError ? e.data?.error : undefined;
       if (refused && TOKEN_REFUSALS.has(refused)) {
         this.reason = `Slack refused SLACK_BOT_TOKEN (${refused})`;
@@ -92,7 +103,7 @@ export class BotIdentity {
           `Invalid configuration:\n  - SLACK_BOT_TOKEN: Slack refused it (${refused}) at POST ${this.url}: use the app's Bot User OAuth Token (xoxb-...)`,
         );
       }
-      const why = refused ?? [e.original?.message ?? (error as Error).message, e.original?.cause?.code].filter(Boolean).join(': ');
+      const why = refused ?? networkReason(e.original ?? error);
       this.reason = `Slack did not answer POST ${this.url}: ${why}`;
       this.options.log.warn(
         { method: 'POST', url: this.url, reason: why },

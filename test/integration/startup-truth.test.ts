@@ -80,6 +80,40 @@ describe('Slack at start-up', () => {
   });
 });
 
+/** A loopback port with nothing listening: Redis "down". */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((closed) => server.close(() => closed()));
+  return port;
+}
+
+describe('the start-up log', () => {
+  it('says what happens in the order it happens, and a Redis outage once per job, without stack traces', async () => {
+    const bot = await startTestBot({ slack, env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, REDIS_STARTUP_WAIT: '200ms', SWEEP_INTERVAL: '1s' } });
+    const jobs = ['expire-approval-requests', 'take-over-running-actions', 'remind-unacknowledged'];
+    try {
+      await waitFor(() => jobs.every((job) => bot.logs.some((l) => l.job === job && l.level === 'warn')), { message: 'each job saying it paused' });
+    } finally {
+      await bot.stop();
+    }
+    const said = bot.logs.filter((l) => l.level !== 'debug').map((l) => String(l.msg));
+    const sequence = [
+      'services catalogue loaded',
+      'runbooks loaded',
+      'Redis connection error; retrying',
+      'Redis not reachable at start-up; serving anyway, /readyz answers 503 until it is',
+      'Slack answered auth.test; serving Slack requests',
+      'chatops bot listening',
+      'stopped',
+    ];
+    expect(said.filter((msg) => sequence.includes(msg))).toEqual(sequence);
+    for (const job of jobs) expect(bot.logs.filter((l) => l.job === job && l.level !== 'debug')).toHaveLength(1);
+    expect(bot.logs.filter((l) => JSON.stringify(l).includes('"stack"'))).toEqual([]);
+  });
+});
+
 /** src/main.ts in its own process, in an empty folder (no .env), with only `env`. */
 async function runMain(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'chatops-main-'));
