@@ -37,7 +37,7 @@ describe('health, readiness and metrics', () => {
   it('has every chatops_* series the README names from start-up, at zero, and the standard process metrics', async () => {
     const readme = await readFile('README.md', 'utf8');
     const row = readme.split('\n').find((line) => line.startsWith('| `GET /metrics` |')) ?? '';
-    const named = [...row.matchAll(/`(chatops_\w+)/g)].map((m) => m[1] ?? '');
+    const named = [...row.matchAll(/`(chatops_\w+)[`{]/g)].map((m) => m[1] ?? '');
     expect(named.length).toBeGreaterThan(5);
     const text = await (await fetch(`${bot.url}/metrics`)).text();
     const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
