@@ -168,7 +168,7 @@ export const EnvSchema = z
         });
       }
     },
-    { when: () => true },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   );
 
 export type Env = z.output<typeof EnvSchema>;
