@@ -11,7 +11,7 @@ export const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
   INCIDENT_CHANNEL: 'C0123456789',
 };
 
-/** `VARIABLE: reason` for each variable still holding its example value. */
+/** Each variable still holding its example value, with that value. */
 export function exampleValuesLeft(env: Record<string, unknown>): Array<{ variable: string; value: string }> {
   return Object.entries(EXAMPLE_VALUES)
     .filter(([variable, value]) => typeof env[variable] === 'string' && env[variable].trim() === value)
