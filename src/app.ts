@@ -251,7 +251,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
     },
   });
-  scheduleRollbackVerification(scheduler, () => actions.verifyDue());
+  scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),

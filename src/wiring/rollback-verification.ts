@@ -11,10 +11,12 @@ import type { EvaluateRound } from '../verify/checks.js';
 /** How often a service without a deploy_guard is evaluated while a rollback of it is verified. */
 export const DEFAULT_VERIFY_INTERVAL_MS = 30_000;
 /**
- * How often the job looks for due rounds: the shortest interval services.yaml allows, so a
- * round runs within a second of being due whatever a service's interval.
+ * How often the job looks for due rounds at most: a round runs at most this late. Services
+ * with a shorter interval make it tick as often as their interval (down to a second).
  */
-const VERIFY_TICK_MS = 1_000;
+const MAX_VERIFY_TICK_MS = 5_000;
+/** Whole seconds that divide a minute, as a cron seconds field can repeat. */
+const TICK_SECONDS = [1, 2, 3, 4, 5];
 
 /** A service's verification: all of its health checks, for `verify_after`, at its deploy_guard's interval or every 30s. */
 export function verificationSettings(catalog: ServiceCatalog): (service: string) => VerificationSettings | undefined {
@@ -38,7 +40,15 @@ export function rollbackVerification(
   return rounds && { ...parts, evaluate: rounds, settingsOf: verificationSettings(catalog) };
 }
 
+/** The job's tick: the shortest interval of a service with checks, at most MAX_VERIFY_TICK_MS. */
+export function verifyTickMs(catalog: ServiceCatalog): number {
+  const settingsOf = verificationSettings(catalog);
+  const shortest = Math.min(MAX_VERIFY_TICK_MS, ...catalog.names().map((name) => settingsOf(name)?.intervalMs ?? MAX_VERIFY_TICK_MS));
+  const seconds = TICK_SECONDS.filter((s) => s * 1_000 <= shortest).at(-1) ?? 1;
+  return seconds * 1_000;
+}
+
 /** Each tick runs on one replica; each round of a watch once (see actions/verifying.ts). */
-export function scheduleRollbackVerification(scheduler: Scheduler, verifyDue: () => Promise<void>): void {
-  scheduler.add({ name: 'verify-rollbacks', cron: everySeconds(VERIFY_TICK_MS), run: verifyDue });
+export function scheduleRollbackVerification(scheduler: Scheduler, catalog: ServiceCatalog, verifyDue: () => Promise<void>): void {
+  scheduler.add({ name: 'verify-rollbacks', cron: everySeconds(verifyTickMs(catalog)), run: verifyDue });
 }
