@@ -12,7 +12,8 @@ const StoredWatch = z.looseObject({
   actionId: z.string(),
   dueAt: z.number(),
   rounds: z.number().int().nonnegative(),
-  failed: StoredRound.optional(),
+  recovered: z.boolean().optional(),
+  relapsed: StoredRound.optional(),
   last: StoredRound.optional(),
 });
 

@@ -4,12 +4,15 @@
  * the watch (what the rounds so far showed) and a new round in, the next watch or the
  * verdict out.
  *
- * Verified: no round of the window failed and the last one passed ("every check passes for
- * the whole window"). A round with no data that its checks say to pause on (`no_data:
- * pause`, the default) proves nothing either way, so within the window it is skipped; the
- * last round has to pass, though: a window that ends without data cannot vouch for the
- * rollback, and it ends not verified, saying so. `no_data: fail` and `pass` count as their
- * policy says, as everywhere (roundVerdict).
+ * Verified: the last round passed, and no round failed after the first one that passed. A
+ * rollback takes a while to show (a rate over the last minute still counts the bad deploy's
+ * errors), so failing rounds before the first passing one are the service recovering; a
+ * check that fails again after it passed is flapping, and the rollback is not verified. A
+ * round with no data that its checks say to pause on (`no_data: pause`, the default) proves
+ * nothing either way, so within the window it is skipped; the last round has to pass,
+ * though: a window that ends without data cannot vouch for the rollback, and it ends not
+ * verified, saying so. `no_data: fail` and `pass` count as their policy says, as everywhere
+ * (roundVerdict).
  */
 import type { Round } from './checks.js';
 
@@ -17,10 +20,10 @@ export type VerificationState = 'monitoring' | 'verified' | 'not_verified';
 
 /**
  * Why a rollback is not verified: the last round failed (`failing`) or had no data
- * (`no_data`), a round within the window failed (`failed_in_window`), or the service lists
+ * (`no_data`), a check failed again after it had passed (`relapsed`), or the service lists
  * none of the watched checks any more (`no_checks`).
  */
-export type NotVerifiedReason = 'failing' | 'no_data' | 'failed_in_window' | 'no_checks';
+export type NotVerifiedReason = 'failing' | 'no_data' | 'relapsed' | 'no_checks';
 
 /** The verification of one rollback, as its action (and its incident) records it. */
 export interface Verification {
@@ -33,7 +36,7 @@ export interface Verification {
   until: string;
   /** Once ended: how many rounds ran. */
   rounds?: number;
-  /** Once ended: the round the verdict rests on (the last one, or the one that failed within the window). */
+  /** Once ended: the round the verdict rests on (the last one, or the one that failed after a pass). */
   round?: Round;
   reason?: NotVerifiedReason;
 }
@@ -47,8 +50,10 @@ export interface Watch {
   /** Epoch ms. */
   dueAt: number;
   rounds: number;
-  /** The first round of the window that failed, if one did. */
-  failed?: Round;
+  /** A round has passed: the service recovered. */
+  recovered?: boolean;
+  /** The first round that failed after one had passed, if one did. */
+  relapsed?: Round;
   last?: Round;
 }
 
@@ -77,20 +82,21 @@ export type AfterRound = { kind: 'watching'; watch: Watch } | { kind: 'ended'; v
  */
 export function afterRound(watch: Watch, verification: Verification, round: Round, now: Date): AfterRound {
   const rounds = watch.rounds + 1;
-  const failed = watch.failed ?? (round.verdict === 'fail' ? round : undefined);
+  const recovered = watch.recovered === true || round.verdict === 'pass';
+  const relapsed = watch.relapsed ?? (watch.recovered && round.verdict === 'fail' ? round : undefined);
   const until = Date.parse(verification.until);
   if (now.getTime() < until) {
     const next: Watch = { actionId: watch.actionId, rounds, last: round, dueAt: Math.min(now.getTime() + verification.intervalMs, until) };
-    return { kind: 'watching', watch: failed ? { ...next, failed } : next };
+    return { kind: 'watching', watch: { ...next, ...(recovered ? { recovered } : {}), ...(relapsed ? { relapsed } : {}) } };
   }
-  return { kind: 'ended', verification: judge(verification, rounds, round, failed) };
+  return { kind: 'ended', verification: judge(verification, rounds, round, relapsed) };
 }
 
-function judge(verification: Verification, rounds: number, last: Round, failed: Round | undefined): Verification {
+function judge(verification: Verification, rounds: number, last: Round, relapsed: Round | undefined): Verification {
   const ended = { ...verification, rounds };
   if (last.verdict === 'fail') return { ...ended, state: 'not_verified', reason: 'failing', round: last };
   if (last.verdict === 'no-data') return { ...ended, state: 'not_verified', reason: 'no_data', round: last };
-  if (failed) return { ...ended, state: 'not_verified', reason: 'failed_in_window', round: failed };
+  if (relapsed) return { ...ended, state: 'not_verified', reason: 'relapsed', round: relapsed };
   return { ...ended, state: 'verified', round: last };
 }
 

@@ -50,7 +50,7 @@ describe.each([
   it('records a round only over the round it read: a second writer of the same round is refused', async () => {
     const store = open();
     await store.addWatch(watch('1', T0 + 1_000));
-    const next: Watch = { actionId: '1', dueAt: T0 + 2_000, rounds: 1, failed: round, last: round };
+    const next: Watch = { actionId: '1', dueAt: T0 + 2_000, rounds: 1, recovered: true, relapsed: round, last: round };
     expect(await store.saveWatch(next, 0)).toBe(true);
     expect(await store.saveWatch({ ...next, dueAt: T0 + 3_000 }, 0)).toBe(false);
     expect(await store.getWatch('1')).toEqual(next);

@@ -45,21 +45,25 @@ describe('the verification window', () => {
     expect(windowOf([round(0.01), round(0.01), round(0.2)])).toMatchObject({ state: 'not_verified', reason: 'failing', round: { results: [{ value: 0.2 }] } });
   });
 
-  it('is not verified when a round within the window failed, even if the last passes: it names the failing round', () => {
+  it('is verified when the service recovers within the window: failing rounds before the first passing one are the rollback taking effect', () => {
+    expect(windowOf([round(0.3), round(0.01), round(0.004)])).toMatchObject({ state: 'verified', rounds: 3 });
+  });
+
+  it('is not verified when a check fails again after it had passed, even if the last round passes: it names that round', () => {
     expect(windowOf([round(0.01), round(0.3, 'pause', 2_000), round(0.01)])).toMatchObject({
       state: 'not_verified',
-      reason: 'failed_in_window',
+      reason: 'relapsed',
       round: { at: at(2_000).toISOString(), results: [{ value: 0.3 }] },
     });
   });
 
   it('skips a round without data within the window (no_data: pause), but not at its end', () => {
-    expect(windowOf([round('no-data'), round(0.01), round(0.01)])).toMatchObject({ state: 'verified' });
+    expect(windowOf([round(0.01), round('no-data'), round(0.01)])).toMatchObject({ state: 'verified' });
     expect(windowOf([round(0.01), round(0.01), round('no-data')])).toMatchObject({ state: 'not_verified', reason: 'no_data' });
   });
 
-  it('follows each check’s no_data: fail breaks the window, pass counts as passing', () => {
-    expect(windowOf([round('no-data', 'fail'), round(0.01), round(0.01)])).toMatchObject({ state: 'not_verified', reason: 'failed_in_window' });
+  it('follows each check’s no_data: fail counts as failing, pass as passing', () => {
+    expect(windowOf([round(0.01), round('no-data', 'fail'), round(0.01)])).toMatchObject({ state: 'not_verified', reason: 'relapsed' });
     expect(windowOf([round(0.01), round(0.01), round('no-data', 'pass')])).toMatchObject({ state: 'verified' });
   });
 

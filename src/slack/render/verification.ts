@@ -27,8 +27,8 @@ function notVerifiedWhy(verification: Verification): string {
       return 'a check still fails at the end of the window';
     case 'no_data':
       return 'no data at the end of the window, so nothing vouches for the rollback';
-    case 'failed_in_window':
-      return `a check failed within the window${round ? ` (at ${slackTime(round.at)})` : ''}, though the last round passed`;
+    case 'relapsed':
+      return `a check failed again after it had passed${round ? ` (at ${slackTime(round.at)})` : ''}, though the last round passed`;
     case 'no_checks':
       return `services.yaml no longer lists the checks it was watched with (${checkNames(verification)})`;
     case undefined:
