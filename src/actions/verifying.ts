@@ -112,6 +112,8 @@ export class Verifying {
     const written = (await this.ctx.commit(outcome, action.version))
       ? { ...outcome.action, version: action.version + 1 }
       : await this.ctx.store.getAction(action.id);
+    // Changed under us and still monitoring: the watch stays, and the next tick evaluates this round again.
+    if (written && isMonitoring(written)) return;
     await this.settled(action.id, written);
   }
 
