@@ -48,7 +48,9 @@ export function verifyTickMs(catalog: ServiceCatalog): number {
   return seconds * 1_000;
 }
 
-/** Each tick runs on one replica; each round of a watch once (see actions/verifying.ts). */
+/** Each tick runs on one replica; each round of a watch once (see actions/verifying.ts). No job without a service to verify. */
 export function scheduleRollbackVerification(scheduler: Scheduler, catalog: ServiceCatalog, verifyDue: () => Promise<void>): void {
+  const settingsOf = verificationSettings(catalog);
+  if (!catalog.names().some((name) => settingsOf(name))) return;
   scheduler.add({ name: 'verify-rollbacks', cron: everySeconds(verifyTickMs(catalog)), run: verifyDue });
 }
