@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { DestinationStream, Logger } from 'pino';
-import { incidentLink } from './actions/incident-link.js';
+import { incidentLink, incidentVerification } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import { loadConfig, type Config } from './config/load.js';
@@ -44,7 +44,9 @@ import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
-import { requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
+import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -76,6 +78,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
   requirePrometheusForHealthChecks(config, catalog);
+  const healthRounds = createHealthRounds(config, log);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
@@ -142,6 +145,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
     cooldownMs: config.actions.cooldownMs,
     pollIntervalMs: config.gitlab.pollIntervalMs,
     killSwitchAdmins: config.actions.killSwitchAdmins,
+    verification: rollbackVerification(catalog, healthRounds, {
+      watches: new RedisWatchStore(redis, config.redis.keyPrefix, config.retentionMs),
+      incidents: incidentVerification(incidents),
+    }),
   });
   const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
   actions.onChange((id) => actionPublisher.actionChanged(id));
@@ -244,6 +251,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
     },
   });
+  scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),

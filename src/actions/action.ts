@@ -11,6 +11,7 @@
 import { BotError, type ErrorCode } from '../errors.js';
 import type { ActionStep, RunDetail } from '../timeline/action-step.js';
 import type { RehearsalBrief } from '../timeline/fleet-facts.js';
+import type { Verification } from '../verify/rollback-verification.js';
 import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
 
 export type ActionKind = 'rollback' | 'fleet';
@@ -55,6 +56,8 @@ export interface Action {
   startedAt?: string;
   finishedAt?: string;
   result?: RunDetail;
+  /** A succeeded rollback watched against its service's health checks (see verification.ts). */
+  verification?: Verification;
 }
 
 /** The kill switch that held an approved action: who paused automation, why, and since when. */

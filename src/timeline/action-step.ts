@@ -3,6 +3,7 @@
  * written by src/slack/render. Shared by the action's own timeline and the incident's,
  * which carries a copy of each step of an action linked to it.
  */
+import type { Verification } from '../verify/rollback-verification.js';
 import type { FleetEnd, HaltReason, HostResult, Rehearsal } from './fleet-facts.js';
 
 /** How an executor said a run ended: a sentence of its own in plain words (a GitLab job's status), or facts. */
@@ -33,6 +34,10 @@ export type ActionStep =
   /** The kill switch stopped a running rollout before its next batch. */
   | { kind: 'stopped_by_pause'; actionId: string; pausedBy: string; pauseReason: string }
   | RunReport
+  /** A succeeded rollback is watched: its service's checks, every interval, until the window ends. */
+  | { kind: 'verification_started'; actionId: string; verification: Verification }
+  /** The watch ended: verified or not, with the round the verdict rests on. */
+  | { kind: 'verification_ended'; actionId: string; verification: Verification }
   /** Stored by releases before dry runs were facts: what the dry run found, in Slack's words. */
   | { kind: 'dry_run'; actionId: string; summary: string; details: string }
   /** Stored by releases before executors reported facts: a step an executor reported, in Slack's words. */

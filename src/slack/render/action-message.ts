@@ -6,6 +6,7 @@ import { fitMessage } from './fit-message.js';
 import { fleetEndText, rehearsalSummary } from './fleet-report.js';
 import { truncatePlain } from './limits.js';
 import { mention } from './mention.js';
+import { verificationLabel, verificationLine, verificationTag } from './verification.js';
 
 const STATE_LABEL: Record<ActionState, string> = {
   requested: ':hourglass_flowing_sand: waiting for approval',
@@ -81,7 +82,8 @@ export function renderActionMessage(action: Action): SlackMessage {
   const id = displayActionId(action.id);
   const approvals = action.approvedBy.length > 0 ? action.approvedBy.map(mention).join(', ') : 'none yet';
   const what = describeAction(action);
-  const label = isHeld(action) ? ':double_vertical_bar: approved, held by the kill switch' : STATE_LABEL[action.state];
+  const verifying = action.verification ? ` ${verificationLabel(action.verification)}` : '';
+  const label = isHeld(action) ? ':double_vertical_bar: approved, held by the kill switch' : `${STATE_LABEL[action.state]}${verifying}`;
   const blocks: Block[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeText(what)}* — ${label}` } },
     {
@@ -116,8 +118,10 @@ export function renderActionMessage(action: Action): SlackMessage {
     const result = typeof action.result === 'string' ? action.result : fleetEndText(action.result);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeText(result) }] });
   }
+  if (action.verification) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: verificationLine(action.id, action.verification) }] });
   const actions = actionButtons(action);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
   const title = escapeText(truncatePlain(what, FALLBACK_TITLE_CHARS));
-  return fitMessage({ text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${title}`, blocks });
+  const tag = action.verification ? ` (${verificationTag(action.verification)})` : '';
+  return fitMessage({ text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${title}${tag}`, blocks });
 }

@@ -10,6 +10,7 @@ import { renderTransitionRefusal } from './error-text.js';
 import { fleetEndText, renderRehearsal, renderRunReport } from './fleet-report.js';
 import { escapeText } from './escape.js';
 import { groupMention, mention } from './mention.js';
+import { verificationEndedText, verificationStartedText } from './verification.js';
 
 /** One step of an action; `actor` is who took it (`bot` for the bot's own steps). */
 export function renderActionStep(actor: string, step: ActionStep): string {
@@ -56,6 +57,10 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `Stopped before the next batch: automation paused by ${mention(step.pausedBy)} (${escapeText(step.pauseReason)}). Continue (approved again) after /automation resume.`;
     case 'refused':
       return `${who} was refused: ${escapeText(step.reason)}`;
+    case 'verification_started':
+      return verificationStartedText(step.actionId, step.verification);
+    case 'verification_ended':
+      return verificationEndedText(step.actionId, step.verification);
     case 'held':
       return `${id} approved but not run: automation is paused by ${mention(step.pausedBy)} (${escapeText(step.pauseReason)}). Approve again after /automation resume.`;
   }
