@@ -3,12 +3,15 @@
  * services file when runbooks load (file, path, reason), the refusal at request time when
  * the service comes from the alert, and PROMETHEUS_URL required at start-up.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutorRefusal } from '../../src/actions/executor.js';
+import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { FleetExecutor } from '../../src/fleet/executor.js';
 import { verifyCheckProblems } from '../../src/runbooks/inventory-check.js';
@@ -152,5 +155,46 @@ describe('PROMETHEUS_URL', () => {
     );
     expect(() => requirePrometheusForHealthChecks(loadConfig({ ...env, PROMETHEUS_URL: 'http://prom:9090' }), noHealth, runbooks)).not.toThrow();
     expect(() => requirePrometheusForHealthChecks(loadConfig(env), noHealth, [])).not.toThrow();
+  });
+});
+
+describe('start-up and npm run check', () => {
+  let dir: string;
+  const env = (extra: Record<string, string> = {}) => ({
+    SLACK_BOT_TOKEN: 'xoxb-1',
+    SLACK_SIGNING_SECRET: 'secret',
+    ALERTMANAGER_TOKEN: '0123456789abcdef',
+    INCIDENT_CHANNEL: 'C0INCIDENTS',
+    SERVICES_FILE: join(dir, 'services.yaml'),
+    RUNBOOKS_DIR: join(dir, 'runbooks'),
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'runbook-verify-start-'));
+    await mkdir(join(dir, 'runbooks'));
+    await writeFile(join(dir, 'services.yaml'), 'services:\n  web:\n    approvers: [U0OPS]\n    hosts: [web-1]\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('stop on a named check the service lacks, with file, path and reason', async () => {
+    const file = join(dir, 'runbooks', 'restart.yaml');
+    await writeFile(file, runbookYaml('{ checks: [error-rate] }'));
+    const problem = `${file}: actions.0.verify.checks.0: service "web" has no health check "error-rate" in the services file (it lists no health checks)`;
+    await expect(startApp(env({ PROMETHEUS_URL: 'http://127.0.0.1:9' }))).rejects.toThrow(problem);
+    const check = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/check-runbooks.ts'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, ...env() },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? '' }),
+    );
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(problem);
+  });
+
+  it('refuse a runbook with verify when PROMETHEUS_URL is unset, naming the action', async () => {
+    await writeFile(join(dir, 'runbooks', 'restart.yaml'), runbookYaml('{ checks: [{ name: latency, query: "p99", max: 0.5 }] }'));
+    await expect(startApp(env())).rejects.toThrow('PROMETHEUS_URL: required because runbook actions restart / restart verify their batches (verify:)');
   });
 });
