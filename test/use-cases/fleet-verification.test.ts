@@ -155,10 +155,10 @@ describe('a rollout that verifies its batches', () => {
     expect(end).toMatchObject({ state: 'paused', pause: { by: 'U0ALICE', reason: 'database maintenance' } });
   });
 
-  it('stops waiting for a sample when the bot shuts down, leaving the rollout to be resumed', async () => {
+  it('stops waiting for a sample when the bot shuts down, even after the last batch, leaving the rollout to be resumed', async () => {
     const script = new Script([]);
     const shutdown = new AbortController();
-    const end = await runRollout(spec({ samples: 3, failureLimit: 0, intervalMs: 60_000 }), {
+    const end = await runRollout(spec({ samples: 3, failureLimit: 0, intervalMs: 60_000 }, { plan: PLAN.slice(0, 1) }), {
       ...script.deps(),
       onBatch: () => shutdown.abort(),
       signal: shutdown.signal,
