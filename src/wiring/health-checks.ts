@@ -1,6 +1,7 @@
 /**
- * Start-up refuses a services file whose health checks could never be evaluated: a check
- * that silently never runs would let an action pass as verified that nobody verified.
+ * Start-up refuses a services file whose health checks, or runbooks whose `verify`, could
+ * never be evaluated: a check that silently never runs would let an action pass as
+ * verified that nobody verified.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';

@@ -191,7 +191,7 @@ describe('start-up and npm run check', () => {
     );
     expect(check.code).toBe(1);
     expect(check.stderr).toContain(problem);
-  });
+  }, 30_000);
 
   it('refuse a runbook with verify when PROMETHEUS_URL is unset, naming the action', async () => {
     await writeFile(join(dir, 'runbooks', 'restart.yaml'), runbookYaml('{ checks: [{ name: latency, query: "p99", max: 0.5 }] }'));
