@@ -19,7 +19,7 @@ import { createMetrics } from './metrics.js';
 import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
 import { runbookDirectory } from './runbooks/directory.js';
-import { inventoryProblems } from './runbooks/inventory-check.js';
+import { inventoryProblems, verifyCheckProblems } from './runbooks/inventory-check.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { everySeconds, Scheduler } from './scheduler/scheduler.js';
@@ -72,12 +72,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const log = createLogger(config.logLevel, options.logDestination);
   const catalog = createCatalog(await loadServicesFile(config.servicesFile), config.incidentChannel);
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
-  const runbooks = await loadRunbooks(config.runbooksDir);
+  const runbooks = await loadRunbooks(config.runbooksDir, { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) });
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
   // Not fatal: a stale reference disables one action, and must not stop incident intake.
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
-  requirePrometheusForHealthChecks(config, catalog);
+  requirePrometheusForHealthChecks(config, catalog, runbooks);
   const healthRounds = createHealthRounds(config, log);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
@@ -123,6 +123,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
     rollouts: fleetStore,
     pausedBy: () => actionStore.killSwitch(),
     log: log.child({ component: 'fleet' }),
+    rounds: healthRounds,
+    healthOf: (service) => catalog.get(service)?.health,
     observer: {
       hostsRan: (outcomes) => {
         for (const o of outcomes) metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' });

@@ -88,6 +88,30 @@ const StoredFleetRequest = z.looseObject({
   continues: z.string().optional(),
 });
 
+const Verdict = z.enum(['pass', 'fail', 'no-data']);
+
+/** A round of health checks (src/verify/checks.ts); JSON keeps a NaN or infinite value as null. */
+const StoredRound = z.looseObject({
+  sample: z.number().int().positive(),
+  verdict: Verdict,
+  at: z.string(),
+  results: z.array(
+    z.looseObject({
+      check: z.string(),
+      value: z
+        .number()
+        .nullish()
+        .transform((value) => (value === null ? Number.NaN : value)),
+      threshold: z.looseObject({ min: z.number().optional(), max: z.number().optional() }),
+      verdict: Verdict,
+      reason: z.string().optional(),
+      query: z.string(),
+      graphUrl: z.string(),
+      noData: z.enum(['pause', 'fail', 'pass']),
+    }),
+  ),
+});
+
 /** Why a rollout halted (src/timeline/fleet-facts.ts). */
 const StoredHaltReason = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('canary_failed'), failures: z.number().int().nonnegative() }),
@@ -98,6 +122,18 @@ const StoredHaltReason = z.discriminatedUnion('kind', [
     maxFailures: z.number().int().nonnegative(),
   }),
   z.looseObject({ kind: z.literal('interrupted'), hosts: z.array(z.string()) }),
+  z.looseObject({
+    kind: z.literal('checks_failed'),
+    verdict: z.enum(['fail', 'no-data']),
+    failedSamples: z.number().int().nonnegative(),
+    batch: z.number().int().positive(),
+    of: z.number().int().positive(),
+    canary: z.boolean(),
+    samples: z.number().int().positive(),
+    failureLimit: z.number().int().nonnegative(),
+    intervalMs: z.number().nonnegative(),
+    rounds: z.array(StoredRound),
+  }),
 ]);
 
 /** How a run ended: earlier releases, and executors other than the fleet's, say it in words. */

@@ -4,7 +4,7 @@
  * which carries a copy of each step of an action linked to it.
  */
 import type { Verification } from '../verify/rollback-verification.js';
-import type { FleetEnd, HaltReason, HostResult, Rehearsal } from './fleet-facts.js';
+import type { FleetEnd, HaltReason, HostResult, Rehearsal, SampledRound, SamplingFacts, VerifiedBatch } from './fleet-facts.js';
 
 /** How an executor said a run ended: a sentence of its own in plain words (a GitLab job's status), or facts. */
 export type RunDetail = string | FleetEnd;
@@ -14,7 +14,9 @@ export type RunReport =
   /** A batch of a rollout ran; `batch` counts from 1 (the canary is batch 1), `of` is the plan's number of batches. */
   | { kind: 'batch_ran'; actionId: string; batch: number; of: number; canary: boolean; hosts: HostResult[] }
   /** The rollout halted; `failed` are all the hosts without a success so far. */
-  | { kind: 'halted'; actionId: string; reason: HaltReason; failed: HostResult[] };
+  | { kind: 'halted'; actionId: string; reason: HaltReason; failed: HostResult[] }
+  /** A batch's health checks held: every round evaluated, so the thread shows the evidence before the next batch. */
+  | ({ kind: 'verified'; actionId: string; rounds: SampledRound[] } & VerifiedBatch & SamplingFacts);
 
 export type ActionStep =
   /** Asked for; `approval` says why it runs without waiting, when it does. */

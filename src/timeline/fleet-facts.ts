@@ -3,6 +3,7 @@
  * rollout halted and how it ended. Stored with actions and in timelines; the words are
  * written by src/slack/render.
  */
+import type { Round } from '../verify/checks.js';
 
 /** One host's result. Stored ones carry their output cut to `STORED_OUTPUT_MAX` characters. */
 export interface HostResult {
@@ -51,6 +52,25 @@ export function rehearsalBrief({ ok, check, hosts }: Rehearsal): RehearsalBrief 
   return { ok, check, hosts: hosts.length, failed: hosts.filter((h) => !h.ok).map((h) => h.host) };
 }
 
+/** One round of a batch's health checks; `sample` counts from 1. */
+export interface SampledRound extends Round {
+  sample: number;
+}
+
+/** Which batch a verification followed: `batch` counts from 1 (the canary is batch 1), `of` is the plan's number of batches. */
+export interface VerifiedBatch {
+  batch: number;
+  of: number;
+  canary: boolean;
+}
+
+/** How a batch's checks were sampled, as the runbook's `verify` said. */
+export interface SamplingFacts {
+  samples: number;
+  failureLimit: number;
+  intervalMs: number;
+}
+
 /** Why a rollout stopped short of its last batch. */
 export type HaltReason =
   /** Any failure in the canary batch halts, whatever `max_failures` says. */
@@ -58,7 +78,13 @@ export type HaltReason =
   /** `batch` counts from 1; `failures` are those of every batch so far. */
   | { kind: 'too_many_failures'; batch: number; failures: number; maxFailures: number }
   /** The bot stopped while these hosts ran: whether their command completed is unknown. */
-  | { kind: 'interrupted'; hosts: string[] };
+  | { kind: 'interrupted'; hosts: string[] }
+  /**
+   * The health checks after a batch said stop: `fail` when more than `failureLimit` samples
+   * failed, `no-data` when a check with `no_data: pause` had no data, so a person decides.
+   * `rounds` are the failing (or no-data) rounds, with each check's value and threshold.
+   */
+  | ({ kind: 'checks_failed'; verdict: 'fail' | 'no-data'; failedSamples: number; rounds: SampledRound[] } & VerifiedBatch & SamplingFacts);
 
 /** How a fleet rollout ended, as the action keeps it. */
 export type FleetEnd =

@@ -3,9 +3,19 @@
  * host cannot push the others out of the message, failures first.
  */
 import type { RunReport } from '../../timeline/action-step.js';
-import { rehearsalBrief, type FleetEnd, type HaltReason, type HostResult, type Rehearsal, type RehearsalBrief } from '../../timeline/fleet-facts.js';
+import {
+  rehearsalBrief,
+  type FleetEnd,
+  type HaltReason,
+  type HostResult,
+  type Rehearsal,
+  type RehearsalBrief,
+  type SampledRound,
+  type VerifiedBatch,
+} from '../../timeline/fleet-facts.js';
 import { escapeText } from './escape.js';
 import { truncatePlain } from './limits.js';
+import { verdictLines } from './verdict.js';
 
 /** Characters of one host's output a message shows. */
 const OUTPUT_MAX = 800;
@@ -57,9 +67,23 @@ function hostCount(n: number): string {
   return `${n} host${n === 1 ? '' : 's'}`;
 }
 
+/** "the canary (batch 1 of 3)", "batch 2 of 3". */
+function batchName({ batch, of, canary }: VerifiedBatch): string {
+  return canary ? `the canary (batch ${batch} of ${of})` : `batch ${batch} of ${of}`;
+}
+
+function sampleCount(n: number): string {
+  return `${n} sample${n === 1 ? '' : 's'}`;
+}
+
 /** Why a rollout halted, in plain words (not yet escaped: it names hosts). */
 export function haltText(reason: HaltReason): string {
   switch (reason.kind) {
+    case 'checks_failed':
+      if (reason.verdict === 'no-data') {
+        return `Halted after ${batchName(reason)}: no data for a health check whose no_data is pause, so a person decides; the next batch did not start.`;
+      }
+      return `Halted after ${batchName(reason)}: health checks failed in ${reason.failedSamples} of ${sampleCount(reason.samples)}, more than failure_limit (${reason.failureLimit}); the next batch did not start.`;
     case 'canary_failed':
       return `Halted: the canary batch failed on ${hostCount(reason.failures)}; no other host was touched.`;
     case 'too_many_failures':
@@ -69,11 +93,31 @@ export function haltText(reason: HaltReason): string {
   }
 }
 
-/** What a rollout reported while it ran: a batch's results (output only for the hosts that failed), or why it halted. */
+/** Each round with its checks' values, thresholds and graph links. */
+function roundsText(rounds: readonly SampledRound[], samples: number): string {
+  return rounds.map((round) => `Sample ${round.sample} of ${samples} (${round.at.slice(11, 19)} UTC):\n${verdictLines(round.results)}`).join('\n');
+}
+
+function renderHalt(report: Extract<RunReport, { kind: 'halted' }>): string {
+  const { reason, failed } = report;
+  const evidence = reason.kind === 'checks_failed' ? `\n${roundsText(reason.rounds, reason.samples)}` : '';
+  const hosts = failed.length > 0 ? `\nFailed hosts:\n${hostDetails(failed)}` : '';
+  return `${escapeText(haltText(reason))}${evidence}${hosts}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
+}
+
+/** The checks held after a batch: the last round in full, and any round that failed within failure_limit. */
+function renderVerified(report: Extract<RunReport, { kind: 'verified' }>): string {
+  const failing = report.rounds.filter((round) => round.verdict !== 'pass');
+  const head = `Health checks after ${batchName(report)} held: ${report.rounds.length - failing.length} of ${sampleCount(report.rounds.length)} passed (failure_limit ${report.failureLimit}).`;
+  const last = report.rounds.at(-1);
+  const shown = last && !failing.includes(last) ? [...failing, last] : failing;
+  return `${head}\n${roundsText(shown, report.samples)}`;
+}
+
+/** What a rollout reported while it ran: a batch's results (output only for the hosts that failed), its checks, or why it halted. */
 export function renderRunReport(report: RunReport): string {
-  if (report.kind === 'halted') {
-    return `${escapeText(haltText(report.reason))}\nFailed hosts:\n${hostDetails(report.failed)}\nContinue (approved again) runs the hosts without a success; Abort ends it here.`;
-  }
+  if (report.kind === 'halted') return renderHalt(report);
+  if (report.kind === 'verified') return renderVerified(report);
   const name = report.canary ? `Canary (batch ${report.batch} of ${report.of})` : `Batch ${report.batch} of ${report.of}`;
   const failed = report.hosts.filter((h) => !h.ok);
   const head = `${name}: ${report.hosts.map(mark).join(', ')}`;
@@ -86,7 +130,7 @@ export function fleetEndText(end: FleetEnd): string {
     case 'fleet_succeeded':
       return `all ${end.hosts} host(s) succeeded${end.skipped > 0 ? ` (${end.skipped} had already succeeded and were skipped)` : ''}`;
     case 'fleet_halted':
-      return `${haltText(end.reason)} Failed: ${end.failed.join(', ')}.`;
+      return end.failed.length > 0 ? `${haltText(end.reason)} Failed: ${end.failed.join(', ')}.` : haltText(end.reason);
     case 'fleet_paused':
       return `stopped before the next batch: automation paused (${end.pauseReason})`;
   }

@@ -46,6 +46,7 @@ export function renderActionStep(actor: string, step: ActionStep): string {
     case 'rehearsed':
       return `Dry run of ${id}: ${renderRehearsal(step.rehearsal)}`;
     case 'batch_ran':
+    case 'verified':
     case 'halted':
       return renderRunReport(step);
     // Stored by earlier releases in the words they showed.
