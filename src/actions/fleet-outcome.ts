@@ -44,7 +44,13 @@ export function approveChecked(action: Action, approver: Approver, anyway: boole
 /** Hands the failed hosts of a rollout that succeeded with failures over to a new action (approved again), once. */
 export function retried(action: Action, { userId, now }: Pick<Approver, 'userId' | 'now'>, successorId: string): ActionOutcome {
   const hosts = toleratedFailuresOf(action).map((f) => f.host);
-  if (hosts.length === 0) throw new ActionRefused(`${displayActionId(action.id)} is ${action.state} with no failed hosts; there is nothing to retry.`);
+  if (hosts.length === 0) {
+    throw new ActionRefused(
+      action.state === 'succeeded'
+        ? `${displayActionId(action.id)} succeeded on every host; there is nothing to retry.`
+        : `${displayActionId(action.id)} is ${action.state}; only a rollout that succeeded with failures retries its failed hosts (a halted one is continued with Continue).`,
+    );
+  }
   if (action.retriedAs) {
     throw new ActionRefused(`The failed hosts of ${displayActionId(action.id)} were already asked for again as ${displayActionId(action.retriedAs)}.`);
   }

@@ -125,12 +125,10 @@ export class Requesting {
    */
   async retryFailed(id: string, userId: string): Promise<Action> {
     const previous = await this.ctx.require(id);
-    const hosts = toleratedFailuresOf(previous).map((f) => f.host);
-    if (previous.kind !== 'fleet' || !previous.fleet || hosts.length === 0) {
-      throw new ActionRefused(`${displayActionId(id)} is ${previous.state} with no failed hosts; there is nothing to retry.`);
-    }
-    // Checked before the dry run, which the repeated request would run for nothing.
+    // Refuses what cannot be retried before the dry run, which would run for nothing.
     retried(previous, { userId, now: this.ctx.now() }, '');
+    if (!previous.fleet) throw new ActionRefused(`${displayActionId(id)} was stored without its request and cannot be retried; request it again.`);
+    const hosts = toleratedFailuresOf(previous).map((f) => f.host);
     // Its own rollout: the hosts failed, so nothing of the one before is skipped.
     const { continues: _continues, ...fleet } = previous.fleet;
     const next = await this.request({
