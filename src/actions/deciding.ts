@@ -2,20 +2,7 @@
  * A person's decision on an action: approve, deny, cancel, or abort a halted rollout. Each
  * is a compare-and-set, so concurrent clicks on several replicas agree on one outcome.
  */
-import {
-  abort,
-  ActionRefused,
-  cancel,
-  deny,
-  displayActionId,
-  expire,
-  hold,
-  isExpired,
-  isHeldBy,
-  release,
-  type Action,
-  type ActionOutcome,
-} from './action.js';
+import { abort, ActionRefused, cancel, deny, displayActionId, expire, hold, isExpired, isHeldBy, release, type Action, type ActionOutcome } from './action.js';
 import type { ActionContext } from './context.js';
 import { approveChecked } from './fleet-outcome.js';
 import type { KillSwitch } from './store.js';

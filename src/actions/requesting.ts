@@ -140,9 +140,7 @@ export class Requesting {
       fleet: { ...fleet, hosts },
     });
     if (!(await this.ctx.commit(retried(previous, { userId, now: this.ctx.now() }, next.id), previous.version))) {
-      await this.o
-        .cancel(next.id, userId)
-        .catch((error: unknown) => this.ctx.log.warn({ err: error, actionId: next.id }, 'duplicate retry not cancelled'));
+      await this.o.cancel(next.id, userId).catch((error: unknown) => this.ctx.log.warn({ err: error, actionId: next.id }, 'duplicate retry not cancelled'));
       throw new ActionRefused(`The failed hosts of ${displayActionId(id)} were asked for again by someone else just now.`);
     }
     return next;

@@ -164,7 +164,8 @@ export class FleetExecutor implements Executor {
     const names = params.hosts.map((h) => h.name);
     const done = params.continues ? alreadySucceeded(await this.o.results.results(params.continues), names) : new Set<string>();
     const targets = names.filter((name) => !done.has(name));
-    const outcomes = targets.length === 0 ? [] : await runDryRun(targets, params.dryRunCommand || 'true', durationMs(action.timeout), this.runner(action, params));
+    const outcomes =
+      targets.length === 0 ? [] : await runDryRun(targets, params.dryRunCommand || 'true', durationMs(action.timeout), this.runner(action, params));
     const check = params.dryRunCommand ? 'dry_run_command' : 'reachability';
     return { ok: outcomes.every((o) => o.ok), check, hosts: outcomes, ...(done.size > 0 ? { skipped: names.filter((name) => done.has(name)) } : {}) };
   }

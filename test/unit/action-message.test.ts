@@ -169,7 +169,7 @@ describe('renderActionMessage', () => {
     ]);
     // Once approved it keeps saying so, without the advice.
     const approved = renderActionMessage({ ...failed, state: 'succeeded' });
-    expect(texts(approved.blocks)).toContain("The dry run FAILED on 2 of 4 hosts: web-2 (exit 3: disk is &lt;read-only&gt;); web-4");
+    expect(texts(approved.blocks)).toContain('The dry run FAILED on 2 of 4 hosts: web-2 (exit 3: disk is &lt;read-only&gt;); web-4');
     expect(texts(approved.blocks)).not.toContain('Approve anyway');
   });
 

@@ -3,7 +3,15 @@
  * src/slack/render/fleet-report.ts writes of them.
  */
 import { describe, expect, it } from 'vitest';
-import { fleetEndText, haltText, hostDetail, hostDetails, rehearsalFailureHeadline, rehearsalSummary, renderRunReport } from '../../src/slack/render/fleet-report.js';
+import {
+  fleetEndText,
+  haltText,
+  hostDetail,
+  hostDetails,
+  rehearsalFailureHeadline,
+  rehearsalSummary,
+  renderRunReport,
+} from '../../src/slack/render/fleet-report.js';
 import { rehearsalBrief, STORED_OUTPUT_MAX, storedHostResult, type HostResult } from '../../src/timeline/fleet-facts.js';
 
 const outcome = (host: string, ok = true, output = 'done'): HostResult => ({ host, ok, exitCode: ok ? 0 : 2, output, durationMs: 1234 });

@@ -199,7 +199,15 @@ describe('action steps', () => {
         actionId: '7',
         succeeded: true,
         seconds: 9,
-        detail: { kind: 'fleet_succeeded', hosts: 4, skipped: 0, failed: [{ host: 'web-2', exitCode: 7 }, { host: 'web-<4>', exitCode: null }] },
+        detail: {
+          kind: 'fleet_succeeded',
+          hosts: 4,
+          skipped: 0,
+          failed: [
+            { host: 'web-2', exitCode: 7 },
+            { host: 'web-<4>', exitCode: null },
+          ],
+        },
       },
       'ACT-7 succeeded with failures after 9s: 2 of 4 host(s) succeeded; 2 FAILED, within max_failures: web-2 (exit 7), web-&lt;4&gt; (no exit code). *Retry failed hosts* on its message asks for a new approved action over just those hosts.',
     ],

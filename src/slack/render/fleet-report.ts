@@ -3,7 +3,15 @@
  * host cannot push the others out of the message, failures first.
  */
 import type { RunReport } from '../../timeline/action-step.js';
-import { rehearsalBrief, toleratedFailures, type FleetEnd, type HaltReason, type HostResult, type Rehearsal, type RehearsalBrief } from '../../timeline/fleet-facts.js';
+import {
+  rehearsalBrief,
+  toleratedFailures,
+  type FleetEnd,
+  type HaltReason,
+  type HostResult,
+  type Rehearsal,
+  type RehearsalBrief,
+} from '../../timeline/fleet-facts.js';
 import { escapeText } from './escape.js';
 import { truncatePlain } from './limits.js';
 
