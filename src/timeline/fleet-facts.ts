@@ -78,7 +78,7 @@ export function rehearsalBrief({ ok, check, hosts, skipped }: Rehearsal): Rehear
     check,
     hosts: hosts.length,
     failed: failed.map((h) => h.host),
-    failures: failed.slice(0, FAILURES_KEPT).map(failureOf),
+    ...(failed.length > 0 ? { failures: failed.slice(0, FAILURES_KEPT).map(failureOf) } : {}),
     ...(skipped && skipped.length > 0 ? { skipped } : {}),
   };
 }

@@ -188,7 +188,7 @@ describe('fleet reports over real sshd hosts', () => {
     await waitForState(retry, 'succeeded');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 2, 'web-3': 1, 'web-4': 1 });
     expect((await storedAction(r, retry)).doc.result).toEqual({ kind: 'fleet_succeeded', hosts: 1, skipped: 0 });
-  });
+  }, 60_000);
 
   it('a failed dry run heads the approval request; Approve is refused and Approve anyway is recorded as such', async () => {
     await resetHosts({ dryBroken: ['web-3'] });
@@ -215,7 +215,7 @@ describe('fleet reports over real sshd hosts', () => {
       expect.objectContaining({ actor: 'U0BOB', step: { kind: 'approved', actionId: id, count: 1, required: 1, anyway: { failed: ['web-3'] } } }),
     );
     expect(await timelineTexts(id)).toContain(`<@U0BOB> approved ACT-${id} ANYWAY, although its dry run failed on web-3 (1 of 1)`);
-  });
+  }, 60_000);
 
   it('a continued plan dry-runs only the hosts it will run, and says which it skips', async () => {
     await resetHosts({ broken: ['web-3', 'web-4'] });
@@ -242,7 +242,7 @@ describe('fleet reports over real sshd hosts', () => {
     await approve(next);
     await waitForState(next, 'succeeded');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 2, 'web-4': 2 });
-  });
+  }, 60_000);
 });
 
 function escapeRegExp(text: string): string {

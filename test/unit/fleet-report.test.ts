@@ -118,7 +118,6 @@ describe('fleet reports', () => {
       check: 'dry_run_command',
       hosts: 1,
       failed: [],
-      failures: [],
     });
   });
 
