@@ -47,7 +47,7 @@ export function createMetrics() {
     }),
     fleetRollouts: new Counter({
       name: 'chatops_fleet_rollouts_total',
-      help: 'Fleet rollouts that ended, by how (succeeded, halted, paused)',
+      help: 'Fleet rollouts that ended, by how (succeeded, succeeded_with_failures, halted, paused)',
       labelNames: ['end'] as const,
       registers: [registry],
     }),

@@ -45,6 +45,8 @@ export interface Action {
   rehearsal?: RehearsalBrief | { ok: boolean; summary: string };
   /** A failed fleet rollout that a new, approved action may continue. */
   resumable?: boolean;
+  /** A rollout that succeeded with failures whose failed hosts were asked for again, as this action. */
+  retriedAs?: string;
   /** Approved while automation was paused: it waits, approved, until approved again after a resume. */
   held?: Hold;
   incidentId?: string;
@@ -146,7 +148,8 @@ export function requestAction(input: NewAction): ActionOutcome {
   const { requesterIsApprover, approvals, expiresInMs, now, ...fields } = input;
   const at = now.toISOString();
   const readOnly = input.plan.needsApproval === false;
-  const selfApproved = readOnly || (approvals === 0 && requesterIsApprover);
+  // A failed dry run is never approved by its own request: an approver approves it anyway, on purpose.
+  const selfApproved = readOnly || (approvals === 0 && requesterIsApprover && input.rehearsal?.ok !== false);
   // Optional fields that were not given stay absent rather than undefined in the stored JSON.
   const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as typeof fields;
   const action: Action = {

@@ -70,9 +70,17 @@ export class ActionService {
     return this.requesting.continueRollout(id, userId);
   }
 
-  /** The action as the approval left it: `held` when automation is paused and it may not run. */
-  approve(id: string, userId: string): Promise<Action> {
-    return this.deciding.approve(id, userId);
+  /** A new request over the hosts a rollout that succeeded with failures tolerated as failed. */
+  retryFailed(id: string, userId: string): Promise<Action> {
+    return this.requesting.retryFailed(id, userId);
+  }
+
+  /**
+   * The action as the approval left it: `held` when automation is paused and it may not run.
+   * A request whose dry run failed is refused unless approved `anyway`.
+   */
+  approve(id: string, userId: string, anyway = false): Promise<Action> {
+    return this.deciding.approve(id, userId, anyway);
   }
 
   deny(id: string, userId: string): Promise<Action> {

@@ -15,6 +15,7 @@ import { storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
 import type { EvaluateRound } from '../verify/checks.js';
 import { readParams, writeParams, type FleetParams } from './plan-params.js';
 import { planRollout, type Batch } from './rollout.js';
+import { alreadySucceeded, succeededEnd } from './rollout-end.js';
 import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type Pause, type RolloutEnd } from './rollout-runner.js';
 import type { RolloutState, RolloutStateStore } from './rollout-state.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
@@ -26,7 +27,8 @@ export const FLEET_EXECUTOR = 'fleet';
 /** What a rollout tells the metrics. */
 export interface FleetObserver {
   hostsRan(outcomes: readonly HostOutcome[]): void;
-  rolloutEnded(end: 'succeeded' | 'halted' | 'paused'): void;
+  /** `succeeded_with_failures`: it ran to its end with failures `max_failures` tolerated. */
+  rolloutEnded(end: 'succeeded' | 'succeeded_with_failures' | 'halted' | 'paused'): void;
 }
 
 export interface FleetExecutorOptions {
@@ -141,13 +143,13 @@ export class FleetExecutor implements Executor {
     const params = readParams(plan);
     const action = this.actionOf(params.runbook, params.action);
     if (!params.dryRunCommand && (action.readonly || action.executor.type !== 'ssh')) return undefined;
-    const outcomes = await runDryRun(
-      params.hosts.map((h) => h.name),
-      params.dryRunCommand || 'true',
-      durationMs(action.timeout),
-      this.runner(action, params),
-    );
-    return { ok: outcomes.every((o) => o.ok), check: params.dryRunCommand ? 'dry_run_command' : 'reachability', hosts: outcomes };
+    const names = params.hosts.map((h) => h.name);
+    const done = params.continues ? alreadySucceeded(await this.o.results.results(params.continues), names) : new Set<string>();
+    const targets = names.filter((name) => !done.has(name));
+    const outcomes =
+      targets.length === 0 ? [] : await runDryRun(targets, params.dryRunCommand || 'true', durationMs(action.timeout), this.runner(action, params));
+    const check = params.dryRunCommand ? 'dry_run_command' : 'reachability';
+    return { ok: outcomes.every((o) => o.ok), check, hosts: outcomes, ...(done.size > 0 ? { skipped: names.filter((name) => done.has(name)) } : {}) };
   }
 
   async run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle> {
@@ -243,12 +245,15 @@ export class FleetExecutor implements Executor {
         signal,
       },
     );
-    if (end.state !== 'stopped') this.o.observer?.rolloutEnded(end.state);
+    if (end.state !== 'stopped' && end.state !== 'succeeded') this.o.observer?.rolloutEnded(end.state);
     switch (end.state) {
       case 'stopped':
         return undefined;
-      case 'succeeded':
-        return { state: 'succeeded', detail: { kind: 'fleet_succeeded', hosts: end.outcomes.length, skipped: before } };
+      case 'succeeded': {
+        const detail = succeededEnd(await this.o.results.results(resultsId), params.batches.flat(), before);
+        this.o.observer?.rolloutEnded(detail.failed ? 'succeeded_with_failures' : 'succeeded');
+        return { state: 'succeeded', detail };
+      }
       case 'paused':
         await run.stoppedByPause(end.pause);
         return { state: 'paused', detail: { kind: 'fleet_paused', pauseReason: end.pause.reason } };

@@ -140,7 +140,12 @@ const StoredHaltReason = z.discriminatedUnion('kind', [
 const StoredRunDetail = z.union([
   z.string(),
   z.discriminatedUnion('kind', [
-    z.looseObject({ kind: z.literal('fleet_succeeded'), hosts: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }),
+    z.looseObject({
+      kind: z.literal('fleet_succeeded'),
+      hosts: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      failed: z.array(z.looseObject({ host: z.string(), exitCode: z.number().int().nullable() })).optional(),
+    }),
     z.looseObject({ kind: z.literal('fleet_halted'), reason: StoredHaltReason, failed: z.array(z.string()) }),
     z.looseObject({ kind: z.literal('fleet_paused'), pauseReason: z.string() }),
   ]),
@@ -153,6 +158,8 @@ const StoredRehearsal = z.union([
     check: z.enum(['dry_run_command', 'reachability']),
     hosts: z.number().int().nonnegative(),
     failed: z.array(z.string()),
+    failures: z.array(z.looseObject({ host: z.string(), exitCode: z.number().int().nullable(), firstLine: z.string() })).optional(),
+    skipped: z.array(z.string()).optional(),
   }),
   z.looseObject({ ok: z.boolean(), summary: z.string() }),
 ]);
@@ -177,6 +184,7 @@ export const StoredAction = z.looseObject({
   fleet: StoredFleetRequest.optional(),
   rehearsal: StoredRehearsal.optional(),
   resumable: z.boolean().optional(),
+  retriedAs: z.string().optional(),
   incidentId: z.string().optional(),
   channel: z.string(),
   threadTs: z.string().optional(),

@@ -21,10 +21,13 @@ export type RunReport =
 export type ActionStep =
   /** Asked for; `approval` says why it runs without waiting, when it does. */
   | { kind: 'requested'; actionId: string; title: string; service: string; reason: string; approval: 'needed' | 'read_only' | 'self_approved' }
-  | { kind: 'approved'; actionId: string; count: number; required: number }
+  /** `anyway`: approved with "Approve anyway" although the dry run failed (on `failed`). */
+  | { kind: 'approved'; actionId: string; count: number; required: number; anyway?: { failed: string[] } }
   | { kind: 'denied' | 'cancelled' | 'expired' | 'started' | 'aborted'; actionId: string }
   /** A halted rollout handed over to a new action. */
   | { kind: 'continued'; actionId: string; successorId: string }
+  /** A rollout that succeeded with failures: its failed hosts asked for again as a new action. */
+  | { kind: 'retried'; actionId: string; successorId: string; hosts: string[] }
   | { kind: 'run_attached'; actionId: string; url: string }
   | { kind: 'finished'; actionId: string; succeeded: boolean; seconds: number; detail: RunDetail }
   /** A person's decision the action refused; `reason` is the refusal they were shown. */

@@ -5,6 +5,7 @@
 import type { RunReport } from '../../timeline/action-step.js';
 import {
   rehearsalBrief,
+  toleratedFailures,
   type FleetEnd,
   type HaltReason,
   type HostResult,
@@ -51,11 +52,41 @@ export function hostDetails(results: readonly HostResult[]): string {
   return rest > 0 ? `${shown.join('\n')}\n… and ${rest} more host(s): ${ordered.slice(DETAILED_HOSTS).map(mark).join(', ')}` : shown.join('\n');
 }
 
+/** The hosts a continued rollout's dry run left out, and why; empty when none. */
+function skippedText(skipped: readonly string[] | undefined): string {
+  if (!skipped || skipped.length === 0) return '';
+  return `; not dry-run on ${skipped.map(escapeText).join(', ')}: they succeeded in the rollout this one continues and will not run again`;
+}
+
 /** The dry run in one line, for the approval message and above its details. */
-export function rehearsalSummary({ check, hosts, failed }: RehearsalBrief): string {
+export function rehearsalSummary({ check, hosts, failed, skipped }: RehearsalBrief): string {
   const what = check === 'dry_run_command' ? 'dry run' : 'reachability check (no dry_run_command, so the command itself was not tried)';
-  if (failed.length === 0) return `${what} ok on all ${hosts} host(s)`;
-  return `${what} FAILED on ${failed.length} of ${hosts} host(s): ${failed.map(escapeText).join(', ')}`;
+  if (failed.length === 0) return `${what} ok on all ${hosts} host(s)${skippedText(skipped)}`;
+  return `${what} FAILED on ${failed.length} of ${hosts} host(s): ${failed.map(escapeText).join(', ')}${skippedText(skipped)}`;
+}
+
+/** Failed hosts named with their reason in the approval request's headline; the rest only counted. */
+const HEADLINE_HOSTS = 10;
+
+function exitText(exitCode: number | null): string {
+  return exitCode === null ? 'no exit code' : `exit ${exitCode}`;
+}
+
+/**
+ * A failed dry run, for the top of the approval request: on how many hosts, which, and why
+ * (each host's exit and first line of output), then what the approver may do about it.
+ */
+export function rehearsalFailureHeadline(brief: RehearsalBrief): string {
+  const why = new Map((brief.failures ?? []).map((f) => [f.host, f]));
+  const named = brief.failed.slice(0, HEADLINE_HOSTS).map((host) => {
+    const failure = why.get(host);
+    if (!failure) return escapeText(host);
+    const line = failure.firstLine ? `: ${escapeText(failure.firstLine.replaceAll('`', "'"))}` : '';
+    return `${escapeText(host)} (${exitText(failure.exitCode)}${line})`;
+  });
+  const more = brief.failed.length > HEADLINE_HOSTS ? ` and ${brief.failed.length - HEADLINE_HOSTS} more` : '';
+  const what = brief.check === 'dry_run_command' ? 'dry run' : 'reachability check';
+  return `The ${what} FAILED on ${brief.failed.length} of ${hostCount(brief.hosts)}: ${named.join('; ')}${more}.`;
 }
 
 /** The summary line, then each host's result. */
@@ -127,8 +158,13 @@ export function renderRunReport(report: RunReport): string {
 /** How a rollout ended, in plain words (not yet escaped: the pause reason is what a person typed). */
 export function fleetEndText(end: FleetEnd): string {
   switch (end.kind) {
-    case 'fleet_succeeded':
-      return `all ${end.hosts} host(s) succeeded${end.skipped > 0 ? ` (${end.skipped} had already succeeded and were skipped)` : ''}`;
+    case 'fleet_succeeded': {
+      const skipped = end.skipped > 0 ? ` (${end.skipped} had already succeeded and were skipped)` : '';
+      const failed = toleratedFailures(end);
+      if (failed.length === 0) return `all ${end.hosts} host(s) succeeded${skipped}`;
+      const named = failed.map(({ host, exitCode }) => `${host} (${exitText(exitCode)})`).join(', ');
+      return `${end.hosts - failed.length} of ${end.hosts} host(s) succeeded${skipped}; ${failed.length} FAILED, within max_failures: ${named}`;
+    }
     case 'fleet_halted':
       return end.failed.length > 0 ? `${haltText(end.reason)} Failed: ${end.failed.join(', ')}.` : haltText(end.reason);
     case 'fleet_paused':
