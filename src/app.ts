@@ -44,7 +44,8 @@ import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
-import { requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { createDeployGuard, requireWebhookTokenForDeployGuards } from './wiring/deploy-guard.js';
+import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
 import { createFloodRollups } from './wiring/flood.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -76,6 +77,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
   requirePrometheusForHealthChecks(config, catalog);
+  const healthRounds = createHealthRounds(config, log);
+  requireWebhookTokenForDeployGuards(config, catalog);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
@@ -154,6 +157,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
+  const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
   const ops = { ping: () => store.ping(), registry: metrics.registry };
   const customRoutes: CustomRoute[] = [
     {
@@ -166,6 +170,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
         metrics,
       }),
     },
+    { path: '/gitlab', method: 'POST', handler: deployGuard.route },
     { path: '/healthz', method: 'GET', handler: healthRoute },
     { path: '/readyz', method: 'GET', handler: readinessRoute(ops) },
     { path: '/metrics', method: 'GET', handler: metricsRoute(ops) },
@@ -244,6 +249,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
     },
   });
+  if (deployGuard.job) scheduler.add(deployGuard.job);
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),
