@@ -75,6 +75,11 @@ async function deployed(r: Rig, deploymentId = 404, url = r.bot.url): Promise<vo
 
 const requests = (r: Rig) => r.slack.callsTo('chat.postMessage').filter((c) => /^\[REQUESTED\] ACT-\d+ /.test(String(c.params.text)));
 const guardNotices = (r: Rig) => r.slack.callsTo('chat.postMessage').filter((c) => String(c.params.text).includes('*Deploy guard*'));
+/** When the evaluation that completed the failure limit was logged (epoch ms). */
+const completingEvaluationAt = (r: Rig) => {
+  const line = evaluated(r).find((l) => l.verdict === 'fail' && l.failures === 2);
+  return Date.parse(String(line?.time));
+};
 const evaluated = (r: Rig) => r.bots.flatMap((b) => b.logs.filter((l) => l.msg === 'deploy guard evaluated'));
 
 /** The guard of deploy 404 stopped watching: no later evaluation can act on it. */
@@ -97,6 +102,8 @@ describe('deploy guard with a real Prometheus', () => {
     expect(String(notice.params.text)).toMatch(/deployment 404 \(c0ffee00, main\).*\*orders\* failed its checks 2 evaluations in a row/);
     expect(String(notice.params.text)).toMatch(/error-rate 0\.2, expected <= 0\.05/);
     expect(String(notice.params.text)).toMatch(/ACT-\d+; an approver/);
+    const asked = r.bot.logs.find((l) => l.msg === 'deploy guard asks for a rollback');
+    expect(Date.parse(String(asked?.time)) - completingEvaluationAt(r)).toBeLessThan(1_000);
 
     await disarmed(r);
     // GitLab sends the event again: the deploy was acted on and is not watched anew.
@@ -112,6 +119,8 @@ describe('deploy guard with a real Prometheus', () => {
     exporter.set(METRIC, 0.2);
     const [retry] = await r.gitlab.waitForCalls('retry', 1, 15_000);
     expect(retry?.path).toBe(RETRY_TARGET);
+    // Within one interval (1 s) of the evaluation that completed the failure limit.
+    expect(Number(retry?.at) - completingEvaluationAt(r)).toBeLessThan(1_000);
     const notice = await found(() => guardNotices(r)[0], { timeoutMs: 5_000, message: 'no deploy guard announcement' });
     expect(notice.params.channel).toBe('C0ORDERS');
     expect(notice.params.thread_ts).toBeUndefined();
