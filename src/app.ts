@@ -268,6 +268,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       clearInterval(idle);
       await scheduler.stop();
+      await deployGuard.stop();
       pipelines.abort();
       await actions.stop();
       await reconciler.stop();

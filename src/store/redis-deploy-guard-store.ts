@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RoundVerdict } from '../verify/checks.js';
 import type { ArmedDeploy, ArmResult, DeployGuardStore, GuardState } from '../verify/deploy-guard-store.js';
+import { StoreUnavailableError } from '../errors.js';
 import { RedisBase } from './redis-base.js';
 
 /**
@@ -80,17 +81,21 @@ export class RedisDeployGuardStore extends RedisBase implements DeployGuardStore
 
   async armed(): Promise<GuardState[]> {
     const services = await this.guard(() => this.redis.smembers(this.setKey()));
+    if (services.length === 0) return [];
+    // One round trip for all of them: the guard lists them every second.
+    const read = await this.guard(() => services.reduce((pipeline, service) => pipeline.hgetall(this.hashOf(service)), this.redis.pipeline()).exec());
     const guards: GuardState[] = [];
-    for (const service of services) {
-      const key = this.hashOf(service);
-      const fields = await this.guard(() => this.redis.hgetall(key));
+    for (const [index, service] of services.entries()) {
+      const [error, value] = read?.[index] ?? [new Error('no answer')];
+      if (error) throw new StoreUnavailableError(error);
+      const fields = value as Record<string, string>;
       if (!fields.deploy) {
         // Its key lapsed: nothing is armed under it any more.
         await this.guard(() => this.redis.srem(this.setKey(), service));
         continue;
       }
       if (fields.done) continue;
-      const deploy = this.parse(StoredDeploy, key, fields.deploy);
+      const deploy = this.parse(StoredDeploy, this.hashOf(service), fields.deploy);
       guards.push({ ...stripUndefined(deploy), failures: Number(fields.failures ?? 0), lastSlot: Number(fields.lastSlot ?? -1) });
     }
     return guards;

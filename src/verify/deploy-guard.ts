@@ -59,6 +59,7 @@ const CLAIM_SPARE_MS = 60_000;
 
 export class DeployGuard {
   private readonly now: () => number;
+  private readonly ticks = new Set<Promise<void>>();
 
   constructor(private readonly deps: DeployGuardDeps) {
     this.now = deps.now ?? Date.now;
@@ -98,7 +99,23 @@ export class DeployGuard {
     return receipt;
   }
 
-  /** One scheduler tick: every armed guard whose interval is due is evaluated, all at once. */
+  /**
+   * For the scheduler: starts a tick and returns at once, so that a slow Prometheus, GitLab or
+   * Slack never makes the scheduler skip the next second's tick (and an evaluation wait for it).
+   */
+  launch(firedAt: Date): void {
+    const tick = this.tick(firedAt)
+      .catch((error: unknown) => this.deps.log.error({ err: error }, 'deploy guard tick failed'))
+      .finally(() => this.ticks.delete(tick));
+    this.ticks.add(tick);
+  }
+
+  /** Lets the ticks under way finish (at shutdown, before Redis closes). */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.ticks]);
+  }
+
+  /** One tick: every armed guard whose interval is due is evaluated, all at once. */
   async tick(firedAt: Date): Promise<void> {
     const guards = await this.deps.store.armed();
     const results = await Promise.allSettled(guards.map((guard) => this.evaluate(guard, firedAt.getTime())));

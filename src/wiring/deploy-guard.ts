@@ -40,7 +40,7 @@ export interface DeployGuardWiring {
 }
 
 /** The route always (it says why it is off without a token); the job only when a service has a guard. */
-export function createDeployGuard(w: DeployGuardWiring): { route: ReturnType<typeof deployGuardRoute>; job: ScheduledJob | undefined } {
+export function createDeployGuard(w: DeployGuardWiring): { route: ReturnType<typeof deployGuardRoute>; job: ScheduledJob | undefined; stop(): Promise<void> } {
   const log = w.log.child({ component: 'deploy-guard' });
   const rounds = w.rounds;
   const guarded = w.catalog.names().some((name) => w.catalog.get(name)?.deploy_guard);
@@ -61,6 +61,6 @@ export function createDeployGuard(w: DeployGuardWiring): { route: ReturnType<typ
     receive: async (event) => (guard ? guard.receive(event) : { armed: [], ignored: [{ because: 'no-guarded-service' }] }),
     log,
   });
-  const job = guard && guarded ? { name: 'deploy-guard', cron: '* * * * * *', run: (firedAt: Date) => guard.tick(firedAt) } : undefined;
-  return { route, job };
+  const job = guard && guarded ? { name: 'deploy-guard', cron: '* * * * * *', run: async (firedAt: Date) => guard.launch(firedAt) } : undefined;
+  return { route, job, stop: async () => guard?.stop() };
 }

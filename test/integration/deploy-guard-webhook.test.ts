@@ -24,7 +24,11 @@ let bot: TestBot;
 beforeAll(async () => {
   slack = await FakeSlack.start();
   // Nothing listens on port 9: neither is asked, the guard armed below is never due within the test.
-  bot = await startTestBot({ slack, services: SERVICES, env: { GITLAB_WEBHOOK_TOKEN, PROMETHEUS_URL: 'http://127.0.0.1:9', GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN: 'x' } });
+  bot = await startTestBot({
+    slack,
+    services: SERVICES,
+    env: { GITLAB_WEBHOOK_TOKEN, PROMETHEUS_URL: 'http://127.0.0.1:9', GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN: 'x' },
+  });
 });
 afterAll(async () => {
   await bot?.stop();

@@ -122,7 +122,10 @@ describe('deploy guard', () => {
     expect(await guard.receive(deployEvent({ status: 'running' }))).toEqual({ armed: [], ignored: [{ because: 'status' }] });
     expect(await guard.receive(deployEvent({ environment: 'staging' }))).toEqual({ armed: [], ignored: [{ because: 'no-guarded-service' }] });
     expect(await guard.receive(deployEvent({ project: 'shop/checkout' }))).toEqual({ armed: [], ignored: [{ because: 'no-guarded-service' }] });
-    expect(await guard.receive(deployEvent({ project: 'shop/renamed', projectId: 42, deploymentId: 300 }))).toEqual({ armed: [], ignored: [{ because: 'no-guarded-service' }] });
+    expect(await guard.receive(deployEvent({ project: 'shop/renamed', projectId: 42, deploymentId: 300 }))).toEqual({
+      armed: [],
+      ignored: [{ because: 'no-guarded-service' }],
+    });
     expect(await guard.receive(deployEvent())).toEqual({ armed: ['payment-service'], ignored: [] });
     expect(await guard.receive(deployEvent())).toEqual({ armed: [], ignored: [{ service: 'payment-service', because: 'same' }] });
     expect(await guard.receive(deployEvent({ deploymentId: 303 }))).toEqual({ armed: [], ignored: [{ service: 'payment-service', because: 'newer' }] });
@@ -139,7 +142,13 @@ describe('deploy guard', () => {
     await nextInterval('fail');
     const [action, ...more] = await requests();
     expect(more).toEqual([]);
-    expect(action).toMatchObject({ kind: 'rollback', service: 'payment-service', requestedBy: 'deploy-guard', state: 'requested', reason: 'deploy guard: deployment 304' });
+    expect(action).toMatchObject({
+      kind: 'rollback',
+      service: 'payment-service',
+      requestedBy: 'deploy-guard',
+      state: 'requested',
+      reason: 'deploy guard: deployment 304',
+    });
     expect(notices).toEqual([expect.objectContaining({ kind: 'proposed', actionId: action?.id, trigger: expect.objectContaining({ failures: 2 }) })]);
     expect(notices[0]?.trigger.deploy).toMatchObject({ deploymentId: 304, sha: 'c0ffee00' });
     expect(notices[0]?.trigger.round.results[0]).toMatchObject({ check: 'error-rate', value: 0.2 });
