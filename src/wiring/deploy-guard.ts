@@ -22,7 +22,7 @@ export function requireWebhookTokenForDeployGuards(config: Config, catalog: Serv
   const guarded = catalog.names().filter((name) => catalog.get(name)?.deploy_guard);
   if (guarded.length === 0 || config.gitlab.webhookToken) return;
   throw new ConfigError(
-    `Invalid configuration:\n  - GITLAB_WEBHOOK_TOKEN: required because ${guarded.join(', ')} have a deploy_guard in ${config.servicesFile}; it is how GitLab's deployment webhooks reach the bot`,
+    `Invalid configuration:\n  - GITLAB_WEBHOOK_TOKEN: required by the deploy_guard of ${guarded.join(', ')} in ${config.servicesFile}: it is how GitLab's deployment webhooks reach the bot`,
   );
 }
 

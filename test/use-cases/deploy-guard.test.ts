@@ -233,6 +233,15 @@ describe('deploy guard', () => {
     expect(executor.runs).toBe(0);
   });
 
+  it('does not act on a deploy another replica already acted on', async () => {
+    const { guard, guardStore, nextInterval, requests, notices } = harness({ failureLimit: 1 });
+    await guard.receive(deployEvent());
+    expect(await guardStore.claimRollback('payment-service', 304)).toBe(true);
+    await nextInterval('fail');
+    expect(await requests()).toEqual([]);
+    expect(notices).toEqual([]);
+  });
+
   it('counts no data as neither a failure nor a pass', async () => {
     const { guard, nextInterval, requests } = harness();
     await guard.receive(deployEvent());
