@@ -22,7 +22,7 @@ import { runbookDirectory } from './runbooks/directory.js';
 import { inventoryProblems, verifyCheckProblems } from './runbooks/inventory-check.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
-import { everySeconds, Scheduler } from './scheduler/scheduler.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { createCatalog, loadServicesFile } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
@@ -44,10 +44,12 @@ import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
+import { createDeployGuard, requireWebhookTokenForDeployGuards } from './wiring/deploy-guard.js';
 import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
 import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
+import { scheduleHousekeeping } from './wiring/housekeeping.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
 const RECORD_MARGIN_MS = 1_000;
@@ -79,6 +81,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
   requirePrometheusForHealthChecks(config, catalog, runbooks);
   const healthRounds = createHealthRounds(config, log);
+  requireWebhookTokenForDeployGuards(config, catalog);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
@@ -163,6 +166,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
+  const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
   const ops = { ping: () => store.ping(), registry: metrics.registry };
   const customRoutes: CustomRoute[] = [
     {
@@ -175,6 +179,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
         metrics,
       }),
     },
+    { path: '/gitlab', method: 'POST', handler: deployGuard.route },
     { path: '/healthz', method: 'GET', handler: healthRoute },
     { path: '/readyz', method: 'GET', handler: readinessRoute(ops) },
     { path: '/metrics', method: 'GET', handler: metricsRoute(ops) },
@@ -225,35 +230,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
   await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
   // At start-up first: what a stopped or crashed replica left undelivered is found here.
   reconciler.start();
-  const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
-  scheduler.add({
-    name: 'expire-approval-requests',
-    cron: everySeconds(config.sweepIntervalMs),
-    run: async () => {
-      const expired = await actions.expireDue();
-      if (expired > 0) log.info({ expired }, 'approval requests expired');
-    },
-  });
-  scheduler.add({
-    // A replica that died or hung while tracking an action stops renewing its tracking lease.
-    name: 'take-over-running-actions',
-    cron: everySeconds(config.sweepIntervalMs),
-    run: () => actions.resume(),
-  });
-  scheduler.add({
-    name: 'remind-unacknowledged',
-    cron: everySeconds(config.sweepIntervalMs),
-    run: async () => {
-      const claimOnce = async (id: string) => (await store.lease(`reminder:${id}`, config.retentionMs)) !== undefined;
-      const reminded = await incidents.remindUnacknowledged(
-        config.reminderAfterMs,
-        (service) => (service ? catalog.get(service)?.oncall : undefined),
-        claimOnce,
-      );
-      if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
-    },
-  });
+  const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
+  const scheduler = new Scheduler((key, ttlMs) => claim(`tick:${key}`, ttlMs), log.child({ component: 'scheduler' }));
+  scheduleHousekeeping(scheduler, { config, actions, incidents, catalog, claim, log });
   scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
+  if (deployGuard.job) scheduler.add(deployGuard.job);
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),
@@ -272,6 +253,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       clearInterval(idle);
       await scheduler.stop();
+      await deployGuard.stop();
       pipelines.abort();
       await actions.stop();
       await reconciler.stop();

@@ -135,6 +135,8 @@ export type NewAction = Pick<
   | 'threadTs'
 > & {
   requesterIsApprover: boolean;
+  /** Approved in advance by the service's own settings (deploy_guard mode auto): no person approves it. */
+  preApproved?: boolean;
   approvals: number;
   expiresInMs: number;
   now: Date;
@@ -145,11 +147,11 @@ export type NewAction = Pick<
  * plan that needs no approval (a read-only fleet action) is approved for anyone.
  */
 export function requestAction(input: NewAction): ActionOutcome {
-  const { requesterIsApprover, approvals, expiresInMs, now, ...fields } = input;
+  const { requesterIsApprover, preApproved, approvals, expiresInMs, now, ...fields } = input;
   const at = now.toISOString();
   const readOnly = input.plan.needsApproval === false;
   // A failed dry run is never approved by its own request: an approver approves it anyway, on purpose.
-  const selfApproved = readOnly || (approvals === 0 && requesterIsApprover && input.rehearsal?.ok !== false);
+  const selfApproved = readOnly || preApproved === true || (approvals === 0 && requesterIsApprover && input.rehearsal?.ok !== false);
   // Optional fields that were not given stay absent rather than undefined in the stored JSON.
   const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as typeof fields;
   const action: Action = {

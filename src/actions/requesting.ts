@@ -146,7 +146,15 @@ export class Requesting {
     return next;
   }
 
-  private async requestPrepared(req: ActionRequest): Promise<Action> {
+  /**
+   * A rollback the service's settings approve in advance (deploy_guard mode auto): stored
+   * approved and started at once, through the same claim, kill switch, cooldown and audit.
+   */
+  requestPreApproved(req: RollbackRequest): Promise<Action> {
+    return this.requestPrepared(req, true);
+  }
+
+  private async requestPrepared(req: ActionRequest, preApproved = false): Promise<Action> {
     let recent: string | undefined;
     if (req.kind === 'rollback') {
       this.requirePolicy(req.service);
@@ -169,7 +177,8 @@ export class Requesting {
       service: plan.service,
       plan,
       requestedBy: req.userId,
-      requesterIsApprover: await this.ctx.isApprover(req.userId, policy.approvers),
+      requesterIsApprover: preApproved || (await this.ctx.isApprover(req.userId, policy.approvers)),
+      ...(preApproved ? { preApproved } : {}),
       reason: req.reason,
       approvals: policy.approvals,
       expiresInMs: this.o.expiryMs,

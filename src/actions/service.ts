@@ -12,7 +12,7 @@ import { Deciding } from './deciding.js';
 import type { ExecutionPlan, Executor } from './executor.js';
 import { expireDue } from './expiry.js';
 import { KillSwitchControl } from './kill-switch.js';
-import { Requesting, type ActionRequest, type FleetActionRequest } from './requesting.js';
+import { Requesting, type ActionRequest, type FleetActionRequest, type RollbackRequest } from './requesting.js';
 import { Running } from './running.js';
 import type { KillSwitch } from './store.js';
 import { Verifying, type VerifyingOptions } from './verifying.js';
@@ -60,6 +60,11 @@ export class ActionService {
 
   request(req: ActionRequest): Promise<Action> {
     return this.requesting.request(req);
+  }
+
+  /** A rollback approved in advance by the service's settings (the deploy guard in auto mode): it runs at once. */
+  requestPreApproved(req: RollbackRequest): Promise<Action> {
+    return this.requesting.requestPreApproved(req);
   }
 
   dryRun(req: FleetActionRequest): Promise<{ plan: ExecutionPlan; rehearsal: Rehearsal | undefined }> {

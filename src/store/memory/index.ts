@@ -12,6 +12,7 @@ import { MemoryScheduleStore } from './memory-schedule-store.js';
 
 export { MemoryKeyspace, type Clock } from './keyspace.js';
 export { MemoryActionStore } from './memory-action-store.js';
+export { MemoryDeployGuardStore } from './memory-deploy-guard-store.js';
 export { MemoryFleetStore } from './memory-fleet-store.js';
 export { MemoryFloodStore } from './memory-flood-store.js';
 export { MemoryIncidentStore } from './memory-incident-store.js';
