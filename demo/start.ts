@@ -24,6 +24,8 @@ export interface DemoOptions {
   keyPrefix?: string;
   logLevel?: string;
   logDestination?: DestinationStream;
+  /** Called when the bot calls a Web API method the demo Slack does not answer; logged by default. */
+  onUnknownMethod?: (method: string) => void;
 }
 
 export interface RunningDemo {
@@ -69,7 +71,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   let interactions: Interactions | undefined;
   const slack = await DemoSlack.start(workspace, () => interactions as Interactions, {
     port: options.port,
-    onUnknownMethod: (method) => bot?.log.warn({ method }, 'the demo Slack does not answer this Web API method; teach demo/slack/workspace.ts'),
+    onUnknownMethod:
+      options.onUnknownMethod ?? ((method) => bot?.log.warn({ method }, 'the demo Slack does not answer this Web API method; teach demo/slack/workspace.ts')),
   });
   interactions = new Interactions(workspace, { signingSecret, botUrl, ownUrl: () => slack.url });
   const gitlab = await DemoGitlab.start(DEMO_PROJECTS, () => slack.notify());

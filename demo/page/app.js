@@ -3,12 +3,20 @@
 // Slack would. Plain browser JavaScript, no build step.
 'use strict';
 
-const EMOJI = {
-  red_circle: '🔴', large_orange_circle: '🟠', large_blue_circle: '🔵', large_green_circle: '🟢', warning: '⚠️',
-  octagonal_sign: '🛑', white_check_mark: '✅', x: '❌', zzz: '💤', no_entry: '⛔', hourglass_flowing_sand: '⏳',
-  heavy_multiplication_x: '✖️', gear: '⚙️', double_vertical_bar: '⏸️', rotating_light: '🚨', mag: '🔍',
-  grey_question: '❔', fire: '🔥', eyes: '👀', rocket: '🚀', bell: '🔔', information_source: 'ℹ️',
+// Slack's emoji, drawn with symbols every system font has (a headless browser on a server
+// has no colour-emoji font): status circles as dots, the rest as coloured symbols.
+const DOT = { red_circle: '#e01e5a', large_orange_circle: '#e8912d', large_blue_circle: '#1d9bd1', large_green_circle: '#2eb67d' };
+const SYMBOL = {
+  warning: ['⚠', '#e8912d'], white_check_mark: ['✔', '#2eb67d'], x: ['✖', '#e01e5a'], heavy_multiplication_x: ['✖', '#616061'],
+  octagonal_sign: ['■', '#e01e5a'], no_entry: ['⊘', '#e01e5a'], hourglass_flowing_sand: ['◴', '#e8912d'], gear: ['⚙', '#616061'],
+  double_vertical_bar: ['‖', '#1d9bd1'], rotating_light: ['◉', '#e01e5a'], fire: ['▲', '#e8912d'], mag: ['⌕', '#616061'],
+  grey_question: ['?', '#616061'], zzz: ['z', '#616061'], information_source: ['ℹ', '#1d9bd1'],
 };
+function emoji(whole, name) {
+  if (DOT[name]) return `<span class="dot" style="background:${DOT[name]}" title=":${name}:"></span>`;
+  const symbol = SYMBOL[name];
+  return symbol ? `<span class="emoji" style="color:${symbol[1]}" title=":${name}:">${symbol[0]}</span>` : whole;
+}
 
 const view = { state: undefined, channel: 'C0PAYMENTS', thread: undefined, me: localStorage.getItem('demo-me') || 'U0ALICE', seen: {} };
 const $ = (id) => document.getElementById(id);
@@ -34,8 +42,18 @@ function token(inner) {
   if (target.startsWith('#')) return `<span class="mention">#${esc(label ?? channelName(target.slice(1)))}</span>`;
   if (target.startsWith('!subteam^')) return `<span class="mention">${esc(unescaped(label ?? `@${target.slice(9)}`))}</span>`;
   if (target.startsWith('!date^')) {
-    const seconds = Number(target.split('^')[1]);
-    return esc(Number.isFinite(seconds) ? new Date(seconds * 1000).toLocaleString() : unescaped(label ?? ''));
+    const [, seconds, format = '{date_short} {time}'] = target.split('^');
+    const date = new Date(Number(seconds) * 1000);
+    if (Number.isNaN(date.getTime())) return esc(unescaped(label ?? ''));
+    const parts = {
+      date_short_pretty: date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
+      date_short: date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', year: 'numeric' }),
+      date: date.toLocaleDateString(undefined, { month: 'long', day: 'numeric', year: 'numeric' }),
+      date_long: date.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }),
+      time: date.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' }),
+      time_secs: date.toLocaleTimeString(),
+    };
+    return esc(format.replace(/\{(\w+)\}/g, (whole, name) => parts[name] ?? whole));
   }
   if (target.startsWith('!')) return `<span class="mention">@${esc(target.slice(1))}</span>`;
   const url = unescaped(target);
@@ -55,13 +73,13 @@ function mrkdwn(text) {
   s = s.replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,:;!?])/g, '$1<i>$2</i>');
   s = s.replace(/(^|[\s(])~([^~\n]+)~(?=$|[\s).,:;!?])/g, '$1<s>$2</s>');
   s = s.replace(/^&gt; ?(.*)$/gm, '<blockquote>$1</blockquote>');
-  s = s.replace(/:([a-z0-9_+-]+):/g, (whole, name) => EMOJI[name] ?? whole);
+  s = s.replace(/:([a-z0-9_+-]+):/g, emoji);
   return s.replace(/\u0000(\d+)\u0000/g, (_, i) => kept[Number(i)]);
 }
 
 function textObject(t) {
   if (!t) return '';
-  if (t.type === 'plain_text') return esc(t.text).replace(/:([a-z0-9_+-]+):/g, (whole, name) => EMOJI[name] ?? whole);
+  if (t.type === 'plain_text') return esc(t.text).replace(/:([a-z0-9_+-]+):/g, emoji);
   return mrkdwn(t.text);
 }
 
@@ -157,7 +175,11 @@ function render() {
   thread.hidden = !parent;
   if (parent) {
     const replies = state.messages.filter((m) => m.channel === parent.channel && m.thread_ts === parent.ts && m.ts !== parent.ts && visible(m));
-    $('thread-messages').innerHTML = [parent, ...replies].map((m) => messageHtml(m, { inThread: true })).join('');
+    const pane = $('thread-messages');
+    const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40 || view.threadShown !== parent.ts;
+    pane.innerHTML = [parent, ...replies].map((m) => messageHtml(m, { inThread: true })).join('');
+    if (atBottom) pane.scrollTop = pane.scrollHeight;
+    view.threadShown = parent.ts;
   }
 }
 
