@@ -94,8 +94,30 @@ describe('the demo in a browser', () => {
     await expect(approvalMessage.textContent()).resolves.toMatch(/succeeded/i);
     expect(await approvalMessage.locator('button').count()).toBe(0);
 
+    // A slash command typed in the box reaches the bot; its answer is bob's alone.
+    await page.locator('#command').fill('/incident list');
+    await page.locator('#command').press('Enter');
+    const list = await shown(channel, 'Open incidents (1');
+    await expect(list.textContent()).resolves.toContain('Only visible to you');
+
     await mkdir(OUTPUT, { recursive: true });
     await page.screenshot({ path: resolve(OUTPUT, 'demo.png') });
     expect(unknownMethods).toEqual([]);
-  });
+  }, 90_000);
+
+  it('fires a storm into other channels and resolves every alert', async () => {
+    await page.getByRole('button', { name: 'Storm: 8 alert groups at once' }).click();
+    await page.locator('#channels a', { hasText: 'checkout' }).locator('.unread', { hasText: '4' }).waitFor({ timeout: STEP_MS });
+    await page.locator('#channels a', { hasText: 'incidents' }).click();
+    await shown(page.locator('#messages'), 'FIRING: DiskFilling (storage)');
+
+    await page.getByRole('button', { name: 'Resolve every alert fired' }).click();
+    await page.locator('#channels a', { hasText: 'payments' }).click();
+    await shown(page.locator('#messages'), 'RESOLVED: HighErrorRate (payment-service)');
+    await page.locator('#channels a', { hasText: 'checkout' }).click();
+    const checkout = page.locator('#messages .message');
+    await checkout.filter({ hasText: 'RESOLVED: HighLatency (checkout)' }).waitFor({ timeout: STEP_MS });
+    await expect.poll(() => checkout.filter({ hasText: 'RESOLVED:' }).count(), { timeout: STEP_MS }).toBe(4);
+    expect(unknownMethods).toEqual([]);
+  }, 60_000);
 });
