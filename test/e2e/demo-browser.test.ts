@@ -16,8 +16,11 @@ import { findExecutable } from '../support/child-process.js';
 import { testRedisUrl } from '../support/redis.js';
 
 const OUTPUT = resolve(import.meta.dirname, '../../test-output');
-/** Long enough for a rollback: the bot polls the demo GitLab every second and its job runs 5 s. */
-const STEP_MS = 15_000;
+/** Long enough for a rollback on a busy machine: the bot polls the demo GitLab every second and its job runs 5 s. */
+const STEP_MS = 30_000;
+/** Starting chromium and the bot, or the whole walk through, on a busy machine. */
+const START_MS = 60_000;
+const WALK_MS = 180_000;
 
 function chromiumExecutable(): string {
   const found = findExecutable('chromium') ?? findExecutable('chromium-browser');
@@ -42,13 +45,14 @@ describe('the demo in a browser', () => {
     });
     browser = await chromium.launch({ executablePath: chromiumExecutable(), args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  });
+    page.setDefaultTimeout(STEP_MS);
+  }, START_MS);
 
   afterAll(async () => {
     await browser?.close();
     await demo?.stop();
     await clearPrefix(testRedisUrl(), prefix);
-  });
+  }, START_MS);
 
   /** The message of the open channel (or thread) that contains `text`, once the page shows it. */
   async function shown(where: Locator, text: string | RegExp): Promise<Locator> {
@@ -103,7 +107,7 @@ describe('the demo in a browser', () => {
     await mkdir(OUTPUT, { recursive: true });
     await page.screenshot({ path: resolve(OUTPUT, 'demo.png') });
     expect(unknownMethods).toEqual([]);
-  }, 90_000);
+  }, WALK_MS);
 
   it('fires a storm into other channels and resolves every alert', async () => {
     await page.getByRole('button', { name: 'Storm: 8 alert groups at once' }).click();
@@ -119,5 +123,5 @@ describe('the demo in a browser', () => {
     await checkout.filter({ hasText: 'RESOLVED: HighLatency (checkout)' }).waitFor({ timeout: STEP_MS });
     await expect.poll(() => checkout.filter({ hasText: 'RESOLVED:' }).count(), { timeout: STEP_MS }).toBe(4);
     expect(unknownMethods).toEqual([]);
-  }, 60_000);
+  }, WALK_MS);
 });
