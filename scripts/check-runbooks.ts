@@ -5,8 +5,9 @@
  *
  * Prints what it checked (`ok: 5 runbooks, 2 services (runbooks, services.yaml)`) and
  * exits 0, or prints each problem as `file: path: reason` (a broken services file as the
- * bot reports it) and exits 1. When the services file ($SERVICES_FILE, else services.yaml) exists, the
- * services and host groups the runbooks target must be in it, and when PROMETHEUS_URL is
+ * bot reports it) and exits 1. When the services file ($SERVICES_FILE, else services.yaml)
+ * exists, the services and host groups the runbooks target must be in it, so must the
+ * health checks their `verify` names, and when PROMETHEUS_URL is
  * set (with PROMETHEUS_TOKEN and PROMETHEUS_TIMEOUT as the bot reads them), each health
  * check's query is sent to Prometheus once.
  */
@@ -14,7 +15,7 @@ import { access } from 'node:fs/promises';
 import { parseDuration } from '../src/config/duration.js';
 import { ServicesFileError } from '../src/errors.js';
 import { RunbookError, formatProblem } from '../src/runbooks/errors.js';
-import { inventoryProblems } from '../src/runbooks/inventory-check.js';
+import { inventoryProblems, verifyCheckProblems } from '../src/runbooks/inventory-check.js';
 import { loadRunbooks } from '../src/runbooks/loader.js';
 import { createCatalog, loadServicesFile } from '../src/services/catalog.js';
 import type { ServicesFile } from '../src/services/schema.js';
@@ -28,15 +29,22 @@ interface ServicesChecked {
   problems: string[];
 }
 
-/** The problems of runbooks against the services file, or none when there is no such file. */
-async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>): Promise<ServicesChecked> {
-  const file = process.env.SERVICES_FILE || 'services.yaml';
+const servicesFile = () => process.env.SERVICES_FILE || 'services.yaml';
+
+/** The services file, when there is one to check the runbooks against. */
+async function readServices(): Promise<ServicesFile | undefined> {
+  const file = servicesFile();
   const present = await access(file).then(
     () => true,
     () => false,
   );
-  if (!present) return { file, services: undefined, problems: [] };
-  const services = await loadServicesFile(file);
+  return present ? loadServicesFile(file) : undefined;
+}
+
+/** The problems of runbooks against the services file, or none when there is no such file. */
+async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>, services: ServicesFile | undefined): Promise<ServicesChecked> {
+  const file = servicesFile();
+  if (!services) return { file, services: undefined, problems: [] };
   const problems = [...inventoryProblems(runbooks, createCatalog(services, 'C0CHECK')), ...(await againstPrometheus(services))];
   return { file, services: Object.keys(services.services).length, problems: problems.map((problem) => `${file}: ${problem}`) };
 }
@@ -67,8 +75,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const dir = argv[0] || process.env.RUNBOOKS_DIR || 'runbooks';
   try {
-    const runbooks = await loadRunbooks(dir);
-    const checked = await againstServices(runbooks);
+    const services = await readServices();
+    const catalog = services && createCatalog(services, 'C0CHECK');
+    const runbooks = await loadRunbooks(dir, catalog ? { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) } : {});
+    const checked = await againstServices(runbooks, services);
     if (checked.problems.length > 0) {
       for (const problem of checked.problems) process.stderr.write(`${problem}\n`);
       return 1;

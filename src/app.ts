@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { DestinationStream, Logger } from 'pino';
-import { incidentLink } from './actions/incident-link.js';
+import { incidentLink, incidentVerification } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
 import type { Config } from './config/load.js';
@@ -20,10 +20,10 @@ import { createMetrics } from './metrics.js';
 import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
 import { runbookDirectory } from './runbooks/directory.js';
-import { inventoryProblems } from './runbooks/inventory-check.js';
+import { inventoryProblems, verifyCheckProblems } from './runbooks/inventory-check.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
-import { everySeconds, Scheduler } from './scheduler/scheduler.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { createCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
@@ -46,8 +46,12 @@ import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
-import { requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { createDeployGuard } from './wiring/deploy-guard.js';
+import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
+import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
+import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -73,12 +77,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const log = createLogger(config.logLevel, options.logDestination);
   const catalog = createCatalog(services, config.incidentChannel);
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
-  const runbooks = await loadRunbooks(config.runbooksDir);
+  const runbooks = await loadRunbooks(config.runbooksDir, { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) });
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
   // Not fatal: a stale reference disables one action, and must not stop incident intake.
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
-  requirePrometheusForHealthChecks(config, catalog);
+  requirePrometheusForHealthChecks(config, catalog, runbooks);
+  const healthRounds = createHealthRounds(config, log);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
@@ -123,6 +128,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
     rollouts: fleetStore,
     pausedBy: () => actionStore.killSwitch(),
     log: log.child({ component: 'fleet' }),
+    rounds: healthRounds,
+    healthOf: (service) => catalog.get(service)?.health,
     observer: {
       hostsRan: (outcomes) => {
         for (const o of outcomes) metrics.fleetHostRuns.inc({ outcome: o.ok ? 'ok' : 'failed' });
@@ -145,6 +152,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
     cooldownMs: config.actions.cooldownMs,
     pollIntervalMs: config.gitlab.pollIntervalMs,
     killSwitchAdmins: config.actions.killSwitchAdmins,
+    verification: rollbackVerification(catalog, healthRounds, {
+      watches: new RedisWatchStore(redis, config.redis.keyPrefix, config.retentionMs),
+      incidents: incidentVerification(incidents),
+    }),
   });
   const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
   actions.onChange((id) => actionPublisher.actionChanged(id));
@@ -158,6 +169,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
+  const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
   const ops = { ping: () => store.ping(), registry: metrics.registry, slackNotReady: () => identity.notReady() };
   const customRoutes: CustomRoute[] = [
     {
@@ -170,6 +182,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
         metrics,
       }),
     },
+    { path: '/gitlab', method: 'POST', handler: deployGuard.route },
     { path: '/healthz', method: 'GET', handler: healthRoute },
     { path: '/readyz', method: 'GET', handler: readinessRoute(ops) },
     { path: '/metrics', method: 'GET', handler: metricsRoute(ops) },
@@ -224,34 +237,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   // At start-up first: what a stopped or crashed replica left undelivered is found here.
   reconciler.start();
-  const scheduler = new Scheduler(async (key, ttlMs) => (await store.lease(`tick:${key}`, ttlMs)) !== undefined, log.child({ component: 'scheduler' }));
-  scheduler.add({
-    name: 'expire-approval-requests',
-    cron: everySeconds(config.sweepIntervalMs),
-    run: async () => {
-      const expired = await actions.expireDue();
-      if (expired > 0) log.info({ expired }, 'approval requests expired');
-    },
-  });
-  scheduler.add({
-    // A replica that died or hung while tracking an action stops renewing its tracking lease.
-    name: 'take-over-running-actions',
-    cron: everySeconds(config.sweepIntervalMs),
-    run: () => actions.resume(),
-  });
-  scheduler.add({
-    name: 'remind-unacknowledged',
-    cron: everySeconds(config.sweepIntervalMs),
-    run: async () => {
-      const claimOnce = async (id: string) => (await store.lease(`reminder:${id}`, config.retentionMs)) !== undefined;
-      const reminded = await incidents.remindUnacknowledged(
-        config.reminderAfterMs,
-        (service) => (service ? catalog.get(service)?.oncall : undefined),
-        claimOnce,
-      );
-      if (reminded > 0) log.info({ reminded }, 'unacknowledged incidents reminded');
-    },
-  });
+  const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
+  const scheduler = new Scheduler((key, ttlMs) => claim(`tick:${key}`, ttlMs), log.child({ component: 'scheduler' }));
+  scheduleHousekeeping(scheduler, { config, actions, incidents, catalog, claim, log });
+  scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
+  if (deployGuard.job) scheduler.add(deployGuard.job);
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),
@@ -271,6 +261,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       clearInterval(idle);
       await scheduler.stop();
+      await deployGuard.stop();
       pipelines.abort();
       await actions.stop();
       await reconciler.stop();

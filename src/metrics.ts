@@ -48,7 +48,7 @@ export function createMetrics() {
     }),
     fleetRollouts: new Counter({
       name: 'chatops_fleet_rollouts_total',
-      help: 'Fleet rollouts that ended, by how (succeeded, halted, paused)',
+      help: 'Fleet rollouts that ended, by how (succeeded, succeeded_with_failures, halted, paused)',
       labelNames: ['end'] as const,
       registers: [registry],
     }),
@@ -91,7 +91,7 @@ const KNOWN = {
   slackMethod: ['chat.postMessage', 'chat.update'],
   slackOutcome: ['ok', 'rate_limited', 'transient', 'failed'],
   hostOutcome: ['ok', 'failed'],
-  rolloutEnd: ['succeeded', 'halted', 'paused'],
+  rolloutEnd: ['succeeded', 'succeeded_with_failures', 'halted', 'paused'],
 } as const;
 
 /**

@@ -11,6 +11,7 @@
 import { BotError, type ErrorCode } from '../errors.js';
 import type { ActionStep, RunDetail } from '../timeline/action-step.js';
 import type { RehearsalBrief } from '../timeline/fleet-facts.js';
+import type { Verification } from '../verify/rollback-verification.js';
 import type { ExecutionPlan, FleetRequest, RunHandle } from './executor.js';
 
 export type ActionKind = 'rollback' | 'fleet';
@@ -44,6 +45,8 @@ export interface Action {
   rehearsal?: RehearsalBrief | { ok: boolean; summary: string };
   /** A failed fleet rollout that a new, approved action may continue. */
   resumable?: boolean;
+  /** A rollout that succeeded with failures whose failed hosts were asked for again, as this action. */
+  retriedAs?: string;
   /** Approved while automation was paused: it waits, approved, until approved again after a resume. */
   held?: Hold;
   incidentId?: string;
@@ -55,6 +58,8 @@ export interface Action {
   startedAt?: string;
   finishedAt?: string;
   result?: RunDetail;
+  /** A succeeded rollback watched against its service's health checks (see verification.ts). */
+  verification?: Verification;
 }
 
 /** The kill switch that held an approved action: who paused automation, why, and since when. */
@@ -130,6 +135,8 @@ export type NewAction = Pick<
   | 'threadTs'
 > & {
   requesterIsApprover: boolean;
+  /** Approved in advance by the service's own settings (deploy_guard mode auto): no person approves it. */
+  preApproved?: boolean;
   approvals: number;
   expiresInMs: number;
   now: Date;
@@ -140,10 +147,11 @@ export type NewAction = Pick<
  * plan that needs no approval (a read-only fleet action) is approved for anyone.
  */
 export function requestAction(input: NewAction): ActionOutcome {
-  const { requesterIsApprover, approvals, expiresInMs, now, ...fields } = input;
+  const { requesterIsApprover, preApproved, approvals, expiresInMs, now, ...fields } = input;
   const at = now.toISOString();
   const readOnly = input.plan.needsApproval === false;
-  const selfApproved = readOnly || (approvals === 0 && requesterIsApprover);
+  // A failed dry run is never approved by its own request: an approver approves it anyway, on purpose.
+  const selfApproved = readOnly || preApproved === true || (approvals === 0 && requesterIsApprover && input.rehearsal?.ok !== false);
   // Optional fields that were not given stay absent rather than undefined in the stored JSON.
   const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as typeof fields;
   const action: Action = {

@@ -2,22 +2,9 @@
  * A person's decision on an action: approve, deny, cancel, or abort a halted rollout. Each
  * is a compare-and-set, so concurrent clicks on several replicas agree on one outcome.
  */
-import {
-  abort,
-  ActionRefused,
-  approve,
-  cancel,
-  deny,
-  displayActionId,
-  expire,
-  hold,
-  isExpired,
-  isHeldBy,
-  release,
-  type Action,
-  type ActionOutcome,
-} from './action.js';
+import { abort, ActionRefused, cancel, deny, displayActionId, expire, hold, isExpired, isHeldBy, release, type Action, type ActionOutcome } from './action.js';
 import type { ActionContext } from './context.js';
+import { approveChecked } from './fleet-outcome.js';
 import type { KillSwitch } from './store.js';
 
 export interface DecidingOptions {
@@ -38,16 +25,17 @@ export class Deciding {
   /**
    * An approval that completes the action runs it, unless automation is paused: then the
    * action is held in the same write as the approval, so its message never says it runs,
-   * and the caller gets it back held, to tell the clicker at once.
+   * and the caller gets it back held, to tell the clicker at once. A request whose dry run
+   * failed is approved only `anyway` (see approveChecked).
    */
-  async approve(id: string, userId: string): Promise<Action> {
+  async approve(id: string, userId: string, anyway = false): Promise<Action> {
     const paused = await this.ctx.store.killSwitch();
     let again = false;
     const action = await this.decide(id, userId, (current, isApprover) => {
       // An approved action that could not run (automation paused) runs on a later approval.
       again = current.state === 'approved' && isApprover;
       if (again) return undefined;
-      const outcome = approve(current, { userId, isApprover, now: this.ctx.now() });
+      const outcome = approveChecked(current, { userId, isApprover, now: this.ctx.now() }, anyway);
       return paused && outcome.action.state === 'approved' ? { ...outcome, action: hold(outcome.action, paused) } : outcome;
     });
     if (action.state !== 'approved') return action;

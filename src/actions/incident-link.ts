@@ -5,6 +5,7 @@
 import type { IncidentService } from '../incidents/service.js';
 import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
 import type { IncidentLink } from './ports.js';
+import type { VerificationIncidents } from './verifying.js';
 
 /** How the actions layer sees incidents: the open one of a service, its thread, its mitigation and timeline. */
 export function incidentLink(incidents: IncidentService, store: Pick<IncidentStore, 'appendTimeline'> & Pick<MessageRefStore, 'getMessageRef'>): IncidentLink {
@@ -27,6 +28,15 @@ export function incidentLink(incidents: IncidentService, store: Pick<IncidentSto
     async note(incidentId, entry) {
       await store.appendTimeline(incidentId, [{ ...entry, kind: 'action' }]);
       incidents.timelineChanged(incidentId);
+    },
+  };
+}
+
+/** How rollback verification shows on incidents. */
+export function incidentVerification(incidents: IncidentService): VerificationIncidents {
+  return {
+    async showVerification(incidentId, actionId, verification) {
+      await incidents.showVerification(incidentId, actionId, verification);
     },
   };
 }

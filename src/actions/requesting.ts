@@ -8,6 +8,7 @@ import { rehearsalBrief, storedHostResult, type Rehearsal } from '../timeline/fl
 import { ActionRefused, AutomationPaused, continued, displayActionId, requestAction, type Action, type ActionKind } from './action.js';
 import type { ActionContext } from './context.js';
 import type { ExecutionPlan, Executor, FleetRequest, PlanRequest } from './executor.js';
+import { retried, toleratedFailuresOf } from './fleet-outcome.js';
 import type { ServicePolicy } from './ports.js';
 
 export interface RollbackRequest {
@@ -117,7 +118,43 @@ export class Requesting {
     return next;
   }
 
-  private async requestPrepared(req: ActionRequest): Promise<Action> {
+  /**
+   * Asks again for the hosts a rollout that succeeded with failures tolerated as failed: a
+   * new action over just those hosts (`FleetRequest.hosts` narrows the targets), dry-run
+   * and approved like any other. Done once per rollout.
+   */
+  async retryFailed(id: string, userId: string): Promise<Action> {
+    const previous = await this.ctx.require(id);
+    // Refuses what cannot be retried before the dry run, which would run for nothing.
+    retried(previous, { userId, now: this.ctx.now() }, '');
+    if (!previous.fleet) throw new ActionRefused(`${displayActionId(id)} was stored without its request and cannot be retried; request it again.`);
+    const hosts = toleratedFailuresOf(previous).map((f) => f.host);
+    // Its own rollout: the hosts failed, so nothing of the one before is skipped.
+    const { continues: _continues, ...fleet } = previous.fleet;
+    const next = await this.request({
+      kind: 'fleet',
+      service: previous.service,
+      userId,
+      reason: `retries the failed hosts of ${displayActionId(id)}`,
+      ...(previous.incidentId ? { incidentId: previous.incidentId } : {}),
+      fleet: { ...fleet, hosts },
+    });
+    if (!(await this.ctx.commit(retried(previous, { userId, now: this.ctx.now() }, next.id), previous.version))) {
+      await this.o.cancel(next.id, userId).catch((error: unknown) => this.ctx.log.warn({ err: error, actionId: next.id }, 'duplicate retry not cancelled'));
+      throw new ActionRefused(`The failed hosts of ${displayActionId(id)} were asked for again by someone else just now.`);
+    }
+    return next;
+  }
+
+  /**
+   * A rollback the service's settings approve in advance (deploy_guard mode auto): stored
+   * approved and started at once, through the same claim, kill switch, cooldown and audit.
+   */
+  requestPreApproved(req: RollbackRequest): Promise<Action> {
+    return this.requestPrepared(req, true);
+  }
+
+  private async requestPrepared(req: ActionRequest, preApproved = false): Promise<Action> {
     let recent: string | undefined;
     if (req.kind === 'rollback') {
       this.requirePolicy(req.service);
@@ -140,7 +177,8 @@ export class Requesting {
       service: plan.service,
       plan,
       requestedBy: req.userId,
-      requesterIsApprover: await this.ctx.isApprover(req.userId, policy.approvers),
+      requesterIsApprover: preApproved || (await this.ctx.isApprover(req.userId, policy.approvers)),
+      ...(preApproved ? { preApproved } : {}),
       reason: req.reason,
       approvals: policy.approvals,
       expiresInMs: this.o.expiryMs,

@@ -12,12 +12,15 @@ import { ExecutorRefusal, type ExecutionPlan, type Executor, type RunContext, ty
 import { planRequestOf } from './requesting.js';
 import type { KillSwitch, RenewableLease } from './store.js';
 import type { ActionStep, RunDetail } from '../timeline/action-step.js';
+import type { Verifying } from './verifying.js';
 
 export interface RunningOptions {
   /** One executor per kind of action; the actions layer never learns more of them. */
   executors: Readonly<Record<ActionKind, Executor>>;
   cooldownMs: number;
   pollIntervalMs: number;
+  /** Watches succeeded rollbacks of services with health checks; without it they end as they did before. */
+  verifying?: Pick<Verifying, 'finishWatched'>;
 }
 
 /** Longer than the slowest start (GitLab retries included). */
@@ -264,7 +267,10 @@ export class Running {
   }
 
   private async finishRun(action: Action, outcome: { succeeded: boolean; detail: RunDetail; resumable?: boolean }): Promise<void> {
-    if (!(await this.ctx.commit(finish(action, outcome, this.ctx.now()), action.version))) return;
+    const ended = finish(action, outcome, this.ctx.now());
+    // A watched rollback's incident stays mitigating (and shows "monitoring") until the verdict.
+    if (outcome.succeeded && (await this.o.verifying?.finishWatched(ended, action.version))) return;
+    if (!(await this.ctx.commit(ended, action.version))) return;
     if (action.incidentId)
       await this.ctx.incidents.endMitigation(action.incidentId).catch((e: unknown) => this.ctx.log.warn({ err: e }, 'incident mitigation not ended'));
   }

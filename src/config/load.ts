@@ -56,8 +56,11 @@ export interface Config {
   reminderAfterMs: number;
   /** How often approval requests are expired and unacknowledged incidents reminded. */
   sweepIntervalMs: number;
-  /** `lookupWindowMs`: how long to look for what a GitLab change that was not confirmed may have made. */
-  gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number; lookupWindowMs: number };
+  /**
+   * `lookupWindowMs`: how long to look for what a GitLab change that was not confirmed may have made;
+   * `webhookToken`: the secret GitLab's deployment webhooks send to POST /gitlab (off when undefined).
+   */
+  gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number; lookupWindowMs: number; webhookToken: string | undefined };
   /** Where health checks are queried; `url` undefined when no service has checks. */
   prometheus: { url: string | undefined; token: string | undefined; timeoutMs: number };
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
@@ -128,7 +131,13 @@ function toConfig(e: Env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     reminderAfterMs: e.REMINDER_AFTER,
     sweepIntervalMs: e.SWEEP_INTERVAL,
-    gitlab: { url: e.GITLAB_URL, token: e.GITLAB_TOKEN, pollIntervalMs: e.GITLAB_POLL_INTERVAL, lookupWindowMs: e.GITLAB_LOOKUP_WINDOW },
+    gitlab: {
+      url: e.GITLAB_URL,
+      token: e.GITLAB_TOKEN,
+      pollIntervalMs: e.GITLAB_POLL_INTERVAL,
+      lookupWindowMs: e.GITLAB_LOOKUP_WINDOW,
+      webhookToken: e.GITLAB_WEBHOOK_TOKEN,
+    },
     prometheus: { url: e.PROMETHEUS_URL?.replace(/\/+$/, ''), token: e.PROMETHEUS_TOKEN, timeoutMs: e.PROMETHEUS_TIMEOUT },
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
     ssh: {

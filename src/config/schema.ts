@@ -102,6 +102,12 @@ export const EnvSchema = z
     GITLAB_URL: optionalText.pipe(z.url({ error: 'expected the GitLab base URL such as https://gitlab.example.com' }).optional()),
     GITLAB_TOKEN: optionalText,
     GITLAB_POLL_INTERVAL: duration('5s'),
+    // Kept exactly as given: GitLab sends the secret token byte for byte.
+    GITLAB_WEBHOOK_TOKEN: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .pipe(z.string().min(16, 'expected at least 16 characters: it is the only thing guarding POST /gitlab').optional()),
     GITLAB_LOOKUP_WINDOW: duration('2m').pipe(z.number().min(1_000, { error: 'expected at least 1s' }).max(300_000, { error: 'expected at most 5m' })),
     PROMETHEUS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the Prometheus base URL such as http://prometheus:9090' }).optional()),
     PROMETHEUS_TOKEN: optionalText,

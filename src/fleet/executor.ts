@@ -10,20 +10,25 @@ import { displayActionId } from '../actions/action.js';
 import { ExecutorRefusal, type ExecutionPlan, type Executor, type PlanRequest, type RunContext, type RunHandle, type RunStatus } from '../actions/executor.js';
 import type { FleetAction, Runbook } from '../runbooks/schema.js';
 import { durationMs } from '../config/duration-field.js';
-import type { InventoryHost } from '../services/schema.js';
+import type { HealthCheck } from '../services/schema.js';
 import { storedHostResult, type Rehearsal } from '../timeline/fleet-facts.js';
+import type { EvaluateRound } from '../verify/checks.js';
+import { readParams, writeParams, type FleetParams } from './plan-params.js';
 import { planRollout, type Batch } from './rollout.js';
+import { alreadySucceeded, succeededEnd } from './rollout-end.js';
 import { runDryRun, runRollout, type BatchRun, type HostOutcome, type HostResultStore, type Pause, type RolloutEnd } from './rollout-runner.js';
 import type { RolloutState, RolloutStateStore } from './rollout-state.js';
 import { resolveTargets, type FleetInventory } from './targets.js';
 import { renderCommand } from './template.js';
+import { describeVerify, resolveVerifyChecks, samplingOf } from './verify-plan.js';
 
 export const FLEET_EXECUTOR = 'fleet';
 
 /** What a rollout tells the metrics. */
 export interface FleetObserver {
   hostsRan(outcomes: readonly HostOutcome[]): void;
-  rolloutEnded(end: 'succeeded' | 'halted' | 'paused'): void;
+  /** `succeeded_with_failures`: it ran to its end with failures `max_failures` tolerated. */
+  rolloutEnded(end: 'succeeded' | 'succeeded_with_failures' | 'halted' | 'paused'): void;
 }
 
 export interface FleetExecutorOptions {
@@ -39,37 +44,13 @@ export interface FleetExecutorOptions {
   observer?: FleetObserver;
   /** How long a claim outlives a process that stopped renewing it. */
   claimTtlMs?: number;
+  /** One round of a service's health checks (PROMETHEUS_URL); without it, an action with `verify` is refused. */
+  rounds?: EvaluateRound;
+  /** A service's `health` checks from the services file: what a runbook's `verify` names. */
+  healthOf?: (service: string) => readonly HealthCheck[] | undefined;
 }
 
 const DEFAULT_CLAIM_TTL_MS = 30_000;
-
-/** The plan's parameters as stored with the action: everything the run needs, nothing looked up again. */
-interface FleetParams {
-  runbook: string;
-  action: string;
-  hosts: InventoryHost[];
-  command: string;
-  dryRunCommand: string;
-  batches: string[][];
-  continues: string;
-}
-
-function readParams(plan: ExecutionPlan): FleetParams {
-  const p = plan.params;
-  return {
-    runbook: p.runbook ?? '',
-    action: p.action ?? '',
-    hosts: JSON.parse(p.hosts ?? '[]') as InventoryHost[],
-    command: p.command ?? '',
-    dryRunCommand: p.dryRunCommand ?? '',
-    batches: JSON.parse(p.batches ?? '[]') as string[][],
-    continues: p.continues ?? '',
-  };
-}
-
-function writeParams(params: FleetParams): Record<string, string> {
-  return { ...params, hosts: JSON.stringify(params.hosts), batches: JSON.stringify(params.batches) };
-}
 
 function describeBatches(batches: readonly Batch[]): string {
   return batches.map((b) => `${b.canary ? 'canary' : `batch ${b.index + 1}`}: ${b.hosts.join(', ')}`).join(' | ');
@@ -119,12 +100,14 @@ export class FleetExecutor implements Executor {
       action.rollout,
     );
     const { rollout } = action;
+    const checks = action.verify ? resolveVerifyChecks(action.verify, service, this.o.healthOf, this.o.rounds !== undefined) : [];
     const summary = [
       `runbook: ${runbookId} / ${actionId} (${action.title})${action.readonly ? ', read-only' : ''}`,
       `service: ${service}`,
       `hosts (${hosts.length}): ${hosts.map((h) => h.name).join(', ')}`,
       `batches: ${describeBatches(batches)}`,
       `halts when more than ${rollout.max_failures} host(s) fail; ${rollout.pause} between batches; ${action.timeout} per host`,
+      ...(action.verify ? [describeVerify(action.verify, checks)] : []),
       ...Object.entries(command.values).map(([name, value]) => `param ${name}: ${value}`),
       ...(request.fleet.continues ? [`continues ${displayActionId(request.fleet.continues)}: hosts that succeeded there are skipped`] : []),
       'command:',
@@ -138,6 +121,7 @@ export class FleetExecutor implements Executor {
       dryRunCommand: dryRun?.command ?? '',
       batches: batches.map((b) => b.hosts),
       continues: request.fleet.continues ?? '',
+      checks,
     };
     return {
       executor: FLEET_EXECUTOR,
@@ -159,13 +143,13 @@ export class FleetExecutor implements Executor {
     const params = readParams(plan);
     const action = this.actionOf(params.runbook, params.action);
     if (!params.dryRunCommand && (action.readonly || action.executor.type !== 'ssh')) return undefined;
-    const outcomes = await runDryRun(
-      params.hosts.map((h) => h.name),
-      params.dryRunCommand || 'true',
-      durationMs(action.timeout),
-      this.runner(action, params),
-    );
-    return { ok: outcomes.every((o) => o.ok), check: params.dryRunCommand ? 'dry_run_command' : 'reachability', hosts: outcomes };
+    const names = params.hosts.map((h) => h.name);
+    const done = params.continues ? alreadySucceeded(await this.o.results.results(params.continues), names) : new Set<string>();
+    const targets = names.filter((name) => !done.has(name));
+    const outcomes =
+      targets.length === 0 ? [] : await runDryRun(targets, params.dryRunCommand || 'true', durationMs(action.timeout), this.runner(action, params));
+    const check = params.dryRunCommand ? 'dry_run_command' : 'reachability';
+    return { ok: outcomes.every((o) => o.ok), check, hosts: outcomes, ...(done.size > 0 ? { skipped: names.filter((name) => done.has(name)) } : {}) };
   }
 
   async run(plan: ExecutionPlan, run: RunContext): Promise<RunHandle> {
@@ -226,6 +210,9 @@ export class FleetExecutor implements Executor {
     const action = this.actionOf(params.runbook, params.action);
     const resultsId = params.continues || run.actionId;
     const before = (await this.o.results.results(resultsId)).filter((o) => o.ok).length;
+    const { rounds } = this.o;
+    // The checks approved with the plan; a plan stored before `verify` existed has none.
+    const sampling = action.verify && params.checks.length > 0 ? samplingOf(action.verify) : undefined;
     const end: RolloutEnd = await runRollout(
       {
         id: resultsId,
@@ -235,6 +222,7 @@ export class FleetExecutor implements Executor {
         pauseMs: durationMs(action.rollout.pause),
         maxFailures: action.rollout.max_failures,
         resumed,
+        ...(sampling ? { verify: sampling } : {}),
       },
       {
         run: this.runner(action, params),
@@ -251,15 +239,21 @@ export class FleetExecutor implements Executor {
             hosts: outcomes.map(storedHostResult),
           });
         },
+        ...(rounds && sampling ? { round: () => rounds(plan.service, params.checks) } : {}),
+        onVerified: (batch, sampled, of, facts) =>
+          run.report({ kind: 'verified', actionId: run.actionId, batch: batch.index + 1, of, canary: batch.canary, rounds: sampled, ...facts }),
         signal,
       },
     );
-    if (end.state !== 'stopped') this.o.observer?.rolloutEnded(end.state);
+    if (end.state !== 'stopped' && end.state !== 'succeeded') this.o.observer?.rolloutEnded(end.state);
     switch (end.state) {
       case 'stopped':
         return undefined;
-      case 'succeeded':
-        return { state: 'succeeded', detail: { kind: 'fleet_succeeded', hosts: end.outcomes.length, skipped: before } };
+      case 'succeeded': {
+        const detail = succeededEnd(await this.o.results.results(resultsId), params.batches.flat(), before);
+        this.o.observer?.rolloutEnded(detail.failed ? 'succeeded_with_failures' : 'succeeded');
+        return { state: 'succeeded', detail };
+      }
       case 'paused':
         await run.stoppedByPause(end.pause);
         return { state: 'paused', detail: { kind: 'fleet_paused', pauseReason: end.pause.reason } };

@@ -7,8 +7,11 @@
  * while it ran) halts the rollout until a person looks at it.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { HaltReason } from '../timeline/fleet-facts.js';
+import type { HaltReason, SampledRound, SamplingFacts } from '../timeline/fleet-facts.js';
 import { haltAfterBatch, remainingAfter, type Batch } from './rollout.js';
+import { verifyBatch, type Pause, type SampleRound } from './verification.js';
+
+export type { Pause } from './verification.js';
 
 export interface HostOutcome {
   host: string;
@@ -56,6 +59,8 @@ export interface RolloutSpec {
    * `maxFailures`. A continued rollout (a new approval after a halt) starts counting afresh.
    */
   resumed?: boolean;
+  /** Health checks after each batch (the runbook's `verify`), evaluated with `RolloutDeps.round`. */
+  verify?: SamplingFacts;
 }
 
 export type RolloutEnd =
@@ -65,12 +70,6 @@ export type RolloutEnd =
   /** The bot is shutting down: the rollout stays running for another process to resume. */
   | { state: 'stopped'; outcomes: HostOutcome[] };
 
-/** Who paused automation, and why. */
-export interface Pause {
-  by: string;
-  reason: string;
-}
-
 export interface RolloutDeps {
   run: BatchRun;
   store: HostResultStore;
@@ -78,6 +77,10 @@ export interface RolloutDeps {
   pausedBy: () => Promise<Pause | undefined>;
   /** Told after each batch, e.g. to summarise it in the Slack thread; `of` is the number of batches in the plan. */
   onBatch?: (batch: Batch, outcomes: HostOutcome[], of: number) => Promise<void> | void;
+  /** One round of the action's health checks; required when the spec has `verify`. */
+  round?: SampleRound;
+  /** Told after a batch's checks held, with every round, e.g. to show the evidence in the thread. */
+  onVerified?: (batch: Batch, rounds: SampledRound[], of: number, sampling: SamplingFacts) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -105,6 +108,12 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     spec.plan,
     outcomes.map((o) => o.host),
   );
+  // A restart may have cut the last batch's verification short: it is done again before anything else runs.
+  const lastDone = spec.resumed ? spec.plan.findLast((b) => b.hosts.some((host) => outcomes.some((o) => o.host === host))) : undefined;
+  if (lastDone) {
+    const verified = await verifyAfter(spec, lastDone, deps, outcomes);
+    if (verified) return verified;
+  }
   for (const [position, batch] of batches.entries()) {
     if (deps.signal?.aborted) return { state: 'stopped', outcomes };
     const paused = await deps.pausedBy();
@@ -122,8 +131,35 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     await deps.onBatch?.(batch, results, spec.plan.length);
     const decision = haltAfterBatch(batch, failed.length, failures, { max_failures: spec.maxFailures });
     if (decision.halt) return { state: 'halted', reason: decision.reason, failed: outcomes.filter((o) => !o.ok), outcomes };
+    const verified = await verifyAfter(spec, batch, deps, outcomes);
+    if (verified) return verified;
   }
   return { state: 'succeeded', outcomes };
+}
+
+/**
+ * The batch's health checks; undefined when they held (or the action has none), else how
+ * the rollout ends. A halt on checks is a halt like any other: Continue or Abort.
+ */
+async function verifyAfter(spec: RolloutSpec, batch: Batch, deps: RolloutDeps, outcomes: HostOutcome[]): Promise<RolloutEnd | undefined> {
+  if (!spec.verify) return undefined;
+  if (!deps.round) throw new Error(`rollout ${spec.id} verifies its batches but was given no way to evaluate its checks`);
+  const of = spec.plan.length;
+  const verification = await verifyBatch(spec.verify, { round: deps.round, pausedBy: deps.pausedBy, signal: deps.signal });
+  switch (verification.outcome) {
+    case 'passed':
+      await deps.onVerified?.(batch, verification.rounds, of, spec.verify);
+      return undefined;
+    case 'stopped':
+      return { state: 'stopped', outcomes };
+    case 'paused':
+      return { state: 'paused', pause: verification.pause, outcomes };
+    case 'halted': {
+      const { verdict, failedSamples, rounds } = verification;
+      const reason: HaltReason = { kind: 'checks_failed', verdict, failedSamples, rounds, batch: batch.index + 1, of, canary: batch.canary, ...spec.verify };
+      return { state: 'halted', reason, failed: outcomes.filter((o) => !o.ok), outcomes };
+    }
+  }
 }
 
 /** The dry run: every target at once, read-only, nothing recorded against the rollout. */

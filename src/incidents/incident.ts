@@ -7,6 +7,7 @@
  */
 import type { TransitionRefusal } from '../errors.js';
 import type { ActionStep } from '../timeline/action-step.js';
+import type { Verification } from '../verify/rollback-verification.js';
 
 export type IncidentState = 'firing' | 'acknowledged' | 'mitigating' | 'resolved';
 export type AlertStatus = 'firing' | 'resolved';
@@ -38,6 +39,8 @@ export interface Incident {
   acknowledgedBy?: string;
   resolvedAt?: string;
   resolvedBy?: string;
+  /** The latest verification of a rollback of this incident's service: "monitoring" while it runs, then its verdict. */
+  verification?: Verification & { actionId: string };
 }
 
 export type TimelineKind =

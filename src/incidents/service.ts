@@ -2,7 +2,8 @@ import { IncidentNotFoundError } from '../errors.js';
 import type { Incident, Outcome, TimelineEntry, UnstampedFact } from './incident.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
-import { acknowledge, beginMitigation, endMitigation, resolveByUser } from './transitions.js';
+import type { Verification } from '../verify/rollback-verification.js';
+import { acknowledge, beginMitigation, endMitigation, resolveByUser, showVerification } from './transitions.js';
 
 export interface IncidentServiceOptions {
   serviceLabel: string;
@@ -188,6 +189,11 @@ export class IncidentService {
 
   endMitigation(id: string): Promise<Incident> {
     return this.change(id, (incident) => endMitigation(incident, this.now()));
+  }
+
+  /** A rollback's verification, shown on the incident: "monitoring", then the verdict (which ends the mitigation). */
+  showVerification(id: string, actionId: string, verification: Verification): Promise<Incident> {
+    return this.change(id, (incident) => showVerification(incident, actionId, verification, this.now()));
   }
 
   /** Something outside this service (an action) added to the incident's timeline. */

@@ -3,6 +3,7 @@
  * incident after it and the facts to record, or throws InvalidTransitionError.
  */
 import { InvalidTransitionError } from '../errors.js';
+import type { Verification } from '../verify/rollback-verification.js';
 import { firingAlerts, type Incident, type IncidentState, type Outcome } from './incident.js';
 
 const TRANSITIONS: Record<IncidentState, readonly IncidentState[]> = {
@@ -46,6 +47,22 @@ export function beginMitigation(current: Incident, actor: string, actionId: stri
 export function endMitigation(current: Incident, now: Date): Outcome | undefined {
   if (current.state !== 'mitigating') return undefined;
   return { incident: transition(current, 'acknowledged', now), entries: [], changed: true };
+}
+
+/**
+ * A rollback's verification as the incident shows it. While it is monitoring the incident stays
+ * mitigating; the verdict ends the mitigation (the incident waits for its alerts or a person,
+ * verified or not). A verdict never replaces another rollback's verification still under way.
+ */
+export function showVerification(current: Incident, actionId: string, verification: Verification, now: Date): Outcome | undefined {
+  const shown = current.verification;
+  if (shown?.actionId === actionId && shown.state === verification.state) return undefined;
+  if (verification.state === 'monitoring' && current.state === 'resolved') return undefined;
+  if (verification.state !== 'monitoring' && shown?.state === 'monitoring' && shown.actionId !== actionId) return undefined;
+  const incident = { ...current, verification: { ...verification, actionId }, updatedAt: now.toISOString() };
+  if (verification.state !== 'monitoring' && current.state === 'mitigating')
+    return { incident: transition(incident, 'acknowledged', now), entries: [], changed: true };
+  return { incident, entries: [], changed: true };
 }
 
 export function resolveByUser(current: Incident, userId: string, now: Date): Outcome {

@@ -1,4 +1,5 @@
 import type { ServiceCatalog } from '../services/catalog.js';
+import type { RunbookProblem } from './errors.js';
 import type { Runbook } from './schema.js';
 
 /**
@@ -24,5 +25,33 @@ export function inventoryProblems(runbooks: readonly Runbook[], catalog: Pick<Se
       }
     });
   }
+  return problems;
+}
+
+/**
+ * Health checks a fleet action's `verify` names that its service does not list under
+ * `health`. Unlike a stale host reference, this stops start-up: the rollout could never be
+ * verified, and a rollout that cannot be verified must not pass as one that was. Only
+ * actions whose service the runbook fixes are checked here; one taken from the alert is
+ * checked when the action is requested.
+ */
+export function verifyCheckProblems(runbook: Runbook, catalog: Pick<ServiceCatalog, 'get' | 'group'>): Omit<RunbookProblem, 'file'>[] {
+  const problems: Omit<RunbookProblem, 'file'>[] = [];
+  runbook.actions.forEach((action, index) => {
+    if (action.kind !== 'fleet' || !action.verify) return;
+    const { targets } = action;
+    const service = targets.from === 'group' ? catalog.group(targets.group)?.service : targets.from === 'service-hosts' ? targets.service : undefined;
+    const entry = service === undefined ? undefined : catalog.get(service);
+    if (!entry) return;
+    const known = (entry.health ?? []).map((check) => check.name);
+    action.verify.checks.forEach((check, at) => {
+      if (typeof check !== 'string' || known.includes(check)) return;
+      const choices = known.length > 0 ? `its checks: ${known.join(', ')}` : 'it lists no health checks';
+      problems.push({
+        path: `actions.${index}.verify.checks.${at}`,
+        reason: `service "${service}" has no health check "${check}" in the services file (${choices}); name one of them or write the check inline`,
+      });
+    });
+  });
   return problems;
 }

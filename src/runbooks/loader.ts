@@ -58,13 +58,18 @@ export function parseRunbook(text: string, fileName: string): Runbook {
   return runbook;
 }
 
+export interface LoadOptions {
+  /** Problems of a valid runbook against other files (services.yaml), reported with its file like any other. */
+  crossCheck?: (runbook: Runbook) => Omit<RunbookProblem, 'file'>[];
+}
+
 /**
  * Reads every *.yaml / *.yml file of `dir` (not its sub-folders, not hidden files), in
  * file-name order, which is also the order of the buttons. All problems of all files,
  * duplicate runbook ids included, are thrown together in one RunbookError.
  * An empty folder gives no runbooks; a missing one is an error.
  */
-export async function loadRunbooks(dir: string): Promise<Runbook[]> {
+export async function loadRunbooks(dir: string, options: LoadOptions = {}): Promise<Runbook[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -97,7 +102,10 @@ export async function loadRunbooks(dir: string): Promise<Runbook[]> {
       }
       firstFileOf.set(check.id, file);
     }
-    if (check.runbook) runbooks.push(check.runbook);
+    if (check.runbook) {
+      problems.push(...(options.crossCheck?.(check.runbook) ?? []).map((problem) => ({ file, ...problem })));
+      runbooks.push(check.runbook);
+    }
   }
   if (problems.length > 0) throw new RunbookError(problems);
   return runbooks;

@@ -2,6 +2,7 @@ import { validate as validateCron, validateDetailed as cronDetails } from 'node-
 import { z } from 'zod';
 import { Duration } from '../config/duration-field.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE, SLUG, SLUG_RULE } from '../names.js';
+import { HealthCheck } from '../services/schema.js';
 import { anchoredRegex, regexProblem } from './regex.js';
 
 /**
@@ -209,6 +210,50 @@ export const Rollout = z.strictObject({
 });
 export type Rollout = z.output<typeof Rollout>;
 
+const CHECK_REF_HINT = `expected the name of a health check of the service (${SLUG_RULE}) or an inline check { name, query, min and/or max, no_data }`;
+
+/**
+ * Health checks evaluated after the canary and after each batch, before the next one
+ * starts (see src/fleet/verification.ts): `samples` rounds `interval` apart, the first one
+ * `interval` after the batch. More than `failure_limit` failing rounds halt the rollout;
+ * a round with no data for a check whose `no_data` is pause halts it at once. Checks are
+ * names from the service's `health` in the services file (checked against it at load when
+ * the service is known, else when the action is requested) or inline checks.
+ */
+export const FleetVerify = z
+  .strictObject({
+    checks: z
+      .array(z.union([z.string().regex(SLUG, CHECK_REF_HINT), HealthCheck], { error: CHECK_REF_HINT }), {
+        error: 'expected a list of checks such as [error-rate]',
+      })
+      .min(1, 'expected at least one check'),
+    interval: Duration({ min: 1_000, max: 600_000, minText: '1s', maxText: '10m' }).default('30s'),
+    samples: z
+      .number({ error: 'expected a number of samples such as 3' })
+      .int('expected a whole number')
+      .min(1, 'expected 1 or more')
+      .max(60, 'at most 60')
+      .default(3),
+    /** Failing samples tolerated; 0 halts on the first. */
+    failure_limit: z.number({ error: 'expected a number such as 0' }).int('expected a whole number').min(0, 'expected 0 or more').default(0),
+  })
+  .superRefine((verify, ctx) => {
+    if (verify.failure_limit >= verify.samples) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failure_limit'],
+        message: `expected fewer than samples (${verify.samples}): with ${verify.failure_limit} failing samples tolerated, failing checks could never halt the rollout`,
+      });
+    }
+    const seen = new Set<string>();
+    verify.checks.forEach((check, index) => {
+      const name = typeof check === 'string' ? check : check.name;
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['checks', index], message: `check "${name}" is listed twice` });
+      seen.add(name);
+    });
+  });
+export type FleetVerify = z.output<typeof FleetVerify>;
+
 /** Where a fleet action runs. The actions layer turns these into host names. */
 export const FleetTargets = z.discriminatedUnion('from', [
   /** The hosts named by the `instance` label of the matching alerts (a `:port` suffix is not a host). */
@@ -331,6 +376,8 @@ export const FleetAction = z
     approval: z.enum(['required', 'none'], { error: 'expected approval: required or approval: none' }).default('required'),
     /** The author's promise that the command changes nothing (diagnostics); reviewed like code. */
     readonly: z.boolean({ error: 'expected true or false' }).default(false),
+    /** Health checks that must hold after each batch before the next one runs. */
+    verify: FleetVerify.optional(),
   })
   .superRefine((action, ctx) => {
     if (action.approval === 'none' && !action.readonly) {

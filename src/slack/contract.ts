@@ -14,6 +14,10 @@ export const ACTION_IDS = {
   actionCancel: 'action.cancel',
   actionContinue: 'action.continue',
   actionAbort: 'action.abort',
+  /** Approves a request whose dry run failed, where `action.approve` is refused. */
+  actionApproveAnyway: 'action.approve_anyway',
+  /** On a rollout that succeeded with failures: a new request over just the failed hosts. */
+  actionRetryFailed: 'action.retry_failed',
   runbookRun: 'runbook.run',
 } as const;
 

@@ -88,6 +88,30 @@ const StoredFleetRequest = z.looseObject({
   continues: z.string().optional(),
 });
 
+const Verdict = z.enum(['pass', 'fail', 'no-data']);
+
+/** A round of health checks (src/verify/checks.ts); JSON keeps a NaN or infinite value as null. */
+const StoredRound = z.looseObject({
+  sample: z.number().int().positive(),
+  verdict: Verdict,
+  at: z.string(),
+  results: z.array(
+    z.looseObject({
+      check: z.string(),
+      value: z
+        .number()
+        .nullish()
+        .transform((value) => (value === null ? Number.NaN : value)),
+      threshold: z.looseObject({ min: z.number().optional(), max: z.number().optional() }),
+      verdict: Verdict,
+      reason: z.string().optional(),
+      query: z.string(),
+      graphUrl: z.string(),
+      noData: z.enum(['pause', 'fail', 'pass']),
+    }),
+  ),
+});
+
 /** Why a rollout halted (src/timeline/fleet-facts.ts). */
 const StoredHaltReason = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('canary_failed'), failures: z.number().int().nonnegative() }),
@@ -98,13 +122,30 @@ const StoredHaltReason = z.discriminatedUnion('kind', [
     maxFailures: z.number().int().nonnegative(),
   }),
   z.looseObject({ kind: z.literal('interrupted'), hosts: z.array(z.string()) }),
+  z.looseObject({
+    kind: z.literal('checks_failed'),
+    verdict: z.enum(['fail', 'no-data']),
+    failedSamples: z.number().int().nonnegative(),
+    batch: z.number().int().positive(),
+    of: z.number().int().positive(),
+    canary: z.boolean(),
+    samples: z.number().int().positive(),
+    failureLimit: z.number().int().nonnegative(),
+    intervalMs: z.number().nonnegative(),
+    rounds: z.array(StoredRound),
+  }),
 ]);
 
 /** How a run ended: earlier releases, and executors other than the fleet's, say it in words. */
 const StoredRunDetail = z.union([
   z.string(),
   z.discriminatedUnion('kind', [
-    z.looseObject({ kind: z.literal('fleet_succeeded'), hosts: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }),
+    z.looseObject({
+      kind: z.literal('fleet_succeeded'),
+      hosts: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      failed: z.array(z.looseObject({ host: z.string(), exitCode: z.number().int().nullable() })).optional(),
+    }),
     z.looseObject({ kind: z.literal('fleet_halted'), reason: StoredHaltReason, failed: z.array(z.string()) }),
     z.looseObject({ kind: z.literal('fleet_paused'), pauseReason: z.string() }),
   ]),
@@ -117,6 +158,8 @@ const StoredRehearsal = z.union([
     check: z.enum(['dry_run_command', 'reachability']),
     hosts: z.number().int().nonnegative(),
     failed: z.array(z.string()),
+    failures: z.array(z.looseObject({ host: z.string(), exitCode: z.number().int().nullable(), firstLine: z.string() })).optional(),
+    skipped: z.array(z.string()).optional(),
   }),
   z.looseObject({ ok: z.boolean(), summary: z.string() }),
 ]);
@@ -141,6 +184,7 @@ export const StoredAction = z.looseObject({
   fleet: StoredFleetRequest.optional(),
   rehearsal: StoredRehearsal.optional(),
   resumable: z.boolean().optional(),
+  retriedAs: z.string().optional(),
   incidentId: z.string().optional(),
   channel: z.string(),
   threadTs: z.string().optional(),

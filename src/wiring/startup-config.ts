@@ -1,12 +1,13 @@
 /**
  * Start-up's configuration: the environment and the services file read together, so that
  * every problem of both, and what the services file makes required (GITLAB_URL and
- * GITLAB_TOKEN, PROMETHEUS_URL), comes in one message rather than one round per fix.
+ * GITLAB_TOKEN, PROMETHEUS_URL, GITLAB_WEBHOOK_TOKEN), comes in one message rather than one round per fix.
  */
 import { configProblemsText, readConfig, type Config } from '../config/load.js';
 import { ConfigError, ServicesFileError } from '../errors.js';
 import { createCatalog, loadServicesFile } from '../services/catalog.js';
 import type { ServicesFile } from '../services/schema.js';
+import { webhookTokenRequirement } from './deploy-guard.js';
 import { gitlabRequirement } from './executors.js';
 import { prometheusRequirement } from './health-checks.js';
 
@@ -24,6 +25,7 @@ function requiredSettings(env: Env, config: Config | undefined) {
     servicesFile: config?.servicesFile ?? (raw('SERVICES_FILE') || 'services.yaml'),
     gitlab: config?.gitlab ?? { url: raw('GITLAB_URL'), token: raw('GITLAB_TOKEN') },
     prometheusUrl: config ? config.prometheus.url : raw('PROMETHEUS_URL'),
+    webhookToken: config ? config.gitlab.webhookToken : raw('GITLAB_WEBHOOK_TOKEN'),
   };
 }
 
@@ -43,7 +45,12 @@ export async function loadStartupConfig(env: Env): Promise<StartupConfig> {
   if (services) {
     // The channel plays no part in what is required.
     const catalog = createCatalog(services, 'C0STARTUP');
-    for (const requirement of [gitlabRequirement(catalog, settings.gitlab), prometheusRequirement(catalog, settings.prometheusUrl, settings.servicesFile)]) {
+    const requirements = [
+      gitlabRequirement(catalog, settings.gitlab),
+      prometheusRequirement(catalog, settings.prometheusUrl, settings.servicesFile),
+      webhookTokenRequirement(catalog, settings.webhookToken, settings.servicesFile),
+    ];
+    for (const requirement of requirements) {
       if (requirement) problems.push(requirement);
     }
   }

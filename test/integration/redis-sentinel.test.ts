@@ -26,7 +26,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
-import { startSentinelGroup, type Address, type FailoverStarted, type SentinelGroup } from '../support/redis-sentinel.js';
+import { PROMOTION_TIMEOUT_MS, startSentinelGroup, type Address, type FailoverStarted, type SentinelGroup } from '../support/redis-sentinel.js';
 import { found, waitFor } from '../support/wait.js';
 
 /** Concurrent senders, as several Alertmanager groups flush at once. */
@@ -39,6 +39,11 @@ const GROUPS_AFTER = 8;
  * master is a replica again, which Sentinel does no sooner than 8 s after the switch.
  */
 const DELIVERY_DEADLINE_MS = 30_000;
+/**
+ * After the sentinels promoted a master, the bot follows at once on +switch-master, or at
+ * its next reconnect (every 2 s at most) when it missed the message.
+ */
+const SWITCH_DEADLINE_MS = 10_000;
 /** Alertmanager backs off between retries; this is shorter, to keep the test quick. */
 const RETRY_INTERVAL_MS = 100;
 /**
@@ -52,7 +57,7 @@ const SLACK_CONVERGENCE_MS = 40_000;
  * failover settled, Slack converged), so a slow run fails naming the phase that was slow
  * rather than with a bare test timeout that leaves the group mid-failover for the next test.
  */
-const FAILOVER_TEST_TIMEOUT_MS = 3 * DELIVERY_DEADLINE_MS + SLACK_CONVERGENCE_MS + 20_000;
+const FAILOVER_TEST_TIMEOUT_MS = 3 * DELIVERY_DEADLINE_MS + PROMOTION_TIMEOUT_MS + SWITCH_DEADLINE_MS + SLACK_CONVERGENCE_MS + 20_000;
 
 const firing = (group: string, count: number) => notification({ group, alerts: Array.from({ length: count }, (_, i) => ({ fingerprint: `${group}-${i}` })) });
 const resolved = (group: string, count: number) =>
@@ -143,10 +148,12 @@ async function intakeAcross(bot: TestBot, failover: Failover): Promise<IntakeRep
   try {
     await waitFor(() => intake.groupsDone() >= GROUPS_BEFORE, { timeoutMs: DELIVERY_DEADLINE_MS, message: 'groups before the failover' });
     const since = bot.logs.length;
-    const { from, settled } = await failover.begin();
-    await waitFor(() => mastersFound(bot, since).some((master) => master !== addressText(from)), {
-      timeoutMs: DELIVERY_DEADLINE_MS,
-      message: `the bot never found a master other than ${addressText(from)} through Sentinel`,
+    const { from, settled, promoted } = await failover.begin();
+    // How soon Sentinel promotes is Sentinel's business; how soon the bot follows is ours.
+    const to = addressText(await promoted());
+    await waitFor(() => mastersFound(bot, since).includes(to), {
+      timeoutMs: SWITCH_DEADLINE_MS,
+      message: `the bot did not find the new master ${to} through Sentinel`,
     });
     await failover.afterSwitch(from);
     stopAt = intake.groupsDone() + GROUPS_AFTER;

@@ -37,6 +37,12 @@ export interface FailoverStarted {
    * with the link up (the old master too, once demoted): the group has settled.
    */
   settled(timeoutMs?: number): Promise<Address>;
+  /**
+   * Resolves with the new master as soon as the sentinels have promoted one (before the rest
+   * of the group follows). Sentinel's own pace: an election lost under load is tried again
+   * only after twice the failover timeout.
+   */
+  promoted(timeoutMs?: number): Promise<Address>;
 }
 
 export interface SentinelGroup {
@@ -79,6 +85,8 @@ const DOWN_AFTER_MS = 3_000;
 const FAILOVER_TIMEOUT_MS = 5_000;
 const READY_TIMEOUT_MS = 20_000;
 const FAILOVER_SETTLE_TIMEOUT_MS = 30_000;
+/** A down master is seen after 3 s; an election lost to a split vote is retried 10 s later, a few times at worst. */
+export const PROMOTION_TIMEOUT_MS = DOWN_AFTER_MS + 6 * FAILOVER_TIMEOUT_MS;
 const LOG_KEEP_LINES = 200;
 const LOG_TAIL_LINES = 25;
 
@@ -275,6 +283,17 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
             intervalMs: 100,
             message: `the failover from ${text(from)} did not settle`,
           }).catch((error: unknown) => {
+            throw new Error(`${errorMessage(error)}\n${output()}`, { cause: error });
+          }),
+        promoted: (timeoutMs = PROMOTION_TIMEOUT_MS) =>
+          found(
+            async () => {
+              if ((await epoch()) <= before) return undefined;
+              const master = await masterAddress();
+              return same(master, from) ? undefined : master;
+            },
+            { timeoutMs, intervalMs: 100, message: `the sentinels promoted no master other than ${text(from)}` },
+          ).catch((error: unknown) => {
             throw new Error(`${errorMessage(error)}\n${output()}`, { cause: error });
           }),
       };

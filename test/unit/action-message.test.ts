@@ -137,7 +137,7 @@ describe('renderActionMessage', () => {
   it('shows what the dry run found, and no approvals line for a read-only action', () => {
     const looked = action({ kind: 'fleet', rehearsal: { ok: false, check: 'dry_run_command', hosts: 3, failed: ['web-3'] }, approvalsRequired: 0 });
     const all = texts(renderActionMessage(looked).blocks);
-    expect(all).toContain(':warning: dry run FAILED on 1 of 3 host(s): web-3 (details in the thread)');
+    expect(all).toContain(":rotating_light: The dry run FAILED on 1 of 3 hosts: web-3. Each host's output is in the thread.");
     expect(all).toContain('none needed (read-only)');
     const reachable = action({ kind: 'fleet', rehearsal: { ok: true, check: 'reachability', hosts: 2, failed: [] } });
     expect(texts(renderActionMessage(reachable).blocks)).toContain(
@@ -147,7 +147,53 @@ describe('renderActionMessage', () => {
 
   it('shows a dry run an earlier release stored in words as it was stored', () => {
     const looked = action({ kind: 'fleet', rehearsal: { ok: false, summary: 'dry run FAILED on 1 of 3 host(s): web-3' } });
-    expect(texts(renderActionMessage(looked).blocks)).toContain(':warning: dry run FAILED on 1 of 3 host(s): web-3 (details in the thread)');
+    expect(texts(renderActionMessage(looked).blocks)).toContain(':rotating_light: dry run FAILED on 1 of 3 host(s): web-3. *Approve* is refused');
+  });
+
+  it('a request whose dry run failed says so first, which hosts and why, and offers Approve anyway instead of Approve', () => {
+    const failures = [
+      { host: 'web-2', exitCode: 3, firstLine: 'disk is <read-only>' },
+      { host: 'web-4', exitCode: null, firstLine: 'host key of 127.0.0.1:2204 is not in known_hosts' },
+    ];
+    const failed = action({ kind: 'fleet', rehearsal: { ok: false, check: 'dry_run_command', hosts: 4, failed: ['web-2', 'web-4'], failures } });
+    const message = renderActionMessage(failed);
+    expect(message.text).toBe('[REQUESTED] ACT-12 roll back payment-service (its dry run FAILED)');
+    const second = message.blocks[1];
+    expect(second?.type === 'section' && 'text' in second && second.text.text).toBe(
+      ':rotating_light: The dry run FAILED on 2 of 4 hosts: web-2 (exit 3: disk is &lt;read-only&gt;); web-4 (no exit code: host key of 127.0.0.1:2204 is not in known_hosts). *Approve* is refused while the dry run failed: read each host’s output in the thread, then *Approve anyway* to run the plan as it stands, on every host, or *Deny*.',
+    );
+    expect(buttons(message.blocks).map((b) => [b.action_id, b.text])).toEqual([
+      ['action.approve_anyway', 'Approve anyway'],
+      ['action.deny', 'Deny'],
+      ['action.cancel', 'Cancel'],
+    ]);
+    // Once approved it keeps saying so, without the advice.
+    const approved = renderActionMessage({ ...failed, state: 'succeeded' });
+    expect(texts(approved.blocks)).toContain('The dry run FAILED on 2 of 4 hosts: web-2 (exit 3: disk is &lt;read-only&gt;); web-4');
+    expect(texts(approved.blocks)).not.toContain('Approve anyway');
+  });
+
+  it('a continued plan’s dry run names the hosts it skipped', () => {
+    const continued = action({ kind: 'fleet', rehearsal: { ok: true, check: 'dry_run_command', hosts: 1, failed: [], skipped: ['web-1', 'web-2'] } });
+    expect(texts(renderActionMessage(continued).blocks)).toContain(
+      ':mag: dry run ok on all 1 host(s); not dry-run on web-1, web-2: they succeeded in the rollout this one continues and will not run again (details in the thread)',
+    );
+  });
+
+  it('a rollout that succeeded with failures says so, names each failed host with its exit, and offers Retry failed hosts once', () => {
+    const result = { kind: 'fleet_succeeded' as const, hosts: 4, skipped: 0, failed: [{ host: 'web-2', exitCode: 7 }] };
+    const done = action({ kind: 'fleet', state: 'succeeded', result });
+    const message = renderActionMessage(done);
+    expect(message.text).toBe('[SUCCEEDED WITH FAILURES] ACT-12 roll back payment-service');
+    expect(texts(message.blocks)).toContain(':large_orange_circle: succeeded with failures (1 host failed)');
+    expect(texts(message.blocks)).toContain('3 of 4 host(s) succeeded; 1 FAILED, within max_failures: web-2 (exit 7)');
+    expect(buttons(message.blocks)).toEqual([{ action_id: 'action.retry_failed', text: 'Retry failed hosts', value: '{"v":1,"action":"12"}' }]);
+    expect(buttons(renderActionMessage({ ...done, retriedAs: '13' }).blocks)).toEqual([]);
+    // An end stored by an earlier release, without failed hosts, reads as before.
+    const older = renderActionMessage(action({ kind: 'fleet', state: 'succeeded', result: { kind: 'fleet_succeeded', hosts: 4, skipped: 0 } }));
+    expect(older.text).toBe('[SUCCEEDED] ACT-12 roll back payment-service');
+    expect(texts(older.blocks)).toContain('all 4 host(s) succeeded');
+    expect(buttons(older.blocks)).toEqual([]);
   });
 
   it('says how a rollout ended, from its facts', () => {

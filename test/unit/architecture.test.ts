@@ -90,6 +90,20 @@ describe('architecture', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('never lets the bot import the demo’s stand-ins', () => {
+    // Static, side-effect and dynamic imports alike: the demo's Slack and GitLab must never be part of the bot.
+    const imports = (file: string) => [...text(file).matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)'(\.[^']+)'/gm)].map((m) => m[1] ?? '');
+    const offenders = [...SRC, ...COMMANDS].filter((file) =>
+      imports(file).some((spec) =>
+        relative(ROOT, resolve(ROOT, file, '..', spec))
+          .split(sep)
+          .join('/')
+          .startsWith('demo/'),
+      ),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps the incident domain free of the actions and alerts layers', () => {
     const edges = folderEdges();
     expect([...(edges.get('incidents') ?? [])].filter((to) => to === 'actions' || to === 'alerts' || to === 'slack')).toEqual([]);

@@ -3,7 +3,15 @@
  * src/slack/render/fleet-report.ts writes of them.
  */
 import { describe, expect, it } from 'vitest';
-import { fleetEndText, haltText, hostDetail, hostDetails, rehearsalSummary, renderRunReport } from '../../src/slack/render/fleet-report.js';
+import {
+  fleetEndText,
+  haltText,
+  hostDetail,
+  hostDetails,
+  rehearsalFailureHeadline,
+  rehearsalSummary,
+  renderRunReport,
+} from '../../src/slack/render/fleet-report.js';
 import { rehearsalBrief, STORED_OUTPUT_MAX, storedHostResult, type HostResult } from '../../src/timeline/fleet-facts.js';
 
 const outcome = (host: string, ok = true, output = 'done'): HostResult => ({ host, ok, exitCode: ok ? 0 : 2, output, durationMs: 1234 });
@@ -72,6 +80,52 @@ describe('fleet reports', () => {
       'Halted: the canary batch failed on 1 host; no other host was touched. Failed: web-1.',
     );
     expect(fleetEndText({ kind: 'fleet_paused', pauseReason: 'disk maintenance' })).toBe('stopped before the next batch: automation paused (disk maintenance)');
+  });
+
+  it('says which hosts failed within max_failures, with their exits; an end stored without them reads as before', () => {
+    const failed = [
+      { host: 'web-2', exitCode: 7 },
+      { host: 'web-5', exitCode: null },
+    ];
+    expect(fleetEndText({ kind: 'fleet_succeeded', hosts: 5, skipped: 1, failed })).toBe(
+      '3 of 5 host(s) succeeded (1 had already succeeded and were skipped); 2 FAILED, within max_failures: web-2 (exit 7), web-5 (no exit code)',
+    );
+    expect(fleetEndText({ kind: 'fleet_succeeded', hosts: 5, skipped: 0, failed: [] })).toBe('all 5 host(s) succeeded');
+  });
+
+  it('keeps why each host failed its dry run, in brief, and names the hosts a continued plan skipped', () => {
+    const long = `${'x'.repeat(500)}\nsecond line`;
+    const brief = rehearsalBrief({
+      ok: false,
+      check: 'dry_run_command',
+      hosts: [outcome('web-1'), outcome('web-2', false, '\n  disk is read-only  \nmore'), outcome('web-3', false, long), outcome('web-4', false, '')],
+      skipped: ['web-5'],
+    });
+    expect(brief.failures).toEqual([
+      { host: 'web-2', exitCode: 2, firstLine: 'disk is read-only' },
+      { host: 'web-3', exitCode: 2, firstLine: 'x'.repeat(160) },
+      { host: 'web-4', exitCode: 2, firstLine: '' },
+    ]);
+    expect(brief.skipped).toEqual(['web-5']);
+    expect(rehearsalFailureHeadline({ ...brief, failures: brief.failures?.slice(0, 1) ?? [] })).toBe(
+      'The dry run FAILED on 3 of 4 hosts: web-2 (exit 2: disk is read-only); web-3; web-4.',
+    );
+    expect(rehearsalSummary(brief)).toBe(
+      'dry run FAILED on 3 of 4 host(s): web-2, web-3, web-4; not dry-run on web-5: they succeeded in the rollout this one continues and will not run again',
+    );
+    expect(rehearsalBrief({ ok: true, check: 'dry_run_command', hosts: [outcome('web-1')], skipped: [] })).toEqual({
+      ok: true,
+      check: 'dry_run_command',
+      hosts: 1,
+      failed: [],
+    });
+  });
+
+  it('names at most ten failed hosts of a dry run in the headline, and counts the rest', () => {
+    const hosts = Array.from({ length: 12 }, (_, i) => outcome(`web-${i + 1}`, false, 'no space left'));
+    const headline = rehearsalFailureHeadline(rehearsalBrief({ ok: false, check: 'reachability', hosts }));
+    expect(headline).toMatch(/^The reachability check FAILED on 12 of 12 hosts: web-1 \(exit 2: no space left\);/);
+    expect(headline).toMatch(/web-10 \(exit 2: no space left\) and 2 more\.$/);
   });
 
   it('says which kind of dry run it was', () => {

@@ -57,6 +57,18 @@ describe('start-up configuration', () => {
     expect((error as Error).message).toContain('  - SLACK_BOT_TOKEN: required');
   });
 
+  it('names GITLAB_WEBHOOK_TOKEN with the others when a service has a deploy_guard', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'startup-config-'));
+    const file = join(dir, 'services.yaml');
+    await writeFile(
+      file,
+      'services:\n  api:\n    approvers: [U0ALICE]\n    gitlab: { project: g/api, environment: production }\n    health:\n      - { name: up, query: up, min: 1 }\n    deploy_guard: { checks: [up] }\n',
+    );
+    expect(await refusedVariables({ SERVICES_FILE: file })).toEqual(
+      expect.arrayContaining(['SLACK_BOT_TOKEN', 'GITLAB_URL', 'GITLAB_TOKEN', 'PROMETHEUS_URL', 'GITLAB_WEBHOOK_TOKEN']),
+    );
+  });
+
   it('reports a broken services file together with the environment problems', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'startup-config-'));
     const file = join(dir, 'services.yaml');

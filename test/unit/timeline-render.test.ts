@@ -192,6 +192,38 @@ describe('action steps', () => {
       'ACT-7 succeeded after 12s: all 3 host(s) succeeded (1 had already succeeded and were skipped)',
     ],
     [
+      'a rollout that ended with failures max_failures tolerated, each failed host with its exit',
+      'bot',
+      {
+        kind: 'finished',
+        actionId: '7',
+        succeeded: true,
+        seconds: 9,
+        detail: {
+          kind: 'fleet_succeeded',
+          hosts: 4,
+          skipped: 0,
+          failed: [
+            { host: 'web-2', exitCode: 7 },
+            { host: 'web-<4>', exitCode: null },
+          ],
+        },
+      },
+      'ACT-7 succeeded with failures after 9s: 2 of 4 host(s) succeeded; 2 FAILED, within max_failures: web-2 (exit 7), web-&lt;4&gt; (no exit code). *Retry failed hosts* on its message asks for a new approved action over just those hosts.',
+    ],
+    [
+      'an approval given anyway, although the dry run failed',
+      'U0BOB',
+      { kind: 'approved', actionId: '7', count: 1, required: 2, anyway: { failed: ['web-3', 'web-4'] } },
+      '<@U0BOB> approved ACT-7 ANYWAY, although its dry run failed on web-3, web-4 (1 of 2)',
+    ],
+    [
+      'failed hosts asked for again',
+      'U0ALICE',
+      { kind: 'retried', actionId: '7', successorId: '9', hosts: ['web-2'] },
+      '<@U0ALICE> asked to retry the failed hosts of ACT-7 (web-2) as ACT-9',
+    ],
+    [
       'a rollout the kill switch stopped, its reason escaped',
       'bot',
       { kind: 'finished', actionId: '7', succeeded: false, seconds: 5, detail: { kind: 'fleet_paused', pauseReason: 'db <maintenance>' } },

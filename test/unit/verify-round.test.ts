@@ -76,6 +76,12 @@ describe('a verdict in words', () => {
     expect(verdictLine({ ...base, noData: 'pass', check: 'e', value: undefined, verdict: 'no-data' })).toContain('counted as pass: no_data is pass');
   });
 
+  it('reads a value that JSON stored as null (a NaN or an infinity) as no value, not a number', () => {
+    const stored = JSON.parse(JSON.stringify({ ...base, check: 'e', value: Number.POSITIVE_INFINITY, verdict: 'fail' }));
+    expect(verdictLine(stored)).toContain(':x: e no finite value');
+    expect(verdictLine({ ...stored, verdict: 'no-data' })).toContain('e no data');
+  });
+
   it('escapes a check name and a reason that came from outside', () => {
     expect(verdictSummary([{ ...base, check: '<!here>', value: 1, verdict: 'fail' }])).toBe('&lt;!here&gt; 1, expected <= 0.05');
   });

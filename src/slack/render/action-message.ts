@@ -1,11 +1,13 @@
 import { describeAction, displayActionId, type Action, type ActionState } from '../../actions/action.js';
+import { dryRunFailed, toleratedFailuresOf } from '../../actions/fleet-outcome.js';
 import { ACTION_IDS, actionButtonValue } from '../contract.js';
 import type { Block, ButtonElement, SlackMessage } from './block-kit.js';
 import { escapeText, link } from './escape.js';
 import { fitMessage } from './fit-message.js';
-import { fleetEndText, rehearsalSummary } from './fleet-report.js';
+import { fleetEndText, rehearsalFailureHeadline, rehearsalSummary } from './fleet-report.js';
 import { truncatePlain } from './limits.js';
 import { mention } from './mention.js';
+import { verificationLabel, verificationLine, verificationTag } from './verification.js';
 
 const STATE_LABEL: Record<ActionState, string> = {
   requested: ':hourglass_flowing_sand: waiting for approval',
@@ -46,12 +48,31 @@ export function approvalNotice(action: Action, userId: string): string {
   return `${id} is approved (${count}) and runs now; its message and thread show how it goes.`;
 }
 
+/**
+ * A failed dry run, for the top of the message: on which hosts and why, and while it waits
+ * for approval, what the approver may do about it.
+ */
+function dryRunHeadline(action: Action): string | undefined {
+  const { rehearsal } = action;
+  if (!rehearsal || rehearsal.ok) return undefined;
+  const what = 'summary' in rehearsal ? `${escapeText(rehearsal.summary)}.` : rehearsalFailureHeadline(rehearsal);
+  const next =
+    action.state === 'requested' && action.approvalsRequired > 0
+      ? ' *Approve* is refused while the dry run failed: read each host’s output in the thread, then *Approve anyway* to run the plan as it stands, on every host, or *Deny*.'
+      : " Each host's output is in the thread.";
+  return `:rotating_light: ${what}${next}`;
+}
+
 /** The buttons an action's state offers. */
 export function actionButtons(action: Action): ButtonElement[] {
   const value = actionButtonValue(action.id);
   if (action.state === 'requested') {
+    // A failed dry run is approved only on purpose: Approve is refused, Approve anyway is recorded as such.
+    const approve: ButtonElement = dryRunFailed(action)
+      ? { type: 'button', action_id: ACTION_IDS.actionApproveAnyway, text: { type: 'plain_text', text: 'Approve anyway' }, value }
+      : { type: 'button', action_id: ACTION_IDS.actionApprove, text: { type: 'plain_text', text: 'Approve' }, value, style: 'primary' };
     return [
-      { type: 'button', action_id: ACTION_IDS.actionApprove, text: { type: 'plain_text', text: 'Approve' }, value, style: 'primary' },
+      approve,
       { type: 'button', action_id: ACTION_IDS.actionDeny, text: { type: 'plain_text', text: 'Deny' }, value, style: 'danger' },
       { type: 'button', action_id: ACTION_IDS.actionCancel, text: { type: 'plain_text', text: 'Cancel' }, value },
     ];
@@ -70,6 +91,9 @@ export function actionButtons(action: Action): ButtonElement[] {
       { type: 'button', action_id: ACTION_IDS.actionAbort, text: { type: 'plain_text', text: 'Abort' }, value, style: 'danger' },
     ];
   }
+  if (toleratedFailuresOf(action).length > 0 && !action.retriedAs) {
+    return [{ type: 'button', action_id: ACTION_IDS.actionRetryFailed, text: { type: 'plain_text', text: 'Retry failed hosts' }, value }];
+  }
   return [];
 }
 
@@ -81,9 +105,17 @@ export function renderActionMessage(action: Action): SlackMessage {
   const id = displayActionId(action.id);
   const approvals = action.approvedBy.length > 0 ? action.approvedBy.map(mention).join(', ') : 'none yet';
   const what = describeAction(action);
-  const label = isHeld(action) ? ':double_vertical_bar: approved, held by the kill switch' : STATE_LABEL[action.state];
-  const blocks: Block[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeText(what)}* — ${label}` } },
+  const tolerated = toleratedFailuresOf(action).length;
+  const verifying = action.verification ? ` ${verificationLabel(action.verification)}` : '';
+  const label = isHeld(action)
+    ? ':double_vertical_bar: approved, held by the kill switch'
+    : tolerated > 0
+      ? `:large_orange_circle: succeeded with failures (${tolerated} host${tolerated === 1 ? '' : 's'} failed)`
+      : `${STATE_LABEL[action.state]}${verifying}`;
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${id}: ${escapeText(what)}* — ${label}` } }];
+  const failedDryRun = dryRunHeadline(action);
+  if (failedDryRun) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: failedDryRun } });
+  blocks.push(
     {
       type: 'section',
       fields: [
@@ -100,8 +132,8 @@ export function renderActionMessage(action: Action): SlackMessage {
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: `*What will run*\n\`\`\`${escapeText(action.plan.summary.join('\n'))}\`\`\`` } },
-  ];
-  if (action.rehearsal) {
+  );
+  if (action.rehearsal && !failedDryRun) {
     const { rehearsal } = action;
     const icon = rehearsal.ok ? ':mag:' : ':warning:';
     const summary = 'summary' in rehearsal ? escapeText(rehearsal.summary) : rehearsalSummary(rehearsal);
@@ -116,8 +148,12 @@ export function renderActionMessage(action: Action): SlackMessage {
     const result = typeof action.result === 'string' ? action.result : fleetEndText(action.result);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeText(result) }] });
   }
+  if (action.verification) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: verificationLine(action.id, action.verification) }] });
   const actions = actionButtons(action);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `action:${action.id}`, elements: actions });
   const title = escapeText(truncatePlain(what, FALLBACK_TITLE_CHARS));
-  return fitMessage({ text: `[${isHeld(action) ? 'HELD' : action.state.toUpperCase()}] ${id} ${title}`, blocks });
+  const state = isHeld(action) ? 'HELD' : tolerated > 0 ? 'SUCCEEDED WITH FAILURES' : action.state.toUpperCase();
+  const note = failedDryRun && action.state === 'requested' ? ' (its dry run FAILED)' : '';
+  const tag = action.verification ? ` (${verificationTag(action.verification)})` : '';
+  return fitMessage({ text: `[${state}] ${id} ${title}${note}${tag}`, blocks });
 }

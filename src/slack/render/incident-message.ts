@@ -16,6 +16,7 @@ import { escapeText, link, plainText } from './escape.js';
 import { fitMessage } from './fit-message.js';
 import { fitLines, MAX_ACTIONS_ELEMENTS, MAX_CONTEXT_TEXT, MAX_SECTION_TEXT, truncatePlain } from './limits.js';
 import { mention } from './mention.js';
+import { verificationLine } from './verification.js';
 
 const STATE_ICON: Record<IncidentState, string> = {
   firing: ':red_circle:',
@@ -111,6 +112,11 @@ function idAndLinks(parts: readonly string[]): TextObject[] {
   return line.length <= MAX_CONTEXT_TEXT ? [mrkdwn(line)] : parts.map(mrkdwn);
 }
 
+/** While a rollback of the service is being verified, the state says so. */
+function monitoring(incident: Incident): string {
+  return incident.verification?.state === 'monitoring' && incident.state !== 'resolved' ? ', monitoring' : '';
+}
+
 /** The incident message, as a pure function of the incident and its runbooks' actions. */
 export function renderIncidentMessage(incident: Incident, runbookActions: readonly RunbookActionRef[] = []): SlackMessage {
   const firing = firingAlerts(incident).length;
@@ -120,7 +126,7 @@ export function renderIncidentMessage(incident: Incident, runbookActions: readon
   const fields = [
     mrkdwn(`*Severity*\n${escapeText(severityOf(incident))}`),
     mrkdwn(`*Service*\n${escapeText(service)}`),
-    mrkdwn(`*State*\n${STATE_ICON[incident.state]} ${incident.state}`),
+    mrkdwn(`*State*\n${STATE_ICON[incident.state]} ${incident.state}${monitoring(incident)}`),
     mrkdwn(`*Alerts*\n${firing} firing of ${total}`),
     mrkdwn(`*Started*\n${slackDate(startedAt(incident))}`),
   ];
@@ -145,6 +151,7 @@ export function renderIncidentMessage(incident: Incident, runbookActions: readon
   ];
   if (summary.trim()) blocks.push({ type: 'section', text: mrkdwn(summary) });
   blocks.push(alertsSection(incident, summary.trim() ? shownSummary : ''));
+  if (incident.verification) blocks.push({ type: 'context', elements: [mrkdwn(verificationLine(incident.verification.actionId, incident.verification))] });
   blocks.push({ type: 'context', elements: idAndLinks([displayId(incident.id), ...links]) });
   const actions = incidentButtons(incident, runbookActions);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: actions });

@@ -6,10 +6,12 @@
 import { displayActionId, type ActionEntry } from '../../actions/action.js';
 import { ALERTMANAGER_ACTOR, displayId, type AlertsFact, type FactEntry, type TimelineEntry } from '../../incidents/incident.js';
 import type { ActionStep } from '../../timeline/action-step.js';
+import { toleratedFailures } from '../../timeline/fleet-facts.js';
 import { renderTransitionRefusal } from './error-text.js';
 import { fleetEndText, renderRehearsal, renderRunReport } from './fleet-report.js';
 import { escapeText } from './escape.js';
 import { groupMention, mention } from './mention.js';
+import { verificationEndedText, verificationStartedText } from './verification.js';
 
 /** One step of an action; `actor` is who took it (`bot` for the bot's own steps). */
 export function renderActionStep(actor: string, step: ActionStep): string {
@@ -23,6 +25,10 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `${who} requested ${what}${step.reason ? ` (${escapeText(step.reason)})` : ''}`;
     }
     case 'approved':
+      if (step.anyway) {
+        const failed = step.anyway.failed.map(escapeText).join(', ');
+        return `${who} approved ${id} ANYWAY, although its dry run failed${failed ? ` on ${failed}` : ''} (${step.count} of ${step.required})`;
+      }
       return `${who} approved ${id} (${step.count} of ${step.required})`;
     case 'denied':
     case 'cancelled':
@@ -31,6 +37,8 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `${who} aborted ${id}; the hosts not yet run stay untouched`;
     case 'continued':
       return `${who} asked to continue ${id} as ${displayActionId(step.successorId)}`;
+    case 'retried':
+      return `${who} asked to retry the failed hosts of ${id} (${step.hosts.map(escapeText).join(', ')}) as ${displayActionId(step.successorId)}`;
     case 'expired':
       return `${id} expired unapproved`;
     case 'started':
@@ -39,12 +47,16 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `${id} running: ${escapeText(step.url)}`;
     case 'finished': {
       // An executor's own sentence (it may quote GitLab) or a rollout's end, said here.
-      const detail = escapeText(typeof step.detail === 'string' ? step.detail : fleetEndText(step.detail));
-      return `${id} ${step.succeeded ? 'succeeded' : 'failed'} after ${step.seconds}s: ${detail}`;
+      if (typeof step.detail === 'string') return `${id} ${step.succeeded ? 'succeeded' : 'failed'} after ${step.seconds}s: ${escapeText(step.detail)}`;
+      const tolerated = step.succeeded && toleratedFailures(step.detail).length > 0;
+      const how = tolerated ? 'succeeded with failures' : step.succeeded ? 'succeeded' : 'failed';
+      const next = tolerated ? '. *Retry failed hosts* on its message asks for a new approved action over just those hosts.' : '';
+      return `${id} ${how} after ${step.seconds}s: ${escapeText(fleetEndText(step.detail))}${next}`;
     }
     case 'rehearsed':
       return `Dry run of ${id}: ${renderRehearsal(step.rehearsal)}`;
     case 'batch_ran':
+    case 'verified':
     case 'halted':
       return renderRunReport(step);
     // Stored by earlier releases in the words they showed.
@@ -56,6 +68,10 @@ export function renderActionStep(actor: string, step: ActionStep): string {
       return `Stopped before the next batch: automation paused by ${mention(step.pausedBy)} (${escapeText(step.pauseReason)}). Continue (approved again) after /automation resume.`;
     case 'refused':
       return `${who} was refused: ${escapeText(step.reason)}`;
+    case 'verification_started':
+      return verificationStartedText(step.actionId, step.verification);
+    case 'verification_ended':
+      return verificationEndedText(step.actionId, step.verification);
     case 'held':
       return `${id} approved but not run: automation is paused by ${mention(step.pausedBy)} (${escapeText(step.pauseReason)}). Approve again after /automation resume.`;
   }

@@ -26,7 +26,9 @@ export function thresholdText({ min, max }: Threshold): string {
 
 function comparison(result: CheckResult): string {
   const { value, threshold, verdict } = result;
-  if (value === undefined || Number.isNaN(value)) return 'no data';
+  // Stored as JSON, a NaN or an infinite value comes back as null.
+  if (typeof value !== 'number') return verdict === 'no-data' ? 'no data' : 'no finite value';
+  if (Number.isNaN(value)) return 'no data';
   if (verdict === 'pass') return `${formatValue(value)} ${thresholdText(threshold)}`;
   return `${formatValue(value)}, expected ${thresholdText(threshold)}`;
 }

@@ -12,11 +12,13 @@ import { MemoryScheduleStore } from './memory-schedule-store.js';
 
 export { MemoryKeyspace, type Clock } from './keyspace.js';
 export { MemoryActionStore } from './memory-action-store.js';
+export { MemoryDeployGuardStore } from './memory-deploy-guard-store.js';
 export { MemoryFleetStore } from './memory-fleet-store.js';
 export { MemoryFloodStore } from './memory-flood-store.js';
 export { MemoryIncidentStore } from './memory-incident-store.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
 export { MemorySeenSignatures } from './memory-seen-signatures.js';
+export { MemoryWatchStore } from './memory-watch-store.js';
 
 export interface MemoryStoreOptions {
   /** Defaults to Date.now; tests pass a clock they move by hand to see leases, cooldowns and retention lapse. */

@@ -13,8 +13,9 @@ export interface RunbookButtonTarget {
 }
 
 /**
- * Approve, Deny and Cancel on an approval message, Continue and Abort on a halted
- * rollout, and a runbook's Run on an incident message.
+ * Approve (or Approve anyway, after a failed dry run), Deny and Cancel on an approval
+ * message, Continue and Abort on a halted rollout, Retry failed hosts on a rollout that
+ * succeeded with failures, and a runbook's Run on an incident message.
  */
 export function registerActionButtons(app: App, incidents: IncidentService, actions: ActionService, runbooks: RunbookButtonTarget, log: Logger): void {
   // A person's decision on an action: the answer is the action's message itself, updated. An
@@ -22,6 +23,7 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
   // already (or held by the kill switch) is never met with silence.
   const decisions = [
     [ACTION_IDS.actionApprove, async (id: string, userId: string) => approvalNotice(await actions.approve(id, userId), userId)],
+    [ACTION_IDS.actionApproveAnyway, async (id: string, userId: string) => approvalNotice(await actions.approve(id, userId, true), userId)],
     [ACTION_IDS.actionDeny, async (id: string, userId: string) => void (await actions.deny(id, userId))],
     [ACTION_IDS.actionCancel, async (id: string, userId: string) => void (await actions.cancel(id, userId))],
     [ACTION_IDS.actionAbort, async (id: string, userId: string) => void (await actions.abort(id, userId))],
@@ -35,6 +37,14 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
     run: async ({ action }, userId) => {
       const next = await actions.continueRollout(action, userId);
       return `${displayActionId(next.id)} requested: continue ${displayActionId(action)}; it needs approval again.`;
+    },
+  });
+  registerButton(app, incidents, log, {
+    actionId: ACTION_IDS.actionRetryFailed,
+    value: ActionButtonValue,
+    run: async ({ action }, userId) => {
+      const next = await actions.retryFailed(action, userId);
+      return `${displayActionId(next.id)} requested: ${describeAction(next)}, the failed hosts of ${displayActionId(action)}; it needs approval again.`;
     },
   });
   registerButton(app, incidents, log, {
