@@ -39,7 +39,9 @@ describe('GITLAB_WEBHOOK_TOKEN', () => {
   });
 
   it('is required when a service has a deploy_guard', () => {
-    expect(webhookTokenRequirement(guarded, undefined, 'services.yaml')).toMatch(/^GITLAB_WEBHOOK_TOKEN: required by the deploy_guard of payment-service in services.yaml/);
+    expect(webhookTokenRequirement(guarded, undefined, 'services.yaml')).toMatch(
+      /^GITLAB_WEBHOOK_TOKEN: required by the deploy_guard of payment-service in services.yaml/,
+    );
     expect(webhookTokenRequirement(guarded, TOKEN, 'services.yaml')).toBeUndefined();
   });
 
