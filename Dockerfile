@@ -16,7 +16,8 @@ COPY package.json services.yaml ./
 COPY runbooks runbooks
 USER node
 EXPOSE 3000
-HEALTHCHECK CMD node -e "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The port the bot listens on: PORT when set.
+HEALTHCHECK CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A young generation of 4 MB semi-spaces, not 16: the bot's heap is small and mostly
 # short-lived, and with 10,000 open incidents this keeps RSS near 120 MB instead of 190 MB.
 # --optimize-for-size has V8 collect the old generation before it grows far: without it,

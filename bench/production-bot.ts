@@ -33,7 +33,7 @@ export interface ProductionBot {
 
 /** Compiles src/ to dist/ exactly as `npm run build` does. */
 export async function buildBot(): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: ROOT });
 }
 
 /** The node flags of the Dockerfile's CMD (`CMD ["node", ...flags, "dist/src/main.js"]`). */

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
-/** Benches talk to the local Redis only. */
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The Redis at REDIS_URL, as for the tests and the bot; the local one by default. */
+export const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 export const ALERTMANAGER_TOKEN = 'bench-alertmanager-token-0123456789';
 
 /** A key prefix no other run (or test) uses, so clean-up can delete exactly our keys. */

@@ -3,10 +3,11 @@
  *
  *   tsx scripts/check-runbooks.ts [dir]     (default: $RUNBOOKS_DIR, else runbooks)
  *
- * Prints `ok: N runbooks` and exits 0, or prints each problem as `file: path: reason`
- * and exits 1. When the services file ($SERVICES_FILE, else services.yaml) exists, the
- * services and host groups the runbooks target must be in it, so must the health checks
- * their `verify` names, and when PROMETHEUS_URL is
+ * Prints what it checked (`ok: 5 runbooks, 2 services (runbooks, services.yaml)`) and
+ * exits 0, or prints each problem as `file: path: reason` (a broken services file as the
+ * bot reports it) and exits 1. When the services file ($SERVICES_FILE, else services.yaml)
+ * exists, the services and host groups the runbooks target must be in it, so must the
+ * health checks their `verify` names, and when PROMETHEUS_URL is
  * set (with PROMETHEUS_TOKEN and PROMETHEUS_TIMEOUT as the bot reads them), each health
  * check's query is sent to Prometheus once.
  */
@@ -21,6 +22,13 @@ import type { ServicesFile } from '../src/services/schema.js';
 import { PrometheusClient } from '../src/verify/prometheus-client.js';
 import { queryProblems } from '../src/verify/query-check.js';
 
+interface ServicesChecked {
+  file: string;
+  /** Undefined when there is no such file. */
+  services: number | undefined;
+  problems: string[];
+}
+
 const servicesFile = () => process.env.SERVICES_FILE || 'services.yaml';
 
 /** The services file, when there is one to check the runbooks against. */
@@ -34,10 +42,19 @@ async function readServices(): Promise<ServicesFile | undefined> {
 }
 
 /** The problems of runbooks against the services file, or none when there is no such file. */
-async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>, services: ServicesFile | undefined): Promise<string[]> {
-  if (!services) return [];
+async function againstServices(runbooks: Awaited<ReturnType<typeof loadRunbooks>>, services: ServicesFile | undefined): Promise<ServicesChecked> {
+  const file = servicesFile();
+  if (!services) return { file, services: undefined, problems: [] };
   const problems = [...inventoryProblems(runbooks, createCatalog(services, 'C0CHECK')), ...(await againstPrometheus(services))];
-  return problems.map((problem) => `${servicesFile()}: ${problem}`);
+  return { file, services: Object.keys(services.services).length, problems: problems.map((problem) => `${file}: ${problem}`) };
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** What was checked, so that a pass over an empty or wrong folder does not look like a pass over the real one. */
+function okLine(runbooks: number, dir: string, checked: ServicesChecked): string {
+  if (checked.services === undefined) return `ok: ${count(runbooks, 'runbook')} (${dir}); no ${checked.file}, so their targets were not checked`;
+  return `ok: ${count(runbooks, 'runbook')}, ${count(checked.services, 'service')} (${dir}, ${checked.file})`;
 }
 
 /** Each health check's query sent once, when PROMETHEUS_URL says where. */
@@ -61,12 +78,12 @@ async function main(argv: readonly string[]): Promise<number> {
     const services = await readServices();
     const catalog = services && createCatalog(services, 'C0CHECK');
     const runbooks = await loadRunbooks(dir, catalog ? { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) } : {});
-    const stale = await againstServices(runbooks, services);
-    if (stale.length > 0) {
-      for (const problem of stale) process.stderr.write(`${problem}\n`);
+    const checked = await againstServices(runbooks, services);
+    if (checked.problems.length > 0) {
+      for (const problem of checked.problems) process.stderr.write(`${problem}\n`);
       return 1;
     }
-    process.stdout.write(`ok: ${runbooks.length} runbook${runbooks.length === 1 ? '' : 's'} in ${dir}\n`);
+    process.stdout.write(`${okLine(runbooks.length, dir, checked)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ServicesFileError) {

@@ -10,7 +10,8 @@ import type { DestinationStream, Logger } from 'pino';
 import { incidentLink, incidentVerification } from './actions/incident-link.js';
 import { ActionService } from './actions/service.js';
 import { webhookRoute } from './alerts/webhook-route.js';
-import { loadConfig, type Config } from './config/load.js';
+import type { Config } from './config/load.js';
+import { StoreUnavailableError } from './errors.js';
 import { FleetExecutor } from './fleet/executor.js';
 import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
 import { IncidentService } from './incidents/service.js';
@@ -23,9 +24,10 @@ import { inventoryProblems, verifyCheckProblems } from './runbooks/inventory-che
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { createCatalog, loadServicesFile } from './services/catalog.js';
+import { createCatalog } from './services/catalog.js';
 import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
+import { BotIdentity } from './slack/bot-identity.js';
 import { SLACK_CALL_TIMEOUT_MS, SlackChatApi } from './slack/chat-api.js';
 import { DeliveryQueue } from './slack/delivery-queue.js';
 import { PacedChat, slackBudgetLimits } from './slack/delivery/paced-chat.js';
@@ -44,12 +46,13 @@ import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
 import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
-import { createDeployGuard, requireWebhookTokenForDeployGuards } from './wiring/deploy-guard.js';
+import { createDeployGuard } from './wiring/deploy-guard.js';
 import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
 import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
+import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
 const RECORD_MARGIN_MS = 1_000;
@@ -70,9 +73,9 @@ export interface StartOptions {
 }
 
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningApp> {
-  const config = loadConfig(env);
+  const { config, services } = await loadStartupConfig(env);
   const log = createLogger(config.logLevel, options.logDestination);
-  const catalog = createCatalog(await loadServicesFile(config.servicesFile), config.incidentChannel);
+  const catalog = createCatalog(services, config.incidentChannel);
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
   const runbooks = await loadRunbooks(config.runbooksDir, { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) });
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
@@ -81,7 +84,6 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
   requirePrometheusForHealthChecks(config, catalog, runbooks);
   const healthRounds = createHealthRounds(config, log);
-  requireWebhookTokenForDeployGuards(config, catalog);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
@@ -166,8 +168,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
+  const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
   const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
-  const ops = { ping: () => store.ping(), registry: metrics.registry };
+  const ops = { ping: () => store.ping(), registry: metrics.registry, slackNotReady: () => identity.notReady() };
   const customRoutes: CustomRoute[] = [
     {
       path: '/alertmanager',
@@ -206,7 +209,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
         log: httpLog,
       });
   const app = new App({
-    token: config.slack.botToken,
+    authorize: identity.authorize,
     receiver,
     logger,
     deferInitialization: true,
@@ -223,11 +226,15 @@ export async function startApp(env: Record<string, string | undefined>, options:
 
   await waitForRedis(redis, log, config.redis.startupWaitMs);
   await app.init();
+  await identity.start();
   const started = (await app.start(config.port)) as Server | undefined;
   const address = started?.address?.() as AddressInfo | null | undefined;
   const port = address?.port ?? config.port;
   log.info({ port, mode: config.slack.appToken ? 'socket' : 'http' }, 'chatops bot listening');
-  await actions.resume().catch((error: unknown) => log.error({ err: error }, 'running actions not resumed'));
+  // Without Redis, that it is down was logged already; the take-over job resumes them once it answers.
+  await actions.resume().catch((error: unknown) => {
+    if (!(error instanceof StoreUnavailableError)) log.error({ err: error }, 'running actions not resumed');
+  });
   // At start-up first: what a stopped or crashed replica left undelivered is found here.
   reconciler.start();
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
@@ -250,6 +257,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       // Node keeps a connection whose request was in flight at close() open until its
       // keep-alive timeout (5 s), and close() waits for it: close each one once it is idle.
       const idle = setInterval(() => started?.closeIdleConnections?.(), IDLE_CLOSE_INTERVAL_MS);
+      identity.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       clearInterval(idle);
       await scheduler.stop();

@@ -11,8 +11,9 @@ export function createMetrics() {
   const registry = new Registry();
   // Gauges are read from their sources at scrape time; the sources are bound once wired.
   let sources: GaugeSources | undefined;
-  collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
-  return {
+  // Standard names (process_*, nodejs_*), so that stock dashboards and alerts find them.
+  collectDefaultMetrics({ register: registry });
+  const metrics = {
     registry,
     alertsReceived: new Counter({
       name: 'chatops_alerts_received_total',
@@ -79,6 +80,33 @@ export function createMetrics() {
       sources = bound;
     },
   };
+  zeroKnownSeries(metrics);
+  return metrics;
+}
+
+/** The label values each series is known to take: given for the series to exist from start-up. */
+const KNOWN = {
+  alertStatus: ['firing', 'resolved'],
+  webhookCode: ['200', '400', '401', '413', '500', '503'],
+  slackMethod: ['chat.postMessage', 'chat.update'],
+  slackOutcome: ['ok', 'rate_limited', 'transient', 'failed'],
+  hostOutcome: ['ok', 'failed'],
+  rolloutEnd: ['succeeded', 'succeeded_with_failures', 'halted', 'paused'],
+} as const;
+
+/**
+ * Every series at zero from start-up: a rate() or an alert on a series that appears only
+ * with its first event sees no change at that event, and absent() cannot tell "never" from "gone".
+ */
+function zeroKnownSeries(m: Metrics): void {
+  for (const status of KNOWN.alertStatus) m.alertsReceived.inc({ status }, 0);
+  for (const code of KNOWN.webhookCode) {
+    m.webhookRequests.inc({ code }, 0);
+    m.webhookDuration.zero({ code });
+  }
+  for (const method of KNOWN.slackMethod) for (const outcome of KNOWN.slackOutcome) m.slackCalls.inc({ method, outcome }, 0);
+  for (const outcome of KNOWN.hostOutcome) m.fleetHostRuns.inc({ outcome }, 0);
+  for (const end of KNOWN.rolloutEnd) m.fleetRollouts.inc({ end }, 0);
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { EnvSchema } from './schema.js';
+import { EnvSchema, type Env } from './schema.js';
 
 /** The SSH settings as given; src/fleet reads and checks them when some runbook runs commands over SSH. */
 export interface SshEnv {
@@ -70,14 +70,29 @@ export interface Config {
   flood: { threshold: number; windowMs: number; individualPosts: 'critical-only' | 'critical-first' };
 }
 
-/** Reads the environment once; every problem is reported together, by variable name. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/** Every problem of the environment, as `VARIABLE: reason` lines. */
+export type ConfigReading = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Reads the environment once; every problem at once, each by variable name. */
+export function readConfig(env: Record<string, string | undefined>): ConfigReading {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
-  }
-  const e = parsed.data;
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`) };
+  return { ok: true, config: toConfig(parsed.data) };
+}
+
+/** The configuration, or a ConfigError naming every problem of the environment. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const reading = readConfig(env);
+  if (!reading.ok) throw new ConfigError(configProblemsText(reading.problems));
+  return reading.config;
+}
+
+/** How a list of configuration problems is said, at start-up and by every check that finds one. */
+export function configProblemsText(problems: readonly string[]): string {
+  return `Invalid configuration:\n  - ${problems.join('\n  - ')}`;
+}
+
+function toConfig(e: Env): Config {
   return {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

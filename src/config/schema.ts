@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_UNITS, parseDuration } from './duration.js';
+import { exampleValuesLeft } from './placeholders.js';
 
 const duration = (fallback: string) =>
   z
@@ -136,36 +137,44 @@ export const EnvSchema = z
       return ids;
     }),
   })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)',
-      });
-    }
-    if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HTTP_HEADERS_TIMEOUT'],
-        message: 'expected at most HTTP_REQUEST_TIMEOUT: the request bound counts the headers too',
-      });
-    }
-    if (Boolean(env.REDIS_SENTINELS) !== Boolean(env.REDIS_SENTINEL_NAME)) {
-      const missing = env.REDIS_SENTINELS ? 'REDIS_SENTINEL_NAME' : 'REDIS_SENTINELS';
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing],
-        message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together: set both (the Sentinel addresses and the master group name they monitor) or neither',
-      });
-    }
-    if (env.REDIS_SENTINELS && env.REDIS_URL.startsWith('rediss:')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['REDIS_URL'],
-        message: 'TLS (rediss://) to a master found through Sentinel is not supported; use redis:// with REDIS_SENTINELS',
-      });
-    }
-  });
+  // Run also when some variable is invalid (`when`), so that every problem is reported in
+  // one go: each check reads only what it needs, and skips values that failed their own parse.
+  .superRefine(
+    (env, ctx) => {
+      for (const { variable, value } of exampleValuesLeft(env)) {
+        ctx.addIssue({ code: 'custom', path: [variable], message: `still the example value "${value}" from .env.example: set your own` });
+      }
+      if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SLACK_SIGNING_SECRET'],
+          message: 'required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)',
+        });
+      }
+      if (typeof env.HTTP_HEADERS_TIMEOUT === 'number' && typeof env.HTTP_REQUEST_TIMEOUT === 'number' && env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HTTP_HEADERS_TIMEOUT'],
+          message: 'expected at most HTTP_REQUEST_TIMEOUT: the request bound counts the headers too',
+        });
+      }
+      if (Boolean(env.REDIS_SENTINELS) !== Boolean(env.REDIS_SENTINEL_NAME)) {
+        const missing = env.REDIS_SENTINELS ? 'REDIS_SENTINEL_NAME' : 'REDIS_SENTINELS';
+        ctx.addIssue({
+          code: 'custom',
+          path: [missing],
+          message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together: set both (the Sentinel addresses and the master group name they monitor) or neither',
+        });
+      }
+      if (env.REDIS_SENTINELS && typeof env.REDIS_URL === 'string' && env.REDIS_URL.startsWith('rediss:')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_URL'],
+          message: 'TLS (rediss://) to a master found through Sentinel is not supported; use redis:// with REDIS_SENTINELS',
+        });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export type Env = z.output<typeof EnvSchema>;

@@ -6,6 +6,8 @@ export interface OpsRouteDeps {
   ping: () => Promise<void>;
   registry: Registry;
   readinessTimeoutMs?: number;
+  /** Why Slack cannot be served yet (its auth.test unanswered), or undefined. */
+  slackNotReady?: () => string | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -13,16 +15,23 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 /** GET /healthz: the process is up and serving. */
 export const healthRoute: Handler = (_req, res) => sendJson(res, 200, { status: 'ok' });
 
-/** GET /readyz: 200 only while Redis answers, so a load balancer stops sending work otherwise. */
-export function readinessRoute({ ping, readinessTimeoutMs = 1_000 }: OpsRouteDeps): Handler {
+/** GET /readyz: 200 only while Redis answers and Slack has said who the bot is, so a load balancer stops sending work otherwise. */
+export function readinessRoute({ ping, readinessTimeoutMs = 1_000, slackNotReady = () => undefined }: OpsRouteDeps): Handler {
   return (_req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${readinessTimeoutMs} ms`)), readinessTimeoutMs);
     });
     Promise.race([ping(), timeout])
-      .then(() => sendJson(res, 200, { status: 'ready' }))
-      .catch((error: Error) => sendJson(res, 503, { status: 'not ready', redis: error.message }))
+      .then(
+        () => undefined,
+        (error: Error) => error.message,
+      )
+      .then((redis) => {
+        const slack = slackNotReady();
+        if (redis === undefined && slack === undefined) sendJson(res, 200, { status: 'ready' });
+        else sendJson(res, 503, { status: 'not ready', ...(redis === undefined ? {} : { redis }), ...(slack === undefined ? {} : { slack }) });
+      })
       .finally(() => clearTimeout(timer));
   };
 }

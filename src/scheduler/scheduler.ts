@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { OutageLog } from '../outage-log.js';
 
 export interface ScheduledJob {
   /** Unique among jobs: with the fire time, it names the tick that exactly one replica runs. */
@@ -37,13 +38,26 @@ export class Scheduler {
   add(job: ScheduledJob): void {
     if (!cron.validate(job.cron)) throw new Error(`Schedule "${job.cron}" of ${job.name} is not a valid cron expression`);
     const log = this.log.child({ job: job.name });
+    const outage = new OutageLog(log, 'scheduled job');
+    // A tick that cannot be claimed for want of Redis is skipped, as one another replica claimed.
+    const shouldRun = async (key: string, ttlMs: number) => {
+      try {
+        const claimed = await this.claim(key, Math.max(ttlMs, MIN_TICK_CLAIM_MS));
+        if (!claimed) outage.succeeded();
+        return claimed;
+      } catch (error) {
+        if (outage.failed(error)) return false;
+        throw error;
+      }
+    };
     const task = cron.schedule(
       job.cron,
       async (context) => {
         try {
           await job.run(context.date);
+          outage.succeeded();
         } catch (error) {
-          log.error({ err: error }, 'scheduled job failed');
+          if (!outage.failed(error)) log.error({ err: error }, 'scheduled job failed');
         }
       },
       {
@@ -52,7 +66,7 @@ export class Scheduler {
         noOverlap: true,
         distributed: true,
         distributedLease: MIN_TICK_CLAIM_MS,
-        runCoordinator: { shouldRun: (key, ttlMs) => this.claim(key, Math.max(ttlMs, MIN_TICK_CLAIM_MS)) },
+        runCoordinator: { shouldRun },
         logger: {
           info: (message) => log.debug(message),
           warn: (message) => log.warn(message),

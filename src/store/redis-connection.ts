@@ -48,7 +48,8 @@ export function connectRedis(config: RedisConfig, log: Logger): Redis {
   let reported = false;
   let master: string | undefined;
   redis.on('error', (error) => {
-    if (!reported) log.error({ err: error }, 'Redis connection error; retrying');
+    // Once per outage, and without a stack trace: where a connection failed says nothing a person can use.
+    if (!reported) log.error({ reason: error.message, code: (error as NodeJS.ErrnoException).code }, 'Redis connection error; retrying');
     reported = true;
   });
   redis.on('ready', () => {

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { ActionService } from '../actions/service.js';
 import type { ActionStore } from '../actions/store.js';
 import type { Config } from '../config/load.js';
-import { ConfigError } from '../errors.js';
 import { deployGuardRoute } from '../http/deploy-guard-route.js';
 import type { ScheduledJob } from '../scheduler/scheduler.js';
 import type { ServiceCatalog } from '../services/catalog.js';
@@ -18,12 +17,11 @@ import { DeployGuard } from '../verify/deploy-guard.js';
 import { RedisDeployGuardStore } from '../store/redis-deploy-guard-store.js';
 
 /** A guard that can never hear of a deploy would watch nothing while seeming to: start-up refuses it. */
-export function requireWebhookTokenForDeployGuards(config: Config, catalog: ServiceCatalog): void {
+/** What a deploy_guard makes required of GITLAB_WEBHOOK_TOKEN, as a `VARIABLE: reason` line; undefined when it is set or not needed. */
+export function webhookTokenRequirement(catalog: ServiceCatalog, token: string | undefined, servicesFile: string): string | undefined {
   const guarded = catalog.names().filter((name) => catalog.get(name)?.deploy_guard);
-  if (guarded.length === 0 || config.gitlab.webhookToken) return;
-  throw new ConfigError(
-    `Invalid configuration:\n  - GITLAB_WEBHOOK_TOKEN: required by the deploy_guard of ${guarded.join(', ')} in ${config.servicesFile}: it is how GitLab's deployment webhooks reach the bot`,
-  );
+  if (guarded.length === 0 || token) return undefined;
+  return `GITLAB_WEBHOOK_TOKEN: required by the deploy_guard of ${guarded.join(', ')} in ${servicesFile}: it is how GitLab's deployment webhooks reach the bot`;
 }
 
 export interface DeployGuardWiring {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { ExecutorRefusal, refusingExecutor, type Executor } from '../actions/executor.js';
-import type { Config } from '../config/load.js';
+import { configProblemsText, type Config } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { perHost, type BatchRun } from '../fleet/rollout-runner.js';
 import { loadSshCredentials } from '../fleet/ssh-credentials.js';
@@ -18,17 +18,25 @@ import { GitlabRollbackExecutor } from '../gitlab/rollback-executor.js';
 import type { FleetAction } from '../runbooks/schema.js';
 import type { ServiceCatalog } from '../services/catalog.js';
 
+/** What the services file makes required of the GitLab settings, as a `VARIABLE: reason` line; undefined when they suffice. */
+export function gitlabRequirement(catalog: ServiceCatalog, gitlab: { url: string | undefined; token: string | undefined }): string | undefined {
+  const users = catalog.names().filter((name) => catalog.get(name)?.gitlab);
+  const missing = [!gitlab.url && 'GITLAB_URL', !gitlab.token && 'GITLAB_TOKEN'].filter(Boolean);
+  if (users.length === 0 || missing.length === 0) return undefined;
+  return `${missing.join(', ')}: required because ${users.join(', ')} roll back through GitLab`;
+}
+
 /** GitLab settings are needed only when some service rolls back through GitLab. */
 export function createRollbackExecutor(config: Config, catalog: ServiceCatalog, log: Logger): Executor {
-  const users = catalog.names().filter((name) => catalog.get(name)?.gitlab);
-  if (users.length === 0) return refusingExecutor('No service has a gitlab section in the services file, so nothing can be rolled back.');
-  const missing = [!config.gitlab.url && 'GITLAB_URL', !config.gitlab.token && 'GITLAB_TOKEN'].filter(Boolean);
-  if (!config.gitlab.url || !config.gitlab.token) {
-    throw new ConfigError(`Invalid configuration:\n  - ${missing.join(', ')}: required because ${users.join(', ')} roll back through GitLab`);
+  if (!catalog.names().some((name) => catalog.get(name)?.gitlab)) {
+    return refusingExecutor('No service has a gitlab section in the services file, so nothing can be rolled back.');
   }
+  // Start-up (startup-config.ts) has already refused this with every other problem; kept for other callers.
+  const { url, token } = config.gitlab;
+  if (!url || !token) throw new ConfigError(configProblemsText([gitlabRequirement(catalog, config.gitlab) ?? 'GITLAB_URL, GITLAB_TOKEN: required']));
   return new GitlabRollbackExecutor({
-    url: config.gitlab.url,
-    token: config.gitlab.token,
+    url,
+    token,
     services: (name) => catalog.get(name)?.gitlab,
     log: log.child({ component: 'gitlab' }),
     lookup: lookupOf(config),

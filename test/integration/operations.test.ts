@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,26 @@ describe('health, readiness and metrics', () => {
   });
   afterAll(async () => {
     await bot?.stop();
+  });
+
+  it('has every chatops_* series the README names from start-up, at zero, and the standard process metrics', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| `GET /metrics` |')) ?? '';
+    const named = [...row.matchAll(/`(chatops_\w+)[`{]/g)].map((m) => m[1] ?? '');
+    expect(named.length).toBeGreaterThan(5);
+    const text = await (await fetch(`${bot.url}/metrics`)).text();
+    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    for (const name of named) {
+      const series = samples.filter((line) => new RegExp(`^${name}(_bucket|_count|_sum)?[{ ]`).test(line));
+      expect(series, name).not.toEqual([]);
+      if (name !== 'chatops_incidents')
+        expect(
+          series.every((line) => line.endsWith(' 0')),
+          name,
+        ).toBe(true);
+    }
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
   });
 
   it('answers /healthz and /readyz while Redis answers', async () => {

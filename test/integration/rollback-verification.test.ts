@@ -42,10 +42,13 @@ const BILLING_DEPLOYMENTS = [
   deployment({ id: 903, iid: 93, sha: SHA_GOOD, jobId: 993, project: 'shop/billing' }),
 ];
 
-/** billing, whose error-rate check reads `metric`. */
+/**
+ * billing, whose error-rate check reads `metric`. Its deploy_guard is here for its interval,
+ * which sets how often a rollback is verified; the guard itself needs the webhook token.
+ */
 function billingRig(metric: string): Promise<Rig> {
   return startRig({
-    env: { PROMETHEUS_URL: prometheus.url, PROMETHEUS_TIMEOUT: '2s' },
+    env: { PROMETHEUS_URL: prometheus.url, PROMETHEUS_TIMEOUT: '2s', GITLAB_WEBHOOK_TOKEN: 'rollback-verification-test-token' },
     projects: { 'shop/payment-service': PAYMENT_DEPLOYMENTS, 'shop/billing': BILLING_DEPLOYMENTS },
     moreServices: `  billing:
     channel: C0BILLING

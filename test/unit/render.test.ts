@@ -41,6 +41,12 @@ describe('renderIncidentMessage', () => {
     expect(actions && 'elements' in actions && actions.elements.map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve']);
   });
 
+  it("shows a one-alert incident's summary once, and names the alert in the list", () => {
+    const { blocks } = renderIncidentMessage(incidentFrom());
+    expect(textOf(blocks).split('5xx rate &gt; 5% on checkout')).toHaveLength(2);
+    expect(alertListOf(blocks).text).toMatch(/^:fire:.* HighErrorRate$/);
+  });
+
   it('names the state in the fallback text and drops buttons that no longer apply', () => {
     const acked = acknowledge(incidentFrom(), 'U0ALICE', ctx.now).incident;
     expect(fallbackText(acked)).toMatch(/^\[ACKNOWLEDGED\]/);

@@ -206,10 +206,24 @@ describe('scripts/check-runbooks.ts', () => {
       (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
     );
 
-  it('exits 0 on the shipped runbooks folder', async () => {
-    const result = await run([]);
+  it('exits 0 on the shipped runbooks folder and services file, saying what it checked', async () => {
+    const result = await run([], { SERVICES_FILE: '', RUNBOOKS_DIR: '' });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^ok: \d+ runbooks? in runbooks$/m);
+    expect(result.stdout).toMatch(/^ok: [1-9]\d* runbooks?, [1-9]\d* services? \(runbooks, services\.yaml\)$/m);
+  });
+
+  it('says when there was no services file to check the runbooks against', async () => {
+    const result = await run([], { SERVICES_FILE: join(await tempDir({}), 'services.yaml') });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ok: \d+ runbooks? \(runbooks\); no .*services\.yaml, so their targets were not checked$/m);
+  });
+
+  it('exits 1 on a services file that is not YAML, with the line and the reason and no stack trace', async () => {
+    const services = join(await tempDir({ 'services.yaml': 'services: [\n' }), 'services.yaml');
+    const result = await run([], { SERVICES_FILE: services });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^${services}: line \\d+, column \\d+: YAML syntax: .+\n$`));
+    expect(result.stdout).toBe('');
   });
 
   it('exits 1 on a broken folder and prints each problem as file: path: reason', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ActionStore } from '../../actions/store.js';
 import type { IncidentStore, MessageRefStore } from '../../incidents/store.js';
+import { OutageLog } from '../../outage-log.js';
 
 /** Something whose Slack messages can be compared with Redis and brought up to date. */
 export interface Reconcilable {
@@ -31,8 +32,11 @@ const RECENT_MS = 60 * 60_000;
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly outage: OutageLog;
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.outage = new OutageLog(options.log, 'reconciliation');
+  }
 
   start(): void {
     void this.sweepOnce();
@@ -49,9 +53,12 @@ export class Reconciler {
   private sweepOnce(): Promise<void> {
     this.running ??= this.sweep()
       .then((behind) => {
+        this.outage.succeeded();
         if (behind > 0) this.options.log.info({ behind }, 'Slack messages behind Redis handed to delivery');
       })
-      .catch((error: unknown) => this.options.log.warn({ err: error }, 'reconciliation sweep failed; the next one tries again'))
+      .catch((error: unknown) => {
+        if (!this.outage.failed(error)) this.options.log.warn({ err: error }, 'reconciliation sweep failed; the next one tries again');
+      })
       .finally(() => {
         this.running = undefined;
       });

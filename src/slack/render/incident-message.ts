@@ -47,17 +47,19 @@ export function silenceUrl(incident: Incident): string | undefined {
   return `${incident.externalURL.replace(/\/$/, '')}/#/silences/new?filter=${encodeURIComponent(`{${matchers.join(', ')}}`)}`;
 }
 
-function alertLine(alert: TrackedAlert): string {
+/** `shownSummary` is already in the message above the list: an alert line names its alert instead of repeating it. */
+function alertLine(alert: TrackedAlert, shownSummary: string): string {
   const icon = alert.status === 'firing' ? ':fire:' : ':white_check_mark:';
   const instance = alert.labels.instance;
   const where = instance ? ` \`${escapeText(truncatePlain(instance, ALERT_INSTANCE_CHARS))}\`` : '';
-  const what = alert.annotations.summary ?? alert.labels.alertname ?? alert.fingerprint;
+  const summary = alert.annotations.summary === shownSummary ? undefined : alert.annotations.summary;
+  const what = summary ?? alert.labels.alertname ?? alert.annotations.summary ?? alert.fingerprint;
   return `${icon}${where} ${escapeText(truncatePlain(what, ALERT_TEXT_CHARS))}`;
 }
 
-function alertsSection(incident: Incident): Block {
+function alertsSection(incident: Incident, shownSummary: string): Block {
   const alerts = Object.values(incident.alerts).sort((a, b) => (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1));
-  const lines = alerts.slice(0, LISTED_ALERTS).map(alertLine);
+  const lines = alerts.slice(0, LISTED_ALERTS).map((alert) => alertLine(alert, shownSummary));
   // Alerts past the listed ones, and those Alertmanager itself left out of the notification.
   const unlisted = alerts.length - lines.length + incident.truncatedAlerts;
   const more = (omitted: number): string | undefined => {
@@ -141,13 +143,14 @@ export function renderIncidentMessage(incident: Incident, runbookActions: readon
     link(silenceUrl(incident), 'Silence'),
   ].filter((l): l is string => l !== undefined);
 
-  const summary = escapeText(summaryOf(incident));
+  const shownSummary = summaryOf(incident);
+  const summary = escapeText(shownSummary);
   const blocks: Block[] = [
     { type: 'header', text: { ...plain(`${STATE_ICON[incident.state]} ${header}`), emoji: true } },
     { type: 'section', fields },
   ];
   if (summary.trim()) blocks.push({ type: 'section', text: mrkdwn(summary) });
-  blocks.push(alertsSection(incident));
+  blocks.push(alertsSection(incident, summary.trim() ? shownSummary : ''));
   if (incident.verification) blocks.push({ type: 'context', elements: [mrkdwn(verificationLine(incident.verification.actionId, incident.verification))] });
   blocks.push({ type: 'context', elements: idAndLinks([displayId(incident.id), ...links]) });
   const actions = incidentButtons(incident, runbookActions);

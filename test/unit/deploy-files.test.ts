@@ -1,0 +1,113 @@
+/**
+ * What the files beside the code say, checked against the code and each other: the README's
+ * Alertmanager receiver, the Slack app manifest, the Dockerfile's health check and the
+ * benchmarks' Redis.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const text = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+describe('README', () => {
+  it('shows the very receiver deploy/alertmanager.yml configures', () => {
+    const readme = text('README.md');
+    const section = readme.slice(readme.indexOf('## Alertmanager receiver'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBeDefined();
+    expect(parse(block ?? '')).toEqual(parse(text('deploy/alertmanager.yml')));
+  });
+});
+
+/** The bot scope each Web API method the code calls needs (api.slack.com/methods). */
+const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
+  'auth.test': [],
+  // Public channels the bot was never invited to: services.yaml names channels, nobody invites the bot.
+  'chat.postMessage': ['chat:write', 'chat:write.public'],
+  'chat.update': ['chat:write'],
+  'usergroups.users.list': ['usergroups:read'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+describe('the Slack app manifest', () => {
+  const manifest = parse(text('slack-app-manifest.yaml')) as {
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { event_subscriptions?: { bot_events?: string[] } };
+  };
+  const code = sourceFiles('src').map((file) => readFileSync(file, 'utf8'));
+  const calls = new Set(
+    code.flatMap((source) =>
+      [...source.matchAll(/\bclient\.((?:auth|chat|conversations|users|usergroups|views|reactions|pins|files|team)(?:\.[a-zA-Z]+)+)\(/g)].map(
+        (m) => m[1] ?? '',
+      ),
+    ),
+  );
+
+  it('knows the scopes of every Web API method the code calls', () => {
+    expect([...calls].filter((method) => !Object.hasOwn(SCOPES_OF_METHOD, method))).toEqual([]);
+    expect(calls.has('chat.postMessage')).toBe(true);
+  });
+
+  it('asks for exactly the scopes those calls and the slash commands need', () => {
+    const needed = new Set([...calls].flatMap((method) => SCOPES_OF_METHOD[method] ?? []));
+    if (code.some((source) => /\bapp\.command\(/.test(source))) needed.add('commands');
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+
+  it('subscribes to exactly the events the code listens to', () => {
+    const listened = code.flatMap((source) => [...source.matchAll(/\bapp\.event\(\s*'([^']+)'/g)].map((m) => m[1] ?? ''));
+    expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...new Set(listened)].sort());
+  });
+});
+
+/** Runs the Dockerfile's HEALTHCHECK command (node -e "...") with `env`; its exit code. */
+async function runHealthCheck(env: Record<string, string>): Promise<number | null> {
+  const line = text('Dockerfile')
+    .split('\n')
+    .find((l) => l.startsWith('HEALTHCHECK CMD node -e '));
+  const script = /node -e "(.*)"$/.exec(line ?? '')?.[1];
+  expect(script).toBeDefined();
+  const child = spawn(process.execPath, ['-e', script ?? ''], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+  return new Promise((done) => child.once('exit', (code) => done(code)));
+}
+
+describe('the Dockerfile health check', () => {
+  it('asks /healthz on the port PORT names', async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.end('{"status":"ok"}');
+    });
+    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect(await runHealthCheck({ PORT: String(port) })).toBe(0);
+      expect(paths).toEqual(['/healthz']);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+});
+
+describe('the benchmarks', () => {
+  it('use the Redis at REDIS_URL', async () => {
+    vi.stubEnv('REDIS_URL', 'redis://redis.bench.invalid:6390');
+    vi.resetModules();
+    try {
+      const support = await import('../../bench/support.js');
+      expect(support.REDIS_URL).toBe('redis://redis.bench.invalid:6390');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
