@@ -10,6 +10,7 @@
  * its folder, a `broken` file in it makes the command fail there, and `runs` counts how
  * often the command ran there.
  */
+import { actionMessage, approve, waitForState } from '../support/action-messages.js';
 import { randomUUID } from 'node:crypto';
 import { access, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -191,25 +192,6 @@ async function runRunbook(r: SlackRig, incident: Message, userId = 'U0ALICE'): P
   if (!id) throw new Error(`the runbook button requested nothing: ${text}`);
   return { id, text };
 }
-
-function actionMessage(r: SlackRig, id: string, state: string): Promise<Message> {
-  return found(
-    () => {
-      const calls = [...r.slack.callsTo('chat.postMessage'), ...r.slack.callsTo('chat.update')];
-      const call = calls.find((c) => String(c.params.text).startsWith(`[${state}] ACT-${id} `));
-      return call && { channel: String(call.params.channel), ts: String(call.result?.ts ?? call.params.ts), post: call };
-    },
-    { timeoutMs: 20_000, message: `no message of ACT-${id} in state ${state}` },
-  );
-}
-
-async function approve(r: SlackRig, id: string): Promise<void> {
-  const message = await actionMessage(r, id, 'REQUESTED');
-  expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
-}
-
-const waitForState = (r: SlackRig, id: string, state: string) =>
-  waitFor(async () => (await storedAction(r, id)).state === state, { timeoutMs: 30_000, message: `ACT-${id} never became ${state}` });
 
 const timelineTexts = async (r: SlackRig, id: string) => (await actionTimeline(r, id)).map((e) => e.rendered);
 

@@ -9,6 +9,7 @@
  * there, `dry-broken` makes the dry run exit 3; `runs` and `dry-runs` count how often each
  * ran there.
  */
+import { actionMessage, approve, requestedId, waitForState } from '../support/action-messages.js';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { HOST_DIR, startFleet, type Fleet } from '../support/fleet.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
-import { blockText, buttonsOf, buttonValue, click, clickForReply, messageOf, topLevelPosts, type Message, type SlackRig } from '../support/slack-session.js';
+import { blockText, buttonsOf, buttonValue, clickForReply, messageOf, topLevelPosts, type Message, type SlackRig } from '../support/slack-session.js';
 import { actionTimeline, storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -113,34 +114,10 @@ async function diskAlert(): Promise<Message> {
 }
 
 /** The id in a "ACT-n requested: …" answer. */
-function requested(reply: Record<string, unknown>): string {
-  const id = /ACT-(\d+) requested/.exec(String(reply.text))?.[1];
-  if (!id) throw new Error(`nothing was requested: ${String(reply.text)}`);
-  return id;
-}
 
 async function runRunbook(incident: Message): Promise<string> {
-  return requested(await clickForReply(r, 'runbook.run', buttonValue(incident.post, 'runbook.run'), 'U0ALICE', incident));
+  return requestedId(await clickForReply(r, 'runbook.run', buttonValue(incident.post, 'runbook.run'), 'U0ALICE', incident));
 }
-
-function actionMessage(id: string, state: string): Promise<Message> {
-  return found(
-    () => {
-      const calls = [...slack.callsTo('chat.postMessage'), ...slack.callsTo('chat.update')];
-      const call = calls.find((c) => String(c.params.text).startsWith(`[${state}] ACT-${id} `));
-      return call && { channel: String(call.params.channel), ts: String(call.result?.ts ?? call.params.ts), post: call };
-    },
-    { timeoutMs: 20_000, message: `no message of ACT-${id} in state ${state}` },
-  );
-}
-
-async function approve(id: string): Promise<void> {
-  const message = await actionMessage(id, 'REQUESTED');
-  expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
-}
-
-const waitForState = (id: string, state: string) =>
-  waitFor(async () => (await storedAction(r, id)).state === state, { timeoutMs: 30_000, message: `ACT-${id} never became ${state}` });
 
 const timelineTexts = async (id: string) => (await actionTimeline(r, id)).map((e) => e.rendered);
 
@@ -156,15 +133,15 @@ describe('fleet reports over real sshd hosts', () => {
     await resetHosts();
     const incident = await diskAlert();
     const id = await runRunbook(incident);
-    await actionMessage(id, 'REQUESTED');
+    await actionMessage(r, id, 'REQUESTED');
     await writeFile(join(fleet.dirOf('web-2'), 'broken'), '');
-    await approve(id);
-    await waitForState(id, 'succeeded');
+    await approve(r, id);
+    await waitForState(r, id, 'succeeded');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 1, 'web-4': 1 });
 
     expect((await storedAction(r, id)).doc.result).toEqual({ kind: 'fleet_succeeded', hosts: 4, skipped: 0, failed: [{ host: 'web-2', exitCode: 7 }] });
     const said = '3 of 4 host(s) succeeded; 1 FAILED, within max_failures: web-2 (exit 7)';
-    const message = await actionMessage(id, 'SUCCEEDED WITH FAILURES');
+    const message = await actionMessage(r, id, 'SUCCEEDED WITH FAILURES');
     expect(blockText(message.post)).toContain('succeeded with failures (1 host failed)');
     expect(blockText(message.post)).toContain(said);
     expect([...buttonsOf(message.post).keys()]).toEqual(['action.retry_failed']);
@@ -173,19 +150,19 @@ describe('fleet reports over real sshd hosts', () => {
     expect(threadText(incident)).toContain(said);
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toContain('chatops_fleet_rollouts_total{end="succeeded_with_failures"} 1');
-    expect(metrics).not.toContain('chatops_fleet_rollouts_total{end="succeeded"}');
+    expect(metrics).toContain('chatops_fleet_rollouts_total{end="succeeded"} 0');
 
     // Retry failed hosts: a new request over web-2 alone, dry-run and approved again.
     await rm(join(fleet.dirOf('web-2'), 'broken'));
-    const retry = requested(await clickForReply(r, 'action.retry_failed', buttonValue(message.post, 'action.retry_failed'), 'U0ALICE', message));
-    const request = await actionMessage(retry, 'REQUESTED');
+    const retry = requestedId(await clickForReply(r, 'action.retry_failed', buttonValue(message.post, 'action.retry_failed'), 'U0ALICE', message));
+    const request = await actionMessage(r, retry, 'REQUESTED');
     expect(blockText(request.post)).toContain('hosts (1): web-2');
     expect((await storedAction(r, retry)).doc.reason).toBe(`retries the failed hosts of ACT-${id}`);
     expect(await timelineTexts(id)).toContainEqual(`<@U0ALICE> asked to retry the failed hosts of ACT-${id} (web-2) as ACT-${retry}`);
     const again = await clickForReply(r, 'action.retry_failed', buttonValue(message.post, 'action.retry_failed'), 'U0ALICE', message);
     expect(String(again.text)).toBe(`The failed hosts of ACT-${id} were already asked for again as ACT-${retry}.`);
-    await approve(retry);
-    await waitForState(retry, 'succeeded');
+    await approve(r, retry);
+    await waitForState(r, retry, 'succeeded');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 2, 'web-3': 1, 'web-4': 1 });
     expect((await storedAction(r, retry)).doc.result).toEqual({ kind: 'fleet_succeeded', hosts: 1, skipped: 0 });
   }, 60_000);
@@ -193,7 +170,7 @@ describe('fleet reports over real sshd hosts', () => {
   it('a failed dry run heads the approval request; Approve is refused and Approve anyway is recorded as such', async () => {
     await resetHosts({ dryBroken: ['web-3'] });
     const id = await runRunbook(await diskAlert());
-    const request = await actionMessage(id, 'REQUESTED');
+    const request = await actionMessage(r, id, 'REQUESTED');
     expect(String(request.post.params.text)).toMatch(/\(its dry run FAILED\)$/);
     const blocks = request.post.params.blocks as Array<{ text?: { text: string } }>;
     expect(blocks[1]?.text?.text).toMatch(/^:rotating_light: The dry run FAILED on 1 of 4 hosts: web-3 \(exit 3: disk is read-only\)\. \*Approve\* is refused/);
@@ -209,7 +186,7 @@ describe('fleet reports over real sshd hosts', () => {
 
     const anyway = await clickForReply(r, 'action.approve_anyway', buttonValue(request.post, 'action.approve_anyway'), 'U0BOB', request);
     expect(String(anyway.text)).toMatch(new RegExp(`^ACT-${id} is approved \\(1 of 1\\) and runs now`));
-    await waitForState(id, 'succeeded');
+    await waitForState(r, id, 'succeeded');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 1, 'web-4': 1 });
     expect(await actionTimeline(r, id)).toContainEqual(
       expect.objectContaining({ actor: 'U0BOB', step: { kind: 'approved', actionId: id, count: 1, required: 1, anyway: { failed: ['web-3'] } } }),
@@ -220,15 +197,15 @@ describe('fleet reports over real sshd hosts', () => {
   it('a continued plan dry-runs only the hosts it will run, and says which it skips', async () => {
     await resetHosts({ broken: ['web-3', 'web-4'] });
     const id = await runRunbook(await diskAlert());
-    await approve(id);
-    await waitForState(id, 'failed');
+    await approve(r, id);
+    await waitForState(r, id, 'failed');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 1, 'web-4': 1 });
     for (const name of fleet.names) await rm(join(fleet.dirOf(name), 'dry-runs'), { force: true });
     for (const name of ['web-3', 'web-4']) await rm(join(fleet.dirOf(name), 'broken'));
 
-    const failed = await actionMessage(id, 'FAILED');
-    const next = requested(await clickForReply(r, 'action.continue', buttonValue(failed.post, 'action.continue'), 'U0ALICE', failed));
-    const request = await actionMessage(next, 'REQUESTED');
+    const failed = await actionMessage(r, id, 'FAILED');
+    const next = requestedId(await clickForReply(r, 'action.continue', buttonValue(failed.post, 'action.continue'), 'U0ALICE', failed));
+    const request = await actionMessage(r, next, 'REQUESTED');
     expect(await fleet.runsOf('dry-runs')).toEqual({ 'web-3': 1, 'web-4': 1 });
     expect(blockText(request.post)).toContain(
       'dry run ok on all 2 host(s); not dry-run on web-1, web-2: they succeeded in the rollout this one continues and will not run again',
@@ -239,8 +216,8 @@ describe('fleet reports over real sshd hosts', () => {
       hosts: [{ host: 'web-3' }, { host: 'web-4' }],
       skipped: ['web-1', 'web-2'],
     });
-    await approve(next);
-    await waitForState(next, 'succeeded');
+    await approve(r, next);
+    await waitForState(r, next, 'succeeded');
     expect(await fleet.runsOf('runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 2, 'web-4': 2 });
   }, 60_000);
 });

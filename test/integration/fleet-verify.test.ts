@@ -6,15 +6,16 @@
  * the rollout before the next batch with the values in the thread, and a check with no
  * data halts it with "no data"; either way Continue or Abort, as for a failed batch.
  */
+import { actionMessage, approve, requestedId, waitForState } from '../support/action-messages.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { HOST_DIR, startFleet, type Fleet } from '../support/fleet.js';
 import { startExporter, type Exporter } from '../support/metrics-exporter.js';
 import { startPrometheus, type PrometheusHarness } from '../support/prometheus.js';
-import { buttonsOf, buttonValue, click, clickForReply, slash, type Message, type SlackRig } from '../support/slack-session.js';
+import { buttonsOf, buttonValue, click, clickForReply, slash, type SlackRig } from '../support/slack-session.js';
 import { actionTimeline, storedAction } from '../support/stored.js';
-import { found, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const METRIC = 'chatops_test_fleet_error_ratio';
 
@@ -94,34 +95,12 @@ afterAll(async () => {
 });
 
 async function request(runbook: string): Promise<string> {
-  const reply = await slash(r, '/remediate', runbook, 'U0ALICE');
-  const id = /^ACT-(\d+) requested/.exec(String(reply.text))?.[1];
-  if (!id) throw new Error(`nothing was requested: ${String(reply.text)}`);
-  return id;
+  return requestedId(await slash(r, '/remediate', runbook, 'U0ALICE'));
 }
-
-function actionMessage(id: string, state: string): Promise<Message> {
-  return found(
-    () => {
-      const calls = [...slack.callsTo('chat.postMessage'), ...slack.callsTo('chat.update')];
-      const call = calls.find((c) => String(c.params.text).startsWith(`[${state}] ACT-${id} `));
-      return call && { channel: String(call.params.channel), ts: String(call.result?.ts ?? call.params.ts), post: call };
-    },
-    { timeoutMs: 20_000, message: `no message of ACT-${id} in state ${state}` },
-  );
-}
-
-async function approve(id: string): Promise<void> {
-  const message = await actionMessage(id, 'REQUESTED');
-  expect(await click(r, 'action.approve', buttonValue(message.post, 'action.approve'), 'U0BOB', message)).toBe(200);
-}
-
-const waitForState = (id: string, state: string) =>
-  waitFor(async () => (await storedAction(r, id)).state === state, { timeoutMs: 30_000, message: `ACT-${id} never became ${state}` });
 
 /** The replies in the thread of the action's own message (a /remediate action has no incident). */
 async function threadOf(id: string): Promise<string> {
-  const { ts } = await actionMessage(id, 'REQUESTED');
+  const { ts } = await actionMessage(r, id, 'REQUESTED');
   return slack
     .callsTo('chat.postMessage')
     .filter((c) => c.params.thread_ts === ts)
@@ -143,9 +122,9 @@ async function scraped(): Promise<number | undefined> {
 describe('a fleet rollout verified against a real Prometheus', () => {
   it('halts before the next batch when the error rate rises after the canary, with the values in the thread; Continue goes on once it recovers', async () => {
     const id = await request('errors-restart');
-    const plan = (await actionMessage(id, 'REQUESTED')).post;
+    const plan = (await actionMessage(r, id, 'REQUESTED')).post;
     expect(JSON.stringify(plan.params.blocks)).toContain('verifies after each batch: error-rate; 3 sample(s) 1s apart');
-    await approve(id);
+    await approve(r, id);
 
     // The canary's restart "breaks" the service: its error rate rises once the canary ran.
     await waitFor(async () => (await fleet.runsOf('errors-restart.runs'))['web-1'] === 1, {
@@ -154,7 +133,7 @@ describe('a fleet rollout verified against a real Prometheus', () => {
       message: 'the canary never ran',
     });
     exporter.set(METRIC, 0.3);
-    await waitForState(id, 'failed');
+    await waitForState(r, id, 'failed');
     expect(await fleet.runsOf('errors-restart.runs')).toEqual({ 'web-1': 1 });
 
     const { result } = (await storedAction(r, id)).doc;
@@ -169,7 +148,7 @@ describe('a fleet rollout verified against a real Prometheus', () => {
     );
     await waitForThread(id, ':x: error-rate 0.3, expected <= 0.05');
     expect(await threadOf(id)).toContain('Halted after the canary (batch 1 of 3)');
-    const failed = await actionMessage(id, 'FAILED');
+    const failed = await actionMessage(r, id, 'FAILED');
     expect([...buttonsOf(failed.post).keys()]).toEqual(['action.continue', 'action.abort']);
 
     // The service recovers; a person continues, and the rest is verified batch by batch.
@@ -178,8 +157,8 @@ describe('a fleet rollout verified against a real Prometheus', () => {
     const reply = await clickForReply(r, 'action.continue', buttonValue(failed.post, 'action.continue'), 'U0ALICE', failed);
     const next = /ACT-(\d+) requested: continue ACT-/.exec(String(reply.text))?.[1];
     expect(next, String(reply.text)).toBeDefined();
-    await approve(next as string);
-    await waitForState(next as string, 'succeeded');
+    await approve(r, next as string);
+    await waitForState(r, next as string, 'succeeded');
     expect(await fleet.runsOf('errors-restart.runs')).toEqual({ 'web-1': 1, 'web-2': 1, 'web-3': 1 });
     await waitForThread(next as string, 'Health checks after batch 3 of 3 held: 3 of 3 samples passed (failure_limit 0).');
     const thread = await threadOf(next as string);
@@ -191,8 +170,8 @@ describe('a fleet rollout verified against a real Prometheus', () => {
 
   it('halts with "no data" when a check finds no series and its no_data is pause; Abort ends it', async () => {
     const id = await request('absent-restart');
-    await approve(id);
-    await waitForState(id, 'failed');
+    await approve(r, id);
+    await waitForState(r, id, 'failed');
     expect(await fleet.runsOf('absent-restart.runs')).toEqual({ 'web-1': 1 });
     expect((await storedAction(r, id)).doc.result).toMatchObject({
       kind: 'fleet_halted',
@@ -200,7 +179,7 @@ describe('a fleet rollout verified against a real Prometheus', () => {
     });
     await waitForThread(id, ':grey_question: queue-depth no data: the query returned no sample (waits for a person)');
     expect(await threadOf(id)).toContain('Halted after the canary (batch 1 of 3): no data for a health check whose no_data is pause');
-    const failed = await actionMessage(id, 'FAILED');
+    const failed = await actionMessage(r, id, 'FAILED');
     expect(String(failed.post.params.text) + JSON.stringify(failed.post.params.blocks)).toContain('no data');
     expect(await click(r, 'action.abort', buttonValue(failed.post, 'action.abort'), 'U0BOB', failed)).toBe(200);
     await waitFor(async () => (await storedAction(r, id)).doc.resumable === false, { timeoutMs: 10_000, message: 'the rollout was not aborted' });
