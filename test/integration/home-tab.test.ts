@@ -76,8 +76,9 @@ describe('the App Home tab', () => {
     expect(viewText(again)).toMatch(new RegExp(`Running actions \\(1\\)[\\s\\S]*\\*ACT-${id}\\*: roll back payment-service`));
   }, 30_000);
 
-  it('is published once when opened again within the minimum interval', async () => {
+  it('is published once when opened again within the minimum interval, and not for the Messages tab', async () => {
     const r = await rig();
+    await openHome(r, 'U0ERIN', 'messages');
     await openHome(r, 'U0BOB');
     await homeOf(r, 'U0BOB');
     await openHome(r, 'U0BOB');
@@ -85,5 +86,6 @@ describe('the App Home tab', () => {
     await openHome(r, 'U0CAROL');
     await homeOf(r, 'U0CAROL');
     expect(publishedFor(r, 'U0BOB')).toHaveLength(1);
+    expect(publishedFor(r, 'U0ERIN')).toEqual([]);
   });
 });

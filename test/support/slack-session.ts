@@ -113,9 +113,9 @@ export async function clickForReply(r: SlackRig, actionId: string, value: string
   return reply;
 }
 
-/** `userId` opens the bot's Home tab: a signed app_home_opened event, which must get 200. */
-export async function openHome(r: SlackRig, userId: string): Promise<void> {
-  const res = await postSignedJson(r.bot.url, appHomeOpenedEvent(userId), SIGNING_SECRET);
+/** `userId` opens the bot's Home tab (or its Messages tab): a signed app_home_opened event, which must get 200. */
+export async function openHome(r: SlackRig, userId: string, tab: 'home' | 'messages' = 'home'): Promise<void> {
+  const res = await postSignedJson(r.bot.url, appHomeOpenedEvent(userId, tab), SIGNING_SECRET);
   await res.body?.cancel();
   expect(res.status).toBe(200);
 }
