@@ -48,6 +48,7 @@ import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 import { createDeployGuard } from './wiring/deploy-guard.js';
 import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { createHomeTab } from './wiring/home-tab.js';
 import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
@@ -168,6 +169,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
+  const home = createHomeTab(config, { incidents, messageOf: (id) => store.getMessageRef(id), actionStore, actions }, log);
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
   const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
   const ops = { ping: () => store.ping(), registry: metrics.registry, slackNotReady: () => identity.notReady() };
@@ -217,7 +219,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   registerListeners(
     app,
-    { incidents, actions, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
+    { incidents, actions, home, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
     log.child({ component: 'slack' }),
   );
   app.error(async (error) => {
@@ -258,6 +260,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       // keep-alive timeout (5 s), and close() waits for it: close each one once it is idle.
       const idle = setInterval(() => started?.closeIdleConnections?.(), IDLE_CLOSE_INTERVAL_MS);
       identity.stop();
+      home.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'receiver did not stop cleanly'));
       clearInterval(idle);
       await scheduler.stop();

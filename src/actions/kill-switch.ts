@@ -32,9 +32,13 @@ export class KillSwitchControl {
     this.ctx.log.warn({ by: userId }, 'automation resumed');
   }
 
+  /** Whether this person may pause and resume automation. */
+  isAdmin(userId: string): Promise<boolean> {
+    return this.ctx.isApprover(userId, this.admins.length > 0 ? this.admins : this.allApprovers());
+  }
+
   private async requireAdmin(userId: string): Promise<void> {
-    const admins = this.admins.length > 0 ? this.admins : this.allApprovers();
-    if (!(await this.ctx.isApprover(userId, admins))) {
+    if (!(await this.isAdmin(userId))) {
       throw new ActionRefused('Only automation admins (AUTOMATION_ADMINS, or any service approver when unset) may pause or resume automation.');
     }
   }

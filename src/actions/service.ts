@@ -130,4 +130,15 @@ export class ActionService {
   resumeAutomation(userId: string): Promise<void> {
     return this.killSwitchControl.resume(userId);
   }
+
+  /** Whether this person may pause and resume automation (the App Home offers the buttons only then). */
+  mayPause(userId: string): Promise<boolean> {
+    return this.killSwitchControl.isAdmin(userId);
+  }
+
+  /** Whether an approval by this person would count: an approver of the service who did not request it and has not approved yet. */
+  async awaitsApprovalOf(action: Action, userId: string): Promise<boolean> {
+    if (action.state !== 'requested' || action.requestedBy === userId || action.approvedBy.includes(userId)) return false;
+    return this.ctx.isApprover(userId, this.ctx.policyOf(action.service)?.approvers ?? []);
+  }
 }

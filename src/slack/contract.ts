@@ -19,6 +19,9 @@ export const ACTION_IDS = {
   /** On a rollout that succeeded with failures: a new request over just the failed hosts. */
   actionRetryFailed: 'action.retry_failed',
   runbookRun: 'runbook.run',
+  /** On the App Home tab: the kill switch, as `/automation pause` and `/automation resume` do. */
+  automationPause: 'automation.pause',
+  automationResume: 'automation.resume',
 } as const;
 
 export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTION_IDS));
@@ -28,6 +31,10 @@ export type IncidentButtonValue = z.output<typeof IncidentButtonValue>;
 
 export const ActionButtonValue = z.object({ v: z.literal(1), action: z.string().regex(/^\d+$/) });
 export type ActionButtonValue = z.output<typeof ActionButtonValue>;
+
+/** The kill switch buttons carry nothing but their version: what they do is their action_id. */
+export const AutomationButtonValue = z.object({ v: z.literal(1) });
+export type AutomationButtonValue = z.output<typeof AutomationButtonValue>;
 
 /**
  * Runbook and action ids as the runbook schema accepts them, so every Run button the bot
@@ -44,6 +51,10 @@ export function incidentButtonValue(incidentId: string): string {
 
 export function actionButtonValue(actionId: string): string {
   return JSON.stringify({ v: 1, action: actionId } satisfies ActionButtonValue);
+}
+
+export function automationButtonValue(): string {
+  return JSON.stringify({ v: 1 } satisfies AutomationButtonValue);
 }
 
 export function runbookButtonValue(incidentId: string, runbookId: string, actionId: string): string {

@@ -128,3 +128,17 @@ export function slackRefusal(params: Record<string, unknown>): Refusal | undefin
   for (const [i, b] of blocks.entries()) block(b as Json, `/blocks/${i}`, errors);
   return errors.length > 0 ? { error: 'invalid_blocks', errors } : undefined;
 }
+
+/** A home view takes twice a message's blocks (https://docs.slack.dev/reference/views). */
+const HOME_VIEW_BLOCKS = 100;
+
+/** What Slack would refuse in a views.publish of a home view, or undefined when it takes it. */
+export function homeViewRefusal(view: unknown): Refusal | undefined {
+  const v = (typeof view === 'object' && view !== null ? view : {}) as Json;
+  const errors: string[] = [];
+  if (v.type !== 'home') errors.push('view type must be home [json-pointer:/view/type]');
+  const blocks = Array.isArray(v.blocks) ? (v.blocks as Json[]) : [];
+  if (blocks.length === 0 || blocks.length > HOME_VIEW_BLOCKS) errors.push(`must have 1 to ${HOME_VIEW_BLOCKS} items [json-pointer:/view/blocks]`);
+  for (const [i, b] of blocks.entries()) block(b, `/view/blocks/${i}`, errors);
+  return errors.length > 0 ? { error: 'invalid_blocks', errors } : undefined;
+}

@@ -11,7 +11,7 @@
  * here, in Slack's shape, rather than a fake that says `ok` to anything.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { slackRefusal, type Refusal } from './block-kit-limits.js';
+import { homeViewRefusal, slackRefusal, type Refusal } from './block-kit-limits.js';
 import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
@@ -91,6 +91,16 @@ export class FakeSlack {
       (params) => {
         const users = this.userGroups.get(String(params.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      },
+    ],
+    [
+      // A home tab: refused as Slack would when it breaks Block Kit's limits (100 blocks in a home view).
+      'views.publish',
+      (params) => {
+        const refusal = homeViewRefusal(params.view);
+        if (refusal) return { ok: false, error: refusal.error, response_metadata: { messages: refusal.errors } };
+        this.tsCounter += 1;
+        return { ok: true, view: { id: `V${this.tsCounter}`, ...(params.view as Record<string, unknown>) } };
       },
     ],
     ['response_url', () => ({ ok: true })],

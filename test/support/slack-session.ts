@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { SIGNING_SECRET, startTestBot, type TestBot, type TestBotOptions } from './bot.js';
 import { FakeSlack, type SlackCall } from './fake-slack.js';
 import { notification, uniqueGroup } from './fixtures.js';
-import { buttonClickForm, postToSlackEndpoint, slashCommandForm } from './slack-signing.js';
+import { appHomeOpenedEvent, buttonClickForm, postSignedJson, postToSlackEndpoint, slashCommandForm, viewButtonClickForm } from './slack-signing.js';
 import { found } from './wait.js';
 
 export interface SlackRig {
@@ -111,6 +111,18 @@ export async function clickForReply(r: SlackRig, actionId: string, value: string
     expect(await click(r, actionId, value, userId, on)).toBe(200);
   });
   return reply;
+}
+
+/** `userId` opens the bot's Home tab (or its Messages tab): a signed app_home_opened event, which must get 200. */
+export async function openHome(r: SlackRig, userId: string, tab: 'home' | 'messages' = 'home'): Promise<void> {
+  const res = await postSignedJson(r.bot.url, appHomeOpenedEvent(userId, tab), SIGNING_SECRET);
+  await res.body?.cancel();
+  expect(res.status).toBe(200);
+}
+
+/** A signed click by `userId` on a button of their Home tab (no response_url); resolves with the HTTP status. */
+export function clickInHome(r: SlackRig, actionId: string, value: string, userId: string): Promise<number> {
+  return postSigned(r, viewButtonClickForm(actionId, value, userId));
 }
 
 // ---------------------------------------------------------------- messages

@@ -85,3 +85,44 @@ export function buttonClickForm(
   };
   return { payload: JSON.stringify(payload) };
 }
+
+/** POSTs a JSON body (an Events API callback) to /slack/events, signed correctly. */
+export async function postSignedJson(baseUrl: string, body: unknown, signingSecret: string): Promise<Response> {
+  const raw = JSON.stringify(body);
+  const headers = { 'content-type': 'application/json', ...slackSignature(raw, { signingSecret }) };
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body: raw });
+}
+
+/** `app_home_opened` as Slack sends it when `userId` opens the bot's `tab`; its event_id is new each time, as Slack's are. */
+export function appHomeOpenedEvent(userId: string, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+  const id = triggerId();
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T0TEAM',
+    api_app_id: 'A0APP',
+    event: { type: 'app_home_opened', user: userId, channel: `D0${userId.slice(1)}`, tab, event_ts: `${Math.floor(Date.now() / 1000)}.000100` },
+    type: 'event_callback',
+    event_id: `Ev${id.replace(/\W/g, '')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0TEAM', user_id: 'U0BOT', is_bot: true }],
+  };
+}
+
+/**
+ * A block_actions click on a button of the bot's Home tab: Slack sends no channel, no
+ * message and no response_url with it, only the view.
+ */
+export function viewButtonClickForm(actionId: string, value: string, userId: string, viewId = 'V0HOME'): Record<string, string> {
+  const payload = {
+    type: 'block_actions',
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM' },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token',
+    team: { id: 'T0TEAM', domain: 'example' },
+    container: { type: 'view', view_id: viewId },
+    view: { id: viewId, type: 'home', team_id: 'T0TEAM', blocks: [], app_id: 'A0APP', bot_id: 'B0BOT' },
+    trigger_id: triggerId(),
+    actions: [{ type: 'button', action_id: actionId, block_id: 'home', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000001.000000' }],
+  };
+  return { payload: JSON.stringify(payload) };
+}

@@ -31,6 +31,8 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'chat.update': ['chat:write'],
   'usergroups.users.list': ['usergroups:read'],
+  // Publishing a user's Home tab needs no scope beyond the bot token.
+  'views.publish': [],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -42,6 +44,7 @@ function sourceFiles(dir: string): string[] {
 describe('the Slack app manifest', () => {
   const manifest = parse(text('slack-app-manifest.yaml')) as {
     oauth_config: { scopes: { bot: string[] } };
+    features: { app_home?: { home_tab_enabled?: boolean } };
     settings: { event_subscriptions?: { bot_events?: string[] } };
   };
   const code = sourceFiles('src').map((file) => readFileSync(file, 'utf8'));
@@ -67,6 +70,11 @@ describe('the Slack app manifest', () => {
   it('subscribes to exactly the events the code listens to', () => {
     const listened = code.flatMap((source) => [...source.matchAll(/\bapp\.event\(\s*'([^']+)'/g)].map((m) => m[1] ?? ''));
     expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...new Set(listened)].sort());
+  });
+
+  it('enables the Home tab that the code publishes', () => {
+    expect(calls.has('views.publish')).toBe(true);
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
   });
 });
 

@@ -6,12 +6,15 @@ import { registerActionButtons, type RunbookButtonTarget } from './actions/actio
 import { registerIncidentButtons } from './actions/incident-buttons.js';
 import { registerUnknownActions } from './actions/unknown-action.js';
 import { registerCommands } from './commands/index.js';
+import type { HomeTab } from '../views/home-tab.js';
+import { registerHomeTab } from './home.js';
 import { answerUnanswerable } from './unanswerable.js';
 
-export function registerListeners(app: App, deps: CommandDeps & { runbooks: RunbookButtonTarget }, log: Logger): void {
+export function registerListeners(app: App, deps: CommandDeps & { runbooks: RunbookButtonTarget; home: HomeTab }, log: Logger): void {
   answerUnanswerable(app, new Set(commands.map((c) => c.name)), log);
   registerIncidentButtons(app, deps.incidents, log);
-  registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log);
+  registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log, (userId, text) => deps.home.clicked(userId, text));
+  registerHomeTab(app, deps.home, deps.incidents, deps.actions, log);
   registerUnknownActions(app, deps.incidents, log);
   registerCommands(app, commands, deps, log);
 }

@@ -5,7 +5,7 @@ import type { ActionRequest, ActionService } from '../../../actions/service.js';
 import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, ActionButtonValue, RunbookButtonValue } from '../../contract.js';
 import { approvalNotice } from '../../render/action-message.js';
-import { registerButton } from './button.js';
+import { registerButton, type ViewClickAnswer } from './button.js';
 
 export interface RunbookButtonTarget {
   /** What a runbook action asks for on this incident, or a sentence saying why it cannot. */
@@ -17,7 +17,14 @@ export interface RunbookButtonTarget {
  * message, Continue and Abort on a halted rollout, Retry failed hosts on a rollout that
  * succeeded with failures, and a runbook's Run on an incident message.
  */
-export function registerActionButtons(app: App, incidents: IncidentService, actions: ActionService, runbooks: RunbookButtonTarget, log: Logger): void {
+export function registerActionButtons(
+  app: App,
+  incidents: IncidentService,
+  actions: ActionService,
+  runbooks: RunbookButtonTarget,
+  log: Logger,
+  inView?: ViewClickAnswer,
+): void {
   // A person's decision on an action: the answer is the action's message itself, updated. An
   // approval also answers the clicker at once, so that a click that finds the action approved
   // already (or held by the kill switch) is never met with silence.
@@ -29,7 +36,7 @@ export function registerActionButtons(app: App, incidents: IncidentService, acti
     [ACTION_IDS.actionAbort, async (id: string, userId: string) => void (await actions.abort(id, userId))],
   ] as const;
   for (const [actionId, decide] of decisions) {
-    registerButton(app, incidents, log, { actionId, value: ActionButtonValue, run: ({ action }, userId) => decide(action, userId) });
+    registerButton(app, incidents, log, { actionId, value: ActionButtonValue, run: ({ action }, userId) => decide(action, userId) }, inView);
   }
   registerButton(app, incidents, log, {
     actionId: ACTION_IDS.actionContinue,

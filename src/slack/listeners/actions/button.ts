@@ -17,14 +17,25 @@ export interface ButtonSpec<T> {
 }
 
 /**
+ * Answers a click on a view (the App Home tab): such a click has no message and no
+ * response_url, so the view itself shows the outcome and the sentence for the clicker.
+ */
+export type ViewClickAnswer = (userId: string, text: string | undefined) => Promise<void>;
+
+/**
  * One button listener: ack at once, read the value (an unreadable one gets a clear
  * ephemeral answer), do the work audited, and tell the clicker when it was refused.
  */
-export function registerButton<T>(app: App, incidents: IncidentService, log: Logger, spec: ButtonSpec<T>): void {
+export function registerButton<T>(app: App, incidents: IncidentService, log: Logger, spec: ButtonSpec<T>, inView?: ViewClickAnswer): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: spec.actionId }, async ({ ack, body, action, respond }) => {
     await ack();
     const value = parseButtonValue(spec.value, action.value);
-    const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const fromView = (body.container as { type?: unknown } | undefined)?.type === 'view';
+    const say = async (text: string | undefined) => {
+      if (!fromView) await respond({ response_type: 'ephemeral', replace_original: false, text: text ?? '' });
+      else if (inView) await inView(body.user.id, text);
+      else log.warn({ actionId: spec.actionId, user: body.user.id, answer: text }, 'click on a view this button is not answered on; the answer is dropped');
+    };
     if (value === undefined) {
       log.warn({ actionId: spec.actionId, user: body.user.id }, 'button with an unreadable value');
       await incidents
@@ -39,6 +50,7 @@ export function registerButton<T>(app: App, incidents: IncidentService, log: Log
       reply = await spec.run(value, body.user.id);
     });
     const text = failure ?? reply;
-    if (text) await say(text);
+    // A view shows the outcome even when there is nothing to say: its buttons must match the state.
+    if (text || fromView) await say(text);
   });
 }
