@@ -112,7 +112,9 @@ export const EnvSchema = z
     PROMETHEUS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the Prometheus base URL such as http://prometheus:9090' }).optional()),
     PROMETHEUS_TOKEN: optionalText,
     PROMETHEUS_TIMEOUT: duration('5s').pipe(z.number().min(100, { error: 'expected at least 100ms' }).max(60_000, { error: 'expected at most 1m' })),
-    ALERTMANAGER_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the Alertmanager base URL such as http://alertmanager:9093' }).optional()),
+    ALERTMANAGER_URL: optionalText.pipe(
+      z.url({ protocol: /^https?$/, error: 'expected the Alertmanager base URL such as http://alertmanager:9093' }).optional(),
+    ),
     ALERTMANAGER_API_TOKEN: optionalText,
     ALERTMANAGER_POLL_INTERVAL: duration('30s').pipe(
       z.number().refine((ms) => ms % 1_000 === 0 && ms >= 1_000 && ms <= 60_000, { error: 'expected whole seconds from 1s to 60s' }),

@@ -27,8 +27,17 @@ export function showSilence(current: Incident, silence: IncidentSilence, now: Da
   if (current.silence?.id === silence.id && current.silence.endsAt === silence.endsAt) return undefined;
   const at = now.toISOString();
   const entries: FactEntry[] = [];
-  if (current.silence && current.silence.id !== silence.id) entries.push({ at, actor: silence.by, kind: 'silence', verb: 'unsilenced', silenceId: current.silence.id });
-  entries.push({ at, actor: silence.by, kind: 'silence', verb: 'silenced', silenceId: silence.id, endsAt: silence.endsAt, untilResolved: silence.untilResolved });
+  if (current.silence && current.silence.id !== silence.id)
+    entries.push({ at, actor: silence.by, kind: 'silence', verb: 'unsilenced', silenceId: current.silence.id });
+  entries.push({
+    at,
+    actor: silence.by,
+    kind: 'silence',
+    verb: 'silenced',
+    silenceId: silence.id,
+    endsAt: silence.endsAt,
+    untilResolved: silence.untilResolved,
+  });
   return { incident: { ...current, silence, updatedAt: at }, entries, changed: true };
 }
 
@@ -44,7 +53,9 @@ export function clearSilence(current: Incident, actor: string, now: Date): Outco
 export function resolveSilenced(current: Incident, actor: string, now: Date): Outcome | undefined {
   if (current.state === 'resolved' || !current.silence) return undefined;
   const at = now.toISOString();
-  const alerts = Object.fromEntries(Object.entries(current.alerts).map(([k, a]) => [k, a.status === 'firing' ? { ...a, status: 'resolved' as const, endsAt: at } : a]));
+  const alerts = Object.fromEntries(
+    Object.entries(current.alerts).map(([k, a]) => [k, a.status === 'firing' ? { ...a, status: 'resolved' as const, endsAt: at } : a]),
+  );
   const incident: Incident = { ...current, alerts, state: 'resolved', resolvedAt: at, resolvedBy: actor, updatedAt: at };
   return { incident, entries: [{ at, actor, kind: 'resolved', whileSilenced: true }], changed: true };
 }

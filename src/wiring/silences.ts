@@ -32,7 +32,9 @@ export function createSilences({ config, incidents, catalog, approvers, claim, l
     log,
   });
   incidents.onChange((id) => {
-    silences.incidentChanged(id).catch((error: unknown) => log.error({ err: error, incident: id }, 'silence made until resolved not expired; it ends on its own'));
+    silences
+      .incidentChanged(id)
+      .catch((error: unknown) => log.error({ err: error, incident: id }, 'silence made until resolved not expired; it ends on its own'));
   });
   log.info({ url: config.alertmanager.url, pollIntervalMs: config.alertmanager.pollIntervalMs }, 'silences through Alertmanager on');
   return silences;

@@ -49,7 +49,9 @@ describe('AlertmanagerClient', () => {
   it('says an unreachable Alertmanager is ambiguous, and a refusal is not', async () => {
     const down = new AlertmanagerClient({ url: 'http://127.0.0.1:1', authorization: undefined });
     await expect(down.silencesMatching({ a: 'b' })).rejects.toMatchObject({ ambiguous: true });
-    const refused = await client.createSilence({ matchers: {}, startsAt: new Date(), endsAt: new Date(), createdBy: 'x', comment: 'x' }).catch((e: unknown) => e);
+    const refused = await client
+      .createSilence({ matchers: {}, startsAt: new Date(), endsAt: new Date(), createdBy: 'x', comment: 'x' })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AlertmanagerError);
     expect(refused).toMatchObject({ ambiguous: false });
   });

@@ -124,7 +124,11 @@ export interface IncidentMessageOptions {
 }
 
 /** The incident message, as a pure function of the incident and its runbooks' actions. */
-export function renderIncidentMessage(incident: Incident, runbookActions: readonly RunbookActionRef[] = [], options: IncidentMessageOptions = {}): SlackMessage {
+export function renderIncidentMessage(
+  incident: Incident,
+  runbookActions: readonly RunbookActionRef[] = [],
+  options: IncidentMessageOptions = {},
+): SlackMessage {
   const firing = firingAlerts(incident).length;
   const total = Object.keys(incident.alerts).length;
   const service = incident.service ?? 'unknown service';

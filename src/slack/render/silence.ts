@@ -29,7 +29,12 @@ export function silenceLine(silence: IncidentSilence): string {
 export function silenceControl(incident: Incident): ButtonElement | StaticSelectElement | undefined {
   if (incident.state === 'resolved') return undefined;
   if (incident.silence) {
-    return { type: 'button', action_id: ACTION_IDS.incidentUnsilence, text: { type: 'plain_text', text: 'Unsilence' }, value: incidentButtonValue(incident.id) };
+    return {
+      type: 'button',
+      action_id: ACTION_IDS.incidentUnsilence,
+      text: { type: 'plain_text', text: 'Unsilence' },
+      value: incidentButtonValue(incident.id),
+    };
   }
   return {
     type: 'static_select',

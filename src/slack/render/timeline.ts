@@ -120,7 +120,8 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
     case 'reopened':
       return 'Incident reopened: alerts are firing again';
     case 'resolved':
-      if (entry.whileSilenced) return 'Incident resolved: Alertmanager holds no firing alert of the silenced group any more (it sends no resolved notification for silenced alerts)';
+      if (entry.whileSilenced)
+        return 'Incident resolved: Alertmanager holds no firing alert of the silenced group any more (it sends no resolved notification for silenced alerts)';
       return renderResolved(entry.actor, entry.stillFiring);
     case 'command':
       return renderCommand(entry);

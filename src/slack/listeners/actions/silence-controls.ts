@@ -58,7 +58,13 @@ export function registerSilenceControls(app: App, incidents: IncidentService, si
     const interaction = { actor: body.user.id, action: ACTION_IDS.incidentSilence, incidentId: value.incident, detail: value.for };
     const failure = await audited(incidents, log, interaction, async () => {
       const link = messageLink(body);
-      const outcome = await silences.silence({ incidentId: value.incident, userId: body.user.id, userName, choice: value.for, comment: (i) => silenceComment(i, link) });
+      const outcome = await silences.silence({
+        incidentId: value.incident,
+        userId: body.user.id,
+        userName,
+        choice: value.for,
+        comment: (i) => silenceComment(i, link),
+      });
       reply = outcomeText(outcome);
     });
     const text = failure ?? reply;
