@@ -134,7 +134,9 @@ export class Silences {
     const matching = active.filter((s) => sameMatchers(s, incident.groupLabels));
     const kept = matching.find((s) => s.id === incident.silence?.id) ?? latestEnding(matching);
     if (!kept) {
-      if (incident.silence) await incidents.clearSilence(incident.id, ALERTMANAGER_ACTOR);
+      // One that ran its length simply ended; one gone before its end was expired in Alertmanager.
+      const ranOut = incident.silence && Date.parse(incident.silence.endsAt) <= this.now().getTime();
+      if (incident.silence) await incidents.clearSilence(incident.id, ranOut ? 'bot' : ALERTMANAGER_ACTOR);
       return;
     }
     if (kept.id !== incident.silence?.id || kept.endsAt !== incident.silence.endsAt) {
