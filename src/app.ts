@@ -53,6 +53,7 @@ import { rollbackVerification, scheduleRollbackVerification } from './wiring/rol
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
+import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -96,6 +97,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   const metrics = createMetrics();
   const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
+  const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
+  const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
+  const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
   // A failing delivery is retried at least as often as the reconciler would find it behind.
   const queue = new DeliveryQueue({
     log: log.child({ component: 'slack-queue' }),
@@ -116,7 +120,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     store,
     log.child({ component: 'publisher' }),
     (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
-    { fallbackChannel: config.incidentChannel, ...(floods ? { flood: floods.gate } : {}) },
+    { fallbackChannel: config.incidentChannel, silences: silences !== undefined, ...(floods ? { flood: floods.gate } : {}) },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -141,7 +145,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const actions = new ActionService({
     store: actionStore,
     executors: { rollback: rollbackExecutor, fleet: fleetExecutor },
-    approvers: new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' })),
+    approvers,
     policyOf: (service) => {
       const entry = catalog.get(service);
       return entry && { approvers: entry.approvers, approvals: entry.approvals, channel: catalog.channelFor(service) };
@@ -219,7 +223,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   registerListeners(
     app,
-    { incidents, actions, home, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
+    { incidents, actions, home, silences, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
     log.child({ component: 'slack' }),
   );
   app.error(async (error) => {
@@ -239,11 +243,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   // At start-up first: what a stopped or crashed replica left undelivered is found here.
   reconciler.start();
-  const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const scheduler = new Scheduler((key, ttlMs) => claim(`tick:${key}`, ttlMs), log.child({ component: 'scheduler' }));
   scheduleHousekeeping(scheduler, { config, actions, incidents, catalog, claim, log });
   scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
   if (deployGuard.job) scheduler.add(deployGuard.job);
+  scheduleSilencePoll(scheduler, silences, config);
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'EXECUTOR_REFUSED'
   | 'GITLAB_OUTCOME_UNKNOWN'
   | 'EXECUTOR_UNAVAILABLE'
-  | 'SLACK_REFUSED';
+  | 'SLACK_REFUSED'
+  | 'ALERTMANAGER_FAILED';
 
 export abstract class BotError extends Error {
   /** Each class sets its own; a subclass that does not would share its parent's (a test refuses that). */
@@ -162,5 +163,20 @@ export class CommandUsageError extends CommandError {
 
   constructor(readonly misuse: CommandMisuse) {
     super(`/${misuse.command}: ${misuse.mistake ? mistakeText(misuse.mistake) : 'usage asked for'}`);
+  }
+}
+
+/**
+ * Alertmanager's API refused or did not answer. `ambiguous`: a change was sent and may have
+ * been made (a timeout, a dropped connection, a 5xx), so it is looked for before it is sent again.
+ */
+export class AlertmanagerError extends BotError {
+  static override readonly code: ErrorCode = 'ALERTMANAGER_FAILED';
+  constructor(
+    message: string,
+    readonly ambiguous: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

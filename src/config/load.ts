@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { alertmanagerApi, type AlertmanagerApiConfig } from './alertmanager-api.js';
 import { EnvSchema, type Env } from './schema.js';
 
 /** The SSH settings as given; src/fleet reads and checks them when some runbook runs commands over SSH. */
@@ -63,6 +64,8 @@ export interface Config {
   gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number; lookupWindowMs: number; webhookToken: string | undefined };
   /** Where health checks are queried; `url` undefined when no service has checks. */
   prometheus: { url: string | undefined; token: string | undefined; timeoutMs: number };
+  /** Alertmanager's API, for silences; undefined without ALERTMANAGER_URL (no silence control). */
+  alertmanager: AlertmanagerApiConfig | undefined;
   actions: { expiryMs: number; cooldownMs: number; killSwitchAdmins: string[] };
   /** Read by loadSshCredentials only when some runbook runs commands over SSH. */
   ssh: SshEnv;
@@ -139,6 +142,7 @@ function toConfig(e: Env): Config {
       webhookToken: e.GITLAB_WEBHOOK_TOKEN,
     },
     prometheus: { url: e.PROMETHEUS_URL?.replace(/\/+$/, ''), token: e.PROMETHEUS_TOKEN, timeoutMs: e.PROMETHEUS_TIMEOUT },
+    alertmanager: alertmanagerApi(e.ALERTMANAGER_URL, e.ALERTMANAGER_API_TOKEN, e.ALERTMANAGER_POLL_INTERVAL),
     actions: { expiryMs: e.ACTION_EXPIRY, cooldownMs: e.ROLLBACK_COOLDOWN, killSwitchAdmins: e.AUTOMATION_ADMINS },
     ssh: {
       SSH_PRIVATE_KEY_FILE: e.SSH_PRIVATE_KEY_FILE,

@@ -112,6 +112,13 @@ export const EnvSchema = z
     PROMETHEUS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the Prometheus base URL such as http://prometheus:9090' }).optional()),
     PROMETHEUS_TOKEN: optionalText,
     PROMETHEUS_TIMEOUT: duration('5s').pipe(z.number().min(100, { error: 'expected at least 100ms' }).max(60_000, { error: 'expected at most 1m' })),
+    ALERTMANAGER_URL: optionalText.pipe(
+      z.url({ protocol: /^https?$/, error: 'expected the Alertmanager base URL such as http://alertmanager:9093' }).optional(),
+    ),
+    ALERTMANAGER_API_TOKEN: optionalText,
+    ALERTMANAGER_POLL_INTERVAL: duration('30s').pipe(
+      z.number().refine((ms) => ms % 1_000 === 0 && ms >= 1_000 && ms <= 60_000, { error: 'expected whole seconds from 1s to 60s' }),
+    ),
     ACTION_EXPIRY: duration('15m'),
     REMINDER_AFTER: duration('15m'),
     SWEEP_INTERVAL: duration('5s').pipe(
@@ -164,6 +171,13 @@ export const EnvSchema = z
           code: 'custom',
           path: [missing],
           message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together: set both (the Sentinel addresses and the master group name they monitor) or neither',
+        });
+      }
+      if (env.ALERTMANAGER_API_TOKEN && typeof env.ALERTMANAGER_URL === 'string' && new URL(env.ALERTMANAGER_URL).username) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ALERTMANAGER_API_TOKEN'],
+          message: 'ALERTMANAGER_URL carries user:password already (basic auth): set one way to log in, not both',
         });
       }
       if (env.REDIS_SENTINELS && typeof env.REDIS_URL === 'string' && env.REDIS_URL.startsWith('rediss:')) {

@@ -41,6 +41,18 @@ export interface Incident {
   resolvedBy?: string;
   /** The latest verification of a rollback of this incident's service: "monitoring" while it runs, then its verdict. */
   verification?: Verification & { actionId: string };
+  /** The Alertmanager silence over this incident's group, while one is active. */
+  silence?: IncidentSilence;
+}
+
+/** A silence of the group in Alertmanager, as the incident knows it. */
+export interface IncidentSilence {
+  id: string;
+  /** The Slack user id who made it, or `alertmanager` for one made in Alertmanager's own UI. */
+  by: string;
+  endsAt: string;
+  /** Made "until resolved": expired by the bot when the incident resolves. */
+  untilResolved: boolean;
 }
 
 export type TimelineKind =
@@ -55,7 +67,9 @@ export type TimelineKind =
   /** A step of an action (rollback) linked to this incident. */
   | 'action'
   /** Nobody acknowledged the incident in time; the on-call group was mentioned. */
-  | 'reminder';
+  | 'reminder'
+  /** A silence of the group made, expired, or refused. */
+  | 'silence';
 
 /** An alert as a timeline entry names it. */
 export interface AlertRef {
@@ -75,14 +89,26 @@ export type IncidentFact =
   | ({ kind: 'alert_firing' | 'alert_resolved' } & AlertsFact)
   | { kind: 'acknowledged' | 'reopened' }
   /** By Alertmanager when every alert resolved, or by a person while `stillFiring` alerts fire. */
-  | { kind: 'resolved'; stillFiring?: number }
+  | { kind: 'resolved'; stillFiring?: number; whileSilenced?: boolean }
   | { kind: 'command'; verb: 'mitigating'; actionId: string }
   | { kind: 'command'; verb: 'viewed' }
   /** A person tried a change the incident's state did not allow (`attempted`: the button or command). */
   | { kind: 'command'; verb: 'refused'; attempted: string; refusal: TransitionRefusal }
   | { kind: 'action'; step: ActionStep }
   /** `oncall`: the service's on-call user group, when one is configured. */
-  | { kind: 'reminder'; incidentId: string; oncall?: string; minutes: number };
+  | { kind: 'reminder'; incidentId: string; oncall?: string; minutes: number }
+  | SilenceFact;
+
+/**
+ * `silenced`/`unsilenced` by a person (actor: their id) or seen in Alertmanager (actor:
+ * `alertmanager`); `refused`: the actor may not silence this service; `failed`: Alertmanager
+ * did not do it (`reason` as it said).
+ */
+export type SilenceFact =
+  | { kind: 'silence'; verb: 'silenced'; silenceId: string; endsAt: string; untilResolved: boolean }
+  | { kind: 'silence'; verb: 'unsilenced'; silenceId: string }
+  | { kind: 'silence'; verb: 'refused' }
+  | { kind: 'silence'; verb: 'failed'; reason: string };
 
 /** `actor`: `alertmanager`, `bot`, or the Slack user id of the person who acted. */
 export type FactEntry = { at: string; actor: string } & IncidentFact;

@@ -1,5 +1,6 @@
 import { IncidentNotFoundError } from '../errors.js';
-import type { Incident, Outcome, TimelineEntry, UnstampedFact } from './incident.js';
+import { ALERTMANAGER_ACTOR, type Incident, type IncidentSilence, type Outcome, type TimelineEntry, type UnstampedFact } from './incident.js';
+import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
 import type { Verification } from '../verify/rollback-verification.js';
@@ -194,6 +195,21 @@ export class IncidentService {
   /** A rollback's verification, shown on the incident: "monitoring", then the verdict (which ends the mitigation). */
   showVerification(id: string, actionId: string, verification: Verification): Promise<Incident> {
     return this.change(id, (incident) => showVerification(incident, actionId, verification, this.now()));
+  }
+
+  /** The group is silenced in Alertmanager (by a person here, or seen there). */
+  showSilence(id: string, silence: IncidentSilence): Promise<Incident> {
+    return this.change(id, (incident) => showSilence(incident, silence, this.now()));
+  }
+
+  /** The group's silence ended: expired by `actor`, or no longer active in Alertmanager. */
+  clearSilence(id: string, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => clearSilence(incident, actor, this.now()));
+  }
+
+  /** No alert of the silenced group fires any more: Alertmanager will not say so itself. */
+  resolveSilenced(id: string): Promise<Incident> {
+    return this.change(id, (incident) => resolveSilenced(incident, ALERTMANAGER_ACTOR, this.now()));
   }
 
   /** Something outside this service (an action) added to the incident's timeline. */

@@ -22,6 +22,10 @@ export const ACTION_IDS = {
   /** On the App Home tab: the kill switch, as `/automation pause` and `/automation resume` do. */
   automationPause: 'automation.pause',
   automationResume: 'automation.resume',
+  /** The Silence… menu on an incident message; each option's value is a SilenceOptionValue. */
+  incidentSilence: 'incident.silence',
+  /** Expires the incident's silence; its value is an IncidentButtonValue. */
+  incidentUnsilence: 'incident.unsilence',
 } as const;
 
 export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTION_IDS));
@@ -44,6 +48,17 @@ export type AutomationButtonValue = z.output<typeof AutomationButtonValue>;
 const Slug = z.string().regex(SLUG);
 export const RunbookButtonValue = z.object({ v: z.literal(1), incident: z.string().regex(/^\d+$/), runbook: Slug, action: Slug });
 export type RunbookButtonValue = z.output<typeof RunbookButtonValue>;
+
+export const SilenceOptionValue = z.object({
+  v: z.literal(1),
+  incident: z.string().regex(/^\d+$/),
+  for: z.enum(['1h', '4h', '24h', 'until_resolved']),
+});
+export type SilenceOptionValue = z.output<typeof SilenceOptionValue>;
+
+export function silenceOptionValue(incidentId: string, choice: SilenceOptionValue['for']): string {
+  return JSON.stringify({ v: 1, incident: incidentId, for: choice } satisfies SilenceOptionValue);
+}
 
 export function incidentButtonValue(incidentId: string): string {
   return JSON.stringify({ v: 1, incident: incidentId } satisfies IncidentButtonValue);

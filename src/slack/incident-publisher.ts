@@ -22,7 +22,7 @@ import { renderThreadReply } from './render/thread-reply.js';
  * itself (counts and list) and kept in the timeline; posting each one would flood the
  * channel during a storm.
  */
-const THREAD_KINDS: ReadonlySet<TimelineKind> = new Set(['acknowledged', 'resolved', 'reopened', 'action', 'reminder']);
+const THREAD_KINDS: ReadonlySet<TimelineKind> = new Set(['acknowledged', 'resolved', 'reopened', 'action', 'reminder', 'silence']);
 
 export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[] {
   return entries.filter((e) => THREAD_KINDS.has(e.kind));
@@ -35,6 +35,8 @@ export interface IncidentPublisherOptions {
   fallbackChannel?: string;
   /** Holds first posts back while a channel is flooded, leaving them to a roll-up (src/slack/flood). */
   flood?: FirstPostGate;
+  /** Offer the Silence… menu (ALERTMANAGER_URL is set). */
+  silences?: boolean;
 }
 
 /**
@@ -102,7 +104,7 @@ export class IncidentPublisher {
           return {
             version: incident.version,
             state: incident.state,
-            message: noted(renderIncidentMessage(incident, this.runbookActions(incident))),
+            message: noted(renderIncidentMessage(incident, this.runbookActions(incident), { silences: this.options.silences === true })),
             brief: noted(renderMinimalIncidentMessage(incident)),
             where: { channel: where },
           };

@@ -41,7 +41,11 @@ function action(overrides: Partial<Action> = {}): Action {
 
 function buttons(blocks: Block[]): Array<{ action_id: string; text: string; value: string; style?: string }> {
   return blocks.flatMap((b) =>
-    b.type === 'actions' ? b.elements.map((e) => ({ action_id: e.action_id, text: e.text.text, value: e.value, ...(e.style ? { style: e.style } : {}) })) : [],
+    b.type === 'actions'
+      ? b.elements.flatMap((e) =>
+          e.type !== 'button' ? [] : [{ action_id: e.action_id, text: e.text.text, value: e.value, ...(e.style ? { style: e.style } : {}) }],
+        )
+      : [],
   );
 }
 

@@ -58,7 +58,8 @@ function facts(overrides: Partial<HomeFacts> = {}): HomeFacts {
 
 const text = (blocks: Block[]) =>
   blocks.map((b) => ('text' in b && b.text ? b.text.text : b.type === 'context' ? b.elements.map((e) => e.text).join(' ') : '')).join('\n');
-const buttons = (blocks: Block[]) => blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ({ id: e.action_id, value: e.value })) : []));
+const buttons = (blocks: Block[]) =>
+  blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ({ id: e.action_id, value: 'value' in e ? e.value : undefined })) : []));
 
 describe('renderHomeView', () => {
   it('lists open incidents most severe first, the oldest first within a severity, each with its age, state and a link to its message', () => {

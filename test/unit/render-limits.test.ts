@@ -85,7 +85,7 @@ describe('fitMessage', () => {
     const actions = blocks.filter((b) => b.type === 'actions');
     expect(actions).toHaveLength(1);
     const [first] = actions;
-    expect(first?.type === 'actions' && first.elements.every((e) => e.value.length <= 2_000)).toBe(true);
+    expect(first?.type === 'actions' && first.elements.every((e) => e.type === 'button' && e.value.length <= 2_000)).toBe(true);
     expect(first?.type === 'actions' && first.elements).toHaveLength(25);
   });
 

@@ -14,12 +14,20 @@ export interface ButtonElement {
   confirm?: { title: TextObject; text: TextObject; confirm: TextObject; deny: TextObject };
 }
 
+/** A menu; its options' values are contract values like a button's. */
+export interface StaticSelectElement {
+  type: 'static_select';
+  action_id: string;
+  placeholder: TextObject;
+  options: Array<{ text: TextObject; value: string }>;
+}
+
 export type Block =
   | { type: 'header'; text: TextObject }
   | { type: 'section'; text: TextObject; fields?: TextObject[] }
   | { type: 'section'; fields: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'actions'; block_id?: string; elements: ButtonElement[] }
+  | { type: 'actions'; block_id?: string; elements: Array<ButtonElement | StaticSelectElement> }
   | { type: 'divider' };
 
 export interface SlackMessage {

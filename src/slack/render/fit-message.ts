@@ -79,8 +79,8 @@ function fitBlock(block: Block): Block | undefined {
       };
     case 'actions': {
       // A value cut short would name nothing: such a button is left out, never sent broken.
-      const buttons = block.elements.filter((b) => b.value.length <= MAX_BUTTON_VALUE).slice(0, MAX_ACTIONS_ELEMENTS);
-      return buttons.length === 0 ? undefined : { ...block, elements: buttons.map(fitButton) };
+      const elements = block.elements.filter((e) => e.type !== 'button' || e.value.length <= MAX_BUTTON_VALUE).slice(0, MAX_ACTIONS_ELEMENTS);
+      return elements.length === 0 ? undefined : { ...block, elements: elements.map((e) => (e.type === 'button' ? fitButton(e) : e)) };
     }
     case 'divider':
       return block;

@@ -16,6 +16,7 @@ import { escapeText, link, plainText } from './escape.js';
 import { fitMessage } from './fit-message.js';
 import { fitLines, MAX_ACTIONS_ELEMENTS, MAX_CONTEXT_TEXT, MAX_SECTION_TEXT, truncatePlain } from './limits.js';
 import { mention } from './mention.js';
+import { silenceControl, silenceLine } from './silence.js';
 import { verificationLine } from './verification.js';
 
 const STATE_ICON: Record<IncidentState, string> = {
@@ -117,8 +118,17 @@ function monitoring(incident: Incident): string {
   return incident.verification?.state === 'monitoring' && incident.state !== 'resolved' ? ', monitoring' : '';
 }
 
+export interface IncidentMessageOptions {
+  /** ALERTMANAGER_URL is set: the message offers the Silence… menu (or Unsilence). */
+  silences?: boolean;
+}
+
 /** The incident message, as a pure function of the incident and its runbooks' actions. */
-export function renderIncidentMessage(incident: Incident, runbookActions: readonly RunbookActionRef[] = []): SlackMessage {
+export function renderIncidentMessage(
+  incident: Incident,
+  runbookActions: readonly RunbookActionRef[] = [],
+  options: IncidentMessageOptions = {},
+): SlackMessage {
   const firing = firingAlerts(incident).length;
   const total = Object.keys(incident.alerts).length;
   const service = incident.service ?? 'unknown service';
@@ -151,9 +161,15 @@ export function renderIncidentMessage(incident: Incident, runbookActions: readon
   ];
   if (summary.trim()) blocks.push({ type: 'section', text: mrkdwn(summary) });
   blocks.push(alertsSection(incident, summary.trim() ? shownSummary : ''));
+  if (incident.silence && incident.state !== 'resolved') blocks.push({ type: 'context', elements: [mrkdwn(silenceLine(incident.silence))] });
   if (incident.verification) blocks.push({ type: 'context', elements: [mrkdwn(verificationLine(incident.verification.actionId, incident.verification))] });
   blocks.push({ type: 'context', elements: idAndLinks([displayId(incident.id), ...links]) });
-  const actions = incidentButtons(incident, runbookActions);
+  const buttons = incidentButtons(incident, runbookActions);
+  const control = options.silences ? silenceControl(incident) : undefined;
+  // The control goes after Acknowledge and Resolve, before the runbooks' actions.
+  const firstRunbook = buttons.findIndex((b) => b.action_id === ACTION_IDS.runbookRun);
+  const at = firstRunbook === -1 ? buttons.length : firstRunbook;
+  const actions = control ? [...buttons.slice(0, at), control, ...buttons.slice(at)] : buttons;
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: actions });
   return fitMessage({ text: fallbackText(incident), blocks });
 }

@@ -3,6 +3,7 @@
  * and an action's own thread say them. Entries stored before entries were facts carry
  * their words already (`text`), and are shown as they were.
  */
+import { renderSilenceFact } from './silence.js';
 import { displayActionId, type ActionEntry } from '../../actions/action.js';
 import { ALERTMANAGER_ACTOR, displayId, type AlertsFact, type FactEntry, type TimelineEntry } from '../../incidents/incident.js';
 import type { ActionStep } from '../../timeline/action-step.js';
@@ -119,6 +120,8 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
     case 'reopened':
       return 'Incident reopened: alerts are firing again';
     case 'resolved':
+      if (entry.whileSilenced)
+        return 'Incident resolved: Alertmanager holds no firing alert of the silenced group any more (it sends no resolved notification for silenced alerts)';
       return renderResolved(entry.actor, entry.stillFiring);
     case 'command':
       return renderCommand(entry);
@@ -128,5 +131,7 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
       const who = entry.oncall ? groupMention(entry.oncall) : 'No on-call group is configured for this service (services.yaml `oncall`);';
       return `${who} ${displayId(entry.incidentId)} is still unacknowledged after ${entry.minutes} minute${entry.minutes === 1 ? '' : 's'}.`;
     }
+    case 'silence':
+      return renderSilenceFact(entry.actor, entry);
   }
 }
