@@ -48,6 +48,7 @@ import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 import { createDeployGuard } from './wiring/deploy-guard.js';
 import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { createThreadGraphs } from './wiring/thread-graph.js';
 import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
@@ -102,11 +103,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
     minIntervalPerKeyMs: config.slack.messageIntervalMs,
     maxBackoffMs: Math.min(30_000, config.slack.reconcileIntervalMs),
   });
+  const budget = new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack));
   const chat = new PacedChat(new SlackChatApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics }), {
     updatesPerMinute: config.slack.updatesPerMinute,
     messageIntervalMs: config.slack.messageIntervalMs,
-    budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
+    budget,
   });
+  const graphs = createThreadGraphs({ config, queue, store, budget, metrics, log });
   const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const floods = createFloodRollups(config, floodStore, queue, chat, log);
   const publisher = new IncidentPublisher(
@@ -115,7 +118,11 @@ export async function startApp(env: Record<string, string | undefined>, options:
     store,
     log.child({ component: 'publisher' }),
     (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
-    { fallbackChannel: config.incidentChannel, ...(floods ? { flood: floods.gate } : {}) },
+    {
+      fallbackChannel: config.incidentChannel,
+      ...(floods ? { flood: floods.gate } : {}),
+      ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
+    },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -217,7 +224,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   registerListeners(
     app,
-    { incidents, actions, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
+    {
+      incidents,
+      actions,
+      runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
+      ...(graphs ? { graphs } : {}),
+    },
     log.child({ component: 'slack' }),
   );
   app.error(async (error) => {

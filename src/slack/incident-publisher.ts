@@ -35,6 +35,8 @@ export interface IncidentPublisherOptions {
   fallbackChannel?: string;
   /** Holds first posts back while a channel is flooded, leaving them to a roll-up (src/slack/flood). */
   flood?: FirstPostGate;
+  /** Told once the incident's message exists (its ts is known), for what follows it into the thread. */
+  posted?: (incidentId: string) => void;
 }
 
 /**
@@ -121,6 +123,7 @@ export class IncidentPublisher {
       if (!result?.posted) return;
       this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
       if (incident) await this.options.flood?.posted(incident);
+      this.options.posted?.(incidentId);
       // The thread's replies wait for this message; a replica that dies first leaves them to a sweep.
       this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
     });
