@@ -45,10 +45,10 @@ export function parseIncidentCommand(text: string): Args {
       verb.toLowerCase() === 'graph' && issue?.path[0] !== 'verb'
         ? { kind: 'invalid', reason: graphMistake(issue) }
         : issue?.path[0] === 'verb'
-        ? { kind: 'unknown_subcommand', word: verb }
-        : issue?.code === 'too_small' || issue?.code === 'too_big'
-          ? { kind: verb === 'list' || verb === 'help' ? 'takes_no_arguments' : 'takes_one_incident_id', word: verb }
-          : { kind: 'invalid', reason: issue?.message ?? 'invalid arguments' };
+          ? { kind: 'unknown_subcommand', word: verb }
+          : issue?.code === 'too_small' || issue?.code === 'too_big'
+            ? { kind: verb === 'list' || verb === 'help' ? 'takes_no_arguments' : 'takes_one_incident_id', word: verb }
+            : { kind: 'invalid', reason: issue?.message ?? 'invalid arguments' };
     throw new CommandUsageError({ command: 'incident', mistake });
   }
   return parsed.data;

@@ -30,7 +30,8 @@ export const DEFAULT_SIZE = { width: 1000, height: 500 } as const;
 
 const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc', '#1f77b4', '#7f7f7f'];
 
-export function renderChartSvg(spec: ChartSpec): string {
+export function renderChartSvg(input: ChartSpec): string {
+  const spec = withinRange(input);
   const width = spec.width ?? DEFAULT_SIZE.width;
   const height = spec.height ?? DEFAULT_SIZE.height;
   const family = chartFont()?.family ?? 'sans-serif';
@@ -92,11 +93,23 @@ export function renderChartPng(spec: ChartSpec): Buffer {
   const font = chartFont();
   const resvg = new Resvg(renderChartSvg(spec), {
     fitTo: { mode: 'original' },
-    font: font
-      ? { loadSystemFonts: false, fontFiles: font.files, defaultFontFamily: font.family }
-      : { loadSystemFonts: true },
+    font: font ? { loadSystemFonts: false, fontFiles: font.files, defaultFontFamily: font.family } : { loadSystemFonts: true },
   });
   return resvg.render().asPng();
+}
+
+/**
+ * Only what lies inside the time axis. resvg aborts the whole process (a Rust panic, not an
+ * exception) on a path drawn entirely outside its clip, so nothing off the axis reaches it.
+ */
+function withinRange(spec: ChartSpec): ChartSpec {
+  const from = spec.from.getTime() / 1000;
+  const to = spec.to.getTime() / 1000;
+  const lines = spec.lines
+    .map((line) => ({ name: line.name, points: line.points.filter(([t]) => t >= from && t <= to) }))
+    .filter((line) => line.points.length > 0);
+  const marks = (spec.marks ?? []).filter((m) => m.at >= spec.from && m.at <= spec.to);
+  return { ...spec, lines, marks };
 }
 
 /** A series with no data of its own that carries the threshold and the marks, so they show whatever the lines. */

@@ -54,7 +54,11 @@ export class SlackFileUploads implements FileUploads {
     await this.sendBytes(target.upload_url, file.bytes);
     try {
       await slackCall(metrics, 'files.completeUploadExternal', () =>
-        this.client.files.completeUploadExternal({ files: [{ id: target.file_id ?? '', title: file.title }], channel_id: file.channel, thread_ts: file.threadTs }),
+        this.client.files.completeUploadExternal({
+          files: [{ id: target.file_id ?? '', title: file.title }],
+          channel_id: file.channel,
+          thread_ts: file.threadTs,
+        }),
       );
     } catch (error) {
       if (error instanceof RetryLater && error.throttled && error.afterMs !== undefined)

@@ -75,6 +75,11 @@ export class ThreadGraphs {
       log.warn({ query, reason: result.reason }, 'alert graph left out: Prometheus gave no data');
       return;
     }
+    // An empty chart says nothing the alert did not; the log says why none came.
+    if (result.series.length === 0) {
+      log.warn({ query }, 'alert graph left out: the expression returned no series over the range');
+      return;
+    }
     const alertname = alert.alert.labels.alertname;
     const startedAt = new Date(alert.alert.startsAt);
     const marks: TimeMark[] = startedAt >= start ? [{ at: startedAt, label: alertStartMark(startedAt) }] : [];
