@@ -5,7 +5,7 @@
  */
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
-import { chartFont } from './font.js';
+import { chartFont, textWidth } from './font.js';
 import type { ChartLine } from './series.js';
 
 export interface TimeMark {
@@ -25,6 +25,9 @@ export interface ChartSpec {
   width?: number;
   height?: number;
 }
+
+// Layout (legend, labels) needs text widths; with no canvas on a server, ECharts asks this.
+echarts.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: textWidth(text, Number(/(\d+)px/.exec(font ?? '')?.[1] ?? 12)) }) });
 
 export const DEFAULT_SIZE = { width: 1000, height: 500 } as const;
 
@@ -54,7 +57,7 @@ export function renderChartSvg(input: ChartSpec): string {
         textStyle: { fontFamily: family, fontSize: 13 },
         formatter: (name: string) => (name.length > 60 ? `${name.slice(0, 59)}…` : name),
       },
-      grid: { left: 72, right: 28, top: 56, bottom: legendRows(spec.lines.length) * 24 + 48, containLabel: false },
+      grid: { left: 72, right: 28, top: 56, bottom: legendRows(spec.lines.length) * 26 + 52, containLabel: false },
       xAxis: {
         type: 'time',
         min: spec.from.getTime(),

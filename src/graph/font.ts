@@ -24,3 +24,22 @@ export function chartFont(): ChartFont | null {
   if (chosen === undefined) chosen = CANDIDATES.find((c) => c.files.every((f) => existsSync(f))) ?? null;
   return chosen;
 }
+
+const NARROW = new Set([..." .,:;!|'ijlI()[]/-`"]);
+const WIDE = new Set([...'mwMW=@%~+<>']);
+
+/**
+ * About how wide `text` is in DejaVu Sans (the widest of the candidates, so the others
+ * only get more room): without a canvas ECharts guesses widths too narrow for it, and its
+ * legend entries overlap. Ems per character class, from the font's advance widths.
+ */
+export function textWidth(text: string, fontSizePx: number): number {
+  let ems = 0;
+  for (const ch of text) {
+    if (NARROW.has(ch)) ems += 0.34;
+    else if (WIDE.has(ch)) ems += 0.86;
+    else if (ch >= 'A' && ch <= 'Z') ems += 0.7;
+    else ems += 0.62;
+  }
+  return ems * fontSizePx;
+}

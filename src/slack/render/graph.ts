@@ -6,7 +6,8 @@
 import { displayId } from '../../incidents/incident.js';
 import { plainText } from './escape.js';
 
-const TITLE_MAX = 90;
+/** What fits across a 1000 px chart at its title's size. */
+const TITLE_MAX = 80;
 
 export function graphTitle(alertname: string | undefined, query: string, rangeMs: number): string {
   const what = alertname ? `${alertname}: ${query}` : query;
