@@ -151,6 +151,8 @@ export class FakeSlack {
   /** Files whose bytes arrived at their upload URL, completed or not. */
   readonly uploads: UploadedFile[] = [];
   private readonly pendingUploads = new Map<string, { filename: string; length: number }>();
+  /** Bytes the upload URL refused (not a PNG, or not the declared length), kept until a check reports them. */
+  private readonly refusedUploads: string[] = [];
   private fileCounter = 0;
   private tsCounter = 0;
   /** Decides per call whether to answer 429, returning the Retry-After seconds. */
@@ -224,8 +226,10 @@ export class FakeSlack {
     this.answers.set('apps.connections.open', (_params, call) => open(call));
   }
 
-  /** Throws, once, naming every call to a method the fake does not know since the last check. */
+  /** Throws, once, naming every call to a method the fake does not know, and every refused upload, since the last check. */
   assertNoUnexpectedCalls(): void {
+    const refused = this.refusedUploads.splice(0);
+    if (refused.length > 0) throw new Error(`fake Slack: the upload URL refused what the bot sent: ${refused.join('; ')}`);
     const unexpected = this.unexpected.splice(0);
     if (unexpected.length === 0) return;
     const seen = unexpected.map((c) => `${c.method} ${JSON.stringify(c.params)}`).join('; ');
@@ -304,7 +308,7 @@ export class FakeSlack {
           ? size
           : undefined;
     if (problem || !pending || typeof size === 'string') {
-      this.unexpected.push({ method: 'upload', params: { id, problem }, at: Date.now() });
+      this.refusedUploads.push(`${id}: ${problem}`);
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(problem);
       return;
