@@ -45,6 +45,15 @@ export interface CommandDeps {
   incidents: IncidentService;
   actions: ActionService;
   runbooks: RunbookDirectory;
+  /** Present when PROMETHEUS_URL is set: graphs drawn from it into incident threads. */
+  graphs?: GraphRequests;
+}
+
+/** 'queued', or why no graph can be drawn: the incident has no message yet, or no alert with an expression. */
+export type GraphRequestOutcome = 'queued' | 'no_message' | 'no_expression';
+
+export interface GraphRequests {
+  request(incident: Incident, rangeMs: number): Promise<GraphRequestOutcome>;
 }
 
 export interface SlashCommand {

@@ -17,10 +17,8 @@ import { healthRoute, metricsRoute, readinessRoute } from './http/routes.js';
 import { IncidentService } from './incidents/service.js';
 import { boltLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { loadRunbooks } from './runbooks/loader.js';
 import { runbookActionsFor } from './runbooks/match.js';
 import { runbookDirectory } from './runbooks/directory.js';
-import { inventoryProblems, verifyCheckProblems } from './runbooks/inventory-check.js';
 import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -47,8 +45,10 @@ import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 import { createDeployGuard } from './wiring/deploy-guard.js';
-import { createHealthRounds, requirePrometheusForHealthChecks } from './wiring/health-checks.js';
+import { createHealthRounds } from './wiring/health-checks.js';
+import { loadCheckedRunbooks } from './wiring/runbooks.js';
 import { createHomeTab } from './wiring/home-tab.js';
+import { createThreadGraphs } from './wiring/thread-graph.js';
 import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { createFloodRollups } from './wiring/flood.js';
@@ -79,22 +79,14 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const log = createLogger(config.logLevel, options.logDestination);
   const catalog = createCatalog(services, config.incidentChannel);
   log.info({ services: catalog.names().length, file: config.servicesFile }, 'services catalogue loaded');
-  const runbooks = await loadRunbooks(config.runbooksDir, { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) });
-  log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
-  // Not fatal: a stale reference disables one action, and must not stop incident intake.
-  for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
+  const runbooks = await loadCheckedRunbooks(config, catalog, log);
   const rollbackExecutor = createRollbackExecutor(config, catalog, log);
-  requirePrometheusForHealthChecks(config, catalog, runbooks);
   const healthRounds = createHealthRounds(config, log);
   const pipelines = new AbortController();
   const runnerFor = createFleetRunners(config, log, pipelines.signal);
 
   const redis = connectRedis(config.redis, log);
-  const store = new RedisStore(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    reopenWindowMs: config.reopenWindowMs,
-    retentionMs: config.retentionMs,
-  });
+  const store = new RedisStore(redis, { keyPrefix: config.redis.keyPrefix, reopenWindowMs: config.reopenWindowMs, retentionMs: config.retentionMs });
   const metrics = createMetrics();
   const incidents = new IncidentService(store, { serviceLabel: config.serviceLabel, channelFor: catalog.channelFor });
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
@@ -107,11 +99,13 @@ export async function startApp(env: Record<string, string | undefined>, options:
     minIntervalPerKeyMs: config.slack.messageIntervalMs,
     maxBackoffMs: Math.min(30_000, config.slack.reconcileIntervalMs),
   });
+  const budget = new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack));
   const chat = new PacedChat(new SlackChatApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics }), {
     updatesPerMinute: config.slack.updatesPerMinute,
     messageIntervalMs: config.slack.messageIntervalMs,
-    budget: new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack)),
+    budget,
   });
+  const graphs = createThreadGraphs({ config, queue, store, budget, metrics, log });
   const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const floods = createFloodRollups(config, floodStore, queue, chat, log);
   const publisher = new IncidentPublisher(
@@ -120,7 +114,12 @@ export async function startApp(env: Record<string, string | undefined>, options:
     store,
     log.child({ component: 'publisher' }),
     (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
-    { fallbackChannel: config.incidentChannel, silences: silences !== undefined, ...(floods ? { flood: floods.gate } : {}) },
+    {
+      fallbackChannel: config.incidentChannel,
+      silences: silences !== undefined,
+      ...(floods ? { flood: floods.gate } : {}),
+      ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
+    },
   );
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
@@ -223,7 +222,14 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   registerListeners(
     app,
-    { incidents, actions, home, silences, runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) } },
+    {
+      incidents,
+      actions,
+      home,
+      silences,
+      runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
+      ...(graphs ? { graphs } : {}),
+    },
     log.child({ component: 'slack' }),
   );
   app.error(async (error) => {

@@ -93,29 +93,34 @@ export class SlackChatApi implements ChatApi {
     await this.call('chat.update', () => this.client.chat.update(args));
   }
 
-  private async call<T>(method: string, request: () => Promise<T>): Promise<T> {
-    const count = (outcome: string) => this.options.metrics.slackCalls.inc({ method, outcome });
-    try {
-      const result = await request();
-      count('ok');
-      return result;
-    } catch (error) {
-      const e = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
-      if (e.code === webApi.ErrorCode.RateLimitedError) {
-        count('rate_limited');
-        const afterMs = Math.max(1, e.retryAfter ?? 1) * 1_000;
-        throw new RetryLater(`${method} rate limited`, afterMs, { cause: error, throttled: true });
-      }
-      const transient =
-        e.code === webApi.ErrorCode.RequestError ||
-        (e.code === webApi.ErrorCode.HTTPError && (e.statusCode ?? 500) >= 500) ||
-        (e.code === webApi.ErrorCode.PlatformError && TRANSIENT_PLATFORM_ERRORS.has(e.data?.error ?? ''));
-      if (transient) {
-        count('transient');
-        throw new RetryLater(`${method} failed transiently`, undefined, { cause: error });
-      }
-      count('failed');
-      throw new SlackPermanentError(method, e.data?.error ?? (error as Error).message, { cause: error });
+  private call<T>(method: string, request: () => Promise<T>): Promise<T> {
+    return slackCall(this.options.metrics, method, request);
+  }
+}
+
+/** One Web API call, its failure sorted: a 429 or a transient error is a RetryLater, anything else a SlackPermanentError. */
+export async function slackCall<T>(metrics: Metrics, method: string, request: () => Promise<T>): Promise<T> {
+  const count = (outcome: string) => metrics.slackCalls.inc({ method, outcome });
+  try {
+    const result = await request();
+    count('ok');
+    return result;
+  } catch (error) {
+    const e = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
+    if (e.code === webApi.ErrorCode.RateLimitedError) {
+      count('rate_limited');
+      const afterMs = Math.max(1, e.retryAfter ?? 1) * 1_000;
+      throw new RetryLater(`${method} rate limited`, afterMs, { cause: error, throttled: true });
     }
+    const transient =
+      e.code === webApi.ErrorCode.RequestError ||
+      (e.code === webApi.ErrorCode.HTTPError && (e.statusCode ?? 500) >= 500) ||
+      (e.code === webApi.ErrorCode.PlatformError && TRANSIENT_PLATFORM_ERRORS.has(e.data?.error ?? ''));
+    if (transient) {
+      count('transient');
+      throw new RetryLater(`${method} failed transiently`, undefined, { cause: error });
+    }
+    count('failed');
+    throw new SlackPermanentError(method, e.data?.error ?? (error as Error).message, { cause: error });
   }
 }

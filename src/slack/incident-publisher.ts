@@ -37,6 +37,8 @@ export interface IncidentPublisherOptions {
   flood?: FirstPostGate;
   /** Offer the Silence… menu (ALERTMANAGER_URL is set). */
   silences?: boolean;
+  /** Told once the incident's message exists (its ts is known), for what follows it into the thread. */
+  posted?: (incidentId: string) => void;
 }
 
 /**
@@ -123,6 +125,7 @@ export class IncidentPublisher {
       if (!result?.posted) return;
       this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted');
       if (incident) await this.options.flood?.posted(incident);
+      this.options.posted?.(incidentId);
       // The thread's replies wait for this message; a replica that dies first leaves them to a sweep.
       this.queue.enqueue(`thread:${incidentId}`, () => this.syncThread(incidentId));
     });

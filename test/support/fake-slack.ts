@@ -29,6 +29,31 @@ export interface SlackCall {
   refusal?: Refusal;
 }
 
+/** A file that went through Slack's upload-URL flow: the bytes the bot POSTed, then where it completed the upload. */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  /** The length the bot declared in files.getUploadURLExternal; the bytes had to match it. */
+  length: number;
+  bytes: Buffer;
+  /** From the PNG's IHDR chunk; the fake refuses bytes that are not a PNG. */
+  width: number;
+  height: number;
+  /** Set by files.completeUploadExternal. */
+  title?: string;
+  channel_id?: string;
+  thread_ts?: string;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Width and height of a PNG, or why the bytes are not one. */
+function pngSize(bytes: Buffer): { width: number; height: number } | string {
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'not a PNG: the signature is missing';
+  if (bytes.toString('latin1', 12, 16) !== 'IHDR') return 'not a PNG: the first chunk is not IHDR';
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 export interface FakeSlackOptions {
   /**
    * Refuse a message over a Block Kit limit as Slack does (`invalid_blocks`, `msg_too_long`);
@@ -104,7 +129,41 @@ export class FakeSlack {
       },
     ],
     ['response_url', () => ({ ok: true })],
+    [
+      'files.getUploadURLExternal',
+      (params) => {
+        const length = Number(params.length);
+        if (!params.filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: 'invalid_arguments' };
+        this.fileCounter += 1;
+        const id = `F0GRAPH${this.fileCounter}`;
+        this.pendingUploads.set(id, { filename: String(params.filename), length });
+        return { ok: true, upload_url: `${this.baseUrl}/upload/${id}`, file_id: id };
+      },
+    ],
+    [
+      'files.completeUploadExternal',
+      (params) => {
+        const files = Array.isArray(params.files) ? (params.files as Array<{ id?: string; title?: string }>) : [];
+        const found = files.map((f) => this.uploads.find((u) => u.id === f.id && u.channel_id === undefined));
+        if (files.length === 0 || found.some((u) => !u)) return { ok: false, error: 'file_not_found' };
+        files.forEach((f, i) => {
+          const upload = found[i] as UploadedFile;
+          Object.assign(upload, {
+            ...(f.title ? { title: f.title } : {}),
+            ...(params.channel_id ? { channel_id: String(params.channel_id) } : {}),
+            ...(params.thread_ts ? { thread_ts: String(params.thread_ts) } : {}),
+          });
+        });
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      },
+    ],
   ]);
+  /** Files whose bytes arrived at their upload URL, completed or not. */
+  readonly uploads: UploadedFile[] = [];
+  private readonly pendingUploads = new Map<string, { filename: string; length: number }>();
+  /** Bytes the upload URL refused (not a PNG, or not the declared length), kept until a check reports them. */
+  private readonly refusedUploads: string[] = [];
+  private fileCounter = 0;
   private tsCounter = 0;
   /** Decides per call whether to answer 429, returning the Retry-After seconds. */
   rateLimit: ((call: SlackCall, calls: readonly SlackCall[]) => number | undefined) | undefined;
@@ -177,8 +236,10 @@ export class FakeSlack {
     this.answers.set('apps.connections.open', (_params, call) => open(call));
   }
 
-  /** Throws, once, naming every call to a method the fake does not know since the last check. */
+  /** Throws, once, naming every call to a method the fake does not know, and every refused upload, since the last check. */
   assertNoUnexpectedCalls(): void {
+    const refused = this.refusedUploads.splice(0);
+    if (refused.length > 0) throw new Error(`fake Slack: the upload URL refused what the bot sent: ${refused.join('; ')}`);
     const unexpected = this.unexpected.splice(0);
     if (unexpected.length === 0) return;
     const seen = unexpected.map((c) => `${c.method} ${JSON.stringify(c.params)}`).join('; ');
@@ -191,6 +252,8 @@ export class FakeSlack {
   /** Forgets calls, scripts, user groups, the rate limit and the reply hook; then fails if a method it does not know was called. */
   reset(): void {
     this.calls.length = 0;
+    this.uploads.length = 0;
+    this.pendingUploads.clear();
     this.scripted.clear();
     this.userGroups.clear();
     this.rateLimit = undefined;
@@ -208,8 +271,10 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = Buffer.concat(chunks);
+    const raw = body.toString('utf8');
     const path = new URL(req.url ?? '/', this.baseUrl).pathname;
+    if (path.startsWith('/upload/')) return this.receiveUpload(path.slice('/upload/'.length), body, res);
     const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const responseId = method === 'response_url' ? path.slice('/response/'.length) : undefined;
@@ -239,6 +304,29 @@ export class FakeSlack {
     else if (!scripted) call.result = answer(call.params, call);
     await this.beforeReply?.(call);
     this.reply(res, scripted ?? (refusal ? { status: 200, body: { ok: false, ...refusal } } : { status: 200, body: call.result ?? {} }));
+  }
+
+  /** The upload URL's end, as Slack's: a file id it handed out, bytes of the declared length; here also a PNG. */
+  private receiveUpload(id: string, bytes: Buffer, res: ServerResponse): void {
+    const pending = this.pendingUploads.get(id);
+    const size = pngSize(bytes);
+    const problem = !pending
+      ? `no upload URL was handed out for ${id}`
+      : bytes.length !== pending.length
+        ? `${bytes.length} bytes arrived, ${pending.length} were declared`
+        : typeof size === 'string'
+          ? size
+          : undefined;
+    if (problem || !pending || typeof size === 'string') {
+      this.refusedUploads.push(`${id}: ${problem}`);
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(problem);
+      return;
+    }
+    this.pendingUploads.delete(id);
+    this.uploads.push({ id, filename: pending.filename, length: pending.length, bytes, ...size });
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
   }
 
   private reply(res: ServerResponse, { status, body, headers }: Scripted): void {

@@ -30,6 +30,9 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   // Public channels the bot was never invited to: services.yaml names channels, nobody invites the bot.
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'chat.update': ['chat:write'],
+  // The alert's graph, uploaded into the incident's thread.
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
   'usergroups.users.list': ['usergroups:read'],
   // Publishing a user's Home tab needs no scope beyond the bot token.
   'views.publish': [],

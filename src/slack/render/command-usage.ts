@@ -12,6 +12,7 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     '• `/incident show <id>` — state and timeline',
     '• `/incident ack <id>` — acknowledge',
     '• `/incident resolve <id>` — resolve',
+    "• `/incident graph <id> [range]` — the alert's graph in the thread, over the last hour or the range (such as `6h`)",
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),
