@@ -66,6 +66,17 @@ export interface ChatApiOptions {
   metrics: Metrics;
 }
 
+/** A WebClient that answers a 429 or a failure at once, leaving the retry to its caller. */
+export function unretriedWebClient(token: string, apiUrl: string | undefined): webApi.WebClient {
+  return new webApi.WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: SLACK_CALL_TIMEOUT_MS,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+}
+
 /**
  * Our own WebClient, not Bolt's: it must not wait out 429s or retry by itself, because
  * the delivery queue decides what to retry, and a coalesced newer state may replace it.
@@ -75,13 +86,7 @@ export class SlackChatApi implements ChatApi {
   private readonly client: webApi.WebClient;
 
   constructor(private readonly options: ChatApiOptions) {
-    this.client = new webApi.WebClient(options.token, {
-      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-      rejectRateLimitedCalls: true,
-      retryConfig: { retries: 0 },
-      timeout: SLACK_CALL_TIMEOUT_MS,
-      logLevel: webApi.LogLevel.ERROR,
-    });
+    this.client = unretriedWebClient(options.token, options.apiUrl);
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {

@@ -5,9 +5,9 @@
  * queue retries an upload as it retries a message. A retry starts the flow again: an upload
  * URL that was never completed shares nothing and Slack drops it.
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { Metrics } from '../metrics.js';
-import { SLACK_CALL_TIMEOUT_MS, SlackPermanentError, slackCall } from './chat-api.js';
+import { SLACK_CALL_TIMEOUT_MS, SlackPermanentError, slackCall, unretriedWebClient } from './chat-api.js';
 import type { SlackBudget } from './delivery/slack-budget.js';
 import { RetryLater } from './retry-later.js';
 
@@ -35,13 +35,7 @@ export class SlackFileUploads implements FileUploads {
   private readonly client: webApi.WebClient;
 
   constructor(private readonly options: FileUploadOptions) {
-    this.client = new webApi.WebClient(options.token, {
-      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-      rejectRateLimitedCalls: true,
-      retryConfig: { retries: 0 },
-      timeout: SLACK_CALL_TIMEOUT_MS,
-      logLevel: webApi.LogLevel.ERROR,
-    });
+    this.client = unretriedWebClient(options.token, options.apiUrl);
   }
 
   async uploadToThread(file: ThreadFile): Promise<void> {
