@@ -65,6 +65,7 @@ beforeAll(async () => {
   slack = await FakeSlack.start();
   await prometheus.waitForSeries(METRIC);
   await fleet.writeRunbook('errors.yaml', restartRunbook(fleet, 'errors-restart', '{ checks: [error-rate], interval: 1s, samples: 3, failure_limit: 0 }'));
+  await fleet.writeRunbook('paused.yaml', restartRunbook(fleet, 'paused-restart', '{ checks: [error-rate], interval: 1s, samples: 10 }'));
   await fleet.writeRunbook(
     'absent.yaml',
     restartRunbook(fleet, 'absent-restart', '{ checks: [{ name: queue-depth, query: chatops_test_no_such_series, max: 10 }], interval: 1s, samples: 2 }'),
@@ -183,5 +184,25 @@ describe('a fleet rollout verified against a real Prometheus', () => {
     expect(String(failed.post.params.text) + JSON.stringify(failed.post.params.blocks)).toContain('no data');
     expect(await click(r, 'action.abort', buttonValue(failed.post, 'action.abort'), 'U0BOB', failed)).toBe(200);
     await waitFor(async () => (await storedAction(r, id)).doc.resumable === false, { timeoutMs: 10_000, message: 'the rollout was not aborted' });
+  }, 60_000);
+
+  it('stops between two samples when automation is paused, before the next batch', async () => {
+    const id = await request('paused-restart');
+    await approve(r, id);
+    await waitFor(async () => (await fleet.runsOf('paused-restart.runs'))['web-1'] === 1, {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+      message: 'the canary never ran',
+    });
+    // Ten samples a second apart follow the canary: the pause lands among them.
+    await slash(r, '/automation', 'pause verifying the kill switch', 'U0BOB');
+    try {
+      // Within a few seconds, not after the ten samples: the switch is read before each one.
+      await waitForState(r, id, 'failed', 5_000);
+      expect((await storedAction(r, id)).doc.result).toMatchObject({ kind: 'fleet_paused', pauseReason: 'verifying the kill switch' });
+      expect(await fleet.runsOf('paused-restart.runs')).toEqual({ 'web-1': 1 });
+    } finally {
+      await slash(r, '/automation', 'resume', 'U0BOB');
+    }
   }, 60_000);
 });
