@@ -1,6 +1,7 @@
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ApproverDirectory } from '../actions/ports.js';
+import { retryingWebClient } from './chat-api.js';
 
 /** Long enough to spare Slack's API on a burst of clicks, short enough that removals take effect soon. */
 const GROUP_CACHE_MS = 60_000;
@@ -22,7 +23,7 @@ export class SlackApproverDirectory implements ApproverDirectory {
     apiUrl: string | undefined,
     private readonly log: Logger,
   ) {
-    this.client = new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 2 }, logLevel: webApi.LogLevel.ERROR });
+    this.client = retryingWebClient(token, apiUrl);
   }
 
   async isApprover(userId: string, approverIds: readonly string[]): Promise<boolean> {

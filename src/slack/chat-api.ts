@@ -66,6 +66,11 @@ export interface ChatApiOptions {
   metrics: Metrics;
 }
 
+/** A WebClient for reads and idempotent calls: it waits out a 429 (Retry-After) and tries twice more by itself. */
+export function retryingWebClient(token: string, apiUrl: string | undefined): webApi.WebClient {
+  return new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 2 }, logLevel: webApi.LogLevel.ERROR });
+}
+
 /** A WebClient that answers a 429 or a failure at once, leaving the retry to its caller. */
 export function unretriedWebClient(token: string, apiUrl: string | undefined): webApi.WebClient {
   return new webApi.WebClient(token, {

@@ -1,4 +1,5 @@
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+import { retryingWebClient } from '../chat-api.js';
 import type { PublishView } from './home-tab.js';
 
 /**
@@ -6,7 +7,7 @@ import type { PublishView } from './home-tab.js';
  * twice more; HomeTab keeps the calls far below Tier 4 anyway.
  */
 export function slackViewPublisher(token: string, apiUrl: string | undefined): PublishView {
-  const client = new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 2 }, logLevel: webApi.LogLevel.ERROR });
+  const client = retryingWebClient(token, apiUrl);
   return async (userId, view) => {
     await client.views.publish({ user_id: userId, view: view as unknown as webApi.View });
   };
