@@ -12,31 +12,27 @@ import { evaluateChecks, type EvaluateRound } from '../verify/checks.js';
 import { PrometheusClient } from '../verify/prometheus-client.js';
 
 /**
- * Refuses to start when health checks of the services file, or a runbook's `verify`, have
- * no Prometheus to ask. Runbooks are read after the configuration, so their part of the
- * requirement is checked here rather than with the rest (startup-config.ts).
+ * Refuses to start when a runbook's `verify` has no Prometheus to ask. What the services
+ * file requires was refused with the rest of the configuration (startup-config.ts), before
+ * the runbooks were read.
  */
-export function requirePrometheusForHealthChecks(config: Config, catalog: ServiceCatalog, runbooks: readonly Runbook[] = []): void {
+export function requirePrometheusForVerify(config: Config, runbooks: readonly Runbook[]): void {
   if (config.prometheus.url) return;
   const verifying = runbooks.flatMap((runbook) =>
     runbook.actions.filter((action) => action.kind === 'fleet' && action.verify).map((action) => `${runbook.id} / ${action.id}`),
   );
-  const reasons = [
-    ...(healthUsers(catalog).length > 0 ? [healthReason(catalog, config.servicesFile)] : []),
-    ...(verifying.length > 0 ? [`runbook actions ${verifying.join(', ')} verify their batches (verify:) in ${config.runbooksDir}`] : []),
-  ];
-  if (reasons.length > 0) throw new ConfigError(configProblemsText([`PROMETHEUS_URL: required because ${reasons.join(', and ')}`]));
+  if (verifying.length === 0) return;
+  throw new ConfigError(
+    configProblemsText([`PROMETHEUS_URL: required because runbook actions ${verifying.join(', ')} verify their batches (verify:) in ${config.runbooksDir}`]),
+  );
 }
 
 /** What the services file makes required of PROMETHEUS_URL, as a `VARIABLE: reason` line; undefined when it is set or not needed. */
 export function prometheusRequirement(catalog: ServiceCatalog, url: string | undefined, servicesFile: string): string | undefined {
-  if (url || healthUsers(catalog).length === 0) return undefined;
-  return `PROMETHEUS_URL: required because ${healthReason(catalog, servicesFile)}`;
+  const users = catalog.names().filter((name) => (catalog.get(name)?.health?.length ?? 0) > 0);
+  if (url || users.length === 0) return undefined;
+  return `PROMETHEUS_URL: required because ${users.join(', ')} list health checks in ${servicesFile}`;
 }
-
-const healthUsers = (catalog: ServiceCatalog) => catalog.names().filter((name) => (catalog.get(name)?.health?.length ?? 0) > 0);
-
-const healthReason = (catalog: ServiceCatalog, servicesFile: string) => `${healthUsers(catalog).join(', ')} list health checks in ${servicesFile}`;
 
 /** Rounds of checks against PROMETHEUS_URL; undefined without one (then no service lists checks). */
 export function createHealthRounds(config: Config, log: Logger): EvaluateRound | undefined {

@@ -5,13 +5,13 @@ import { inventoryProblems, verifyCheckProblems } from '../runbooks/inventory-ch
 import { loadRunbooks } from '../runbooks/loader.js';
 import type { Runbook } from '../runbooks/schema.js';
 import type { ServiceCatalog } from '../services/catalog.js';
-import { requirePrometheusForHealthChecks } from './health-checks.js';
+import { requirePrometheusForVerify } from './health-checks.js';
 
 export async function loadCheckedRunbooks(config: Config, catalog: ServiceCatalog, log: Logger): Promise<Runbook[]> {
   const runbooks = await loadRunbooks(config.runbooksDir, { crossCheck: (runbook) => verifyCheckProblems(runbook, catalog) });
   log.info({ runbooks: runbooks.length, dir: config.runbooksDir }, 'runbooks loaded');
   // Not fatal: a stale reference disables one action, and must not stop incident intake.
   for (const problem of inventoryProblems(runbooks, catalog)) log.warn({ problem }, 'runbook action refers to what services.yaml lacks; it will be refused');
-  requirePrometheusForHealthChecks(config, catalog, runbooks);
+  requirePrometheusForVerify(config, runbooks);
   return runbooks;
 }

@@ -18,7 +18,7 @@ import { verifyCheckProblems } from '../../src/runbooks/inventory-check.js';
 import { checkRunbook, loadRunbooks, parseRunbook } from '../../src/runbooks/loader.js';
 import { createCatalog, parseServicesFile } from '../../src/services/catalog.js';
 import { memoryStores } from '../../src/store/memory/index.js';
-import { requirePrometheusForHealthChecks } from '../../src/wiring/health-checks.js';
+import { requirePrometheusForVerify } from '../../src/wiring/health-checks.js';
 
 const catalog = createCatalog(
   parseServicesFile(
@@ -147,14 +147,13 @@ describe('named checks against the services file', () => {
 describe('PROMETHEUS_URL', () => {
   const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', ALERTMANAGER_TOKEN: '0123456789abcdef', INCIDENT_CHANNEL: 'C0INCIDENTS' };
   const runbooks = [parseRunbook(runbookYaml('{ checks: [{ name: latency, query: "p99", max: 0.5 }] }', '{ from: alert-instance }'), 'r.yaml')];
-  const noHealth = createCatalog(parseServicesFile('services:\n  api: {}\n', 'services.yaml'), 'C0DEFAULT');
 
   it('is required at start-up by a runbook whose fleet action has verify, naming it', () => {
-    expect(() => requirePrometheusForHealthChecks(loadConfig({ ...env, RUNBOOKS_DIR: 'rb' }), noHealth, runbooks)).toThrow(
+    expect(() => requirePrometheusForVerify(loadConfig({ ...env, RUNBOOKS_DIR: 'rb' }), runbooks)).toThrow(
       'Invalid configuration:\n  - PROMETHEUS_URL: required because runbook actions restart / restart verify their batches (verify:) in rb',
     );
-    expect(() => requirePrometheusForHealthChecks(loadConfig({ ...env, PROMETHEUS_URL: 'http://prom:9090' }), noHealth, runbooks)).not.toThrow();
-    expect(() => requirePrometheusForHealthChecks(loadConfig(env), noHealth, [])).not.toThrow();
+    expect(() => requirePrometheusForVerify(loadConfig({ ...env, PROMETHEUS_URL: 'http://prom:9090' }), runbooks)).not.toThrow();
+    expect(() => requirePrometheusForVerify(loadConfig(env), [])).not.toThrow();
   });
 });
 
