@@ -10,7 +10,7 @@ import { startAlertmanager, type AlertmanagerHarness } from '../support/alertman
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { listenOnLoopback } from '../support/loopback-server.js';
-import { blockText, buttonValue, openIncident, postSigned, threadReply, withReply, type OpenedIncident, type SlackRig } from '../support/slack-session.js';
+import { blockText, buttonValue, openIncident, postSigned, threadReply, withReply, type OpenedIncident, lateRig } from '../support/slack-session.js';
 import { buttonClickForm } from '../support/slack-signing.js';
 import { incidentTimeline, storedIncident } from '../support/stored.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
@@ -29,14 +29,10 @@ let sink: Awaited<ReturnType<typeof listenOnLoopback>>['server'];
 let slack: FakeSlack;
 let bot: TestBot;
 let api: AlertmanagerClient;
-const r: SlackRig = {
-  get slack() {
-    return slack;
-  },
-  get bot() {
-    return bot;
-  },
-};
+const r = lateRig(
+  () => slack,
+  () => bot,
+);
 
 beforeAll(async () => {
   const listening = await listenOnLoopback((_req, res) => res.end());

@@ -12,7 +12,7 @@ import type { FleetEnd } from '../../src/timeline/fleet-facts.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeGitlab, type GitlabCall } from '../support/fake-gitlab.js';
 import { FakeSlack } from '../support/fake-slack.js';
-import { buttonValue, click, slash, type SlackRig } from '../support/slack-session.js';
+import { buttonValue, click, slash, lateRig } from '../support/slack-session.js';
 import { storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -52,15 +52,11 @@ let slack: FakeSlack;
 let gitlab: FakeGitlab;
 let bot: TestBot;
 let dir: string;
-const r: SlackRig = {
-  get slack() {
-    return slack;
-  },
-  get bot() {
-    return bot;
-  },
-  replyTimeoutMs: 20_000,
-};
+const r = lateRig(
+  () => slack,
+  () => bot,
+  20_000,
+);
 
 beforeAll(async () => {
   slack = await FakeSlack.start();

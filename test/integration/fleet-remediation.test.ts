@@ -34,6 +34,7 @@ import {
   topLevelPosts,
   type Message,
   type SlackRig,
+  lateRig,
 } from '../support/slack-session.js';
 import { actionTimeline, storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
@@ -205,15 +206,11 @@ const threadText = (r: SlackRig, incident: Message) =>
 
 describe('a disk clean-up from an alert’s button, over real sshd hosts', () => {
   let bot: TestBot;
-  const r: SlackRig = {
-    get slack() {
-      return slack;
-    },
-    get bot() {
-      return bot;
-    },
-    replyTimeoutMs: 30_000,
-  };
+  const r = lateRig(
+    () => slack,
+    () => bot,
+    30_000,
+  );
   beforeAll(async () => {
     bot = await startBot();
   });

@@ -17,7 +17,7 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { HOST_DIR, startFleet, type Fleet } from '../support/fleet.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
-import { blockText, buttonsOf, buttonValue, clickForReply, messageOf, topLevelPosts, type Message, type SlackRig } from '../support/slack-session.js';
+import { blockText, buttonsOf, buttonValue, clickForReply, messageOf, topLevelPosts, type Message, lateRig } from '../support/slack-session.js';
 import { actionTimeline, storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -51,15 +51,11 @@ actions:
 let fleet: Fleet;
 let slack: FakeSlack;
 let bot: TestBot;
-const r: SlackRig = {
-  get slack() {
-    return slack;
-  },
-  get bot() {
-    return bot;
-  },
-  replyTimeoutMs: 30_000,
-};
+const r = lateRig(
+  () => slack,
+  () => bot,
+  30_000,
+);
 
 beforeAll(async () => {
   fleet = await startFleet(4);

@@ -13,7 +13,7 @@ import { FakeSlack } from '../support/fake-slack.js';
 import { HOST_DIR, startFleet, type Fleet } from '../support/fleet.js';
 import { startExporter, type Exporter } from '../support/metrics-exporter.js';
 import { startPrometheus, type PrometheusHarness } from '../support/prometheus.js';
-import { buttonsOf, buttonValue, click, clickForReply, slash, type SlackRig } from '../support/slack-session.js';
+import { buttonsOf, buttonValue, click, clickForReply, slash, lateRig } from '../support/slack-session.js';
 import { actionTimeline, storedAction } from '../support/stored.js';
 import { waitFor } from '../support/wait.js';
 
@@ -48,15 +48,11 @@ let slack: FakeSlack;
 let exporter: Exporter;
 let prometheus: PrometheusHarness;
 let bot: TestBot;
-const r: SlackRig = {
-  get slack() {
-    return slack;
-  },
-  get bot() {
-    return bot;
-  },
-  replyTimeoutMs: 30_000,
-};
+const r = lateRig(
+  () => slack,
+  () => bot,
+  30_000,
+);
 
 beforeAll(async () => {
   exporter = await startExporter({ [METRIC]: 0.01 });

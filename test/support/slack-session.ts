@@ -24,6 +24,22 @@ export interface SlackRig {
   replyTimeoutMs?: number;
 }
 
+/**
+ * A rig over variables that a beforeAll assigns later (or a test replaces): read at each
+ * call, so the helpers always talk to the current Slack and bot.
+ */
+export function lateRig(slack: () => FakeSlack, bot: () => TestBot, replyTimeoutMs?: number): SlackRig {
+  return {
+    get slack() {
+      return slack();
+    },
+    get bot() {
+      return bot();
+    },
+    ...(replyTimeoutMs === undefined ? {} : { replyTimeoutMs }),
+  };
+}
+
 /** A message the bot posted: where it is, and the call that posted it. */
 export interface Message {
   channel: string;
