@@ -23,36 +23,28 @@ import { runbookRequests } from './runbooks/targets.js';
 import { scheduleRunbooks } from './scheduler/scheduled-runbooks.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createCatalog } from './services/catalog.js';
-import { ActionPublisher } from './slack/action-publisher.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { BotIdentity } from './slack/bot-identity.js';
-import { SLACK_CALL_TIMEOUT_MS, SlackChatApi } from './slack/chat-api.js';
-import { DeliveryQueue } from './slack/delivery-queue.js';
-import { PacedChat, slackBudgetLimits } from './slack/delivery/paced-chat.js';
+import { SLACK_CALL_TIMEOUT_MS } from './slack/chat-api.js';
 import { createHttpReceiver } from './slack/http-receiver.js';
-import { Reconciler } from './slack/delivery/reconciler.js';
-import { IncidentPublisher } from './slack/incident-publisher.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { renderScheduledRun } from './slack/render/scheduled-run.js';
 import { createSocketModeReceiver } from './slack/socket-mode-receiver.js';
 import { RedisActionStore } from './store/redis-action-store.js';
 import { connectRedis, waitForRedis } from './store/redis-connection.js';
 import { RedisFleetStore } from './store/redis-fleet-store.js';
-import { RedisFloodStore } from './store/redis-flood-store.js';
 import { RedisScheduleStore } from './store/redis-schedule-store.js';
 import { RedisSeenSignatures } from './store/redis-seen-signatures.js';
-import { RedisSlackBudget } from './store/redis-slack-budget.js';
 import { RedisStore } from './store/redis-store.js';
 import { createFleetRunners, createRollbackExecutor } from './wiring/executors.js';
 import { createDeployGuard } from './wiring/deploy-guard.js';
 import { createHealthRounds } from './wiring/health-checks.js';
 import { loadCheckedRunbooks } from './wiring/runbooks.js';
 import { createHomeTab } from './wiring/home-tab.js';
-import { createThreadGraphs } from './wiring/thread-graph.js';
 import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
-import { createFloodRollups } from './wiring/flood.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
+import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
@@ -92,35 +84,15 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
-  // A failing delivery is retried at least as often as the reconciler would find it behind.
-  const queue = new DeliveryQueue({
-    log: log.child({ component: 'slack-queue' }),
-    onDrop: () => metrics.slackDropped.inc(),
-    minIntervalPerKeyMs: config.slack.messageIntervalMs,
-    maxBackoffMs: Math.min(30_000, config.slack.reconcileIntervalMs),
-  });
-  const budget = new RedisSlackBudget(redis, config.redis.keyPrefix, slackBudgetLimits(config.slack));
-  const chat = new PacedChat(new SlackChatApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics }), {
-    updatesPerMinute: config.slack.updatesPerMinute,
-    messageIntervalMs: config.slack.messageIntervalMs,
-    budget,
-  });
-  const graphs = createThreadGraphs({ config, queue, store, budget, metrics, log });
-  const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
-  const floods = createFloodRollups(config, floodStore, queue, chat, log);
-  const publisher = new IncidentPublisher(
-    queue,
-    chat,
+  const { queue, chat, graphs, publisher, withActions } = createSlackDelivery({
+    config,
+    redis,
     store,
-    log.child({ component: 'publisher' }),
-    (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
-    {
-      fallbackChannel: config.incidentChannel,
-      silences: silences !== undefined,
-      ...(floods ? { flood: floods.gate } : {}),
-      ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
-    },
-  );
+    metrics,
+    runbookActions: (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
+    silences: silences !== undefined,
+    log,
+  });
   incidents.onChange((id) => publisher.incidentChanged(id));
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
@@ -161,16 +133,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
       incidents: incidentVerification(incidents),
     }),
   });
-  const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
+  const { actionPublisher, reconciler } = withActions(actionStore);
   actions.onChange((id) => actionPublisher.actionChanged(id));
-  const reconciler = new Reconciler({
-    incidents: { store, publisher },
-    actions: { store: actionStore, publisher: actionPublisher },
-    ...(floods ? { floods: floods.reconciled } : {}),
-    intervalMs: config.slack.reconcileIntervalMs,
-    log: log.child({ component: 'reconciler' }),
-  });
-  metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
   const home = createHomeTab(config, { incidents, messageOf: (id) => store.getMessageRef(id), actionStore, actions }, log);
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });

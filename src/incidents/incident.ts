@@ -43,6 +43,23 @@ export interface Incident {
   verification?: Verification & { actionId: string };
   /** The Alertmanager silence over this incident's group, while one is active. */
   silence?: IncidentSilence;
+  /** Who leads the response (a Slack user id). */
+  commander?: string;
+  /** A person's override of the alerts' severity; severityOf answers it while set. */
+  severityOverride?: SeverityLevel;
+  /** The incident's own channel, once one is opened. */
+  room?: IncidentRoom;
+}
+
+/** The severities a person may set; the ranks below know these and more. */
+export type SeverityLevel = 'critical' | 'warning' | 'info';
+
+/** A war room: a channel created for one incident, where a second copy of its message lives. */
+export interface IncidentRoom {
+  channel: string;
+  name: string;
+  /** Set once `/incident close` archived the channel. */
+  archived?: boolean;
 }
 
 /** A silence of the group in Alertmanager, as the incident knows it. */
@@ -141,8 +158,9 @@ export function firingAlerts(incident: Incident): TrackedAlert[] {
   return Object.values(incident.alerts).filter((a) => a.status === 'firing');
 }
 
-/** The most severe `severity` label among firing alerts (or all alerts once resolved). */
+/** A person's override, else the most severe `severity` label among firing alerts (or all alerts once resolved). */
 export function severityOf(incident: Incident): string {
+  if (incident.severityOverride) return incident.severityOverride;
   const firing = firingAlerts(incident);
   const pool = firing.length > 0 ? firing : Object.values(incident.alerts);
   let best = 'unknown';
