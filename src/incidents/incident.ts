@@ -37,6 +37,8 @@ export interface Incident {
   openedAt: string;
   updatedAt: string;
   acknowledgedBy?: string;
+  /** When it was first acknowledged; kept through later changes of state, for time to acknowledge. */
+  acknowledgedAt?: string;
   resolvedAt?: string;
   resolvedBy?: string;
   /** The latest verification of a rollback of this incident's service: "monitoring" while it runs, then its verdict. */

@@ -29,7 +29,7 @@ export function acknowledge(current: Incident, userId: string, now: Date): Outco
     const by = current.acknowledgedBy ? { acknowledgedBy: current.acknowledgedBy } : {};
     throw new InvalidTransitionError({ incidentId: current.id, state: current.state, to: 'acknowledged', ...by });
   }
-  const incident = { ...transition(current, 'acknowledged', now), acknowledgedBy: userId };
+  const incident = { ...transition(current, 'acknowledged', now), acknowledgedBy: userId, acknowledgedAt: current.acknowledgedAt ?? now.toISOString() };
   return { incident, entries: [{ at: now.toISOString(), kind: 'acknowledged', actor: userId }], changed: true };
 }
 

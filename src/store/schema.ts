@@ -39,6 +39,7 @@ export const StoredIncident = z.looseObject({
   openedAt: z.string(),
   updatedAt: z.string(),
   acknowledgedBy: z.string().optional(),
+  acknowledgedAt: z.string().optional(),
   resolvedAt: z.string().optional(),
   resolvedBy: z.string().optional(),
 });
