@@ -1,9 +1,11 @@
 import type { ExecutionPlan } from '../src/actions/executor.js';
 import type { ActionService } from '../src/actions/service.js';
+import type { SilenceOutcome } from '../src/alertmanager/silences.js';
 import type { KillSwitch } from '../src/actions/store.js';
 import type { CommandMisuse } from '../src/errors.js';
 import type { Incident, TimelineEntry } from '../src/incidents/incident.js';
 import type { IncidentService } from '../src/incidents/service.js';
+import type { SilenceLength } from '../src/incidents/silence.js';
 import type { Rehearsal } from '../src/timeline/fleet-facts.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
@@ -11,6 +13,8 @@ export interface CommandContext {
   userId: string;
   channelId: string;
   text: string;
+  /** As Slack names the person; written where a name reads better than an id (a silence's author). */
+  userName?: string;
 }
 
 /** What a command answers, as facts; src/slack/render says them in words. */
@@ -22,6 +26,7 @@ export type CommandAnswer =
   | { kind: 'incident_list'; incidents: Incident[]; total: number }
   | { kind: 'incident_detail'; incident: Incident; timeline: TimelineEntry[] }
   | { kind: 'automation_status'; paused: KillSwitch | undefined }
+  | { kind: 'silence'; outcome: SilenceCommandOutcome }
   | { kind: 'automation_paused'; by: string; reason: string }
   | { kind: 'automation_resumed'; by: string }
   /** What a fleet action would do, with nothing stored and nothing changed. */
@@ -47,6 +52,17 @@ export interface CommandDeps {
   runbooks: RunbookDirectory;
   /** Present when PROMETHEUS_URL is set: graphs drawn from it into incident threads. */
   graphs?: GraphRequests;
+  /** Present when ALERTMANAGER_URL is set: silences made and expired as the Silence… menu does. */
+  silences?: SilenceCommands;
+}
+
+/** What the Silence… menu or the Unsilence button would have answered, or that there was no silence to expire. */
+export type SilenceCommandOutcome = SilenceOutcome | { kind: 'unsilenced'; silenceId: string } | { kind: 'not_silenced' };
+
+/** The Silence… menu and the Unsilence button, for a command. */
+export interface SilenceCommands {
+  silence(request: { incidentId: string; userId: string; userName: string; length: SilenceLength; reason?: string }): Promise<SilenceOutcome>;
+  unsilence(incidentId: string, userId: string): Promise<SilenceCommandOutcome>;
 }
 
 /** 'queued', or why no graph can be drawn: the incident has no message yet, or no alert with an expression. */

@@ -191,6 +191,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       actions,
       home,
       silences,
+      messageOf: (id) => store.getMessageRef(id),
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
     },

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AlertmanagerError } from '../errors.js';
 import { ALERTMANAGER_ACTOR, type Incident, type IncidentSilence } from '../incidents/incident.js';
 import type { IncidentService } from '../incidents/service.js';
-import { silenceEnd, type SilenceChoice } from '../incidents/silence.js';
+import { silenceEnd, type SilenceLength } from '../incidents/silence.js';
 import { sameMatchers, type AlertmanagerClient, type Silence } from './client.js';
 
 /** Open incidents a poll looks at; more than any team has open at once. */
@@ -20,8 +20,8 @@ export interface SilenceRequest {
   userId: string;
   /** As Slack names the person: written into the silence's createdBy beside the id. */
   userName: string;
-  choice: SilenceChoice;
-  /** The silence's comment: the incident's id and a link to it. */
+  choice: SilenceLength;
+  /** The silence's comment: the incident's id, a link to it, and the reason when one was given. */
   comment: (incident: Incident) => string;
 }
 

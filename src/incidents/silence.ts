@@ -14,8 +14,11 @@ export const UNTIL_RESOLVED_MS = 7 * 24 * HOUR_MS;
 
 const CHOICE_MS: Record<SilenceChoice, number> = { '1h': HOUR_MS, '4h': 4 * HOUR_MS, '24h': 24 * HOUR_MS, until_resolved: UNTIL_RESOLVED_MS };
 
-export function silenceEnd(choice: SilenceChoice, now: Date): Date {
-  return new Date(now.getTime() + CHOICE_MS[choice]);
+/** A silence's length: one of the menu's choices, or a span typed in `/incident silence`. */
+export type SilenceLength = SilenceChoice | { ms: number };
+
+export function silenceEnd(length: SilenceLength, now: Date): Date {
+  return new Date(now.getTime() + (typeof length === 'string' ? CHOICE_MS[length] : length.ms));
 }
 
 export function isSilenceChoice(text: string): text is SilenceChoice {

@@ -10,7 +10,7 @@ import { startAlertmanager, type AlertmanagerHarness } from '../support/alertman
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { listenOnLoopback } from '../support/loopback-server.js';
-import { blockText, buttonValue, openIncident, postSigned, threadReply, withReply, type OpenedIncident, lateRig } from '../support/slack-session.js';
+import { blockText, buttonValue, openIncident, postSigned, slash, threadReply, withReply, type OpenedIncident, lateRig } from '../support/slack-session.js';
 import { buttonClickForm } from '../support/slack-signing.js';
 import { incidentTimeline, storedIncident } from '../support/stored.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
@@ -183,6 +183,68 @@ describe('the Silence… menu', () => {
   });
 });
 
+describe('/incident silence and unsilence', () => {
+  it('make exactly one silence of the group, by the user, with the incident, its link and the reason in the comment', async () => {
+    const { message, labels } = await firingIncident();
+    const before = Date.now();
+    const reply = await slash(r, '/incident', `silence INC-${message.id} 90m  deploy  in progress`, 'U0APPROVER');
+    expect(reply).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(reply.text)).toContain('Silenced in Alertmanager by <@U0APPROVER>');
+
+    const made = await silencesOf(labels);
+    expect(made).toHaveLength(1);
+    const [silence] = made;
+    expect(silence?.matchers).toEqual([
+      { name: 'alertname', value: labels.alertname, isRegex: false, isEqual: true },
+      { name: 'service', value: 'payment-service', isRegex: false, isEqual: true },
+    ]);
+    expect(silence?.createdBy).toBe('u0approver (U0APPROVER)');
+    expect(silence?.comment).toContain(`INC-${message.id}`);
+    expect(silence?.comment).toContain(`/archives/${message.channel}/p${message.ts.replace('.', '')}`);
+    expect(silence?.comment).toContain('deploy  in progress');
+    expect(Math.abs(Date.parse(silence?.endsAt ?? '') - before - 90 * 60_000)).toBeLessThan(60_000);
+    await threadReply(r, message, 'Silenced in Alertmanager by <@U0APPROVER>');
+
+    // A second command makes no second silence.
+    expect(String((await slash(r, '/incident', `silence INC-${message.id} 4h`, 'U0APPROVER')).text)).toContain('Already silenced');
+    expect(await silencesOf(labels)).toHaveLength(1);
+
+    const unsilenced = await slash(r, '/incident', `unsilence INC-${message.id}`, 'U0ONCALL');
+    expect(String(unsilenced.text)).toContain(`Silence \`${silence?.id}\` expired`);
+    expect((await api.silence(silence?.id ?? ''))?.status.state).toBe('expired');
+  });
+
+  it('takes until-resolved like the menu', async () => {
+    const { message, labels } = await firingIncident();
+    await slash(r, '/incident', `silence ${message.id} until-resolved`, 'U0ONCALL');
+    const [silence] = await silencesOf(labels);
+    expect(silence?.comment).not.toContain('reason');
+    expect((await storedIncident(r, message.id)).doc).toMatchObject({ silence: { id: silence?.id, by: 'U0ONCALL', untilResolved: true } });
+  });
+
+  it('refuses anyone who is neither an approver nor on call, ephemerally and on the timeline, and makes no silence', async () => {
+    const { message, labels } = await firingIncident();
+    const reply = await slash(r, '/incident', `silence INC-${message.id} 1h`, 'U0STRANGER');
+    expect(reply).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(reply.text)).toContain("Only this service's approvers and its on-call group may silence");
+    expect(await silencesOf(labels)).toEqual([]);
+    await waitFor(async () => (await incidentTimeline(r, message.id)).some((e) => e.kind === 'silence' && e.actor === 'U0STRANGER'), {
+      message: 'the refusal is not on the timeline',
+    });
+  });
+
+  it('answers a length it does not take with its usage, and makes no silence', async () => {
+    const { message, labels } = await firingIncident();
+    for (const length of ['2m', '8d', 'soon', '']) {
+      const reply = await slash(r, '/incident', `silence INC-${message.id} ${length}`, 'U0APPROVER');
+      expect(reply).toMatchObject({ response_type: 'ephemeral' });
+      expect(String(reply.text)).toMatch(length ? /is not a silence length/ : /takes an incident id, a length/);
+      expect(String(reply.text)).toContain('/incident silence');
+    }
+    expect(await silencesOf(labels)).toEqual([]);
+  });
+});
+
 describe('the poll of a silenced incident', () => {
   it('resolves it within two intervals once its alerts stop, with no webhook', async () => {
     const { message, labels } = await firingIncident();
@@ -236,6 +298,11 @@ describe('without ALERTMANAGER_URL', () => {
       expect(JSON.stringify(post.params.blocks)).toContain('incident.resolve');
       expect(silenceOptions(post).size).toBe(0);
       expect(JSON.stringify(post.params.blocks)).not.toContain('incident.silence');
+      const r2 = lateRig(
+        () => slack,
+        () => plain,
+      );
+      expect(String((await slash(r2, '/incident', 'silence INC-1 4h', 'U0APPROVER')).text)).toContain('Silences need ALERTMANAGER_URL');
     } finally {
       await plain.stop();
     }

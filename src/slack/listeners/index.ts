@@ -1,11 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Silences } from '../../alertmanager/silences.js';
+import type { SlackMessageRef } from '../../incidents/store.js';
 import { commands } from '../../../commands/index.js';
 import type { CommandDeps } from '../../../commands/command.js';
 import { registerActionButtons, type RunbookButtonTarget } from './actions/action-buttons.js';
 import { registerIncidentButtons } from './actions/incident-buttons.js';
-import { registerSilenceControls } from './actions/silence-controls.js';
+import { registerSilenceControls, silenceCommands } from './actions/silence-controls.js';
 import { registerUnknownActions } from './actions/unknown-action.js';
 import { registerCommands } from './commands/index.js';
 import type { HomeTab } from '../views/home-tab.js';
@@ -14,7 +15,12 @@ import { answerUnanswerable } from './unanswerable.js';
 
 export function registerListeners(
   app: App,
-  deps: CommandDeps & { runbooks: RunbookButtonTarget; home: HomeTab; silences?: Silences | undefined },
+  deps: Omit<CommandDeps, 'silences'> & {
+    runbooks: RunbookButtonTarget;
+    home: HomeTab;
+    silences?: Silences | undefined;
+    messageOf: (incidentId: string) => Promise<SlackMessageRef | undefined>;
+  },
   log: Logger,
 ): void {
   answerUnanswerable(app, new Set(commands.map((c) => c.name)), log);
@@ -23,5 +29,6 @@ export function registerListeners(
   registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log, (userId, text) => deps.home.clicked(userId, text));
   registerHomeTab(app, deps.home, deps.incidents, deps.actions, log);
   registerUnknownActions(app, deps.incidents, log);
-  registerCommands(app, commands, deps, log);
+  const { silences, messageOf, ...rest } = deps;
+  registerCommands(app, commands, { ...rest, ...(silences ? { silences: silenceCommands(silences, deps.incidents, messageOf) } : {}) }, log);
 }

@@ -4,6 +4,7 @@ import { renderRehearsal } from './fleet-report.js';
 import { escapeText } from './escape.js';
 import { fitText } from './fit-message.js';
 import { mention } from './mention.js';
+import { silenceOutcomeText } from './silence.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
 
 function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
@@ -32,6 +33,8 @@ function words(answer: CommandAnswer): string {
       if (!paused) return ':large_green_circle: Automation is running.';
       return `:octagonal_sign: Automation is *paused* by ${mention(paused.by)} since ${escapeText(paused.at)}: ${escapeText(paused.reason)}`;
     }
+    case 'silence':
+      return silenceOutcomeText(answer.outcome);
     case 'automation_paused':
       return `:octagonal_sign: ${mention(answer.by)} paused all automation: ${escapeText(answer.reason)}. Nothing new runs until \`/automation resume\`.`;
     case 'automation_resumed':

@@ -13,6 +13,8 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     '• `/incident ack <id>` — acknowledge',
     '• `/incident resolve <id>` — resolve',
     "• `/incident graph <id> [range]` — the alert's graph in the thread, over the last hour or the range (such as `6h`)",
+    "• `/incident silence <id> <1h|4h|24h|until-resolved|5m…7d> [reason]` — silence the incident's alert group in Alertmanager",
+    '• `/incident unsilence <id>` — expire that silence',
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),

@@ -1,4 +1,5 @@
 /** Words and controls for an incident's Alertmanager silence. */
+import type { SilenceCommandOutcome } from '../../../commands/command.js';
 import { displayId, type Incident, type IncidentSilence, type SilenceFact } from '../../incidents/incident.js';
 import { SILENCE_CHOICES, type SilenceChoice } from '../../incidents/silence.js';
 import { ACTION_IDS, incidentButtonValue, silenceOptionValue } from '../contract.js';
@@ -67,9 +68,9 @@ export function silenceFailedText(reason: string): string {
   return `Alertmanager did not make the change: ${escapeText(reason)}`;
 }
 
-/** The silence's comment in Alertmanager: which incident, and where to find it. */
-export function silenceComment(incident: Incident, messageLink: string | undefined): string {
-  return `${displayId(incident.id)} silenced from Slack${messageLink ? `: ${messageLink}` : ''}`;
+/** The silence's comment in Alertmanager: which incident, where to find it, and why when someone said. */
+export function silenceComment(incident: Incident, messageLink: string | undefined, reason?: string): string {
+  return `${displayId(incident.id)} silenced from Slack${messageLink ? `: ${messageLink}` : ''}${reason ? ` (reason: ${reason})` : ''}`;
 }
 
 /** What the clicker is told once the silence is made. */
@@ -82,3 +83,25 @@ export function alreadySilencedText(silence: IncidentSilence): string {
 }
 
 export const SILENCE_BUSY = 'Someone is silencing this incident right now; look at the message in a moment.';
+
+/** What the person who chose, clicked or typed is told. */
+export function silenceOutcomeText(outcome: SilenceCommandOutcome): string {
+  switch (outcome.kind) {
+    case 'silenced':
+      return silencedText(outcome.silence);
+    case 'refused':
+      return SILENCE_REFUSED;
+    case 'already':
+      return alreadySilencedText(outcome.silence);
+    case 'no_labels':
+      return SILENCE_NO_LABELS;
+    case 'busy':
+      return SILENCE_BUSY;
+    case 'failed':
+      return silenceFailedText(outcome.reason);
+    case 'unsilenced':
+      return `Silence \`${escapeText(outcome.silenceId)}\` expired in Alertmanager.`;
+    case 'not_silenced':
+      return 'This incident has no silence to expire.';
+  }
+}

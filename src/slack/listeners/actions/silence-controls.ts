@@ -1,40 +1,19 @@
 import type { App, BlockStaticSelectAction } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { SilenceCommands } from '../../../../commands/command.js';
 import type { SilenceOutcome, Silences } from '../../../alertmanager/silences.js';
 import type { IncidentService } from '../../../incidents/service.js';
+import type { SlackMessageRef } from '../../../incidents/store.js';
 import { ACTION_IDS, IncidentButtonValue, parseButtonValue, SilenceOptionValue } from '../../contract.js';
-import {
-  alreadySilencedText,
-  SILENCE_BUSY,
-  SILENCE_NO_LABELS,
-  SILENCE_REFUSED,
-  SILENCE_UNAVAILABLE,
-  silenceComment,
-  silencedText,
-  silenceFailedText,
-} from '../../render/silence.js';
+import { SILENCE_UNAVAILABLE, silenceComment, silenceOutcomeText } from '../../render/silence.js';
+import { messageLink as threadLink } from '../../render/home-view.js';
 import { audited } from '../audit.js';
 import { registerButton } from './button.js';
 
 const STALE_MENU = 'This menu is from a message this version of the bot cannot read any more. Use `/incident list` to find the incident.';
 
 function outcomeText(outcome: SilenceOutcome | undefined): string | undefined {
-  switch (outcome?.kind) {
-    case undefined:
-      return undefined;
-    case 'silenced':
-      return silencedText(outcome.silence);
-    case 'refused':
-      return SILENCE_REFUSED;
-    case 'already':
-      return alreadySilencedText(outcome.silence);
-    case 'no_labels':
-      return SILENCE_NO_LABELS;
-    case 'busy':
-      return SILENCE_BUSY;
-    case 'failed':
-      return silenceFailedText(outcome.reason);
-  }
+  return outcome && silenceOutcomeText(outcome);
 }
 
 /** Slack's permalink form, built from the click: no extra API call. */
@@ -76,4 +55,24 @@ export function registerSilenceControls(app: App, incidents: IncidentService, si
     incidentOf: (value) => value.incident,
     run: async ({ incident }, userId) => (silences ? outcomeText(await silences.unsilence(incident, userId)) : SILENCE_UNAVAILABLE),
   });
+}
+
+/** `/incident silence` and `unsilence`: the menu's and the button's path, answered in the same words. */
+export function silenceCommands(
+  silences: Silences,
+  incidents: IncidentService,
+  messageOf: (id: string) => Promise<SlackMessageRef | undefined>,
+): SilenceCommands {
+  return {
+    silence: async ({ incidentId, userId, userName, length, reason }) => {
+      const ref = await messageOf(incidentId);
+      const link = ref ? threadLink(ref.channel, ref.ts) : undefined;
+      return silences.silence({ incidentId, userId, userName, choice: length, comment: (i) => silenceComment(i, link, reason) });
+    },
+    unsilence: async (incidentId, userId) => {
+      const before = (await incidents.get(incidentId)).silence;
+      const outcome = await silences.unsilence(incidentId, userId);
+      return outcome ?? (before ? { kind: 'unsilenced', silenceId: before.id } : { kind: 'not_silenced' });
+    },
+  };
 }

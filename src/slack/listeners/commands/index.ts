@@ -11,7 +11,7 @@ export function registerCommands(app: App, commands: readonly SlashCommand[], de
       await ack();
       let reply: CommandReply | undefined;
       const failure = await audited(deps.incidents, log, { actor: body.user_id, action: command.name, detail: body.text.slice(0, 200) }, async () => {
-        reply = await command.handle({ userId: body.user_id, channelId: body.channel_id, text: body.text }, deps);
+        reply = await command.handle({ userId: body.user_id, userName: body.user_name, channelId: body.channel_id, text: body.text }, deps);
       });
       const text = failure ?? (reply ? renderCommandAnswer(reply) : '');
       await respond({ response_type: !failure && reply?.inChannel ? 'in_channel' : 'ephemeral', text });
