@@ -41,7 +41,7 @@ import { createDeployGuard } from './wiring/deploy-guard.js';
 import { createHealthRounds } from './wiring/health-checks.js';
 import { loadCheckedRunbooks } from './wiring/runbooks.js';
 import { createHomeTab } from './wiring/home-tab.js';
-import { rollbackVerification, scheduleRollbackVerification } from './wiring/rollback-verification.js';
+import { rollbackVerification, scheduleRollbackVerification, verdictGraphs } from './wiring/rollback-verification.js';
 import { RedisWatchStore } from './store/redis-watch-store.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { createSlackDelivery } from './wiring/slack-delivery.js';
@@ -84,7 +84,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
-  const { queue, chat, graphs, publisher, withActions } = createSlackDelivery({
+  const { queue, chat, graphs, checkGraphs, publisher, withActions } = createSlackDelivery({
     config,
     redis,
     store,
@@ -131,6 +131,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     verification: rollbackVerification(catalog, healthRounds, {
       watches: new RedisWatchStore(redis, config.redis.keyPrefix, config.retentionMs),
       incidents: incidentVerification(incidents),
+      ...verdictGraphs(checkGraphs, actionStore),
     }),
   });
   const { actionPublisher, reconciler } = withActions(actionStore);
@@ -138,7 +139,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
 
   const home = createHomeTab(config, { incidents, messageOf: (id) => store.getMessageRef(id), actionStore, actions }, log);
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
-  const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
+  const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, graphs: checkGraphs, log });
   const ops = { ping: () => store.ping(), registry: metrics.registry, slackNotReady: () => identity.notReady() };
   const customRoutes: CustomRoute[] = [
     {

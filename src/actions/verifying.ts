@@ -31,6 +31,8 @@ export interface VerifyingOptions {
   evaluate: EvaluateRound;
   settingsOf: (service: string) => VerificationSettings | undefined;
   incidents: VerificationIncidents;
+  /** Told once, by the replica whose write ended it, that a verification reached its verdict (its graphs follow it). */
+  verdictReached?: (action: Action) => void;
 }
 
 /** Longer than a round of queries with their retries; released as soon as the round is recorded. */
@@ -109,9 +111,9 @@ export class Verifying {
 
   private async end(action: Action & { verification: Verification }, verification: Verification): Promise<void> {
     const outcome = endVerification(action, verification, this.ctx.now());
-    const written = (await this.ctx.commit(outcome, action.version))
-      ? { ...outcome.action, version: action.version + 1 }
-      : await this.ctx.store.getAction(action.id);
+    const won = await this.ctx.commit(outcome, action.version);
+    const written = won ? { ...outcome.action, version: action.version + 1 } : await this.ctx.store.getAction(action.id);
+    if (won) this.o.verdictReached?.(outcome.action);
     // Changed under us and still monitoring: the watch stays, and the next tick evaluates this round again.
     if (written && isMonitoring(written)) return;
     await this.settled(action.id, written);

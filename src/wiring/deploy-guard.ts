@@ -9,6 +9,7 @@ import type { Config } from '../config/load.js';
 import { deployGuardRoute } from '../http/deploy-guard-route.js';
 import type { ScheduledJob } from '../scheduler/scheduler.js';
 import type { ServiceCatalog } from '../services/catalog.js';
+import type { CheckGraphs } from '../slack/check-graphs.js';
 import type { DeliveryQueue } from '../slack/delivery-queue.js';
 import type { PacedChat } from '../slack/delivery/paced-chat.js';
 import { slackDeployGuardNotices } from '../slack/deploy-guard-notices.js';
@@ -34,6 +35,8 @@ export interface DeployGuardWiring {
   rounds: EvaluateRound | undefined;
   queue: DeliveryQueue;
   chat: PacedChat;
+  /** With PROMETHEUS_URL: the failing checks graphed under the guard's notice. */
+  graphs?: CheckGraphs | undefined;
   log: Logger;
 }
 
@@ -50,7 +53,7 @@ export function createDeployGuard(w: DeployGuardWiring): { route: ReturnType<typ
       rounds,
       actions: w.actions,
       rollingBack: async (service) => (await w.actionStore.cooldownOf(service)) !== undefined,
-      notices: slackDeployGuardNotices({ queue: w.queue, chat: w.chat, channelFor: w.catalog.channelFor }),
+      notices: slackDeployGuardNotices({ queue: w.queue, chat: w.chat, channelFor: w.catalog.channelFor, graphs: w.graphs }),
       log,
     });
   const route = deployGuardRoute({

@@ -2,10 +2,13 @@
  * Verified rollbacks, put together: each service's checks and timing from services.yaml, the
  * rounds against Prometheus, the watches in Redis, and the scheduler job that evaluates them.
  */
+import type { Action } from '../actions/action.js';
+import type { ActionStore } from '../actions/store.js';
 import type { VerificationSettings, VerifyingOptions } from '../actions/verifying.js';
 import { durationMs } from '../config/duration-field.js';
 import { everySeconds, type Scheduler } from '../scheduler/scheduler.js';
 import type { ServiceCatalog } from '../services/catalog.js';
+import type { CheckGraphs } from '../slack/check-graphs.js';
 import type { EvaluateRound } from '../verify/checks.js';
 
 /** How often a service without a deploy_guard is evaluated while a rollback of it is verified. */
@@ -35,7 +38,7 @@ export function verificationSettings(catalog: ServiceCatalog): (service: string)
 export function rollbackVerification(
   catalog: ServiceCatalog,
   rounds: EvaluateRound | undefined,
-  parts: Pick<VerifyingOptions, 'watches' | 'incidents'>,
+  parts: Pick<VerifyingOptions, 'watches' | 'incidents' | 'verdictReached'>,
 ): VerifyingOptions | undefined {
   return rounds && { ...parts, evaluate: rounds, settingsOf: verificationSettings(catalog) };
 }
@@ -53,4 +56,29 @@ export function scheduleRollbackVerification(scheduler: Scheduler, catalog: Serv
   const settingsOf = verificationSettings(catalog);
   if (!catalog.names().some((name) => settingsOf(name))) return;
   scheduler.add({ name: 'verify-rollbacks', cron: everySeconds(verifyTickMs(catalog)), run: verifyDue });
+}
+
+/**
+ * A verdict's checks graphed around the rollback (the moment its run succeeded), failing ones
+ * first, into the thread the rollback lives in: the incident's, else its own message's.
+ */
+export function verdictGraphs(checkGraphs: CheckGraphs | undefined, actions: Pick<ActionStore, 'getActionMessage'>): Pick<VerifyingOptions, 'verdictReached'> {
+  if (!checkGraphs) return {};
+  return {
+    verdictReached: (action: Action) => {
+      const results = action.verification?.round?.results ?? [];
+      if (!action.verification || results.length === 0) return;
+      checkGraphs.post({
+        key: `verification:${action.id}`,
+        service: action.service,
+        event: { kind: 'rollback', at: new Date(action.verification.since) },
+        checks: [...results.filter((r) => r.verdict !== 'pass'), ...results.filter((r) => r.verdict === 'pass')],
+        where: async () => {
+          if (action.threadTs) return { channel: action.channel, threadTs: action.threadTs };
+          const own = await actions.getActionMessage(action.id);
+          return own && { channel: own.channel, threadTs: own.ts };
+        },
+      });
+    },
+  };
 }

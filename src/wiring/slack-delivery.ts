@@ -50,7 +50,7 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     messageIntervalMs: config.slack.messageIntervalMs,
     budget,
   });
-  const graphs = createThreadGraphs({ config, queue, store, budget, metrics, log });
+  const { graphs, checkGraphs } = createThreadGraphs({ config, queue, store, budget, metrics, log }) ?? {};
   const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const floods = createFloodRollups(config, floodStore, queue, chat, log);
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), runbookActions, {
@@ -73,5 +73,5 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     });
     return { actionPublisher, reconciler };
   };
-  return { queue, budget, chat, graphs, publisher, withActions };
+  return { queue, budget, chat, graphs, checkGraphs, publisher, withActions };
 }

@@ -11,7 +11,7 @@ import { deployment } from '../support/fake-gitlab.js';
 import { startExporter, type Exporter } from '../support/metrics-exporter.js';
 import { startPrometheus, type PrometheusHarness } from '../support/prometheus.js';
 import { anotherBot, PAYMENT_DEPLOYMENTS, SHA_BAD, SHA_GOOD, startRig, type Rig } from '../support/rollback.js';
-import { slash } from '../support/slack-session.js';
+import { messageOf, slash } from '../support/slack-session.js';
 import { storedAction } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -104,6 +104,11 @@ describe('deploy guard with a real Prometheus', () => {
     expect(String(notice.params.text)).toMatch(/deployment 404 \(c0ffee00, main\).*\*orders\* failed its checks 2 evaluations in a row/);
     expect(String(notice.params.text)).toMatch(/error-rate 0\.2, expected <= 0\.05/);
     expect(String(notice.params.text)).toMatch(/ACT-\d+; an approver/);
+    // The failing check's graph, the deploy marked, in the notice's thread (no incident is open for orders).
+    const { ts } = messageOf(notice);
+    const graph = await found(() => r.slack.uploads.find((u) => u.thread_ts === ts), { timeoutMs: 15_000, message: "no check graph in the notice's thread" });
+    expect(graph).toMatchObject({ channel_id: 'C0ORDERS', width: 1000, height: 500, title: 'orders error-rate around the deploy' });
+    expect(graph.filename).toMatch(/^orders-error-rate-\d{12}\.png$/);
     const asked = r.bot.logs.find((l) => l.msg === 'deploy guard asks for a rollback');
     expect(Date.parse(String(asked?.time)) - completingEvaluationAt(r)).toBeLessThan(INTERVAL_MS);
 
@@ -113,6 +118,7 @@ describe('deploy guard with a real Prometheus', () => {
     expect(((await again.json()) as { armed: string[] }).armed).toEqual([]);
     expect(requests(r)).toHaveLength(1);
     expect(r.gitlab.callsTo('retry')).toEqual([]);
+    expect(r.slack.uploads).toHaveLength(1);
   }, 60_000);
 
   it('auto: one GitLab retry of the deploy before, as deploy-guard, announced in the channel, and never a second', async () => {
@@ -127,6 +133,10 @@ describe('deploy guard with a real Prometheus', () => {
     expect(notice.params.channel).toBe('C0ORDERS');
     expect(notice.params.thread_ts).toBeUndefined();
     expect(String(notice.params.text)).toMatch(/Rolling back to the deploy before now, without approval/);
+    await found(() => r.slack.uploads.find((u) => u.thread_ts === messageOf(notice).ts && u.channel_id === 'C0ORDERS'), {
+      timeoutMs: 15_000,
+      message: "no check graph in the announcement's thread",
+    });
     const id = /ACT-(\d+)/.exec(String(notice.params.text))?.[1];
     expect((await storedAction(r, String(id))).doc).toMatchObject({ requestedBy: 'deploy-guard', approvedBy: ['deploy-guard'] });
 
@@ -181,5 +191,7 @@ describe('deploy guard with a real Prometheus', () => {
     expect(requests(r)).toHaveLength(1);
     const asked = r.bots.flatMap((b) => b.logs.filter((l) => l.msg === 'deploy guard asks for a rollback'));
     expect(asked).toHaveLength(1);
+    await found(() => r.slack.uploads[0], { timeoutMs: 15_000, message: 'no check graph' });
+    expect(r.bots.flatMap((b) => b.logs.filter((l) => l.msg === 'check graph posted'))).toHaveLength(1);
   }, 60_000);
 });

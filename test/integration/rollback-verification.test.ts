@@ -127,6 +127,11 @@ describe('a rollback of a service with health checks', () => {
       message: 'the incident message never showed the verdict',
     });
     expect((await storedIncident(r, incident.id)).state).toBe('acknowledged');
+    await found(() => r.slack.uploads.find((u) => u.thread_ts === incident.ts && u.title === 'billing error-rate around the rollback'), {
+      timeoutMs: 15_000,
+      message: "no check graph in the incident's thread",
+    });
+    expect(r.slack.uploads).toHaveLength(1);
   });
 
   it('whose error rate stays high ends not verified with the value; the incident stays open', async () => {
@@ -144,8 +149,15 @@ describe('a rollback of a service with health checks', () => {
       timeoutMs: 10_000,
       message: 'the incident message never showed the verdict',
     });
+    // The check the verdict rests on, graphed around the rollback, once, in the incident's thread.
+    const graph = await found(() => r.slack.uploads.find((u) => u.thread_ts === incident.ts), {
+      timeoutMs: 15_000,
+      message: "no check graph in the incident's thread",
+    });
+    expect(graph).toMatchObject({ channel_id: incident.channel, width: 1000, height: 500, title: 'billing error-rate around the rollback' });
     const stored = await storedIncident(r, incident.id);
     expect(stored.state).not.toBe('resolved');
+    expect(r.slack.uploads).toHaveLength(1);
     expect(stored.doc.verification).toMatchObject({ actionId: id, state: 'not_verified' });
   });
 });

@@ -36,3 +36,21 @@ function span(ms: number): string {
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** "rollback 14:02 UTC": the moment a check's graph is drawn around. */
+export function eventMark(event: 'deploy' | 'rollback', at: Date): string {
+  return `${event} ${at.toISOString().slice(11, 16)} UTC`;
+}
+
+/** "payment-service error-rate: <query>", over a verification's window. */
+export function checkGraphTitle(service: string, check: string, query: string): string {
+  return clip(plainText(`${service} ${check}: ${query}`).replace(/\s+/g, ' '), TITLE_MAX);
+}
+
+export function checkGraphFileTitle(service: string, check: string, event: 'deploy' | 'rollback'): string {
+  return plainText(`${service} ${check} around the ${event}`);
+}
+
+export function checkGraphFilename(service: string, check: string, at: Date): string {
+  return `${service}-${check}-${at.toISOString().slice(0, 16).replace(/[-:T]/g, '')}.png`;
+}
