@@ -1,4 +1,5 @@
 import type { ExecutionPlan } from '../src/actions/executor.js';
+import type { ResponseStats, ResponseStatsSource } from '../src/actions/response-stats.js';
 import type { ActionService } from '../src/actions/service.js';
 import type { KillSwitch } from '../src/actions/store.js';
 import type { CommandMisuse } from '../src/errors.js';
@@ -21,6 +22,7 @@ export type CommandAnswer =
   | { kind: 'usage'; command: CommandMisuse['command'] }
   | { kind: 'incident_list'; incidents: Incident[]; total: number }
   | { kind: 'incident_detail'; incident: Incident; timeline: TimelineEntry[] }
+  | { kind: 'incident_stats'; stats: ResponseStats }
   | { kind: 'automation_status'; paused: KillSwitch | undefined }
   | { kind: 'automation_paused'; by: string; reason: string }
   | { kind: 'automation_resumed'; by: string }
@@ -47,6 +49,8 @@ export interface CommandDeps {
   runbooks: RunbookDirectory;
   /** Present when PROMETHEUS_URL is set: graphs drawn from it into incident threads. */
   graphs?: GraphRequests;
+  /** The numbers of `/incident stats`, read from the stores. */
+  stats?: ResponseStatsSource;
 }
 
 /** 'queued', or why no graph can be drawn: the incident has no message yet, or no alert with an expression. */
