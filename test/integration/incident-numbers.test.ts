@@ -9,42 +9,51 @@ import { RedisActionStore } from '../../src/store/redis-action-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { actionDoc, entry, incidentDoc } from '../support/documents.js';
 import { notification } from '../support/fixtures.js';
-import { openIncident, rigForFile, slash } from '../support/slack-session.js';
+import { startTestBot, type TestBot } from '../support/bot.js';
+import { openIncident, rigForFile, slash, type SlackRig } from '../support/slack-session.js';
 import { storedIncident } from '../support/stored.js';
 import { waitFor } from '../support/wait.js';
 
 const r = rigForFile();
 const RETENTION_MS = 30 * 86_400_000;
 
-/** The value of one series of the bot's /metrics, or undefined when it has none. */
-async function series(name: string, labels: string): Promise<number | undefined> {
-  const text = await (await fetch(`${r.bot.url}/metrics`)).text();
+/** The value of one series of a bot's /metrics, or undefined when it has none. */
+async function series(bot: TestBot, name: string, labels: string): Promise<number | undefined> {
+  const text = await (await fetch(`${bot.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
 describe('response-time histograms on GET /metrics', () => {
-  it('observe an incident once: acknowledged by a command, resolved by Alertmanager twice over', async () => {
-    const service = 'numbers-metrics';
-    const opened = await openIncident(r, { service });
-    const labels = `service="${service}",severity="critical"`;
-    expect(await series('chatops_incident_time_to_acknowledge_seconds_count', labels)).toBeUndefined();
+  it('observe an incident once across two replicas: acknowledged on both, resolved by Alertmanager on both and again', async () => {
+    const other = await startTestBot({ slack: r.slack, prefix: r.bot.prefix });
+    try {
+      const replicas: SlackRig[] = [r, { slack: r.slack, bot: other }];
+      const service = 'numbers-metrics';
+      const opened = await openIncident(r, { service });
+      const labels = `service="${service}",severity="critical"`;
+      const total = async (name: string) => {
+        const values = await Promise.all(replicas.map((replica) => series(replica.bot, name, labels)));
+        return values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+      };
+      expect(await total('chatops_incident_time_to_acknowledge_seconds_count')).toBe(0);
 
-    await slash(r, '/incident', `ack ${opened.id}`);
-    await slash(r, '/incident', `ack ${opened.id}`, 'U0BOB');
-    const resolved = notification({ group: opened.group, service, alerts: [{ fingerprint: `${opened.group}-a`, status: 'resolved' }] });
-    expect((await r.bot.postWebhook(resolved)).status).toBe(200);
-    await waitFor(async () => (await storedIncident(r, opened.id)).state === 'resolved', { message: 'not resolved' });
-    // Alertmanager's retry, and its HA peer's copy.
-    expect((await r.bot.postWebhook(resolved)).status).toBe(200);
-    expect((await r.bot.postWebhook(resolved)).status).toBe(200);
+      await Promise.all([slash(replicas[0] ?? r, '/incident', `ack ${opened.id}`), slash(replicas[1] ?? r, '/incident', `ack ${opened.id}`, 'U0BOB')]);
+      const resolved = notification({ group: opened.group, service, alerts: [{ fingerprint: `${opened.group}-a`, status: 'resolved' }] });
+      // An HA pair of Alertmanagers sends the notification to both replicas, and one retries it.
+      const answers = await Promise.all([r.bot.postWebhook(resolved), other.postWebhook(resolved), r.bot.postWebhook(resolved)]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      await waitFor(async () => (await storedIncident(r, opened.id)).state === 'resolved', { message: 'not resolved' });
 
-    expect(await series('chatops_incident_time_to_acknowledge_seconds_count', labels)).toBe(1);
-    expect(await series('chatops_incident_time_to_resolve_seconds_count', labels)).toBe(1);
-    const { doc: incident } = await storedIncident(r, opened.id);
-    const seconds = (at: unknown) => (Date.parse(String(at)) - Date.parse(String(incident.openedAt))) / 1000;
-    expect(await series('chatops_incident_time_to_acknowledge_seconds_sum', labels)).toBeCloseTo(seconds(incident.acknowledgedAt), 3);
-    expect(await series('chatops_incident_time_to_resolve_seconds_sum', labels)).toBeCloseTo(seconds(incident.resolvedAt), 3);
+      expect(await total('chatops_incident_time_to_acknowledge_seconds_count')).toBe(1);
+      expect(await total('chatops_incident_time_to_resolve_seconds_count')).toBe(1);
+      const { doc: incident } = await storedIncident(r, opened.id);
+      const seconds = (at: unknown) => (Date.parse(String(at)) - Date.parse(String(incident.openedAt))) / 1000;
+      expect(await total('chatops_incident_time_to_acknowledge_seconds_sum')).toBeCloseTo(seconds(incident.acknowledgedAt), 3);
+      expect(await total('chatops_incident_time_to_resolve_seconds_sum')).toBeCloseTo(seconds(incident.resolvedAt), 3);
+    } finally {
+      await other.stop();
+    }
   });
 });
 
@@ -86,6 +95,7 @@ describe('/incident stats', () => {
     };
     await rollback('9001', { state: 'succeeded', verification: { ...verification, state: 'verified' } });
     await rollback('9002', { state: 'failed' });
+    await rollback('9003', { state: 'succeeded', verification: { ...verification, state: 'not_verified', reason: 'failing' } });
   }
 
   it('answers per service: incidents of the window, MTTA and MTTR as median / p90, rollbacks and their verified share', async () => {
@@ -93,11 +103,11 @@ describe('/incident stats', () => {
     const week = String((await slash(r, '/incident', 'stats')).text);
     expect(week).toContain('*Incident numbers, last 7d*');
     const line = (text: string) => text.split('\n').find((l) => l.startsWith('stats-shop'));
-    expect(line(week)).toMatch(/^stats-shop\s+2\s+1m \/ 1m24s\s+15m \/ 19m\s+2 \(50% verified\)$/);
+    expect(line(week)).toMatch(/^stats-shop\s+2\s+1m \/ 1m24s\s+15m \/ 19m\s+3 \(33% verified\)$/);
 
     const month = String((await slash(r, '/incident', 'stats 30d')).text);
     expect(month).toContain('*Incident numbers, last 30d*');
-    expect(line(month)).toMatch(/^stats-shop\s+3\s+1m \/ 1m24s\s+15m \/ 19m\s+2 \(50% verified\)$/);
+    expect(line(month)).toMatch(/^stats-shop\s+3\s+1m \/ 1m24s\s+15m \/ 19m\s+3 \(33% verified\)$/);
 
     const wrong = await slash(r, '/incident', 'stats 1y');
     expect(String(wrong.text)).toContain('is not a window from 1h to 90d');
