@@ -1,4 +1,5 @@
 import type { ExecutionPlan } from '../src/actions/executor.js';
+import type { ResponseStats, ResponseStatsSource } from '../src/actions/response-stats.js';
 import type { ActionService } from '../src/actions/service.js';
 import type { SilenceOutcome } from '../src/alertmanager/silences.js';
 import type { KillSwitch } from '../src/actions/store.js';
@@ -25,6 +26,7 @@ export type CommandAnswer =
   | { kind: 'usage'; command: CommandMisuse['command'] }
   | { kind: 'incident_list'; incidents: Incident[]; total: number }
   | { kind: 'incident_detail'; incident: Incident; timeline: TimelineEntry[] }
+  | { kind: 'incident_stats'; stats: ResponseStats }
   | { kind: 'automation_status'; paused: KillSwitch | undefined }
   | { kind: 'silence'; outcome: SilenceCommandOutcome }
   | { kind: 'automation_paused'; by: string; reason: string }
@@ -52,6 +54,8 @@ export interface CommandDeps {
   runbooks: RunbookDirectory;
   /** Present when PROMETHEUS_URL is set: graphs drawn from it into incident threads. */
   graphs?: GraphRequests;
+  /** The numbers of `/incident stats`, read from the stores. */
+  stats?: ResponseStatsSource;
   /** Present when ALERTMANAGER_URL is set: silences made and expired as the Silence… menu does. */
   silences?: SilenceCommands;
 }

@@ -46,6 +46,7 @@ import { RedisWatchStore } from './store/redis-watch-store.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
+import { observeResponseTimes, responseStatsSource } from './wiring/response-numbers.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -94,6 +95,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     log,
   });
   incidents.onChange((id) => publisher.incidentChanged(id));
+  observeResponseTimes(incidents, metrics, catalog.names());
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
   const fleetExecutor = new FleetExecutor({
@@ -195,6 +197,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       messageOf: (id) => store.getMessageRef(id),
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
+      stats: responseStatsSource({ incidents: store, actions: actionStore }),
     },
     log.child({ component: 'slack' }),
   );

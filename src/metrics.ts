@@ -6,6 +6,9 @@ export interface GaugeSources {
   openByState: () => Promise<Record<IncidentState, number>>;
 }
 
+/** People answer in minutes and fix in minutes to hours: 30 s up to a day. */
+const RESPONSE_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
+
 /** One registry per app instance, so that tests can run several apps in one process. */
 export function createMetrics() {
   const registry = new Registry();
@@ -50,6 +53,20 @@ export function createMetrics() {
       name: 'chatops_fleet_rollouts_total',
       help: 'Fleet rollouts that ended, by how (succeeded, succeeded_with_failures, halted, paused)',
       labelNames: ['end'] as const,
+      registers: [registry],
+    }),
+    timeToAcknowledge: new Histogram({
+      name: 'chatops_incident_time_to_acknowledge_seconds',
+      help: 'Seconds from an incident opening to its first acknowledgement, observed once per incident, by service and severity',
+      labelNames: ['service', 'severity'] as const,
+      buckets: RESPONSE_BUCKETS,
+      registers: [registry],
+    }),
+    timeToResolve: new Histogram({
+      name: 'chatops_incident_time_to_resolve_seconds',
+      help: 'Seconds from an incident opening to its first resolution, observed once per incident, by service and severity',
+      labelNames: ['service', 'severity'] as const,
+      buckets: RESPONSE_BUCKETS,
       registers: [registry],
     }),
     slackDropped: new Counter({

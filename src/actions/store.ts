@@ -39,6 +39,11 @@ export interface ActionStore {
   appendActionEntry(action: Action, entry: ActionEntry): Promise<void>;
   actionTimeline(id: string): Promise<ActionEntry[]>;
   runningActionIds(): Promise<string[]>;
+  /**
+   * Actions that started running at or after `since` (ms), oldest first, up to `limit`: an
+   * index kept by commitAction for STATS_INDEX_MS. An ended action past its retention is gone.
+   */
+  startedSince(since: number, limit: number): Promise<Action[]>;
   /** Requests still awaiting approval, expired or not. */
   awaitingApprovalIds(): Promise<string[]>;
   /** Requests still awaiting approval whose expiry has passed. */

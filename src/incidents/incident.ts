@@ -41,6 +41,8 @@ export interface Incident {
   acknowledgedAt?: string;
   resolvedAt?: string;
   resolvedBy?: string;
+  /** When it first resolved; kept through a reopen, so its time to resolve is counted once. */
+  firstResolvedAt?: string;
   /** The latest verification of a rollback of this incident's service: "monitoring" while it runs, then its verdict. */
   verification?: Verification & { actionId: string };
   /** The Alertmanager silence over this incident's group, while one is active. */

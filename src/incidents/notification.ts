@@ -160,6 +160,7 @@ export function applyNotification(current: Incident, notification: AlertNotifica
     incident.state = 'resolved';
     incident.resolvedAt = at;
     incident.resolvedBy = ALERTMANAGER_ACTOR;
+    incident.firstResolvedAt ??= at;
     entries.push({ at, kind: 'resolved', actor: ALERTMANAGER_ACTOR });
   }
   return { incident, entries, changed: true };

@@ -4,6 +4,7 @@ import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
 import type { Verification } from '../verify/rollback-verification.js';
+import { milestonesReached, type ResponseMilestone } from './response-times.js';
 import { acknowledge, beginMitigation, endMitigation, resolveByUser, showVerification } from './transitions.js';
 
 export interface IncidentServiceOptions {
@@ -15,6 +16,12 @@ export interface IncidentServiceOptions {
 export interface OpenIncidents {
   incidents: Incident[];
   total: number;
+}
+
+/** A change this process committed reached a milestone of the response (see milestonesReached). */
+export interface MilestoneEvent {
+  milestone: ResponseMilestone;
+  incident: Incident;
 }
 
 export interface IngestResult {
@@ -40,6 +47,7 @@ const OPEN_SCAN_LIMIT = 500;
  */
 export class IncidentService {
   private readonly listeners: Array<(incidentId: string) => void> = [];
+  private readonly milestoneListeners: Array<(event: MilestoneEvent) => void> = [];
   private readonly now: () => Date;
   /**
    * The incident this process last committed per group. A notification is merged against
@@ -61,6 +69,15 @@ export class IncidentService {
 
   private notify(incidentId: string): void {
     for (const listener of this.listeners) listener(incidentId);
+  }
+
+  /** Told once per incident and milestone, on the replica whose commit reached it. */
+  onMilestone(listener: (event: MilestoneEvent) => void): void {
+    this.milestoneListeners.push(listener);
+  }
+
+  private reached(before: Incident, after: Incident): void {
+    for (const milestone of milestonesReached(before, after)) for (const listener of this.milestoneListeners) listener({ milestone, incident: after });
   }
 
   private context(): NotificationContext {
@@ -88,7 +105,10 @@ export class IncidentService {
         entries: outcome.entries,
         pointer: { mode: 'cas', expected: current.id },
       });
-      if (committed) return this.committed(notification.groupKey, { ...outcome.incident, version: current.version + 1 });
+      if (committed) {
+        this.reached(current, outcome.incident);
+        return this.committed(notification.groupKey, { ...outcome.incident, version: current.version + 1 });
+      }
       this.lastCommitted.delete(notification.groupKey);
     }
     throw new Error(`Gave up merging a notification for group ${notification.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
@@ -230,6 +250,7 @@ export class IncidentService {
         pointer: { mode: 'touch' },
       });
       if (committed) {
+        this.reached(current, outcome.incident);
         this.notify(id);
         return { ...outcome.incident, version: current.version + 1 };
       }

@@ -59,6 +59,14 @@ export function resolveSilenced(current: Incident, actor: string, now: Date): Ou
   const alerts = Object.fromEntries(
     Object.entries(current.alerts).map(([k, a]) => [k, a.status === 'firing' ? { ...a, status: 'resolved' as const, endsAt: at } : a]),
   );
-  const incident: Incident = { ...current, alerts, state: 'resolved', resolvedAt: at, resolvedBy: actor, updatedAt: at };
+  const incident: Incident = {
+    ...current,
+    alerts,
+    state: 'resolved',
+    resolvedAt: at,
+    resolvedBy: actor,
+    firstResolvedAt: current.firstResolvedAt ?? at,
+    updatedAt: at,
+  };
   return { incident, entries: [{ at, actor, kind: 'resolved', whileSilenced: true }], changed: true };
 }

@@ -48,6 +48,9 @@ export interface SlackMessageRef {
   state?: string;
 }
 
+/** How far back the indexes by time (incidents by opening, actions by start) reach: the longest window of /incident stats. */
+export const STATS_INDEX_MS = 90 * 86_400_000;
+
 /** The port through which the incident layer reaches storage. */
 export interface IncidentStore {
   ping(): Promise<void>;
@@ -64,6 +67,11 @@ export interface IncidentStore {
   /** How many incidents are open, without reading them. */
   countOpen(): Promise<number>;
   countOpenByState(): Promise<Record<IncidentState, number>>;
+  /**
+   * Incidents opened at or after `since` (ms), resolved ones too, oldest first, up to `limit`:
+   * an index kept by the commit for STATS_INDEX_MS. A resolved incident past its retention is gone.
+   */
+  openedSince(since: number, limit: number): Promise<Incident[]>;
   audit(entry: AuditEntry): Promise<void>;
 }
 

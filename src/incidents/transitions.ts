@@ -66,7 +66,8 @@ export function showVerification(current: Incident, actionId: string, verificati
 }
 
 export function resolveByUser(current: Incident, userId: string, now: Date): Outcome {
-  const incident = { ...transition(current, 'resolved', now), resolvedAt: now.toISOString(), resolvedBy: userId };
+  const at = now.toISOString();
+  const incident = { ...transition(current, 'resolved', now), resolvedAt: at, resolvedBy: userId, firstResolvedAt: current.firstResolvedAt ?? at };
   const stillFiring = firingAlerts(current).length;
   return { incident, entries: [{ at: now.toISOString(), kind: 'resolved', actor: userId, stillFiring }], changed: true };
 }

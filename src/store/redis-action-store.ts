@@ -2,17 +2,19 @@ import type { Redis } from 'ioredis';
 import type { Action, ActionEntry } from '../actions/action.js';
 import { FINAL_STATES } from '../actions/action.js';
 import type { ActionCommit, ActionStore, KillSwitch } from '../actions/store.js';
-import type { SlackMessageRef } from '../incidents/store.js';
+import { STATS_INDEX_MS, type SlackMessageRef } from '../incidents/store.js';
 import { RedisBase } from './redis-base.js';
 import { StoredAction, StoredActionEntry, StoredKillSwitch } from './schema.js';
 
 /**
  * Compare-and-set of an action with its timeline, the running set and the cooldown. Action
  * keys only: the linked incident's timeline is the incident store's to write.
- * KEYS: 1 action hash, 2 action timeline, 3 running set, 4 cooldown, 5 requests awaiting approval (sorted by expiry)
+ * KEYS: 1 action hash, 2 action timeline, 3 running set, 4 cooldown, 5 requests awaiting approval (sorted by expiry),
+ *       6 actions by start
  * ARGV: 1 expected version, 2 document, 3 new version, 4 id, 5 state, 6 action entry,
  *       7 cooldown ms (0 = none), 8 retention ms (final states),
- *       9 '1' when the cooldown must be free (or already ours), 10 expiry (epoch ms)
+ *       9 '1' when the cooldown must be free (or already ours), 10 expiry (epoch ms),
+ *       11 started at (epoch ms), 12 oldest start the index keeps (epoch ms)
  */
 const COMMIT_ACTION_SCRIPT = `
 if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
@@ -22,7 +24,13 @@ if ARGV[9] == '1' then
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'state', ARGV[5], 'doc', ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[6])
-if ARGV[5] == 'running' then redis.call('SADD', KEYS[3], ARGV[4]) else redis.call('SREM', KEYS[3], ARGV[4]) end
+if ARGV[5] == 'running' then
+  redis.call('SADD', KEYS[3], ARGV[4])
+  redis.call('ZADD', KEYS[6], ARGV[11], ARGV[4])
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[12])
+else
+  redis.call('SREM', KEYS[3], ARGV[4])
+end
 if ARGV[5] == 'requested' then redis.call('ZADD', KEYS[5], ARGV[10], ARGV[4]) else redis.call('ZREM', KEYS[5], ARGV[4]) end
 if ARGV[7] ~= '0' then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[7]) end
 if ARGV[8] ~= '0' then
@@ -49,7 +57,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
     private readonly options: RedisActionStoreOptions,
   ) {
     super(redis, options.keyPrefix);
-    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 5, lua: COMMIT_ACTION_SCRIPT });
+    redis.defineCommand('chatopsCommitAction', { numberOfKeys: 6, lua: COMMIT_ACTION_SCRIPT });
     this.scripts = redis as unknown as ActionScripts;
   }
 
@@ -72,6 +80,7 @@ export class RedisActionStore extends RedisBase implements ActionStore {
         this.key('actions', 'running'),
         this.key('cooldown', action.service),
         this.key('actions', 'awaiting-approval'),
+        this.key('actions', 'started'),
         String(expectedVersion),
         JSON.stringify(stored),
         String(stored.version),
@@ -82,6 +91,8 @@ export class RedisActionStore extends RedisBase implements ActionStore {
         String(FINAL_STATES.has(action.state) ? this.options.retentionMs : 0),
         cooldownMustBeFree ? '1' : '0',
         String(Date.parse(action.expiresAt)),
+        String(Date.parse(action.startedAt ?? action.requestedAt)),
+        String(Date.now() - STATS_INDEX_MS),
       ),
     );
     return result === 1;
@@ -103,6 +114,15 @@ export class RedisActionStore extends RedisBase implements ActionStore {
 
   async awaitingApprovalIds(): Promise<string[]> {
     return this.guard(() => this.redis.zrange(this.key('actions', 'awaiting-approval'), 0, -1));
+  }
+
+  async startedSince(since: number, limit: number): Promise<Action[]> {
+    const ids = await this.guard(() => this.redis.zrangebyscore(this.key('actions', 'started'), since, '+inf', 'LIMIT', 0, limit));
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.key('action', id), 'doc');
+    const results = (await this.guard(() => pipeline.exec())) ?? [];
+    return results.flatMap(([, doc], i) => (typeof doc === 'string' ? [this.parse(StoredAction, this.key('action', ids[i] ?? ''), doc)] : []));
   }
 
   async runningActionIds(): Promise<string[]> {

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
-import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import {
+  STATS_INDEX_MS,
+  type AuditEntry,
+  type GroupPointerMode,
+  type IncidentCommit,
+  type IncidentCreate,
+  type IncidentStore,
+  type MessageRefStore,
+  type SlackMessageRef,
+} from '../incidents/store.js';
 import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
@@ -33,11 +42,15 @@ return redis.call('HGETALL', KEYS[2])
  * duplicate that loses takes none. The document is sent without its id, which leads it.
  * The change is noted for the Slack reconciler in the same step, so that a committed change
  * is found by its sweep even when no process lived to announce it.
- * KEYS: 1 group pointer, 2 open index, 3 id sequence, 4 open counts by state, 5 changes
+ * Every commit (not only the first) indexes the incident by when it opened, so that one
+ * written before the index was kept joins it at its next change.
+ * KEYS: 1 group pointer, 2 open index, 3 id sequence, 4 open counts by state, 5 changes,
+ *       6 index by opening
  * ARGV: 1 pointer mode (cas|touch), 2 expected pointer ('' = none), 3 expected version,
  *       4 document without id, 5 new version, 6 id ('' = take the next), 7 state,
  *       8 open score, 9 reopen window ms, 10 retention ms, 11 incident key prefix,
- *       12 now ms, 13.. timeline entries
+ *       12 now ms, 13 opened at ms, 14 how long the index by opening keeps an id (ms),
+ *       15.. timeline entries
  * Returns the incident's id, or false when a compare-and-set failed.
  */
 const COMMIT_SCRIPT = `${ENSURE_OPEN_COUNTS}
@@ -59,9 +72,11 @@ end
 if ARGV[7] ~= 'resolved' then redis.call('HINCRBY', KEYS[4], ARGV[7], 1) end
 local doc = '{"id":' .. cjson.encode(id) .. ',' .. string.sub(ARGV[4], 2)
 redis.call('HSET', hash, 'version', ARGV[5], 'state', ARGV[7], 'doc', doc)
-for i = 13, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
+for i = 15, #ARGV do redis.call('RPUSH', timeline, ARGV[i]) end
 redis.call('ZADD', KEYS[5], ARGV[12], id)
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (tonumber(ARGV[12]) - tonumber(ARGV[10])))
+redis.call('ZADD', KEYS[6], ARGV[13], id)
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (tonumber(ARGV[12]) - tonumber(ARGV[14])))
 local ownsPointer = ARGV[1] == 'cas' or pointer == id
 if ARGV[7] == 'resolved' then
   redis.call('ZREM', KEYS[2], id)
@@ -111,7 +126,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   ) {
     super(redis, options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL once, so the hot path skips the script text.
-    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 5, lua: COMMIT_SCRIPT });
+    redis.defineCommand('chatopsCommitIncident', { numberOfKeys: 6, lua: COMMIT_SCRIPT });
     redis.defineCommand('chatopsCountOpen', { numberOfKeys: 2, lua: COUNT_OPEN_SCRIPT });
     redis.defineCommand('chatopsCurrentForGroup', { numberOfKeys: 1, lua: CURRENT_FOR_GROUP_SCRIPT });
     this.scripts = redis as unknown as ScriptCommands;
@@ -170,6 +185,7 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
         this.key('incident', 'seq'),
         this.key('incidents', 'open-counts'),
         this.key('incidents', 'changed'),
+        this.key('incidents', 'opened'),
         mode,
         expectedPointer,
         String(expectedVersion),
@@ -182,6 +198,8 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
         String(this.options.retentionMs),
         this.incidentKey(''),
         String(Date.now()),
+        String(Date.parse(incident.openedAt)),
+        String(STATS_INDEX_MS),
         ...entries.map((e) => JSON.stringify(e)),
       ),
     );
@@ -199,7 +217,15 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
   }
 
   async listOpen(limit: number): Promise<Incident[]> {
-    const ids = await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, limit - 1));
+    return this.incidents(await this.guard(() => this.redis.zrange(this.key('incidents', 'open'), 0, limit - 1)));
+  }
+
+  async openedSince(since: number, limit: number): Promise<Incident[]> {
+    return this.incidents(await this.guard(() => this.redis.zrangebyscore(this.key('incidents', 'opened'), since, '+inf', 'LIMIT', 0, limit)));
+  }
+
+  /** The documents of `ids` in one round trip, leaving out those gone. */
+  private async incidents(ids: string[]): Promise<Incident[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.incidentKey(id), 'doc');

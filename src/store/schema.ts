@@ -42,6 +42,7 @@ export const StoredIncident = z.looseObject({
   acknowledgedAt: z.string().optional(),
   resolvedAt: z.string().optional(),
   resolvedBy: z.string().optional(),
+  firstResolvedAt: z.string().optional(),
 });
 
 /**

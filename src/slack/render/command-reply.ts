@@ -6,6 +6,7 @@ import { fitText } from './fit-message.js';
 import { mention } from './mention.js';
 import { silenceOutcomeText } from './silence.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
+import { renderResponseStats } from './incident-stats.js';
 
 function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
   const found = rehearsal ? renderRehearsal(rehearsal) : 'read-only action: nothing to rehearse; running it changes nothing.';
@@ -28,6 +29,8 @@ function words(answer: CommandAnswer): string {
       return renderIncidentList(answer.incidents, answer.total);
     case 'incident_detail':
       return renderIncidentDetail(answer.incident, answer.timeline);
+    case 'incident_stats':
+      return renderResponseStats(answer.stats);
     case 'automation_status': {
       const { paused } = answer;
       if (!paused) return ':large_green_circle: Automation is running.';

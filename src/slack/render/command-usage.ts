@@ -15,6 +15,7 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     "• `/incident graph <id> [range]` — the alert's graph in the thread, over the last hour or the range (such as `6h`)",
     "• `/incident silence <id> <1h|4h|24h|until-resolved|5m…7d> [reason]` — silence the incident's alert group in Alertmanager",
     '• `/incident unsilence <id>` — expire that silence',
+    '• `/incident stats [window]` — per service over the last 7 days or the window (1h to 90d): incidents, MTTA and MTTR (median / p90), rollbacks and how many verified',
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),

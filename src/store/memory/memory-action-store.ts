@@ -1,7 +1,7 @@
 import type { Action, ActionEntry, ActionState } from '../../actions/action.js';
 import { FINAL_STATES } from '../../actions/action.js';
 import type { ActionCommit, ActionStore, KillSwitch } from '../../actions/store.js';
-import type { SlackMessageRef } from '../../incidents/store.js';
+import { STATS_INDEX_MS, type SlackMessageRef } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
 
@@ -71,6 +71,15 @@ export class MemoryActionStore extends MemoryBase implements ActionStore {
         else awaiting.delete(action.id);
       },
     );
+    if (action.state === 'running')
+      this.keyspace.update<Map<string, number>>(
+        'actions:started',
+        () => new Map(),
+        (started) => {
+          started.set(action.id, Date.parse(action.startedAt ?? action.requestedAt));
+          for (const [other, at] of started) if (at < this.keyspace.now() - STATS_INDEX_MS) started.delete(other);
+        },
+      );
     if (cooldownMs) this.keyspace.write(cooldownKey, action.id, cooldownMs);
     if (FINAL_STATES.has(action.state)) {
       this.keyspace.expire(hashKey, this.options.retentionMs);
@@ -89,6 +98,22 @@ export class MemoryActionStore extends MemoryBase implements ActionStore {
 
   async actionTimeline(id: string): Promise<ActionEntry[]> {
     return (this.keyspace.read<string[]>(`action:${id}:timeline`) ?? []).map((line) => JSON.parse(line) as ActionEntry);
+  }
+
+  /** ZRANGEBYSCORE with LIMIT: earliest start first, equal starts in id order. */
+  async startedSince(since: number, limit: number): Promise<Action[]> {
+    const started = this.keyspace.read<Map<string, number>>('actions:started') ?? new Map<string, number>();
+    const ids = [...started.entries()]
+      .filter(([, at]) => at >= since)
+      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([id]) => id);
+    const actions: Action[] = [];
+    for (const id of ids) {
+      const action = await this.getAction(id);
+      if (action) actions.push(action);
+    }
+    return actions;
   }
 
   async runningActionIds(): Promise<string[]> {

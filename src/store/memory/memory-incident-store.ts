@@ -1,5 +1,14 @@
 import type { Incident, IncidentState, TimelineEntry } from '../../incidents/incident.js';
-import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
+import {
+  STATS_INDEX_MS,
+  type AuditEntry,
+  type GroupPointerMode,
+  type IncidentCommit,
+  type IncidentCreate,
+  type IncidentStore,
+  type MessageRefStore,
+  type SlackMessageRef,
+} from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
 import { openIndexScore } from '../open-order.js';
@@ -82,6 +91,14 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     const timelineKey = `incident:${id}:timeline`;
     this.push(timelineKey, entries);
     this.noteChange('incidents:changed', id, this.keyspace.now(), this.options.retentionMs);
+    this.keyspace.update<OpenIndex>(
+      'incidents:opened',
+      () => new Map(),
+      (opened) => {
+        opened.set(id, Date.parse(incident.openedAt));
+        for (const [other, at] of opened) if (at < this.keyspace.now() - STATS_INDEX_MS) opened.delete(other);
+      },
+    );
     const ownsPointer = mode === 'cas' || holder === id;
     if (incident.state === 'resolved') {
       this.keyspace.update<OpenIndex>(
@@ -117,6 +134,22 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
   async listOpen(limit: number): Promise<Incident[]> {
     const incidents: Incident[] = [];
     for (const id of this.openIds().slice(0, limit)) {
+      const incident = await this.get(id);
+      if (incident) incidents.push(incident);
+    }
+    return incidents;
+  }
+
+  /** ZRANGEBYSCORE with LIMIT: lowest score first, equal scores in id order. */
+  async openedSince(since: number, limit: number): Promise<Incident[]> {
+    const opened = this.keyspace.read<OpenIndex>('incidents:opened') ?? new Map<string, number>();
+    const ids = [...opened.entries()]
+      .filter(([, at]) => at >= since)
+      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([id]) => id);
+    const incidents: Incident[] = [];
+    for (const id of ids) {
       const incident = await this.get(id);
       if (incident) incidents.push(incident);
     }
