@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
 import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import { locatorKeys } from './locator-keys.js';
 import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
@@ -232,8 +233,11 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     return this.readMessageRef(this.key('incident', incidentId, 'message'));
   }
 
-  setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    return this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
+  /** Also binds the message's thread to the incident, for what people do in it (IncidentLocator). */
+  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
+    await this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
+    const thread = this.key(...locatorKeys.thread(ref.channel, ref.ts));
+    await this.write(() => this.redis.set(thread, incidentId, 'PX', this.options.retentionMs));
   }
 
   threadCursor(incidentId: string): Promise<number> {
