@@ -46,6 +46,7 @@ import { RedisWatchStore } from './store/redis-watch-store.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
+import { createTimelineCapture } from './wiring/timeline-capture.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -191,6 +192,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       actions,
       home,
       silences,
+      capture: createTimelineCapture(config, redis, incidents),
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
     },

@@ -11,10 +11,12 @@ import { registerCommands } from './commands/index.js';
 import type { HomeTab } from '../views/home-tab.js';
 import { registerHomeTab } from './home.js';
 import { answerUnanswerable } from './unanswerable.js';
+import type { TimelineCapture } from '../../incidents/capture.js';
+import { registerTimelineCapture } from './timeline-capture.js';
 
 export function registerListeners(
   app: App,
-  deps: CommandDeps & { runbooks: RunbookButtonTarget; home: HomeTab; silences?: Silences | undefined },
+  deps: CommandDeps & { runbooks: RunbookButtonTarget; home: HomeTab; silences?: Silences | undefined; capture?: TimelineCapture },
   log: Logger,
 ): void {
   answerUnanswerable(app, new Set(commands.map((c) => c.name)), log);
@@ -24,4 +26,5 @@ export function registerListeners(
   registerHomeTab(app, deps.home, deps.incidents, deps.actions, log);
   registerUnknownActions(app, deps.incidents, log);
   registerCommands(app, commands, deps, log);
+  if (deps.capture) registerTimelineCapture(app, deps.incidents, deps.capture, log);
 }
