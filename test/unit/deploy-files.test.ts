@@ -56,7 +56,11 @@ function sourceFiles(dir: string): string[] {
 describe('the Slack app manifest', () => {
   const manifest = parse(text('slack-app-manifest.yaml')) as {
     oauth_config: { scopes: { bot: string[] } };
-    features: { app_home?: { home_tab_enabled?: boolean }; shortcuts?: Array<{ type: string; callback_id: string }> };
+    features: {
+      app_home?: { home_tab_enabled?: boolean };
+      shortcuts?: Array<{ type: string; callback_id: string }>;
+      slash_commands?: Array<{ command: string; should_escape?: boolean }>;
+    };
     settings: { event_subscriptions?: { bot_events?: string[] } };
   };
   const code = sourceFiles('src').map((file) => readFileSync(file, 'utf8'));
@@ -84,6 +88,10 @@ describe('the Slack app manifest', () => {
 
   it('subscribes to exactly the events the code listens to', () => {
     expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...new Set(listened)].sort());
+  });
+
+  it('has Slack escape /incident, whose commander verb reads a mention as <@id|name>', () => {
+    expect(manifest.features.slash_commands?.find((c) => c.command === '/incident')?.should_escape).toBe(true);
   });
 
   it('declares every message shortcut the code answers', () => {
