@@ -89,7 +89,15 @@ describe('a :pushpin: reaction in the war room', () => {
     await react(r, 'U0ALICE', 'pushpin', { channel: room, ts: WRITTEN_TS });
     await waitFor(async () => (await captured(incident.id)).length === 1, { message: 'the pinned message is not on the timeline' });
     expect(await captured(incident.id)).toEqual([
-      expect.objectContaining({ at: WRITTEN_AT, actor: 'U0BOB', by: 'U0ALICE', message: 'rolled back to v41', channel: room, ts: WRITTEN_TS }),
+      expect.objectContaining({
+        at: WRITTEN_AT,
+        actor: 'U0BOB',
+        by: 'U0ALICE',
+        message: 'rolled back to v41',
+        channel: room,
+        ts: WRITTEN_TS,
+        permalink: `https://example.slack.com/archives/${room}/p1795341500123456`,
+      }),
     ]);
     expect(r.slack.callsTo('conversations.replies').at(-1)?.params).toMatchObject({ channel: room, ts: WRITTEN_TS, limit: '1', inclusive: 'true' });
 

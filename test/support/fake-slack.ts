@@ -122,6 +122,14 @@ export class FakeSlack {
     ['chat.update', (params) => ({ ok: true, channel: params.channel, ts: params.ts, text: params.text })],
     ['conversations.replies', (params) => this.replies(params)],
     [
+      'chat.getPermalink',
+      (params) => {
+        const ts = String(params.message_ts ?? '');
+        if (!/^\d+\.\d+$/.test(ts)) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel: params.channel, permalink: `https://example.slack.com/archives/${String(params.channel)}/p${ts.replace('.', '')}` };
+      },
+    ],
+    [
       'usergroups.users.list',
       (params) => {
         const users = this.userGroups.get(String(params.usergroup));

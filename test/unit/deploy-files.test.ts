@@ -31,6 +31,7 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   // Public channels the bot was never invited to: services.yaml names channels, nobody invites the bot.
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'chat.update': ['chat:write'],
+  'chat.getPermalink': [],
   // A message pinned in a war room, read to put it on the timeline: public or private channels.
   'conversations.replies': ['channels:history', 'groups:history'],
   // The alert's graph, uploaded into the incident's thread.

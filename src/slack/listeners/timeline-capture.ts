@@ -95,7 +95,13 @@ export function registerTimelineCapture(app: App, incidents: IncidentService, ca
         log.warn({ channel: item.channel, ts: item.ts, incidentId }, 'pinned message not found in Slack; not captured');
         return;
       }
-      await capture.capture(incidentId, captured(item.channel, message), user);
+      // A link is a nicety: without one the message is still worth its place on the timeline.
+      const link = await client.chat.getPermalink({ channel: item.channel, message_ts: item.ts }).catch((error: unknown) => {
+        log.warn({ err: error, channel: item.channel, ts: item.ts }, 'no permalink for a pinned message; captured without it');
+        return undefined;
+      });
+      const permalink = typeof link?.permalink === 'string' ? { permalink: link.permalink } : {};
+      await capture.capture(incidentId, { ...captured(item.channel, message), ...permalink }, user);
     });
   });
 }
