@@ -137,6 +137,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const { actionPublisher, reconciler } = withActions(actionStore);
   actions.onChange((id) => actionPublisher.actionChanged(id));
 
+  // Its locator is where a war room is bound to its incident (bindRoom), for capture in the room.
+  const capture = createTimelineCapture(config, redis, incidents);
   const home = createHomeTab(config, { incidents, messageOf: (id) => store.getMessageRef(id), actionStore, actions }, log);
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
   const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, log });
@@ -192,7 +194,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       actions,
       home,
       silences,
-      capture: createTimelineCapture(config, redis, incidents),
+      capture,
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
     },
