@@ -234,7 +234,8 @@ export class IncidentService {
   /** An entry a person added (a note, a captured message), at `at` if it has its own time, else now; the incident must exist. */
   async addEntry(id: string, entry: UnstampedFact & { at?: string }): Promise<void> {
     await this.get(id);
-    await this.store.appendTimeline(id, [{ at: this.now().toISOString(), ...entry } as FactEntry]);
+    const stamped: FactEntry = { ...entry, at: entry.at ?? this.now().toISOString() };
+    await this.store.appendTimeline(id, [stamped]);
     this.notify(id);
   }
 
