@@ -30,7 +30,13 @@ const Severity = z
 
 export const commander = verb({
   name: 'commander',
-  parse: (words) => parseWords(z.tuple([IncidentId, UserMention]), words, { kind: 'invalid', reason: '`commander` takes an incident id and a person (@name)' }),
+  // The person is the rest of the line: the name Slack adds to a mention may hold a space.
+  parse: (words, text) => {
+    const id = words[0] ?? '';
+    const person = text.slice(id.length).trim();
+    const args = words.length < 2 ? words : [id, person];
+    return parseWords(z.tuple([IncidentId, UserMention]), args, { kind: 'invalid', reason: '`commander` takes an incident id and a person (@name)' });
+  },
   run: async ([id, user], ctx, { incidents }) => {
     const incident = await incidents.setCommander(id, user, ctx.userId);
     return { kind: 'text', text: `${displayId(incident.id)} has a new commander; the incident message and its thread show who.`, inChannel: true };

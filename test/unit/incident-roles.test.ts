@@ -59,6 +59,7 @@ describe('parsing /incident commander, severity and note', () => {
   it('takes an id and a mention for commander', () => {
     expect(parseIncidentCommand('commander INC-42 <@U0CAROL|carol>')).toEqual({ verb: 'commander', rest: ['42', 'U0CAROL'] });
     expect(parseIncidentCommand('commander 42 <@U0CAROL>')).toEqual({ verb: 'commander', rest: ['42', 'U0CAROL'] });
+    expect(parseIncidentCommand('commander 42 <@U0CAROL|carol smith>')).toEqual({ verb: 'commander', rest: ['42', 'U0CAROL'] });
   });
 
   it('refuses a plain @name, pointing at the autocomplete', () => {
@@ -66,6 +67,7 @@ describe('parsing /incident commander, severity and note', () => {
     expect(refusal('commander 42 @carol')).toContain("pick the person from Slack's autocomplete");
     expect(refusal('commander 42 carol')).toContain('is not a person');
     expect(refusal('commander 42')).toContain('`commander` takes an incident id and a person');
+    expect(refusal('commander 42 <@U0CAROL> <@U0BOB>')).toContain('is not a person');
   });
 
   it('takes a severity in any case, and only the three it knows', () => {
