@@ -47,6 +47,7 @@ import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { observeResponseTimes, responseStatsSource } from './wiring/response-numbers.js';
+import { createTimelineCapture } from './wiring/timeline-capture.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -139,6 +140,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const { actionPublisher, reconciler } = withActions(actionStore);
   actions.onChange((id) => actionPublisher.actionChanged(id));
 
+  // Its locator is where a war room is bound to its incident (bindRoom), for capture in the room.
+  const capture = createTimelineCapture(config, redis, incidents);
   const home = createHomeTab(config, { incidents, messageOf: (id) => store.getMessageRef(id), actionStore, actions }, log);
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
   const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, graphs: checkGraphs, log });
@@ -195,6 +198,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       home,
       silences,
       messageOf: (id) => store.getMessageRef(id),
+      capture,
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
       stats: responseStatsSource({ incidents: store, actions: actionStore }),

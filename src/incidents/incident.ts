@@ -90,7 +90,12 @@ export type TimelineKind =
   /** Nobody acknowledged the incident in time; the on-call group was mentioned. */
   | 'reminder'
   /** A silence of the group made, expired, or refused. */
-  | 'silence';
+  | 'silence'
+  /** Incident command: who leads, the severity a person set, notes, and messages captured from Slack. */
+  | 'commander'
+  | 'severity'
+  | 'note'
+  | 'captured';
 
 /** An alert as a timeline entry names it. */
 export interface AlertRef {
@@ -118,7 +123,20 @@ export type IncidentFact =
   | { kind: 'action'; step: ActionStep }
   /** `oncall`: the service's on-call user group, when one is configured. */
   | { kind: 'reminder'; incidentId: string; oncall?: string; minutes: number }
-  | SilenceFact;
+  | SilenceFact
+  | CommandFact;
+
+/**
+ * Incident command. `severity`: `previous` is what severityOf said before (an alert's label
+ * or an earlier override). `captured`: a message added to the timeline; its entry's `at` and
+ * `actor` are the message's own time and author, `by` who added it. (No field is named
+ * `text`: an entry with one is a legacy entry, shown as the words it holds.)
+ */
+export type CommandFact =
+  | { kind: 'commander'; commander: string; previous?: string }
+  | { kind: 'severity'; severity: SeverityLevel; previous: string }
+  | { kind: 'note'; note: string }
+  | { kind: 'captured'; message: string; by: string; channel: string; ts: string; permalink?: string };
 
 /**
  * `silenced`/`unsilenced` by a person (actor: their id) or seen in Alertmanager (actor:

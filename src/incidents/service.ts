@@ -1,5 +1,15 @@
 import { IncidentNotFoundError } from '../errors.js';
-import { ALERTMANAGER_ACTOR, type Incident, type IncidentSilence, type Outcome, type TimelineEntry, type UnstampedFact } from './incident.js';
+import {
+  ALERTMANAGER_ACTOR,
+  type FactEntry,
+  type Incident,
+  type IncidentSilence,
+  type Outcome,
+  type SeverityLevel,
+  type TimelineEntry,
+  type UnstampedFact,
+} from './incident.js';
+import { setCommander, setSeverity } from './roles.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
@@ -230,6 +240,23 @@ export class IncidentService {
   /** No alert of the silenced group fires any more: Alertmanager will not say so itself. */
   resolveSilenced(id: string): Promise<Incident> {
     return this.change(id, (incident) => resolveSilenced(incident, ALERTMANAGER_ACTOR, this.now()));
+  }
+
+  /** `commander` leads the response, as `actor` (they themselves, or whoever named them) said. */
+  setCommander(id: string, commander: string, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => setCommander(incident, commander, actor, this.now()));
+  }
+
+  setSeverity(id: string, severity: SeverityLevel, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => setSeverity(incident, severity, actor, this.now()));
+  }
+
+  /** An entry a person added (a note, a captured message), at `at` if it has its own time, else now; the incident must exist. */
+  async addEntry(id: string, entry: UnstampedFact & { at?: string }): Promise<void> {
+    await this.get(id);
+    const stamped: FactEntry = { ...entry, at: entry.at ?? this.now().toISOString() };
+    await this.store.appendTimeline(id, [stamped]);
+    this.notify(id);
   }
 
   /** Something outside this service (an action) added to the incident's timeline. */

@@ -26,6 +26,14 @@ export const ACTION_IDS = {
   incidentSilence: 'incident.silence',
   /** Expires the incident's silence; its value is an IncidentButtonValue. */
   incidentUnsilence: 'incident.unsilence',
+  /** "I'll lead": the clicker becomes the incident's commander; its value is an IncidentButtonValue. */
+  incidentLead: 'incident.lead',
+} as const;
+
+/** Shortcuts' callback_ids, as public as action ids: the Slack app's configuration names them. */
+export const SHORTCUT_IDS = {
+  /** The message shortcut "Add to incident timeline", on a message in an incident's thread or war room. */
+  timelineAdd: 'incident.timeline_add',
 } as const;
 
 export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTION_IDS));

@@ -11,6 +11,7 @@ import {
   type MessageRefStore,
   type SlackMessageRef,
 } from '../incidents/store.js';
+import { locatorKeys } from './locator-keys.js';
 import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
@@ -258,8 +259,11 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     return this.readMessageRef(this.key('incident', incidentId, 'message'));
   }
 
-  setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    return this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
+  /** Also binds the message's thread to the incident, for what people do in it (IncidentLocator). */
+  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
+    await this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
+    const thread = this.key(...locatorKeys.thread(ref.channel, ref.ts));
+    await this.write(() => this.redis.set(thread, incidentId, 'PX', this.options.retentionMs));
   }
 
   threadCursor(incidentId: string): Promise<number> {

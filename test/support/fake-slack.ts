@@ -54,6 +54,14 @@ function pngSize(bytes: Buffer): { width: number; height: number } | string {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
+/** A message a person wrote, as conversations.replies gives it back. */
+export interface PersonMessage {
+  ts: string;
+  user?: string;
+  text: string;
+  thread_ts?: string;
+}
+
 export interface FakeSlackOptions {
   /**
    * Refuse a message over a Block Kit limit as Slack does (`invalid_blocks`, `msg_too_long`);
@@ -97,6 +105,7 @@ export class FakeSlack {
   private readonly unexpected: SlackCall[] = [];
   private readonly scripted = new Map<string, Scripted[]>();
   private readonly userGroups = new Map<string, string[]>();
+  private readonly peopleMessages: Array<PersonMessage & { channel: string }> = [];
   /** The Web API methods the fake knows, answered in Slack's shapes; `response_url` is what the bot posts there. */
   private readonly answers = new Map<string, (params: Record<string, unknown>, call: SlackCall) => Record<string, unknown>>([
     [
@@ -111,6 +120,15 @@ export class FakeSlack {
       },
     ],
     ['chat.update', (params) => ({ ok: true, channel: params.channel, ts: params.ts, text: params.text })],
+    ['conversations.replies', (params) => this.replies(params)],
+    [
+      'chat.getPermalink',
+      (params) => {
+        const ts = String(params.message_ts ?? '');
+        if (!/^\d+\.\d+$/.test(ts)) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel: params.channel, permalink: `https://example.slack.com/archives/${String(params.channel)}/p${ts.replace('.', '')}` };
+      },
+    ],
     [
       'usergroups.users.list',
       (params) => {
@@ -222,6 +240,44 @@ export class FakeSlack {
     return this.callsTo(method);
   }
 
+  /** A message a person wrote in `channel` (a reply when `thread_ts` is set), for conversations.replies to find. */
+  addMessage(channel: string, message: PersonMessage): void {
+    this.peopleMessages.push({ channel, ...message });
+  }
+
+  /**
+   * conversations.replies as Slack answers it: the thread `ts` belongs to (its parent, then
+   * the replies, oldest first), narrowed to `oldest`..`latest` (ends included with
+   * `inclusive`), at most `limit`; `thread_not_found` when no message has that ts.
+   */
+  private replies(params: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(params.channel);
+    const ts = String(params.ts);
+    const posted = this.callsTo('chat.postMessage')
+      .filter((c) => typeof c.result?.ts === 'string')
+      .map((c) => ({
+        channel: String(c.params.channel),
+        ts: String(c.result?.ts),
+        bot_id: 'B0BOT',
+        text: String(c.params.text ?? ''),
+        ...(c.params.thread_ts ? { thread_ts: String(c.params.thread_ts) } : {}),
+      }));
+    const all: Array<PersonMessage & { channel: string; bot_id?: string }> = [...this.peopleMessages, ...posted].filter((m) => m.channel === channel);
+    const target = all.find((m) => m.ts === ts);
+    if (!target) return { ok: false, error: 'thread_not_found' };
+    const root = target.thread_ts ?? target.ts;
+    const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1';
+    const after = (t: string, bound: unknown) => bound === undefined || (inclusive ? Number(t) >= Number(bound) : Number(t) > Number(bound));
+    const before = (t: string, bound: unknown) => bound === undefined || (inclusive ? Number(t) <= Number(bound) : Number(t) < Number(bound));
+    const thread = all
+      .filter((m) => m.ts === root || m.thread_ts === root)
+      .sort((a, b) => Number(a.ts) - Number(b.ts))
+      .filter((m) => after(m.ts, params.oldest) && before(m.ts, params.latest));
+    const limit = params.limit === undefined ? 1000 : Number(params.limit);
+    const messages = thread.slice(0, limit).map(({ channel: _channel, ...m }) => ({ type: 'message', ...m }));
+    return { ok: true, messages, has_more: thread.length > limit, response_metadata: { next_cursor: '' } };
+  }
+
   /** The members usergroups.users.list answers for `groupId`; a group never set is `no_such_subteam`, as in Slack. */
   setUserGroup(groupId: string, users: string[]): void {
     this.userGroups.set(groupId, users);
@@ -256,6 +312,7 @@ export class FakeSlack {
     this.pendingUploads.clear();
     this.scripted.clear();
     this.userGroups.clear();
+    this.peopleMessages.length = 0;
     this.rateLimit = undefined;
     this.beforeReply = undefined;
     this.assertNoUnexpectedCalls();

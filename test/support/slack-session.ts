@@ -14,7 +14,17 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { SIGNING_SECRET, startTestBot, type TestBot, type TestBotOptions } from './bot.js';
 import { FakeSlack, type SlackCall } from './fake-slack.js';
 import { notification, uniqueGroup } from './fixtures.js';
-import { appHomeOpenedEvent, buttonClickForm, postSignedJson, postToSlackEndpoint, slashCommandForm, viewButtonClickForm } from './slack-signing.js';
+import {
+  appHomeOpenedEvent,
+  buttonClickForm,
+  messageShortcutForm,
+  postSignedJson,
+  postToSlackEndpoint,
+  reactionAddedEvent,
+  type ShortcutMessage,
+  slashCommandForm,
+  viewButtonClickForm,
+} from './slack-signing.js';
 import { found } from './wait.js';
 
 export interface SlackRig {
@@ -132,6 +142,21 @@ export async function clickForReply(r: SlackRig, actionId: string, value: string
 /** `userId` opens the bot's Home tab (or its Messages tab): a signed app_home_opened event, which must get 200. */
 export async function openHome(r: SlackRig, userId: string, tab: 'home' | 'messages' = 'home'): Promise<void> {
   const res = await postSignedJson(r.bot.url, appHomeOpenedEvent(userId, tab), SIGNING_SECRET);
+  await res.body?.cancel();
+  expect(res.status).toBe(200);
+}
+
+/** `userId` uses the message shortcut `callbackId` on `message`; resolves with the (ephemeral) answer posted to its response_url. */
+export async function messageShortcut(r: SlackRig, callbackId: string, message: ShortcutMessage, userId = 'U0ALICE'): Promise<Record<string, unknown>> {
+  const { reply } = await withReply(r, async (n) => {
+    expect(await postSigned(r, messageShortcutForm(callbackId, message, r.slack.responseUrl(`shortcut-${n}`), userId))).toBe(200);
+  });
+  return reply;
+}
+
+/** `userId` reacts with `reaction` to the message `item`: a signed reaction_added event, which must get 200. */
+export async function react(r: SlackRig, userId: string, reaction: string, item: { channel: string; ts: string }): Promise<void> {
+  const res = await postSignedJson(r.bot.url, reactionAddedEvent(userId, reaction, item), SIGNING_SECRET);
   await res.body?.cancel();
   expect(res.status).toBe(200);
 }

@@ -126,3 +126,55 @@ export function viewButtonClickForm(actionId: string, value: string, userId: str
   };
   return { payload: JSON.stringify(payload) };
 }
+
+/** The message a message shortcut was used on, as Slack describes it in the payload. */
+export interface ShortcutMessage {
+  channel: string;
+  ts: string;
+  user: string;
+  text: string;
+  thread_ts?: string;
+}
+
+/** A message_action payload: `userId` used the message shortcut `callbackId` on `message`. */
+export function messageShortcutForm(callbackId: string, message: ShortcutMessage, responseUrl: string, userId = 'U0ALICE'): Record<string, string> {
+  const { channel, ...rest } = message;
+  const payload = {
+    type: 'message_action',
+    token: 'legacy-verification-token',
+    action_ts: `${Math.floor(Date.now() / 1000)}.000200`,
+    team: { id: 'T0TEAM', domain: 'example' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEAM' },
+    channel: { id: channel, name: 'incidents' },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: callbackId,
+    trigger_id: triggerId(),
+    response_url: responseUrl,
+    message_ts: message.ts,
+    message: { type: 'message', ...rest },
+  };
+  return { payload: JSON.stringify(payload) };
+}
+
+/** `reaction_added` as Slack sends it when `userId` reacts with `reaction` to the message `channel`/`ts` (written by `author`). */
+export function reactionAddedEvent(userId: string, reaction: string, item: { channel: string; ts: string }, author = 'U0BOB'): Record<string, unknown> {
+  const id = triggerId();
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T0TEAM',
+    api_app_id: 'A0APP',
+    event: {
+      type: 'reaction_added',
+      user: userId,
+      reaction,
+      item_user: author,
+      item: { type: 'message', channel: item.channel, ts: item.ts },
+      event_ts: `${Math.floor(Date.now() / 1000)}.000300`,
+    },
+    type: 'event_callback',
+    event_id: `Ev${id.replace(/\W/g, '')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0TEAM', user_id: 'U0BOT', is_bot: true }],
+  };
+}

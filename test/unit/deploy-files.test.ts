@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { SHORTCUT_IDS } from '../../src/slack/contract.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const text = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -30,12 +31,21 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   // Public channels the bot was never invited to: services.yaml names channels, nobody invites the bot.
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'chat.update': ['chat:write'],
+  'chat.getPermalink': [],
+  // A message pinned in a war room, read to put it on the timeline: public or private channels.
+  'conversations.replies': ['channels:history', 'groups:history'],
   // The alert's graph, uploaded into the incident's thread.
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
   'usergroups.users.list': ['usergroups:read'],
   // Publishing a user's Home tab needs no scope beyond the bot token.
   'views.publish': [],
+};
+
+/** The bot scope each event the code listens to needs. */
+const SCOPES_OF_EVENT: Readonly<Record<string, readonly string[]>> = {
+  app_home_opened: [],
+  reaction_added: ['reactions:read'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -47,7 +57,11 @@ function sourceFiles(dir: string): string[] {
 describe('the Slack app manifest', () => {
   const manifest = parse(text('slack-app-manifest.yaml')) as {
     oauth_config: { scopes: { bot: string[] } };
-    features: { app_home?: { home_tab_enabled?: boolean } };
+    features: {
+      app_home?: { home_tab_enabled?: boolean };
+      shortcuts?: Array<{ type: string; callback_id: string }>;
+      slash_commands?: Array<{ command: string; should_escape?: boolean }>;
+    };
     settings: { event_subscriptions?: { bot_events?: string[] } };
   };
   const code = sourceFiles('src').map((file) => readFileSync(file, 'utf8'));
@@ -64,15 +78,26 @@ describe('the Slack app manifest', () => {
     expect(calls.has('chat.postMessage')).toBe(true);
   });
 
-  it('asks for exactly the scopes those calls and the slash commands need', () => {
-    const needed = new Set([...calls].flatMap((method) => SCOPES_OF_METHOD[method] ?? []));
+  const listened = code.flatMap((source) => [...source.matchAll(/\bapp\.event\(\s*'([^']+)'/g)].map((m) => m[1] ?? ''));
+
+  it('asks for exactly the scopes those calls, the events and the slash commands need', () => {
+    expect(listened.filter((event) => !Object.hasOwn(SCOPES_OF_EVENT, event))).toEqual([]);
+    const needed = new Set([...calls, ...listened].flatMap((method) => SCOPES_OF_METHOD[method] ?? SCOPES_OF_EVENT[method] ?? []));
     if (code.some((source) => /\bapp\.command\(/.test(source))) needed.add('commands');
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });
 
   it('subscribes to exactly the events the code listens to', () => {
-    const listened = code.flatMap((source) => [...source.matchAll(/\bapp\.event\(\s*'([^']+)'/g)].map((m) => m[1] ?? ''));
     expect([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...new Set(listened)].sort());
+  });
+
+  it('has Slack escape /incident, whose commander verb reads a mention as <@id|name>', () => {
+    expect(manifest.features.slash_commands?.find((c) => c.command === '/incident')?.should_escape).toBe(true);
+  });
+
+  it('declares every message shortcut the code answers', () => {
+    const declared = (manifest.features.shortcuts ?? []).filter((s) => s.type === 'message').map((s) => s.callback_id);
+    expect(declared.sort()).toEqual(Object.values(SHORTCUT_IDS).sort());
   });
 
   it('enables the Home tab that the code publishes', () => {

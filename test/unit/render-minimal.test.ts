@@ -32,8 +32,11 @@ describe('the brief incident message', () => {
     expect(JSON.stringify(blocks)).toContain(
       '*FIRING* INC-42 on payment-service\\nSlack refused the full message; `/incident show INC-42` shows the alerts and the timeline.',
     );
-    expect(actionIds(blocks)).toEqual(['incident.ack', 'incident.resolve']);
-    expect(actionIds(renderMinimalIncidentMessage(acknowledge(incident('payment-service'), 'U0ALICE', NOW).incident).blocks)).toEqual(['incident.resolve']);
+    expect(actionIds(blocks)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead']);
+    expect(actionIds(renderMinimalIncidentMessage(acknowledge(incident('payment-service'), 'U0ALICE', NOW).incident).blocks)).toEqual([
+      'incident.resolve',
+      'incident.lead',
+    ]);
   });
 
   it('cuts and escapes a service name that may be what Slack refused', () => {

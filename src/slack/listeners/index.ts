@@ -12,6 +12,8 @@ import { registerCommands } from './commands/index.js';
 import type { HomeTab } from '../views/home-tab.js';
 import { registerHomeTab } from './home.js';
 import { answerUnanswerable } from './unanswerable.js';
+import type { TimelineCapture } from '../../incidents/capture.js';
+import { registerTimelineCapture } from './timeline-capture.js';
 
 export function registerListeners(
   app: App,
@@ -20,6 +22,7 @@ export function registerListeners(
     home: HomeTab;
     silences?: Silences | undefined;
     messageOf: (incidentId: string) => Promise<SlackMessageRef | undefined>;
+    capture?: TimelineCapture;
   },
   log: Logger,
 ): void {
@@ -31,4 +34,5 @@ export function registerListeners(
   registerUnknownActions(app, deps.incidents, log);
   const { silences, messageOf, ...rest } = deps;
   registerCommands(app, commands, { ...rest, ...(silences ? { silences: silenceCommands(silences, deps.incidents, messageOf) } : {}) }, log);
+  if (deps.capture) registerTimelineCapture(app, deps.incidents, deps.capture, log);
 }

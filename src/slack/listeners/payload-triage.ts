@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHORTCUT_IDS } from '../contract.js';
 import type { Unanswerable } from '../render/interaction-refusal.js';
 
 /**
@@ -17,6 +18,13 @@ const BlockActions = z.object({
 
 /** The fields the command listeners read. */
 const SlashCommand = z.object({ command: z.string(), user_id: z.string().min(1), text: z.string() });
+
+/** The message shortcuts the listeners answer, by callback_id. */
+const MessageAction = z.object({
+  type: z.literal('message_action'),
+  callback_id: z.enum(Object.values(SHORTCUT_IDS)),
+  user: z.object({ id: z.string().min(1) }),
+});
 
 const ResponseUrl = z.object({ response_url: z.url({ protocol: /^https?$/ }) });
 
@@ -62,6 +70,7 @@ export function triage(body: unknown, commands: ReadonlySet<string>): Triage {
     return { to: 'listeners' };
   }
   const type = typeof payload.type === 'string' ? payload.type : 'unknown';
+  if (type === 'message_action' && MessageAction.safeParse(payload).success) return { to: 'listeners' };
   if (type === 'block_actions') return BlockActions.safeParse(payload).success ? { to: 'listeners' } : refusal({ kind: 'unreadable click' }, type);
   return refusal({ kind: 'no listener', interaction: type }, type);
 }

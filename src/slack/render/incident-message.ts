@@ -83,7 +83,7 @@ function runbookButton(incident: Incident, ref: RunbookActionRef): ButtonElement
   };
 }
 
-/** The buttons an incident's state offers: acknowledge, resolve, then its runbooks' actions. */
+/** The buttons an incident's state offers: acknowledge, resolve, I'll lead (while nobody does), then its runbooks' actions. */
 export function incidentButtons(incident: Incident, runbookActions: readonly RunbookActionRef[]): ButtonElement[] {
   if (incident.state === 'resolved') return [];
   const value = incidentButtonValue(incident.id);
@@ -92,6 +92,8 @@ export function incidentButtons(incident: Incident, runbookActions: readonly Run
     list.push({ type: 'button', action_id: ACTION_IDS.incidentAck, text: { type: 'plain_text', text: 'Acknowledge' }, value, style: 'primary' });
   }
   list.push({ type: 'button', action_id: ACTION_IDS.incidentResolve, text: { type: 'plain_text', text: 'Resolve' }, value });
+  // Once someone leads, a hand-over is said with /incident commander: a stray click must not take command.
+  if (!incident.commander) list.push({ type: 'button', action_id: ACTION_IDS.incidentLead, text: { type: 'plain_text', text: "I'll lead" }, value });
   for (const ref of runbookActions) list.push(runbookButton(incident, ref));
   return list.slice(0, MAX_ACTIONS_ELEMENTS);
 }
@@ -134,12 +136,13 @@ export function renderIncidentMessage(
   const service = incident.service ?? 'unknown service';
   const header = `${incident.state.toUpperCase()}: ${titleOf(incident)} (${service})`;
   const fields = [
-    mrkdwn(`*Severity*\n${escapeText(severityOf(incident))}`),
+    mrkdwn(`*Severity*\n${escapeText(severityOf(incident))}${incident.severityOverride ? ' (set by hand)' : ''}`),
     mrkdwn(`*Service*\n${escapeText(service)}`),
     mrkdwn(`*State*\n${STATE_ICON[incident.state]} ${incident.state}${monitoring(incident)}`),
     mrkdwn(`*Alerts*\n${firing} firing of ${total}`),
     mrkdwn(`*Started*\n${slackDate(startedAt(incident))}`),
   ];
+  if (incident.commander) fields.push(mrkdwn(`*Commander*\n${mention(incident.commander)}`));
   if (incident.acknowledgedBy) fields.push(mrkdwn(`*Acknowledged by*\n${mention(incident.acknowledgedBy)}`));
   if (incident.state === 'resolved' && incident.resolvedAt) {
     const by = incident.resolvedBy && incident.resolvedBy !== 'alertmanager' ? ` by ${mention(incident.resolvedBy)}` : '';

@@ -3,6 +3,7 @@
  * and an action's own thread say them. Entries stored before entries were facts carry
  * their words already (`text`), and are shown as they were.
  */
+import { renderCommandFact } from './incident-command.js';
 import { renderSilenceFact } from './silence.js';
 import { displayActionId, type ActionEntry } from '../../actions/action.js';
 import { ALERTMANAGER_ACTOR, displayId, type AlertsFact, type FactEntry, type TimelineEntry } from '../../incidents/incident.js';
@@ -133,5 +134,10 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
     }
     case 'silence':
       return renderSilenceFact(entry.actor, entry);
+    case 'commander':
+    case 'severity':
+    case 'note':
+    case 'captured':
+      return renderCommandFact(entry);
   }
 }

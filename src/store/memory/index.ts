@@ -16,6 +16,7 @@ export { MemoryDeployGuardStore } from './memory-deploy-guard-store.js';
 export { MemoryFleetStore } from './memory-fleet-store.js';
 export { MemoryFloodStore } from './memory-flood-store.js';
 export { MemoryIncidentStore } from './memory-incident-store.js';
+export { MemoryIncidentLocator } from './memory-locator.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
 export { MemorySeenSignatures } from './memory-seen-signatures.js';
 export { MemoryWatchStore } from './memory-watch-store.js';

@@ -11,6 +11,7 @@ import {
 } from '../../incidents/store.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
+import { locatorKeys } from '../locator-keys.js';
 import { openIndexScore } from '../open-order.js';
 
 /** The incident hash: the document as JSON, as in Redis, so a caller never holds the stored object. */
@@ -199,6 +200,7 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
 
   async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
     this.writeMessageRef(`incident:${incidentId}:message`, ref, this.options.retentionMs);
+    this.keyspace.write(locatorKeys.thread(ref.channel, ref.ts).join(':'), incidentId, this.options.retentionMs);
   }
 
   async threadCursor(incidentId: string): Promise<number> {

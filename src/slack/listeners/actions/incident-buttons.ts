@@ -4,7 +4,7 @@ import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, IncidentButtonValue } from '../../contract.js';
 import { registerButton } from './button.js';
 
-/** The Acknowledge and Resolve buttons on an incident message. */
+/** The Acknowledge, Resolve and I'll lead buttons on an incident message. */
 export function registerIncidentButtons(app: App, incidents: IncidentService, log: Logger): void {
   const incidentOf = (value: IncidentButtonValue) => value.incident;
   registerButton(app, incidents, log, {
@@ -18,5 +18,11 @@ export function registerIncidentButtons(app: App, incidents: IncidentService, lo
     value: IncidentButtonValue,
     incidentOf,
     run: async ({ incident }, userId) => void (await incidents.resolve(incident, userId)),
+  });
+  registerButton(app, incidents, log, {
+    actionId: ACTION_IDS.incidentLead,
+    value: IncidentButtonValue,
+    incidentOf,
+    run: async ({ incident }, userId) => void (await incidents.setCommander(incident, userId, userId)),
   });
 }

@@ -1,0 +1,76 @@
+/**
+ * Which incident a thread or a war room belongs to, and the once-per-incident claim of a
+ * captured message, against Redis and its memory twin: a thread is bound by storing the
+ * incident message's reference, a room by bindRoom, and a message is claimed once.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CaptureClaims, IncidentLocator } from '../../src/incidents/locator.js';
+import type { MessageRefStore } from '../../src/incidents/store.js';
+import { MemoryIncidentLocator, memoryStores } from '../../src/store/memory/index.js';
+import { RedisIncidentLocator } from '../../src/store/redis-locator.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { manualClock } from '../support/clock.js';
+import { prefixedRedis } from '../support/redis.js';
+
+const RETENTION_MS = 24 * 3_600_000;
+const { redis, newPrefix } = prefixedRedis('locator');
+
+interface Subject {
+  refs: MessageRefStore;
+  locator: IncidentLocator & CaptureClaims;
+}
+
+describe.each([
+  [
+    'redis',
+    (): Subject => {
+      const keyPrefix = newPrefix();
+      return {
+        refs: new RedisStore(redis, { keyPrefix, reopenWindowMs: 60_000, retentionMs: RETENTION_MS }),
+        locator: new RedisIncidentLocator(redis, keyPrefix, RETENTION_MS),
+      };
+    },
+  ],
+  [
+    'memory',
+    (): Subject => {
+      const stores = memoryStores({ clock: manualClock().now, retentionMs: RETENTION_MS });
+      return { refs: stores.incidents, locator: new MemoryIncidentLocator(stores.keyspace, RETENTION_MS) };
+    },
+  ],
+])('incident locator (%s)', (_name, open) => {
+  it("finds an incident by its message's thread once the message's reference is stored, and only that thread", async () => {
+    const { refs, locator } = open();
+    expect(await locator.incidentForThread('C1', '1700000000.000100')).toBeUndefined();
+    await refs.setMessageRef('7', { channel: 'C1', ts: '1700000000.000100', version: 1 });
+    await refs.setMessageRef('7', { channel: 'C1', ts: '1700000000.000100', version: 2 });
+    expect(await locator.incidentForThread('C1', '1700000000.000100')).toBe('7');
+    expect(await locator.incidentForThread('C2', '1700000000.000100')).toBeUndefined();
+    expect(await locator.incidentForThread('C1', '1700000000.000200')).toBeUndefined();
+    expect(await locator.incidentForRoom('C1')).toBeUndefined();
+  });
+
+  it('finds an incident by its war room once the room is bound', async () => {
+    const { locator } = open();
+    expect(await locator.incidentForRoom('C0ROOM')).toBeUndefined();
+    await locator.bindRoom('C0ROOM', '12');
+    expect(await locator.incidentForRoom('C0ROOM')).toBe('12');
+    expect(await locator.incidentForThread('C0ROOM', '1700000000.000100')).toBeUndefined();
+  });
+
+  it('claims a message once per incident, and again after the claim is given back', async () => {
+    const { locator } = open();
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000100')).toBe(true);
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000100')).toBe(false);
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000200')).toBe(true);
+    expect(await locator.claimCapture('4', 'C1', '1700000000.000100')).toBe(true);
+    await locator.releaseCapture('3', 'C1', '1700000000.000100');
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000100')).toBe(true);
+  });
+
+  it('gives one of two concurrent claims of a message', async () => {
+    const { locator } = open();
+    const claims = await Promise.all([locator.claimCapture('5', 'C1', '1.2'), locator.claimCapture('5', 'C1', '1.2')]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+  });
+});
