@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainFromMarkup } from '../../src/slack-markup.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { isSilenceChoice, type SilenceLength } from '../../src/incidents/silence.js';
 import type { CommandReply } from '../command.js';
@@ -29,8 +30,8 @@ export const silence = verb({
     if (words.length < 2) throw misuse({ kind: 'invalid', reason: USAGE });
     const parsed = z.tuple([IncidentId, Length]).safeParse(words.slice(0, 2));
     if (!parsed.success) throw misuse({ kind: 'invalid', reason: parsed.error.issues[0]?.message ?? USAGE });
-    // The reason as typed, spaces and all: it is written into the silence's comment.
-    const reason = text.replace(/^\s*\S+\s+\S+\s*/, '').trim();
+    // The reason as typed, spaces and all, out of Slack's markup (/incident is escaped): it is written into the silence's comment.
+    const reason = plainFromMarkup(text.replace(/^\s*\S+\s+\S+\s*/, '').trim());
     const [id, length] = parsed.data;
     return { id, length, ...(reason ? { reason } : {}) };
   },

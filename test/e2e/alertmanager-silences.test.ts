@@ -187,7 +187,8 @@ describe('/incident silence and unsilence', () => {
   it('make exactly one silence of the group, by the user, with the incident, its link and the reason in the comment', async () => {
     const { message, labels } = await firingIncident();
     const before = Date.now();
-    const reply = await slash(r, '/incident', `silence INC-${message.id} 90m  deploy  in progress`, 'U0APPROVER');
+    // As Slack sends it with escaping on for /incident: the comment reads as the person typed.
+    const reply = await slash(r, '/incident', `silence INC-${message.id} 90m  deploy  in progress &amp; <@U0ONCALL|carol> on it`, 'U0APPROVER');
     expect(reply).toMatchObject({ response_type: 'ephemeral' });
     expect(String(reply.text)).toContain('Silenced in Alertmanager by <@U0APPROVER>');
 
@@ -201,7 +202,7 @@ describe('/incident silence and unsilence', () => {
     expect(silence?.createdBy).toBe('u0approver (U0APPROVER)');
     expect(silence?.comment).toContain(`INC-${message.id}`);
     expect(silence?.comment).toContain(`/archives/${message.channel}/p${message.ts.replace('.', '')}`);
-    expect(silence?.comment).toContain('deploy  in progress');
+    expect(silence?.comment).toContain('deploy  in progress & @carol on it');
     expect(Math.abs(Date.parse(silence?.endsAt ?? '') - before - 90 * 60_000)).toBeLessThan(60_000);
     await threadReply(r, message, 'Silenced in Alertmanager by <@U0APPROVER>');
 
