@@ -4,6 +4,7 @@ import type { KillSwitch } from '../src/actions/store.js';
 import type { CommandMisuse } from '../src/errors.js';
 import type { Incident, TimelineEntry } from '../src/incidents/incident.js';
 import type { IncidentService } from '../src/incidents/service.js';
+import type { RoomClosing, RoomOpening, WarRooms } from '../src/incidents/war-room.js';
 import type { Rehearsal } from '../src/timeline/fleet-facts.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
@@ -25,7 +26,9 @@ export type CommandAnswer =
   | { kind: 'automation_paused'; by: string; reason: string }
   | { kind: 'automation_resumed'; by: string }
   /** What a fleet action would do, with nothing stored and nothing changed. */
-  | { kind: 'dry_run'; runbookId: string; actionId: string; plan: ExecutionPlan; rehearsal: Rehearsal | undefined };
+  | { kind: 'dry_run'; runbookId: string; actionId: string; plan: ExecutionPlan; rehearsal: Rehearsal | undefined }
+  | { kind: 'room_opening'; incidentId: string; opening: RoomOpening }
+  | { kind: 'room_closing'; incidentId: string; closing: RoomClosing };
 
 export type CommandReply = CommandAnswer & {
   /** Ephemeral unless the command says everyone in the channel should see it. */
@@ -47,6 +50,8 @@ export interface CommandDeps {
   runbooks: RunbookDirectory;
   /** Present when PROMETHEUS_URL is set: graphs drawn from it into incident threads. */
   graphs?: GraphRequests;
+  /** War rooms: `/incident room` and `/incident close`, and the "Open war room" button. */
+  rooms?: WarRooms;
 }
 
 /** 'queued', or why no graph can be drawn: the incident has no message yet, or no alert with an expression. */

@@ -46,6 +46,7 @@ import { RedisWatchStore } from './store/redis-watch-store.js';
 import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
+import { createWarRooms } from './wiring/war-room.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -84,7 +85,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
-  const { queue, chat, graphs, publisher, withActions } = createSlackDelivery({
+  const { queue, chat, graphs, publisher, roomCopies, withActions } = createSlackDelivery({
     config,
     redis,
     store,
@@ -94,6 +95,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     log,
   });
   incidents.onChange((id) => publisher.incidentChanged(id));
+  const rooms = createWarRooms({ config, catalog, incidents, store, approvers, metrics, roomCopies, log: log.child({ component: 'war-room' }) });
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
   const fleetExecutor = new FleetExecutor({
@@ -193,6 +195,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       silences,
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
+      rooms,
     },
     log.child({ component: 'slack' }),
   );

@@ -88,7 +88,9 @@ export type TimelineKind =
   /** Nobody acknowledged the incident in time; the on-call group was mentioned. */
   | 'reminder'
   /** A silence of the group made, expired, or refused. */
-  | 'silence';
+  | 'silence'
+  /** The incident's war room was opened or archived. */
+  | 'room';
 
 /** An alert as a timeline entry names it. */
 export interface AlertRef {
@@ -116,7 +118,8 @@ export type IncidentFact =
   | { kind: 'action'; step: ActionStep }
   /** `oncall`: the service's on-call user group, when one is configured. */
   | { kind: 'reminder'; incidentId: string; oncall?: string; minutes: number }
-  | SilenceFact;
+  | SilenceFact
+  | { kind: 'room'; verb: 'opened' | 'archived'; channel: string; name: string };
 
 /**
  * `silenced`/`unsilenced` by a person (actor: their id) or seen in Alertmanager (actor:

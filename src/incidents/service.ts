@@ -1,5 +1,14 @@
 import { IncidentNotFoundError } from '../errors.js';
-import { ALERTMANAGER_ACTOR, type Incident, type IncidentSilence, type Outcome, type TimelineEntry, type UnstampedFact } from './incident.js';
+import {
+  ALERTMANAGER_ACTOR,
+  type Incident,
+  type IncidentRoom,
+  type IncidentSilence,
+  type Outcome,
+  type TimelineEntry,
+  type UnstampedFact,
+} from './incident.js';
+import { archiveRoom, recordRoom } from './room.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
@@ -210,6 +219,15 @@ export class IncidentService {
   /** No alert of the silenced group fires any more: Alertmanager will not say so itself. */
   resolveSilenced(id: string): Promise<Incident> {
     return this.change(id, (incident) => resolveSilenced(incident, ALERTMANAGER_ACTOR, this.now()));
+  }
+
+  /** The incident's war room was created; the first recorded stays its only one. */
+  recordRoom(id: string, room: IncidentRoom, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => recordRoom(incident, room, actor, this.now()));
+  }
+
+  archiveRoom(id: string, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => archiveRoom(incident, actor, this.now()));
   }
 
   /** Something outside this service (an action) added to the incident's timeline. */

@@ -26,6 +26,8 @@ export const ACTION_IDS = {
   incidentSilence: 'incident.silence',
   /** Expires the incident's silence; its value is an IncidentButtonValue. */
   incidentUnsilence: 'incident.unsilence',
+  /** Opens the incident's war room (a channel of its own); its value is an IncidentButtonValue. */
+  incidentRoom: 'incident.room',
 } as const;
 
 export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTION_IDS));

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Incident, IncidentState, TimelineEntry } from '../incidents/incident.js';
-import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import type {
+  AuditEntry,
+  GroupPointerMode,
+  IncidentCommit,
+  IncidentCreate,
+  IncidentStore,
+  MessageCopy,
+  MessageRefStore,
+  SlackMessageRef,
+} from '../incidents/store.js';
+import { COPY_KEYS } from './message-copies.js';
 import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
@@ -228,20 +238,20 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     await this.write(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
   }
 
-  getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
-    return this.readMessageRef(this.key('incident', incidentId, 'message'));
+  getMessageRef(incidentId: string, copy: MessageCopy = 'channel'): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(this.key('incident', incidentId, COPY_KEYS[copy].message));
   }
 
-  setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    return this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
+  setMessageRef(incidentId: string, ref: SlackMessageRef, copy: MessageCopy = 'channel'): Promise<void> {
+    return this.writeMessageRef(this.key('incident', incidentId, COPY_KEYS[copy].message), ref, this.options.retentionMs);
   }
 
-  threadCursor(incidentId: string): Promise<number> {
-    return this.readCursor(this.key('incident', incidentId, 'thread-cursor'));
+  threadCursor(incidentId: string, copy: MessageCopy = 'channel'): Promise<number> {
+    return this.readCursor(this.key('incident', incidentId, COPY_KEYS[copy].cursor));
   }
 
-  setThreadCursor(incidentId: string, cursor: number): Promise<void> {
-    return this.writeCursor(this.key('incident', incidentId, 'thread-cursor'), cursor, this.options.retentionMs);
+  setThreadCursor(incidentId: string, cursor: number, copy: MessageCopy = 'channel'): Promise<void> {
+    return this.writeCursor(this.key('incident', incidentId, COPY_KEYS[copy].cursor), cursor, this.options.retentionMs);
   }
 
   changedSince(since: number): Promise<string[]> {

@@ -5,6 +5,7 @@ import { escapeText } from './escape.js';
 import { fitText } from './fit-message.js';
 import { mention } from './mention.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
+import { renderRoomClosing, renderRoomOpening } from './war-room.js';
 
 function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
   const found = rehearsal ? renderRehearsal(rehearsal) : 'read-only action: nothing to rehearse; running it changes nothing.';
@@ -38,5 +39,9 @@ function words(answer: CommandAnswer): string {
       return `:large_green_circle: ${mention(answer.by)} resumed automation.`;
     case 'dry_run':
       return renderDryRun(answer);
+    case 'room_opening':
+      return renderRoomOpening(answer.incidentId, answer.opening);
+    case 'room_closing':
+      return renderRoomClosing(answer.incidentId, answer.closing);
   }
 }

@@ -13,6 +13,8 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     '• `/incident ack <id>` — acknowledge',
     '• `/incident resolve <id>` — resolve',
     "• `/incident graph <id> [range]` — the alert's graph in the thread, over the last hour or the range (such as `6h`)",
+    '• `/incident room <id>` — open its war room: a channel of its own, with the on-call group invited',
+    '• `/incident close <id>` — archive the war room of a resolved incident',
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),

@@ -1,5 +1,15 @@
 import type { Incident, IncidentState, TimelineEntry } from '../../incidents/incident.js';
-import type { AuditEntry, GroupPointerMode, IncidentCommit, IncidentCreate, IncidentStore, MessageRefStore, SlackMessageRef } from '../../incidents/store.js';
+import type {
+  AuditEntry,
+  GroupPointerMode,
+  IncidentCommit,
+  IncidentCreate,
+  IncidentStore,
+  MessageCopy,
+  MessageRefStore,
+  SlackMessageRef,
+} from '../../incidents/store.js';
+import { COPY_KEYS } from '../message-copies.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
 import { openIndexScore } from '../open-order.js';
@@ -160,20 +170,20 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     return [...(this.keyspace.read<AuditEntry[]>('audit') ?? [])];
   }
 
-  async getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
-    return this.readMessageRef(`incident:${incidentId}:message`);
+  async getMessageRef(incidentId: string, copy: MessageCopy = 'channel'): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(`incident:${incidentId}:${COPY_KEYS[copy].message}`);
   }
 
-  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    this.writeMessageRef(`incident:${incidentId}:message`, ref, this.options.retentionMs);
+  async setMessageRef(incidentId: string, ref: SlackMessageRef, copy: MessageCopy = 'channel'): Promise<void> {
+    this.writeMessageRef(`incident:${incidentId}:${COPY_KEYS[copy].message}`, ref, this.options.retentionMs);
   }
 
-  async threadCursor(incidentId: string): Promise<number> {
-    return this.readCursor(`incident:${incidentId}:thread-cursor`);
+  async threadCursor(incidentId: string, copy: MessageCopy = 'channel'): Promise<number> {
+    return this.readCursor(`incident:${incidentId}:${COPY_KEYS[copy].cursor}`);
   }
 
-  async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
-    this.writeCursor(`incident:${incidentId}:thread-cursor`, cursor, this.options.retentionMs);
+  async setThreadCursor(incidentId: string, cursor: number, copy: MessageCopy = 'channel'): Promise<void> {
+    this.writeCursor(`incident:${incidentId}:${COPY_KEYS[copy].cursor}`, cursor, this.options.retentionMs);
   }
 
   async changedSince(since: number): Promise<string[]> {
