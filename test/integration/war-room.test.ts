@@ -19,7 +19,7 @@ const SERVICES = `${DEFAULT_SERVICES}  billing:
     channel: C0LEDGER
     oncall: S0LEDGERONCALL
 `;
-const r = rigForFile({ services: SERVICES });
+const r = rigForFile({ services: SERVICES, env: { SLACK_RECONCILE_INTERVAL: '1s' } });
 
 type Room = { channel: string; name: string; archived?: boolean };
 
@@ -95,6 +95,33 @@ describe('opening a war room', () => {
     expect(createsOf(`inc-${message.id}-`).map((c) => c.params.name)).toEqual([`inc-${message.id}-payment-service`, `inc-${message.id}-payment-service-2`]);
   });
 
+  it('after a create whose answer was lost, finds the channel Slack made by its name instead of creating again', async () => {
+    const message = await openIncident(r);
+    const name = `inc-${message.id}-payment-service`;
+    // Slack makes the channel, then the answer is a 500: the bot cannot know it was made.
+    r.slack.script('conversations.create', { status: 500, body: { ok: false, error: 'internal_error' }, when: (p) => p.name === name });
+    r.slack.beforeReply = (call) => {
+      if (call.method === 'conversations.create' && call.params.name === name && !r.slack.channelNamed(name)) r.slack.takeChannelName(name, 'U0BOT');
+    };
+    try {
+      await slash(r, '/incident', `room INC-${message.id}`);
+      const room = await roomOf(message.id);
+      expect(room).toEqual({ channel: r.slack.channelNamed(name)?.id, name });
+      expect(createsOf(`inc-${message.id}-`)).toHaveLength(1);
+      expect(r.slack.callsTo('conversations.list').length).toBeGreaterThan(0);
+    } finally {
+      r.slack.beforeReply = undefined;
+    }
+  });
+
+  it('adopts the channel a replica created and died before recording, rather than a second room', async () => {
+    const message = await openIncident(r);
+    const left = r.slack.takeChannelName(`inc-${message.id}-payment-service`, 'U0BOT');
+    await slash(r, '/incident', `room INC-${message.id}`);
+    expect(await roomOf(message.id)).toEqual({ channel: left.id, name: left.name });
+    expect(createsOf(`inc-${message.id}-`).map((c) => c.params.name)).toEqual([left.name]);
+  });
+
   it('invites the requester, the commander and the on-call group, and sets the topic to the summary and state', async () => {
     r.slack.setUserGroup('S0LEDGERONCALL', ['U0ON1', 'U0ON2']);
     const message = await openIncident(r, { service: 'ledger' });
@@ -143,6 +170,33 @@ describe('the two copies of the incident message', () => {
       timeoutMs: 10_000,
       message: 'the room copy reference never recorded the version it shows',
     });
+  });
+
+  it('is brought up to date by the reconciler when its reference is behind Redis, as the channel copy is', async () => {
+    const message = await openIncident(r);
+    await slash(r, '/incident', `room INC-${message.id}`);
+    const room = await roomOf(message.id);
+    const store = storeOf(r.bot.redis, r.bot.prefix);
+    const version = Number((await storedIncident(r, message.id)).version);
+    const shown = await found(
+      async () => {
+        const ref = await store.getMessageRef(message.id, 'room');
+        return ref?.version === version ? ref : undefined;
+      },
+      { timeoutMs: 10_000, message: 'the room copy never showed the room' },
+    );
+    // As if the record of the last update was lost: only a sweep comparing it with Redis finds it.
+    const updates = r.slack.callsTo('chat.update').length;
+    await store.setMessageRef(message.id, { ...shown, version: version - 1 }, 'room');
+    await found(
+      () =>
+        r.slack
+          .callsTo('chat.update')
+          .slice(updates)
+          .find((c) => c.params.channel === room.channel && c.params.ts === shown.ts),
+      { timeoutMs: 10_000, message: 'the reconciler never brought the room copy up to date' },
+    );
+    expect((await store.getMessageRef(message.id, 'room'))?.version).toBe(version);
   });
 });
 
