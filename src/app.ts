@@ -85,7 +85,14 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
-  const { queue, chat, graphs, publisher, roomCopies, withActions } = createSlackDelivery({
+  const {
+    queue,
+    chat,
+    graphs,
+    publisher,
+    rooms: slackRooms,
+    withActions,
+  } = createSlackDelivery({
     config,
     redis,
     store,
@@ -95,7 +102,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     log,
   });
   incidents.onChange((id) => publisher.incidentChanged(id));
-  const rooms = createWarRooms({ config, catalog, incidents, store, approvers, metrics, roomCopies, log: log.child({ component: 'war-room' }) });
+  const rooms = createWarRooms({ catalog, incidents, store, approvers, slackRooms, log: log.child({ component: 'war-room' }) });
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
   const fleetExecutor = new FleetExecutor({

@@ -18,6 +18,7 @@ import { PacedChat, slackBudgetLimits } from '../slack/delivery/paced-chat.js';
 import { Reconciler, type Reconcilable } from '../slack/delivery/reconciler.js';
 import { IncidentPublisher } from '../slack/incident-publisher.js';
 import { renderIncidentMessage } from '../slack/render/incident-message.js';
+import { SlackRoomChannels } from '../slack/room-channels.js';
 import { RoomPublisher } from '../slack/room-publisher.js';
 import { RedisFloodStore } from '../store/redis-flood-store.js';
 import { RedisSlackBudget } from '../store/redis-slack-budget.js';
@@ -62,8 +63,14 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
   });
   // The copy in the incident's war room, rendered as the channel's is; the reconciler converges both.
-  const roomCopies = new RoomPublisher(queue, chat, store, log.child({ component: 'room-publisher' }), (incident) =>
-    renderIncidentMessage(incident, runbookActions(incident), { silences }),
+  const roomChannels = new SlackRoomChannels(config.slack.botToken, config.slack.apiUrl, metrics, log.child({ component: 'war-room' }));
+  const roomCopies = new RoomPublisher(
+    queue,
+    chat,
+    store,
+    log.child({ component: 'room-publisher' }),
+    (incident) => renderIncidentMessage(incident, runbookActions(incident), { silences }),
+    (channel, incident) => roomChannels.setTopic(channel, incident),
   );
   const bothCopies: Reconcilable = {
     isBehind: async (id) => (await publisher.isBehind(id)) || (await roomCopies.isBehind(id)),
@@ -86,5 +93,5 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     });
     return { actionPublisher, reconciler };
   };
-  return { queue, budget, chat, graphs, publisher, roomCopies, withActions };
+  return { queue, budget, chat, graphs, publisher, rooms: { copies: roomCopies, channels: roomChannels }, withActions };
 }

@@ -1,33 +1,28 @@
 /**
- * War rooms: the Slack channels behind them, the claim and the record in Redis, and the
- * rooms the services file asks for by severity. Part of the composition root (src/app.ts).
+ * War rooms: the claim and the record in Redis over the Slack channels behind them, the
+ * on-call groups invited, and the rooms the services file asks for by severity. Part of the composition root (src/app.ts).
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config/load.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { MessageRefStore } from '../incidents/store.js';
-import { WarRooms } from '../incidents/war-room.js';
-import type { Metrics } from '../metrics.js';
+import { WarRooms, type RoomChannels } from '../incidents/war-room.js';
 import type { ServiceCatalog } from '../services/catalog.js';
 import type { SlackApproverDirectory } from '../slack/approver-directory.js';
-import { SlackRoomChannels } from '../slack/room-channels.js';
 
 export interface WarRoomDeps {
-  config: Config;
   catalog: ServiceCatalog;
   incidents: IncidentService;
   store: MessageRefStore;
   approvers: SlackApproverDirectory;
-  metrics: Metrics;
-  /** The war room copies of incident messages (src/slack/room-publisher.ts), told of every change. */
-  roomCopies: { incidentChanged(incidentId: string): void };
+  /** The rooms' channels, and the war room copies of incident messages (told of every change), from the Slack delivery. */
+  slackRooms: { channels: RoomChannels; copies: { incidentChanged(incidentId: string): void } };
   log: Logger;
 }
 
-export function createWarRooms({ config, catalog, incidents, store, approvers, metrics, roomCopies, log }: WarRoomDeps): WarRooms {
+export function createWarRooms({ catalog, incidents, store, approvers, slackRooms, log }: WarRoomDeps): WarRooms {
   const rooms = new WarRooms({
     incidents,
-    channels: new SlackRoomChannels(config.slack.botToken, config.slack.apiUrl, metrics, log),
+    channels: slackRooms.channels,
     lease: (name, ttlMs) => store.lease(name, ttlMs),
     oncallMembers: async (service) => {
       const oncall = service ? catalog.get(service)?.oncall : undefined;
@@ -35,7 +30,7 @@ export function createWarRooms({ config, catalog, incidents, store, approvers, m
     },
     autoSeverities: (service) => (service ? catalog.get(service)?.war_room?.when_severity : undefined),
   });
-  incidents.onChange((id) => roomCopies.incidentChanged(id));
+  incidents.onChange((id) => slackRooms.copies.incidentChanged(id));
   const auto = catalog.names().filter((name) => catalog.get(name)?.war_room);
   if (auto.length > 0) {
     incidents.onChange((id) => {

@@ -8,7 +8,18 @@ import { DEFAULT_SERVICES, startTestBot } from '../support/bot.js';
 import { commitIncident } from '../support/commit-incident.js';
 import { storeOf } from '../support/convergence.js';
 import type { SlackCall } from '../support/fake-slack.js';
-import { blockText, buttonValue, click, clickForReply, openIncident, rigForFile, slash, type SlackRig, updateOf } from '../support/slack-session.js';
+import {
+  blockText,
+  buttonValue,
+  click,
+  clickForReply,
+  openIncident,
+  rigForFile,
+  slash,
+  type SlackRig,
+  threadReply,
+  updateOf,
+} from '../support/slack-session.js';
 import { incidentTimeline, storedIncident } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -170,6 +181,12 @@ describe('the two copies of the incident message', () => {
       timeoutMs: 10_000,
       message: 'the room copy reference never recorded the version it shows',
     });
+    // The topic follows the state; the original's thread says the room was opened.
+    await waitFor(() => r.slack.channels.get(room.channel)?.topic.value.startsWith(`INC-${message.id} [ACKNOWLEDGED]`), {
+      timeoutMs: 10_000,
+      message: 'the room topic never showed the ack',
+    });
+    await threadReply(r, message, `<@U0ALICE> opened the war room <#${room.channel}>`);
   });
 
   it('is brought up to date by the reconciler when its reference is behind Redis, as the channel copy is', async () => {
