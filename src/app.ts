@@ -85,14 +85,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
-  const {
-    queue,
-    chat,
-    graphs,
-    publisher,
-    rooms: slackRooms,
-    withActions,
-  } = createSlackDelivery({
+  const { queue, chat, graphs, publisher, slackRooms, withActions } = createSlackDelivery({
     config,
     redis,
     store,

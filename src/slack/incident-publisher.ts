@@ -22,7 +22,7 @@ import { renderThreadReply } from './render/thread-reply.js';
  * itself (counts and list) and kept in the timeline; posting each one would flood the
  * channel during a storm.
  */
-const THREAD_KINDS: ReadonlySet<TimelineKind> = new Set(['acknowledged', 'resolved', 'reopened', 'action', 'reminder', 'silence']);
+const THREAD_KINDS: ReadonlySet<TimelineKind> = new Set(['acknowledged', 'resolved', 'reopened', 'action', 'reminder', 'silence', 'room']);
 
 export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[] {
   return entries.filter((e) => THREAD_KINDS.has(e.kind));

@@ -34,6 +34,8 @@ export class RoomPublisher {
     private readonly store: IncidentStore & MessageRefStore,
     private readonly log: Logger,
     private readonly render: (incident: Incident) => SlackMessage,
+    /** Sets the room's topic (best effort), once its copy shows a new state. */
+    private readonly topic: (channel: string, incident: Incident) => Promise<void> = async () => undefined,
   ) {}
 
   incidentChanged(incidentId: string): void {
@@ -71,6 +73,8 @@ export class RoomPublisher {
       refusals: this.refusals,
     };
     let channel: string | undefined;
+    let shown: Incident | undefined;
+    const before = (await this.store.getMessageRef(incidentId, 'room'))?.state;
     await namingRefusals(
       this.log,
       () => ({ channel, incidentId }),
@@ -79,6 +83,7 @@ export class RoomPublisher {
           const incident = await this.store.get(incidentId);
           if (!incident?.room || incident.room.archived) return undefined;
           channel = incident.room.channel;
+          shown = incident;
           return {
             version: incident.version,
             state: incident.state,
@@ -88,6 +93,8 @@ export class RoomPublisher {
           };
         });
         if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted in its war room');
+        // The topic was set with the room; it follows the state from the copy's first update on.
+        if (result && !result.posted && shown && before !== undefined && before !== result.ref.state) await this.topic(result.ref.channel, shown);
       },
     );
   }

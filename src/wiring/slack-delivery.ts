@@ -93,5 +93,5 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     });
     return { actionPublisher, reconciler };
   };
-  return { queue, budget, chat, graphs, publisher, rooms: { copies: roomCopies, channels: roomChannels }, withActions };
+  return { queue, budget, chat, graphs, publisher, slackRooms: { copies: roomCopies, channels: roomChannels }, withActions };
 }

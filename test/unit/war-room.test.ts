@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/incidents/incident.js';
 import { archiveRoom, MAX_ROOM_NAME, recordRoom, roomName } from '../../src/incidents/room.js';
+import { parseServicesFile } from '../../src/services/catalog.js';
 import { renderTimelineEntry } from '../../src/slack/render/timeline.js';
 import { renderRoomTopic } from '../../src/slack/render/war-room.js';
 
@@ -56,5 +57,23 @@ describe('room decisions', () => {
     const topic = renderRoomTopic(incident('checkout'));
     expect(topic.startsWith('INC-42 [FIRING] 5xx')).toBe(true);
     expect(topic.length).toBeLessThanOrEqual(250);
+  });
+});
+
+describe('war_room in services.yaml', () => {
+  const file = (warRoom: string) => `services:\n  billing:\n    channel: C0BILLING\n    war_room: ${warRoom}\n`;
+
+  it('names the severities at which a room opens by itself', () => {
+    expect(parseServicesFile(file('{ when_severity: [critical, warning] }'), 'services.yaml').services.billing?.war_room).toEqual({
+      when_severity: ['critical', 'warning'],
+    });
+  });
+
+  it('refuses an unknown severity, an empty list and an unknown key, naming the path', () => {
+    expect(() => parseServicesFile(file('{ when_severity: [page] }'), 'services.yaml')).toThrow(
+      /services\.billing\.war_room\.when_severity\.0: expected critical, warning or info/,
+    );
+    expect(() => parseServicesFile(file('{ when_severity: [] }'), 'services.yaml')).toThrow(/at least one severity/);
+    expect(() => parseServicesFile(file('{ when: [critical] }'), 'services.yaml')).toThrow(/services\.billing\.war_room/);
   });
 });
