@@ -41,6 +41,11 @@ export interface WarRoomOptions {
   oncallMembers(service: string | undefined): Promise<string[]>;
   /** The severities at which the service's incidents get a room by themselves (services.yaml `war_room`). */
   autoSeverities(service: string | undefined): readonly string[] | undefined;
+  /**
+   * Told of the room before it is recorded (again after a crash, when the channel is adopted),
+   * for whatever must know which incident a channel belongs to.
+   */
+  created?(room: IncidentRoom, incidentId: string): Promise<void>;
 }
 
 /** Long enough for a create, a lookup and the invitations; short enough that a crashed replica's claim lapses soon. */
@@ -68,6 +73,7 @@ export class WarRooms {
       if (typeof created === 'string') return { kind: 'no_name', tried: created };
       await this.options.channels.setTopic(created.channel, incident);
       await this.options.channels.invite(created.channel, await this.invitees(incident, requester));
+      await this.options.created?.(created, incidentId);
       const recorded = await incidents.recordRoom(incidentId, created, requester);
       return { kind: 'opened', room: recorded.room ?? created };
     } finally {

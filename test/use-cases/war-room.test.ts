@@ -35,6 +35,7 @@ class Channels implements RoomChannels {
 async function world(channels = new Channels(), severity = 'critical') {
   const clock = manualClock();
   const stores = memoryStores({ clock: clock.now });
+  const bound: string[] = [];
   const incidents = new IncidentService(stores.incidents, { serviceLabel: 'service', channelFor: () => 'C0INCIDENTS', now: clock.date });
   const rooms = new WarRooms({
     incidents,
@@ -42,15 +43,16 @@ async function world(channels = new Channels(), severity = 'critical') {
     lease: (name, ttlMs) => stores.incidents.lease(name, ttlMs),
     oncallMembers: async (service) => (service === 'checkout' ? ['U0ON1', 'U0ALICE'] : []),
     autoSeverities: (service) => (service === 'checkout' ? ['critical'] : undefined),
+    created: async (room, incidentId) => void bound.push(`${room.channel}:${incidentId}`),
   });
   const { incidentId } = await incidents.ingest(notification({ group: 'g1', service: 'checkout', alerts: [{ fingerprint: 'a', severity }] }));
   if (!incidentId) throw new Error('no incident');
-  return { stores, incidents, rooms, channels, id: incidentId };
+  return { stores, incidents, rooms, channels, bound, id: incidentId };
 }
 
 describe('opening a war room', () => {
   it('is refused as busy while another holds the claim, and answers the room once it is recorded', async () => {
-    const { stores, rooms, channels, id } = await world();
+    const { stores, rooms, channels, bound, id } = await world();
     const release = await stores.incidents.lease(`room:${id}`, 60_000);
     expect(await rooms.open(id, 'U0ALICE')).toEqual({ kind: 'busy' });
     await release?.();
@@ -58,6 +60,7 @@ describe('opening a war room', () => {
     expect(opened).toEqual({ kind: 'opened', room: { channel: 'C0ROOM1', name: `inc-${id}-checkout` } });
     expect(await rooms.open(id, 'U0BOB')).toEqual({ kind: 'already_open', room: { channel: 'C0ROOM1', name: `inc-${id}-checkout` } });
     expect(channels.created).toHaveLength(1);
+    expect(bound).toEqual([`C0ROOM1:${id}`]);
   });
 
   it('invites the requester, the commander and the on-call group, each once', async () => {
