@@ -1,8 +1,8 @@
 /**
  * The Slack side of "Slack is a view of Redis": the delivery queue, the shared rate budget,
- * the paced chat API, the incident (both copies: channel and war room) and action publishers, flood roll-ups, thread graphs,
- * and the reconciler that brings any message that is behind up to date. Part of the
- * composition root (src/app.ts).
+ * the paced chat API, the incident publishers (the channel's copy and the war room's) and
+ * the action publisher, flood roll-ups, thread graphs, and the reconciler that brings any
+ * message that is behind up to date. Part of the composition root (src/app.ts).
  */
 import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';

@@ -1,6 +1,7 @@
 /**
  * War rooms: the claim and the record in Redis over the Slack channels behind them, the
- * on-call groups invited, and the rooms the services file asks for by severity. Part of the composition root (src/app.ts).
+ * on-call groups invited, and the rooms the services file asks for by severity. Part of
+ * the composition root (src/app.ts).
  */
 import type { Logger } from 'pino';
 import type { IncidentService } from '../incidents/service.js';
