@@ -7,6 +7,7 @@ import type { CommandMisuse } from '../src/errors.js';
 import type { Incident, TimelineEntry } from '../src/incidents/incident.js';
 import type { IncidentService } from '../src/incidents/service.js';
 import type { SilenceLength } from '../src/incidents/silence.js';
+import type { RoomClosing, RoomOpening, WarRooms } from '../src/incidents/war-room.js';
 import type { Rehearsal } from '../src/timeline/fleet-facts.js';
 
 /** What a slash command module sees of the request: already verified and acknowledged. */
@@ -32,7 +33,9 @@ export type CommandAnswer =
   | { kind: 'automation_paused'; by: string; reason: string }
   | { kind: 'automation_resumed'; by: string }
   /** What a fleet action would do, with nothing stored and nothing changed. */
-  | { kind: 'dry_run'; runbookId: string; actionId: string; plan: ExecutionPlan; rehearsal: Rehearsal | undefined };
+  | { kind: 'dry_run'; runbookId: string; actionId: string; plan: ExecutionPlan; rehearsal: Rehearsal | undefined }
+  | { kind: 'room_opening'; incidentId: string; opening: RoomOpening }
+  | { kind: 'room_closing'; incidentId: string; closing: RoomClosing };
 
 export type CommandReply = CommandAnswer & {
   /** Ephemeral unless the command says everyone in the channel should see it. */
@@ -58,6 +61,8 @@ export interface CommandDeps {
   stats?: ResponseStatsSource;
   /** Present when ALERTMANAGER_URL is set: silences made and expired as the Silence… menu does. */
   silences?: SilenceCommands;
+  /** War rooms: `/incident room` and `/incident close`, and the "Open war room" button. */
+  rooms?: WarRooms;
 }
 
 /** What the Silence… menu or the Unsilence button would have answered, or that there was no silence to expire. */

@@ -48,6 +48,7 @@ import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { observeResponseTimes, responseStatsSource } from './wiring/response-numbers.js';
 import { createTimelineCapture } from './wiring/timeline-capture.js';
+import { createWarRooms } from './wiring/war-room.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
@@ -86,7 +87,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const approvers = new SlackApproverDirectory(config.slack.botToken, config.slack.apiUrl, log.child({ component: 'approvers' }));
   const claim = async (key: string, ttlMs: number) => (await store.lease(key, ttlMs)) !== undefined;
   const silences = createSilences({ config, incidents, catalog, approvers, claim, log: log.child({ component: 'silences' }) });
-  const { queue, chat, graphs, checkGraphs, publisher, withActions } = createSlackDelivery({
+  const { queue, chat, graphs, checkGraphs, publisher, slackRooms, withActions } = createSlackDelivery({
     config,
     redis,
     store,
@@ -97,6 +98,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   });
   incidents.onChange((id) => publisher.incidentChanged(id));
   observeResponseTimes(incidents, metrics, catalog.names());
+  const capture = createTimelineCapture(config, redis, incidents);
+  const rooms = createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator: capture.locator, log: log.child({ component: 'war-room' }) });
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
   const fleetExecutor = new FleetExecutor({
@@ -140,8 +143,6 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const { actionPublisher, reconciler } = withActions(actionStore);
   actions.onChange((id) => actionPublisher.actionChanged(id));
 
-  // Its locator is where a war room is bound to its incident (bindRoom), for capture in the room.
-  const capture = createTimelineCapture(config, redis, incidents);
   const home = createHomeTab(config, { incidents, messageOf: (id) => store.getMessageRef(id), actionStore, actions }, log);
   const identity = new BotIdentity({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ component: 'slack-identity' }) });
   const deployGuard = createDeployGuard({ config, catalog, redis, actionStore, actions, rounds: healthRounds, queue, chat, graphs: checkGraphs, log });
@@ -202,6 +203,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
       runbooks: { ...runbookRequests(runbooks, incidents, config.serviceLabel), ...runbookDirectory(runbooks) },
       ...(graphs ? { graphs } : {}),
       stats: responseStatsSource({ incidents: store, actions: actionStore }),
+      rooms,
     },
     log.child({ component: 'slack' }),
   );

@@ -95,7 +95,9 @@ export type TimelineKind =
   | 'commander'
   | 'severity'
   | 'note'
-  | 'captured';
+  | 'captured'
+  /** The incident's war room was opened or archived. */
+  | 'room';
 
 /** An alert as a timeline entry names it. */
 export interface AlertRef {
@@ -124,7 +126,9 @@ export type IncidentFact =
   /** `oncall`: the service's on-call user group, when one is configured. */
   | { kind: 'reminder'; incidentId: string; oncall?: string; minutes: number }
   | SilenceFact
-  | CommandFact;
+  | CommandFact
+  /** The incident's war room was opened or archived. */
+  | { kind: 'room'; verb: 'opened' | 'archived'; channel: string; name: string };
 
 /**
  * Incident command. `severity`: `previous` is what severityOf said before (an alert's label

@@ -3,12 +3,14 @@ import {
   ALERTMANAGER_ACTOR,
   type FactEntry,
   type Incident,
+  type IncidentRoom,
   type IncidentSilence,
   type Outcome,
   type SeverityLevel,
   type TimelineEntry,
   type UnstampedFact,
 } from './incident.js';
+import { archiveRoom, recordRoom } from './room.js';
 import { setCommander, setSeverity } from './roles.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
@@ -257,6 +259,15 @@ export class IncidentService {
     const stamped: FactEntry = { ...entry, at: entry.at ?? this.now().toISOString() };
     await this.store.appendTimeline(id, [stamped]);
     this.notify(id);
+  }
+
+  /** The incident's war room was created; the first recorded stays its only one. */
+  recordRoom(id: string, room: IncidentRoom, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => recordRoom(incident, room, actor, this.now()));
+  }
+
+  archiveRoom(id: string, actor: string): Promise<Incident> {
+    return this.change(id, (incident) => archiveRoom(incident, actor, this.now()));
   }
 
   /** Something outside this service (an action) added to the incident's timeline. */

@@ -75,12 +75,18 @@ export interface IncidentStore {
   audit(entry: AuditEntry): Promise<void>;
 }
 
-/** Where the Slack adapter keeps what it posted, beside the incident. */
+/**
+ * Which copy of the incident's message: the one in the service's channel (with its thread),
+ * or the one in its war room (with the room's own outbox of what is said there).
+ */
+export type MessageCopy = 'channel' | 'room';
+
+/** Where the Slack adapter keeps what it posted, beside the incident; each copy has its own reference and cursor. */
 export interface MessageRefStore {
-  getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined>;
-  setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void>;
-  threadCursor(incidentId: string): Promise<number>;
-  setThreadCursor(incidentId: string, cursor: number): Promise<void>;
+  getMessageRef(incidentId: string, copy?: MessageCopy): Promise<SlackMessageRef | undefined>;
+  setMessageRef(incidentId: string, ref: SlackMessageRef, copy?: MessageCopy): Promise<void>;
+  threadCursor(incidentId: string, copy?: MessageCopy): Promise<number>;
+  setThreadCursor(incidentId: string, cursor: number, copy?: MessageCopy): Promise<void>;
   /**
    * Incidents committed at or after `since` (ms), each noted by the commit itself, so that a
    * sweep finds a change nobody announced (the process died, or a retried webhook changed

@@ -111,6 +111,16 @@ export const DeployGuard = z.strictObject({
 });
 export type DeployGuard = z.output<typeof DeployGuard>;
 
+/** When the service's incidents get a war room by themselves, without anyone asking. */
+export const WarRoomSettings = z.strictObject({
+  when_severity: z
+    .array(z.enum(['critical', 'warning', 'info'], { error: 'expected critical, warning or info' }), {
+      error: 'expected a list of severities, such as [critical]',
+    })
+    .min(1, 'expected at least one severity, such as [critical]'),
+});
+export type WarRoomSettings = z.output<typeof WarRoomSettings>;
+
 export const ServiceEntry = z
   .strictObject({
     channel: z
@@ -134,6 +144,7 @@ export const ServiceEntry = z
     /** How long a successful rollback is watched before it counts as verified. */
     verify_after: Duration({ min: 0, max: 86_400_000, minText: '0s', maxText: '24h' }).default('5m'),
     deploy_guard: DeployGuard.optional(),
+    war_room: WarRoomSettings.optional(),
   })
   .superRefine((entry, ctx) => {
     checkDeployGuard(entry, ctx);

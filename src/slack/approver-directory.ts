@@ -34,6 +34,11 @@ export class SlackApproverDirectory implements ApproverDirectory {
     return false;
   }
 
+  /** The members of a user group (a service's on-call group, say), cached as approver groups are; [] when Slack cannot say. */
+  async membersOf(groupId: string): Promise<string[]> {
+    return [...(await this.members(groupId))];
+  }
+
   private async members(groupId: string): Promise<Set<string>> {
     const cached = this.cache.get(groupId);
     if (cached && cached.until > Date.now()) return cached.members;

@@ -44,6 +44,7 @@ const REFUSAL_HINTS: Readonly<Record<string, string>> = {
   not_authed: 'check SLACK_BOT_TOKEN',
   token_revoked: 'reinstall the Slack app and update SLACK_BOT_TOKEN',
   missing_scope: 'add the missing scope to the Slack app (slack-app-manifest.yaml) and reinstall it',
+  restricted_action: 'a workspace setting keeps the bot from creating channels (war rooms): let apps create channels, or open the room by hand',
 };
 
 /** Slack refused a call in a way that trying again will not change. */

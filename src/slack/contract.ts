@@ -26,6 +26,8 @@ export const ACTION_IDS = {
   incidentSilence: 'incident.silence',
   /** Expires the incident's silence; its value is an IncidentButtonValue. */
   incidentUnsilence: 'incident.unsilence',
+  /** Opens the incident's war room (a channel of its own); its value is an IncidentButtonValue. */
+  incidentRoom: 'incident.room',
   /** "I'll lead": the clicker becomes the incident's commander; its value is an IncidentButtonValue. */
   incidentLead: 'incident.lead',
 } as const;

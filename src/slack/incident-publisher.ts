@@ -33,6 +33,7 @@ const THREAD_KINDS: ReadonlySet<TimelineKind> = new Set([
   'severity',
   'note',
   'captured',
+  'room',
 ]);
 
 export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[] {

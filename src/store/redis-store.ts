@@ -8,10 +8,12 @@ import {
   type IncidentCommit,
   type IncidentCreate,
   type IncidentStore,
+  type MessageCopy,
   type MessageRefStore,
   type SlackMessageRef,
 } from '../incidents/store.js';
 import { locatorKeys } from './locator-keys.js';
+import { COPY_KEYS } from './message-copies.js';
 import { openIndexScore } from './open-order.js';
 import { RedisBase } from './redis-base.js';
 import { StoredIncident, StoredTimelineEntry } from './schema.js';
@@ -255,23 +257,23 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     await this.write(() => this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*', ...fields));
   }
 
-  getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
-    return this.readMessageRef(this.key('incident', incidentId, 'message'));
+  getMessageRef(incidentId: string, copy: MessageCopy = 'channel'): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(this.key('incident', incidentId, COPY_KEYS[copy].message));
   }
 
-  /** Also binds the message's thread to the incident, for what people do in it (IncidentLocator). */
-  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    await this.writeMessageRef(this.key('incident', incidentId, 'message'), ref, this.options.retentionMs);
+  /** Also binds the message's thread to the incident, for what people do in it (IncidentLocator): a room copy's thread too. */
+  async setMessageRef(incidentId: string, ref: SlackMessageRef, copy: MessageCopy = 'channel'): Promise<void> {
+    await this.writeMessageRef(this.key('incident', incidentId, COPY_KEYS[copy].message), ref, this.options.retentionMs);
     const thread = this.key(...locatorKeys.thread(ref.channel, ref.ts));
     await this.write(() => this.redis.set(thread, incidentId, 'PX', this.options.retentionMs));
   }
 
-  threadCursor(incidentId: string): Promise<number> {
-    return this.readCursor(this.key('incident', incidentId, 'thread-cursor'));
+  threadCursor(incidentId: string, copy: MessageCopy = 'channel'): Promise<number> {
+    return this.readCursor(this.key('incident', incidentId, COPY_KEYS[copy].cursor));
   }
 
-  setThreadCursor(incidentId: string, cursor: number): Promise<void> {
-    return this.writeCursor(this.key('incident', incidentId, 'thread-cursor'), cursor, this.options.retentionMs);
+  setThreadCursor(incidentId: string, cursor: number, copy: MessageCopy = 'channel'): Promise<void> {
+    return this.writeCursor(this.key('incident', incidentId, COPY_KEYS[copy].cursor), cursor, this.options.retentionMs);
   }
 
   changedSince(since: number): Promise<string[]> {

@@ -1,8 +1,8 @@
 /**
  * The Slack side of "Slack is a view of Redis": the delivery queue, the shared rate budget,
- * the paced chat API, the incident and action publishers, flood roll-ups, thread graphs,
- * and the reconciler that brings any message that is behind up to date. Part of the
- * composition root (src/app.ts).
+ * the paced chat API, the incident publishers (the channel's copy and the war room's) and
+ * the action publisher, flood roll-ups, thread graphs, and the reconciler that brings any
+ * message that is behind up to date. Part of the composition root (src/app.ts).
  */
 import type { Logger } from 'pino';
 import type { ActionStore } from '../actions/store.js';
@@ -15,8 +15,11 @@ import { ActionPublisher } from '../slack/action-publisher.js';
 import { SlackChatApi } from '../slack/chat-api.js';
 import { DeliveryQueue } from '../slack/delivery-queue.js';
 import { PacedChat, slackBudgetLimits } from '../slack/delivery/paced-chat.js';
-import { Reconciler } from '../slack/delivery/reconciler.js';
+import { Reconciler, type Reconcilable } from '../slack/delivery/reconciler.js';
 import { IncidentPublisher } from '../slack/incident-publisher.js';
+import { renderIncidentMessage } from '../slack/render/incident-message.js';
+import { SlackRoomChannels } from '../slack/room-channels.js';
+import { RoomPublisher } from '../slack/room-publisher.js';
 import { RedisFloodStore } from '../store/redis-flood-store.js';
 import { RedisSlackBudget } from '../store/redis-slack-budget.js';
 import { createFloodRollups } from './flood.js';
@@ -59,13 +62,30 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     ...(floods ? { flood: floods.gate } : {}),
     ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
   });
+  // The copy in the incident's war room, rendered as the channel's is; the reconciler converges both.
+  const roomChannels = new SlackRoomChannels(config.slack.botToken, config.slack.apiUrl, metrics, log.child({ component: 'war-room' }));
+  const roomCopies = new RoomPublisher(
+    queue,
+    chat,
+    store,
+    log.child({ component: 'room-publisher' }),
+    (incident) => renderIncidentMessage(incident, runbookActions(incident), { silences }),
+    (channel, incident) => roomChannels.setTopic(channel, incident),
+  );
+  const bothCopies: Reconcilable = {
+    isBehind: async (id) => (await publisher.isBehind(id)) || (await roomCopies.isBehind(id)),
+    reconcile: (id) => {
+      publisher.reconcile(id);
+      roomCopies.reconcile(id);
+    },
+  };
   metrics.bindSources({ queueDepth: () => queue.size, openByState: () => store.countOpenByState() });
 
   /** The action messages and the reconciler over both kinds, once the action store exists. */
   const withActions = (actionStore: ActionStore) => {
     const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
     const reconciler = new Reconciler({
-      incidents: { store, publisher },
+      incidents: { store, publisher: bothCopies },
       actions: { store: actionStore, publisher: actionPublisher },
       ...(floods ? { floods: floods.reconciled } : {}),
       intervalMs: config.slack.reconcileIntervalMs,
@@ -73,5 +93,5 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     });
     return { actionPublisher, reconciler };
   };
-  return { queue, budget, chat, graphs, checkGraphs, publisher, withActions };
+  return { queue, budget, chat, graphs, checkGraphs, publisher, slackRooms: { copies: roomCopies, channels: roomChannels }, withActions };
 }

@@ -237,6 +237,21 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect(await s.incidents.threadCursor('1')).toBe(0);
     });
 
+    it('keeps the war room copy of the message and its cursor apart from the channel copy', async () => {
+      const s = await factory.open();
+      await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 2 });
+      await s.incidents.setThreadCursor('1', 4);
+      expect(await s.incidents.getMessageRef('1', 'room')).toBeUndefined();
+      expect(await s.incidents.threadCursor('1', 'room')).toBe(0);
+      await s.incidents.setMessageRef('1', { channel: 'C0ROOM1', ts: '1700000000.000009', version: 3 }, 'room');
+      await s.incidents.setThreadCursor('1', 7, 'room');
+      expect(await s.incidents.getMessageRef('1', 'room')).toEqual({ channel: 'C0ROOM1', ts: '1700000000.000009', version: 3 });
+      expect(await s.incidents.getMessageRef('1')).toEqual({ channel: 'C0PAYMENTS', ts: '1700000000.000001', version: 2 });
+      expect([await s.incidents.threadCursor('1'), await s.incidents.threadCursor('1', 'room')]).toEqual([4, 7]);
+      await s.elapse(RETENTION_MS + 1_000);
+      expect(await s.incidents.getMessageRef('1', 'room')).toBeUndefined();
+    });
+
     it('records on the message reference the incident version it shows; a reference stored without one reads without one', async () => {
       const s = await factory.open();
       await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001' });

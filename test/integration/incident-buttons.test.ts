@@ -19,7 +19,7 @@ describe('the Acknowledge button', () => {
   it('acknowledges the incident and updates the same message without the Acknowledge button', async () => {
     const message = await incidentOf();
     // The shipped diagnostics runbook applies to every alert with an instance label.
-    expect([...buttonsOf(message.post).keys()]).toEqual(['incident.ack', 'incident.resolve', 'incident.lead', 'runbook.run']);
+    expect([...buttonsOf(message.post).keys()]).toEqual(['incident.ack', 'incident.resolve', 'incident.lead', 'incident.room', 'runbook.run']);
     const value = buttonValue(message.post, 'incident.ack');
     const auditBefore = (await audit(r)).length;
     const repliesBefore = r.slack.callsTo('response_url').length;
@@ -35,7 +35,7 @@ describe('the Acknowledge button', () => {
     const update = await updateOf(r, message, `[ACKNOWLEDGED] INC-${message.id} `);
     expect(update.params.channel).toBe(message.channel);
     expect(String(update.params.text)).toContain('ACKNOWLEDGED');
-    expect([...buttonsOf(update).keys()]).toEqual(['incident.resolve', 'incident.lead', 'runbook.run']);
+    expect([...buttonsOf(update).keys()]).toEqual(['incident.resolve', 'incident.lead', 'incident.room', 'runbook.run']);
     await threadReply(r, message, 'Acknowledged by <@U0BOB>');
     expect(topLevelPosts(r).filter((c) => String(c.params.text).includes(`INC-${message.id} `))).toHaveLength(1);
 

@@ -62,6 +62,20 @@ export interface PersonMessage {
   thread_ts?: string;
 }
 
+/** A channel as conversations.create answers it, with the members invited since. */
+export interface FakeChannel {
+  id: string;
+  name: string;
+  creator: string;
+  is_archived: boolean;
+  topic: { value: string; creator: string; last_set: number };
+  members: string[];
+}
+
+/** Slack's rule for channel names: lower case letters, digits, hyphens and underscores, at most 80. */
+const CHANNEL_NAME = /^[a-z0-9_-]{1,80}$/;
+const BOT_USER = 'U0BOT';
+
 export interface FakeSlackOptions {
   /**
    * Refuse a message over a Block Kit limit as Slack does (`invalid_blocks`, `msg_too_long`);
@@ -115,6 +129,7 @@ export class FakeSlack {
     [
       'chat.postMessage',
       (params) => {
+        if (this.channels.get(String(params.channel))?.is_archived) return { ok: false, error: 'is_archived' };
         this.tsCounter += 1;
         return { ok: true, channel: params.channel, ts: `1700000000.${String(this.tsCounter).padStart(6, '0')}`, message: { text: params.text } };
       },
@@ -147,6 +162,11 @@ export class FakeSlack {
       },
     ],
     ['response_url', () => ({ ok: true })],
+    ['conversations.create', (params) => this.createChannel(params)],
+    ['conversations.list', (params) => this.listChannels(params)],
+    ['conversations.setTopic', (params) => this.onChannel(params, (c) => this.setTopic(c, params))],
+    ['conversations.invite', (params) => this.onChannel(params, (c) => this.invite(c, params))],
+    ['conversations.archive', (params) => this.onChannel(params, (c) => this.archive(c))],
     [
       'files.getUploadURLExternal',
       (params) => {
@@ -183,6 +203,8 @@ export class FakeSlack {
   private readonly refusedUploads: string[] = [];
   private fileCounter = 0;
   private tsCounter = 0;
+  /** Channels made by conversations.create (or taken by a person, `takeChannelName`), by id. */
+  readonly channels = new Map<string, FakeChannel>();
   /** Decides per call whether to answer 429, returning the Retry-After seconds. */
   rateLimit: ((call: SlackCall, calls: readonly SlackCall[]) => number | undefined) | undefined;
   /**
@@ -283,6 +305,86 @@ export class FakeSlack {
     this.userGroups.set(groupId, users);
   }
 
+  /** A channel of that name made by a person, as if before the bot: conversations.create then answers name_taken. */
+  takeChannelName(name: string, creator = 'U0SOMEONE'): FakeChannel {
+    return this.addChannel(name, creator);
+  }
+
+  /** The channel of that name, if one was made. */
+  channelNamed(name: string): FakeChannel | undefined {
+    return [...this.channels.values()].find((c) => c.name === name);
+  }
+
+  private addChannel(name: string, creator: string): FakeChannel {
+    const channel: FakeChannel = {
+      id: `C0ROOM${this.channels.size + 1}`,
+      name,
+      creator,
+      is_archived: false,
+      topic: { value: '', creator: '', last_set: 0 },
+      members: [creator],
+    };
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** A channel object in Slack's shape (conversations.create, .list, .invite, .setTopic answer it). */
+  private channelObject(c: FakeChannel): Record<string, unknown> {
+    const { members, ...fields } = c;
+    return { ...fields, is_channel: true, is_private: false, is_general: false, name_normalized: c.name, created: 1700000000, num_members: members.length };
+  }
+
+  private createChannel(params: Record<string, unknown>): Record<string, unknown> {
+    const name = String(params.name ?? '');
+    if (!name) return { ok: false, error: 'invalid_name_required' };
+    if (name.length > 80) return { ok: false, error: 'invalid_name_maxlength' };
+    if (!CHANNEL_NAME.test(name)) return { ok: false, error: 'invalid_name_specials' };
+    if (this.channelNamed(name)) return { ok: false, error: 'name_taken' };
+    return { ok: true, channel: this.channelObject(this.addChannel(name, BOT_USER)) };
+  }
+
+  /** One page of channels; `cursor` is the index to start at. */
+  private listChannels(params: Record<string, unknown>): Record<string, unknown> {
+    const all = [...this.channels.values()].filter((c) => !(params.exclude_archived === 'true' || params.exclude_archived === true) || !c.is_archived);
+    const start = Number(params.cursor ?? 0) || 0;
+    const limit = Number(params.limit ?? 100) || 100;
+    const next = start + limit < all.length ? String(start + limit) : '';
+    return { ok: true, channels: all.slice(start, start + limit).map((c) => this.channelObject(c)), response_metadata: { next_cursor: next } };
+  }
+
+  private onChannel(params: Record<string, unknown>, act: (c: FakeChannel) => Record<string, unknown>): Record<string, unknown> {
+    const channel = this.channels.get(String(params.channel));
+    return channel ? act(channel) : { ok: false, error: 'channel_not_found' };
+  }
+
+  private setTopic(c: FakeChannel, params: Record<string, unknown>): Record<string, unknown> {
+    if (c.is_archived) return { ok: false, error: 'is_archived' };
+    const topic = String(params.topic ?? '');
+    if (topic.length > 250) return { ok: false, error: 'too_long' };
+    c.topic = { value: topic, creator: BOT_USER, last_set: Math.floor(Date.now() / 1000) };
+    return { ok: true, channel: this.channelObject(c) };
+  }
+
+  private archive(c: FakeChannel): Record<string, unknown> {
+    if (c.is_archived) return { ok: false, error: 'already_archived' };
+    c.is_archived = true;
+    return { ok: true };
+  }
+
+  /** Without `force`, one invitee already there refuses them all, as Slack does. */
+  private invite(c: FakeChannel, params: Record<string, unknown>): Record<string, unknown> {
+    if (c.is_archived) return { ok: false, error: 'is_archived' };
+    const users = String(params.users ?? '')
+      .split(',')
+      .filter(Boolean);
+    if (users.length === 0) return { ok: false, error: 'no_user' };
+    if (users.includes(BOT_USER)) return { ok: false, error: 'cant_invite_self' };
+    const there = users.filter((u) => c.members.includes(u));
+    if (there.length > 0 && !(params.force === 'true' || params.force === true)) return { ok: false, error: 'already_in_channel' };
+    c.members.push(...users.filter((u) => !c.members.includes(u)));
+    return { ok: true, channel: this.channelObject(c) };
+  }
+
   /**
    * Answers `apps.connections.open` with `open`, as Slack does for an app in Socket Mode. Only
    * a Socket Mode server (socket-mode-server.ts) calls this: without one the method stays
@@ -313,6 +415,7 @@ export class FakeSlack {
     this.scripted.clear();
     this.userGroups.clear();
     this.peopleMessages.length = 0;
+    this.channels.clear();
     this.rateLimit = undefined;
     this.beforeReply = undefined;
     this.assertNoUnexpectedCalls();

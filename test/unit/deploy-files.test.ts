@@ -38,6 +38,13 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
   'usergroups.users.list': ['usergroups:read'],
+  // War rooms: a channel per incident, its topic, its invitees, archived when closed.
+  'conversations.create': ['channels:manage'],
+  'conversations.setTopic': ['channels:manage'],
+  'conversations.invite': ['channels:manage'],
+  'conversations.archive': ['channels:manage'],
+  // Looking for a room whose create answered ambiguously.
+  'conversations.list': ['channels:read'],
   // Publishing a user's Home tab needs no scope beyond the bot token.
   'views.publish': [],
 };

@@ -38,7 +38,12 @@ describe('renderIncidentMessage', () => {
       expect(all).toContain(part);
     }
     const actions = blocks.find((b) => b.type === 'actions');
-    expect(actions && 'elements' in actions && actions.elements.map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead']);
+    expect(actions && 'elements' in actions && actions.elements.map((e) => e.action_id)).toEqual([
+      'incident.ack',
+      'incident.resolve',
+      'incident.lead',
+      'incident.room',
+    ]);
   });
 
   it("shows a one-alert incident's summary once, and names the alert in the list", () => {

@@ -25,7 +25,7 @@ const elementsOf = (i: Incident, silences: boolean): Element[] =>
 describe('the silence control on the incident message', () => {
   it('is a Silence… menu of four choices whose values read back, after Acknowledge and Resolve', () => {
     const elements = elementsOf(incident(), true);
-    expect(elements.map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead', 'incident.silence']);
+    expect(elements.map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead', 'incident.silence', 'incident.room']);
     const menu = elements[3];
     expect(menu?.type).toBe('static_select');
     expect(menu?.options?.map((o) => o.text.text)).toEqual(['1h', '4h', '24h', 'until resolved']);
@@ -36,14 +36,20 @@ describe('the silence control on the incident message', () => {
   });
 
   it('is absent without ALERTMANAGER_URL and once resolved', () => {
-    expect(elementsOf(incident(), false).map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead']);
+    expect(elementsOf(incident(), false).map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead', 'incident.room']);
     const resolved = resolveByUser(incident(), 'U0ANN', now).incident;
     expect(elementsOf(resolved, true)).toEqual([]);
   });
 
   it('becomes Unsilence and "silenced by X until T" while silenced', () => {
     const silenced = showSilence(incident(), silence, now)!.incident;
-    expect(elementsOf(silenced, true).map((e) => e.action_id)).toEqual(['incident.ack', 'incident.resolve', 'incident.lead', 'incident.unsilence']);
+    expect(elementsOf(silenced, true).map((e) => e.action_id)).toEqual([
+      'incident.ack',
+      'incident.resolve',
+      'incident.lead',
+      'incident.unsilence',
+      'incident.room',
+    ]);
     const text = JSON.stringify(renderIncidentMessage(silenced, [], { silences: true }).blocks);
     expect(text).toContain('Silenced in Alertmanager by <@U0ANN> until <!date^');
     expect(silenceLine({ ...silence, untilResolved: true, by: 'alertmanager' })).toBe(

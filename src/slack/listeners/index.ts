@@ -6,6 +6,7 @@ import { commands } from '../../../commands/index.js';
 import type { CommandDeps } from '../../../commands/command.js';
 import { registerActionButtons, type RunbookButtonTarget } from './actions/action-buttons.js';
 import { registerIncidentButtons } from './actions/incident-buttons.js';
+import { registerRoomButton } from './actions/room-button.js';
 import { registerSilenceControls, silenceCommands } from './actions/silence-controls.js';
 import { registerUnknownActions } from './actions/unknown-action.js';
 import { registerCommands } from './commands/index.js';
@@ -29,6 +30,7 @@ export function registerListeners(
   answerUnanswerable(app, new Set(commands.map((c) => c.name)), log);
   registerIncidentButtons(app, deps.incidents, log);
   registerSilenceControls(app, deps.incidents, deps.silences, log);
+  if (deps.rooms) registerRoomButton(app, deps.incidents, deps.rooms, log);
   registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log, (userId, text) => deps.home.clicked(userId, text));
   registerHomeTab(app, deps.home, deps.incidents, deps.actions, log);
   registerUnknownActions(app, deps.incidents, log);

@@ -7,6 +7,7 @@ import { mention } from './mention.js';
 import { silenceOutcomeText } from './silence.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-text.js';
 import { renderResponseStats } from './incident-stats.js';
+import { renderRoomClosing, renderRoomOpening } from './war-room.js';
 
 function renderDryRun({ runbookId, actionId, plan, rehearsal }: Extract<CommandAnswer, { kind: 'dry_run' }>): string {
   const found = rehearsal ? renderRehearsal(rehearsal) : 'read-only action: nothing to rehearse; running it changes nothing.';
@@ -44,5 +45,9 @@ function words(answer: CommandAnswer): string {
       return `:large_green_circle: ${mention(answer.by)} resumed automation.`;
     case 'dry_run':
       return renderDryRun(answer);
+    case 'room_opening':
+      return renderRoomOpening(answer.incidentId, answer.opening);
+    case 'room_closing':
+      return renderRoomClosing(answer.incidentId, answer.closing);
   }
 }

@@ -19,6 +19,8 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     '• `/incident commander <id> @person` — who leads the response (pick them from the @ autocomplete)',
     "• `/incident severity <id> critical|warning|info` — override the alerts' severity",
     '• `/incident note <id> <text>` — add a note to the timeline',
+    '• `/incident room <id>` — open its war room: a channel of its own, with the on-call group invited',
+    '• `/incident close <id>` — archive the war room of a resolved incident',
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),

@@ -18,6 +18,7 @@ import { fitLines, MAX_ACTIONS_ELEMENTS, MAX_CONTEXT_TEXT, MAX_SECTION_TEXT, tru
 import { mention } from './mention.js';
 import { silenceControl, silenceLine } from './silence.js';
 import { verificationLine } from './verification.js';
+import { roomLine } from './war-room.js';
 
 const STATE_ICON: Record<IncidentState, string> = {
   firing: ':red_circle:',
@@ -98,6 +99,10 @@ export function incidentButtons(incident: Incident, runbookActions: readonly Run
   return list.slice(0, MAX_ACTIONS_ELEMENTS);
 }
 
+function roomButton(incident: Incident): ButtonElement {
+  return { type: 'button', action_id: ACTION_IDS.incidentRoom, text: { type: 'plain_text', text: 'Open war room' }, value: incidentButtonValue(incident.id) };
+}
+
 /** Words of a label in the fallback text: a notification shows one line, so a long one is cut. */
 const FALLBACK_LABEL_CHARS = 200;
 
@@ -154,6 +159,7 @@ export function renderIncidentMessage(
     link(firstAlert?.generatorURL, 'Source'),
     link(incident.commonAnnotations.runbook_url ?? firstAlert?.annotations.runbook_url, 'Runbook'),
     link(silenceUrl(incident), 'Silence'),
+    roomLine(incident),
   ].filter((l): l is string => l !== undefined);
 
   const shownSummary = summaryOf(incident);
@@ -169,10 +175,12 @@ export function renderIncidentMessage(
   blocks.push({ type: 'context', elements: idAndLinks([displayId(incident.id), ...links]) });
   const buttons = incidentButtons(incident, runbookActions);
   const control = options.silences ? silenceControl(incident) : undefined;
-  // The control goes after Acknowledge and Resolve, before the runbooks' actions.
+  const room = incident.state !== 'resolved' && !incident.room ? roomButton(incident) : undefined;
+  // The silence control and the room go after Acknowledge and Resolve, before the runbooks' actions.
   const firstRunbook = buttons.findIndex((b) => b.action_id === ACTION_IDS.runbookRun);
   const at = firstRunbook === -1 ? buttons.length : firstRunbook;
-  const actions = control ? [...buttons.slice(0, at), control, ...buttons.slice(at)] : buttons;
+  const between = [control, room].filter((e) => e !== undefined);
+  const actions = [...buttons.slice(0, at), ...between, ...buttons.slice(at)].slice(0, MAX_ACTIONS_ELEMENTS);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: actions });
   return fitMessage({ text: fallbackText(incident), blocks });
 }

@@ -14,6 +14,7 @@ import { fleetEndText, renderRehearsal, renderRunReport } from './fleet-report.j
 import { escapeText } from './escape.js';
 import { groupMention, mention } from './mention.js';
 import { verificationEndedText, verificationStartedText } from './verification.js';
+import { renderRoomFact } from './war-room.js';
 
 /** One step of an action; `actor` is who took it (`bot` for the bot's own steps). */
 export function renderActionStep(actor: string, step: ActionStep): string {
@@ -139,5 +140,7 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
     case 'note':
     case 'captured':
       return renderCommandFact(entry);
+    case 'room':
+      return renderRoomFact(entry);
   }
 }

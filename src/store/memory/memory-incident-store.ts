@@ -6,9 +6,11 @@ import {
   type IncidentCommit,
   type IncidentCreate,
   type IncidentStore,
+  type MessageCopy,
   type MessageRefStore,
   type SlackMessageRef,
 } from '../../incidents/store.js';
+import { COPY_KEYS } from '../message-copies.js';
 import type { MemoryKeyspace } from './keyspace.js';
 import { increment, MemoryBase } from './memory-base.js';
 import { locatorKeys } from '../locator-keys.js';
@@ -194,21 +196,21 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     return [...(this.keyspace.read<AuditEntry[]>('audit') ?? [])];
   }
 
-  async getMessageRef(incidentId: string): Promise<SlackMessageRef | undefined> {
-    return this.readMessageRef(`incident:${incidentId}:message`);
+  async getMessageRef(incidentId: string, copy: MessageCopy = 'channel'): Promise<SlackMessageRef | undefined> {
+    return this.readMessageRef(`incident:${incidentId}:${COPY_KEYS[copy].message}`);
   }
 
-  async setMessageRef(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    this.writeMessageRef(`incident:${incidentId}:message`, ref, this.options.retentionMs);
+  async setMessageRef(incidentId: string, ref: SlackMessageRef, copy: MessageCopy = 'channel'): Promise<void> {
+    this.writeMessageRef(`incident:${incidentId}:${COPY_KEYS[copy].message}`, ref, this.options.retentionMs);
     this.keyspace.write(locatorKeys.thread(ref.channel, ref.ts).join(':'), incidentId, this.options.retentionMs);
   }
 
-  async threadCursor(incidentId: string): Promise<number> {
-    return this.readCursor(`incident:${incidentId}:thread-cursor`);
+  async threadCursor(incidentId: string, copy: MessageCopy = 'channel'): Promise<number> {
+    return this.readCursor(`incident:${incidentId}:${COPY_KEYS[copy].cursor}`);
   }
 
-  async setThreadCursor(incidentId: string, cursor: number): Promise<void> {
-    this.writeCursor(`incident:${incidentId}:thread-cursor`, cursor, this.options.retentionMs);
+  async setThreadCursor(incidentId: string, cursor: number, copy: MessageCopy = 'channel'): Promise<void> {
+    this.writeCursor(`incident:${incidentId}:${COPY_KEYS[copy].cursor}`, cursor, this.options.retentionMs);
   }
 
   async changedSince(since: number): Promise<string[]> {

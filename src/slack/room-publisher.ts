@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import type { FactEntry, Incident, TimelineEntry } from '../incidents/incident.js';
+import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
+import type { ChatApi } from './chat-api.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import { afterSlackAnswered } from './delivery/after-slack.js';
+import { RefusedVersions } from './delivery/brief-on-refusal.js';
+import { namingRefusals } from './delivery/refusal-log.js';
+import { reconcileMessage, showsVersion, type MessageSlot } from './message-sync.js';
+import type { SlackMessage } from './render/block-kit.js';
+import { renderMinimalIncidentMessage } from './render/minimal-message.js';
+import { renderRoomNews } from './render/war-room.js';
+import { RetryLater } from './retry-later.js';
+
+type RoomNews = FactEntry & { kind: 'resolved' | 'reopened' };
+
+const isNews = (entry: TimelineEntry): entry is RoomNews => !('text' in entry) && (entry.kind === 'resolved' || entry.kind === 'reopened');
+const isRoomOpened = (entry: TimelineEntry) => !('text' in entry) && entry.kind === 'room' && entry.verb === 'opened';
+
+const NEWS_LEASE_MS = 30_000;
+
+/**
+ * The incident's second message, in its war room, kept in step with Redis as the first one
+ * is: its own reference and recorded version, so the reconciler finds it behind after any
+ * fault. The room's outbox (its own cursor over the timeline) says in the room itself when
+ * the incident resolves or fires again.
+ */
+export class RoomPublisher {
+  private readonly refusals = new RefusedVersions();
+
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly chat: ChatApi,
+    private readonly store: IncidentStore & MessageRefStore,
+    private readonly log: Logger,
+    private readonly render: (incident: Incident) => SlackMessage,
+    /** Sets the room's topic (best effort), once its copy shows a new state. */
+    private readonly topic: (channel: string, incident: Incident) => Promise<void> = async () => undefined,
+  ) {}
+
+  incidentChanged(incidentId: string): void {
+    this.queue.enqueue(`room:${incidentId}`, () => this.sync(incidentId));
+  }
+
+  reconcile(incidentId: string): void {
+    this.queue.ensure(`room:${incidentId}`, () => this.sync(incidentId));
+  }
+
+  /** Behind when the incident has an open room whose copy shows an older version, or whose outbox has entries left. */
+  async isBehind(incidentId: string): Promise<boolean> {
+    if (this.queue.has(`room:${incidentId}`)) return true;
+    const incident = await this.store.get(incidentId);
+    if (!incident?.room || incident.room.archived) return false;
+    if (!showsVersion(await this.store.getMessageRef(incidentId, 'room'), incident.version)) return true;
+    const [cursor, timeline] = await Promise.all([this.store.threadCursor(incidentId, 'room'), this.store.timeline(incidentId)]);
+    return cursor < timeline.length;
+  }
+
+  private async sync(incidentId: string): Promise<void> {
+    const incident = await this.store.get(incidentId);
+    // No room (most incidents), or one archived: nothing is shown there any more.
+    if (!incident?.room || incident.room.archived) return;
+    await this.syncMessage(incidentId);
+    await this.syncNews(incidentId, incident.room.channel);
+  }
+
+  private async syncMessage(incidentId: string): Promise<void> {
+    const slot: MessageSlot = {
+      label: `war room copy of incident ${incidentId}`,
+      ref: () => this.store.getMessageRef(incidentId, 'room'),
+      save: (ref) => this.store.setMessageRef(incidentId, ref, 'room'),
+      lease: (ttlMs) => this.store.lease(`message:incident-room:${incidentId}`, ttlMs),
+      refusals: this.refusals,
+    };
+    let channel: string | undefined;
+    let shown: Incident | undefined;
+    const before = (await this.store.getMessageRef(incidentId, 'room'))?.state;
+    await namingRefusals(
+      this.log,
+      () => ({ channel, incidentId }),
+      async () => {
+        const result = await reconcileMessage(this.chat, slot, async () => {
+          const incident = await this.store.get(incidentId);
+          if (!incident?.room || incident.room.archived) return undefined;
+          channel = incident.room.channel;
+          shown = incident;
+          return {
+            version: incident.version,
+            state: incident.state,
+            message: this.render(incident),
+            brief: renderMinimalIncidentMessage(incident),
+            where: { channel },
+          };
+        });
+        if (result?.posted) this.log.info({ incidentId, channel: result.ref.channel, ts: result.ref.ts }, 'incident message posted in its war room');
+        // The topic was set with the room; it follows the state from the copy's first update on.
+        if (result && !result.posted && shown && before !== undefined && before !== result.ref.state) await this.topic(result.ref.channel, shown);
+      },
+    );
+  }
+
+  /** Posts in the room what it is told, from the room's opening on; the cursor moves only after Slack answered. */
+  private async syncNews(incidentId: string, channel: string): Promise<void> {
+    const release = await this.store.lease(`room-news:${incidentId}`, NEWS_LEASE_MS);
+    if (!release) throw RetryLater.waitingOn('another replica is posting in this war room');
+    try {
+      const cursor = await this.store.threadCursor(incidentId, 'room');
+      const timeline = await this.store.timeline(incidentId);
+      // A room hears what happened once it was open, not the incident's story before it.
+      const from = cursor > 0 ? cursor : timeline.findLastIndex(isRoomOpened) + 1;
+      const news = timeline.slice(from).filter(isNews);
+      for (const entry of news) await this.chat.postMessage({ channel, text: renderRoomNews(incidentId, entry) });
+      if (timeline.length > cursor) await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, timeline.length, 'room'));
+    } finally {
+      await afterSlackAnswered(release);
+    }
+  }
+}
