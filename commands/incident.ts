@@ -1,10 +1,11 @@
 import type { CommandContext, CommandDeps, CommandReply, SlashCommand } from './command.js';
 import { ack, help, list, resolve, show } from './incident/basics.js';
 import { graph } from './incident/graph.js';
+import { followup, retro } from './incident/retro.js';
 import { misuse, type IncidentVerb } from './incident/verb.js';
 
 /** Every `/incident` subcommand, one module each under incident/; the usage text is in src/slack/render/command-usage.ts. */
-const VERBS: ReadonlyMap<string, IncidentVerb<unknown>> = new Map([list, help, show, ack, resolve, graph].map((v) => [v.name, v]));
+const VERBS: ReadonlyMap<string, IncidentVerb<unknown>> = new Map([list, help, show, ack, resolve, graph, retro, followup].map((v) => [v.name, v]));
 
 export interface ParsedIncidentCommand {
   verb: string;

@@ -47,6 +47,7 @@ import { scheduleHousekeeping } from './wiring/housekeeping.js';
 import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
+import { createRetroFiling } from './wiring/retro.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
 const RECORD_MARGIN_MS = 1_000;
@@ -91,6 +92,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     metrics,
     runbookActions: (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
     silences: silences !== undefined,
+    retroFiling: createRetroFiling(config, catalog, log.child({ component: 'retro-issues' })),
     log,
   });
   incidents.onChange((id) => publisher.incidentChanged(id));

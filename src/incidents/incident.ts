@@ -88,7 +88,12 @@ export type TimelineKind =
   /** Nobody acknowledged the incident in time; the on-call group was mentioned. */
   | 'reminder'
   /** A silence of the group made, expired, or refused. */
-  | 'silence';
+  | 'silence'
+  /** A retrospective draft is due in the thread: the incident resolved, or someone asked again. */
+  | 'retro'
+  /** A follow-up for the retrospective; the draft filed in GitLab was edited or made. */
+  | 'followup'
+  | 'retro_filed';
 
 /** An alert as a timeline entry names it. */
 export interface AlertRef {
@@ -116,7 +121,18 @@ export type IncidentFact =
   | { kind: 'action'; step: ActionStep }
   /** `oncall`: the service's on-call user group, when one is configured. */
   | { kind: 'reminder'; incidentId: string; oncall?: string; minutes: number }
-  | SilenceFact;
+  | SilenceFact
+  | RetroFact;
+
+/**
+ * `retro`: the thread owes a retrospective draft here (recorded with the resolution itself, so
+ * a crash before it is posted loses nothing); `followup`: something to do after the incident;
+ * `retro_filed`: the draft lives in a GitLab issue too (the iid a regenerate edits).
+ */
+export type RetroFact =
+  | { kind: 'retro'; reason: 'resolved' | 'regenerated' }
+  | { kind: 'followup'; what: string }
+  | { kind: 'retro_filed'; project: string; iid: number; url: string };
 
 /**
  * `silenced`/`unsilenced` by a person (actor: their id) or seen in Alertmanager (actor:

@@ -4,6 +4,7 @@
  */
 import { InvalidTransitionError } from '../errors.js';
 import type { Verification } from '../verify/rollback-verification.js';
+import { retroDue } from './retro.js';
 import { firingAlerts, type Incident, type IncidentState, type Outcome } from './incident.js';
 
 const TRANSITIONS: Record<IncidentState, readonly IncidentState[]> = {
@@ -68,5 +69,6 @@ export function showVerification(current: Incident, actionId: string, verificati
 export function resolveByUser(current: Incident, userId: string, now: Date): Outcome {
   const incident = { ...transition(current, 'resolved', now), resolvedAt: now.toISOString(), resolvedBy: userId };
   const stillFiring = firingAlerts(current).length;
-  return { incident, entries: [{ at: now.toISOString(), kind: 'resolved', actor: userId, stillFiring }], changed: true };
+  const at = now.toISOString();
+  return { incident, entries: [{ at, kind: 'resolved', actor: userId, stillFiring }, retroDue(at)], changed: true };
 }

@@ -17,6 +17,9 @@ import { DeliveryQueue } from '../slack/delivery-queue.js';
 import { PacedChat, slackBudgetLimits } from '../slack/delivery/paced-chat.js';
 import { Reconciler } from '../slack/delivery/reconciler.js';
 import { IncidentPublisher } from '../slack/incident-publisher.js';
+import { SlackFileUploads } from '../slack/file-upload.js';
+import { RetroDrafts, type RetroFiling } from '../slack/retro-delivery.js';
+import type { RetroAction } from '../incidents/retro.js';
 import { RedisFloodStore } from '../store/redis-flood-store.js';
 import { RedisSlackBudget } from '../store/redis-slack-budget.js';
 import { createFloodRollups } from './flood.js';
@@ -31,12 +34,14 @@ export interface SlackDeliveryDeps {
   runbookActions: (incident: Incident) => RunbookActionRef[];
   /** Offer the Silence… menu (ALERTMANAGER_URL is set). */
   silences: boolean;
+  /** Files retrospective drafts in GitLab (see retro.ts). */
+  retroFiling?: RetroFiling | undefined;
   log: Logger;
 }
 
 export type SlackDelivery = ReturnType<typeof createSlackDelivery>;
 
-export function createSlackDelivery({ config, redis, store, metrics, runbookActions, silences, log }: SlackDeliveryDeps) {
+export function createSlackDelivery({ config, redis, store, metrics, runbookActions, silences, retroFiling, log }: SlackDeliveryDeps) {
   // A failing delivery is retried at least as often as the reconciler would find it behind.
   const queue = new DeliveryQueue({
     log: log.child({ component: 'slack-queue' }),
@@ -53,9 +58,24 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
   const graphs = createThreadGraphs({ config, queue, store, budget, metrics, log });
   const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const floods = createFloodRollups(config, floodStore, queue, chat, log);
+  // Which actions a draft lists is read from the action store, which exists once withActions is called (before anything is delivered).
+  let actionsOf = async (_ids: string[]): Promise<RetroAction[]> => [];
+  const retro = new RetroDrafts({
+    queue,
+    chat,
+    uploads: new SlackFileUploads({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics, budget }),
+    store,
+    actionsOf: (ids) => actionsOf(ids),
+    ...(retroFiling ? { filing: retroFiling } : {}),
+    // The room's copy is claimed for as long as the incident is kept: it is what "once" remembers.
+    claim: async (key, ttlMs) => (await store.lease(key, ttlMs)) !== undefined,
+    claimTtlMs: config.retentionMs,
+    log: log.child({ component: 'retro' }),
+  });
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), runbookActions, {
     fallbackChannel: config.incidentChannel,
     silences,
+    retro,
     ...(floods ? { flood: floods.gate } : {}),
     ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
   });
@@ -63,6 +83,7 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
 
   /** The action messages and the reconciler over both kinds, once the action store exists. */
   const withActions = (actionStore: ActionStore) => {
+    actionsOf = async (ids) => (await Promise.all(ids.map((id) => actionStore.getAction(id)))).filter((a) => a !== undefined);
     const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
     const reconciler = new Reconciler({
       incidents: { store, publisher },

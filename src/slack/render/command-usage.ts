@@ -13,6 +13,8 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     '• `/incident ack <id>` — acknowledge',
     '• `/incident resolve <id>` — resolve',
     "• `/incident graph <id> [range]` — the alert's graph in the thread, over the last hour or the range (such as `6h`)",
+    "• `/incident retro <id>` — post the retrospective draft in the incident's thread again (and update its GitLab issue)",
+    '• `/incident followup <id> <text>` — add a follow-up to the retrospective',
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),
