@@ -42,8 +42,8 @@ export interface RetroDraftsOptions {
 
 /** The issue the draft was filed as last, as the timeline recorded it. */
 export function filedIssueOf(timeline: readonly TimelineEntry[]): FiledIssue | undefined {
-  const last = timeline.filter((e) => e.kind === 'retro_filed' && !('text' in e)).at(-1);
-  return last && last.kind === 'retro_filed' && !('text' in last) ? { project: last.project, iid: last.iid, url: last.url } : undefined;
+  const filed = timeline.flatMap((e) => ('text' in e || e.kind !== 'retro_filed' ? [] : [{ project: e.project, iid: e.iid, url: e.url }]));
+  return filed.at(-1);
 }
 
 export class RetroDrafts {
