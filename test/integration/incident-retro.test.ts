@@ -15,9 +15,20 @@ import { found } from '../support/wait.js';
 
 const RETRO_PROJECT = 'shop/postmortems';
 
+/** ledger files its retrospectives in a project of its own. */
+const LEDGER = `  ledger:
+    channel: C0LEDGER
+    approvers: [U0BOB]
+    gitlab:
+      project: shop/ledger
+      environment: production
+      retro_project: shop/ledger-postmortems
+`;
+
 async function rig(env: Record<string, string> = {}): Promise<Rig> {
-  const r = await startRig({ env });
+  const r = await startRig({ env, moreServices: LEDGER });
   r.gitlab.addProject(RETRO_PROJECT, []);
+  r.gitlab.addProject('shop/ledger-postmortems', []);
   return r;
 }
 
@@ -123,6 +134,15 @@ describe('the retrospective draft', () => {
     expect(r.gitlab.callsTo('createIssue')).toHaveLength(1);
     expect(r.gitlab.issues.get(RETRO_PROJECT)).toHaveLength(1);
     expect(String(draft?.params.text)).toContain(`${RETRO_PROJECT}#1`);
+  });
+
+  it("is filed in the service's own gitlab.retro_project rather than RETRO_GITLAB_PROJECT", async () => {
+    const r = await rig({ RETRO_GITLAB_PROJECT: RETRO_PROJECT });
+    const incident = await openIncident(r, { service: 'ledger' });
+    await slash(r, '/incident', `resolve INC-${incident.id}`, 'U0BOB');
+    const [draft] = await drafts(r, incident, 1);
+    expect(String(draft?.params.text)).toContain('shop/ledger-postmortems#1');
+    expect(r.gitlab.callsTo('createIssue').map((c) => c.project)).toEqual(['shop/ledger-postmortems']);
   });
 
   it('is uploaded into the thread as a Markdown file when longer than a message shows', async () => {
