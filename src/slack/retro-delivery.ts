@@ -15,7 +15,7 @@ import type { ChatApi } from './chat-api.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { FileUploads } from './file-upload.js';
 import { MAX_FALLBACK_TEXT } from './render/limits.js';
-import { renderRetro, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
+import { renderRetro, renderRetroForGitlab, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
 
 /** Files the draft as one GitLab issue; throws RetryLater while GitLab cannot say. */
 export interface RetroFiling {
@@ -78,7 +78,7 @@ export class RetroDrafts {
     const draft = buildRetro(incident, timeline, await actionsOf(linkedActionIds(timeline)));
     const known = filedIssueOf(timeline);
     if (!file || !filing) return { incident, draft, filed: known };
-    const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetro(draft) }, known);
+    const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetroForGitlab(draft) }, known);
     if (filed && (filed.iid !== known?.iid || filed.project !== known.project)) {
       // Recorded before the draft is posted: a retry edits this issue rather than making another.
       await store.appendTimeline(incidentId, [{ at: new Date().toISOString(), actor: 'bot', kind: 'retro_filed', ...filed }]);

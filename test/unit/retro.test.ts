@@ -8,7 +8,7 @@ import { parseIncidentCommand } from '../../commands/incident.js';
 import { CommandUsageError } from '../../src/errors.js';
 import type { FactEntry, TimelineEntry } from '../../src/incidents/incident.js';
 import { buildRetro, linkedActionIds } from '../../src/incidents/retro.js';
-import { renderRetro } from '../../src/slack/render/retro.js';
+import { renderRetro, slackToGitlabMarkdown } from '../../src/slack/render/retro.js';
 import type { Verification } from '../../src/verify/rollback-verification.js';
 import { actionDoc, incidentDoc } from '../support/documents.js';
 
@@ -134,7 +134,18 @@ describe('the retrospective draft', () => {
     const bare = renderRetro(buildRetro({ ...incident, commander: undefined }, timeline.slice(0, 2), []));
     expect(bare).toContain('**Commander:** none named');
     expect(bare).toContain('No action was linked to this incident.');
-    expect(bare).toContain('None yet: add one with `/incident followup INC-42 <what to do>`.');
+    expect(bare).toContain('None yet: add one with `/incident followup INC-42 &lt;what to do&gt;`.');
+  });
+
+  it('is filed in GitLab in Markdown, without Slack syntax and without mentioning anyone there', () => {
+    const text = slackToGitlabMarkdown(
+      renderRetro(buildRetro(incident, timeline, [rollback]), { url: 'https://gitlab.example.com/x/-/issues/3', project: 'x', iid: 3 }),
+    );
+    expect(text).toContain('Filed in GitLab: [x#3](https://gitlab.example.com/x/-/issues/3)');
+    expect(text).toContain('**Commander:** `@U0CAROL`');
+    expect(text).toContain('- [ ] alert on &lt;queue depth&gt; &amp; latency (`@U0DAVE`)');
+    expect(text).toContain('- Run: [the run](https://gitlab.example.com/shop/payment-service/-/jobs/9002)');
+    expect(text).not.toMatch(/<[^>]*>/);
   });
 
   it('shows an open incident as still open, without a time to resolve', () => {

@@ -87,7 +87,7 @@ export function renderRetro(draft: RetroDraft, filed?: FiledIssue): string {
   if (draft.actions.length === 0) lines.push('No action was linked to this incident.');
   for (const section of draft.actions) lines.push(...actionBlock(section), '');
   lines.push('## Follow-ups');
-  if (draft.followups.length === 0) lines.push(`None yet: add one with \`/incident followup ${id} <what to do>\`.`);
+  if (draft.followups.length === 0) lines.push(`None yet: add one with \`/incident followup ${id} &lt;what to do&gt;\`.`);
   lines.push(...draft.followups.map((f) => followupItem(f.text, f.by)));
   return lines.join('\n');
 }
@@ -95,6 +95,29 @@ export function renderRetro(draft: RetroDraft, filed?: FiledIssue): string {
 /** One follow-up as a Markdown task item, which GitLab shows as a checkbox. */
 export function followupItem(text: string, by: string): string {
   return `- [ ] ${escapeText(text).replace(/\n/g, ' ')} (${mention(by)})`;
+}
+
+/**
+ * Slack's own syntax in the draft, as GitLab Markdown: a link `<url|label>` as `[label](url)`,
+ * a date as its fallback text, a person or group as their id in code (a Slack id is nobody
+ * in GitLab, and must not mention a GitLab user of that name). Outside text has no raw `<`
+ * (escape.ts), so every `<…>` here is the bot's; its entities (`&lt;`) read the same in GitLab.
+ */
+export function slackToGitlabMarkdown(text: string): string {
+  return text.replace(/<([^<>]*)>/g, (_whole, inner: string) => {
+    const [target = '', label] = inner.split('|', 2);
+    if (target.startsWith('@')) return `\`${target}\``;
+    if (target.startsWith('!subteam^')) return `\`@${target.slice('!subteam^'.length)}\``;
+    if (target.startsWith('#')) return `\`${target}\``;
+    if (target.startsWith('!date^')) return label ?? '';
+    if (target.startsWith('!')) return `\`@${target.slice(1)}\``;
+    return label === undefined ? target : `[${label}](${target})`;
+  });
+}
+
+/** The draft as the GitLab issue's description. */
+export function renderRetroForGitlab(draft: RetroDraft): string {
+  return slackToGitlabMarkdown(renderRetro(draft));
 }
 
 export function retroFilename(incidentId: string): string {
