@@ -1,6 +1,7 @@
 import type { CommandContext, CommandDeps, CommandReply, SlashCommand } from './command.js';
 import { ack, help, list, resolve, show } from './incident/basics.js';
 import { graph } from './incident/graph.js';
+import { followup, retro } from './incident/retro.js';
 import { commander, note, severity } from './incident/roles.js';
 import { close, room } from './incident/room.js';
 import { silence, unsilence } from './incident/silence.js';
@@ -9,7 +10,7 @@ import { misuse, type IncidentVerb } from './incident/verb.js';
 
 /** Every `/incident` subcommand, one module each under incident/; the usage text is in src/slack/render/command-usage.ts. */
 const VERBS: ReadonlyMap<string, IncidentVerb<unknown>> = new Map(
-  [list, help, show, ack, resolve, graph, silence, unsilence, stats, commander, severity, note, room, close].map((v) => [v.name, v]),
+  [list, help, show, ack, resolve, graph, silence, unsilence, stats, commander, severity, note, room, close, retro, followup].map((v) => [v.name, v]),
 );
 
 export interface ParsedIncidentCommand {

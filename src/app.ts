@@ -50,6 +50,7 @@ import { observeResponseTimes, responseStatsSource } from './wiring/response-num
 import { createTimelineCapture } from './wiring/timeline-capture.js';
 import { createWarRooms } from './wiring/war-room.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
+import { createRetroFiling } from './wiring/retro.js';
 
 /** After a Slack call's answer, how long recording it in Redis may take at shutdown. */
 const RECORD_MARGIN_MS = 1_000;
@@ -94,6 +95,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
     metrics,
     runbookActions: (incident) => runbookActionsFor(runbooks, incident, { serviceLabel: config.serviceLabel }),
     silences: silences !== undefined,
+    retroFiling: createRetroFiling(config, catalog, log.child({ component: 'retro-issues' })),
     log,
   });
   incidents.onChange((id) => publisher.incidentChanged(id));

@@ -61,7 +61,15 @@ export interface Config {
    * `lookupWindowMs`: how long to look for what a GitLab change that was not confirmed may have made;
    * `webhookToken`: the secret GitLab's deployment webhooks send to POST /gitlab (off when undefined).
    */
-  gitlab: { url: string | undefined; token: string | undefined; pollIntervalMs: number; lookupWindowMs: number; webhookToken: string | undefined };
+  gitlab: {
+    url: string | undefined;
+    token: string | undefined;
+    pollIntervalMs: number;
+    lookupWindowMs: number;
+    webhookToken: string | undefined;
+    /** Where retrospective drafts are filed for services whose services.yaml names no `gitlab.retro_project`. */
+    retroProject: string | undefined;
+  };
   /** Where health checks are queried; `url` undefined when no service has checks. */
   prometheus: { url: string | undefined; token: string | undefined; timeoutMs: number };
   /** Alertmanager's API, for silences; undefined without ALERTMANAGER_URL (no silence control). */
@@ -140,6 +148,7 @@ function toConfig(e: Env): Config {
       pollIntervalMs: e.GITLAB_POLL_INTERVAL,
       lookupWindowMs: e.GITLAB_LOOKUP_WINDOW,
       webhookToken: e.GITLAB_WEBHOOK_TOKEN,
+      retroProject: e.RETRO_GITLAB_PROJECT,
     },
     prometheus: { url: e.PROMETHEUS_URL?.replace(/\/+$/, ''), token: e.PROMETHEUS_TOKEN, timeoutMs: e.PROMETHEUS_TIMEOUT },
     alertmanager: alertmanagerApi(e.ALERTMANAGER_URL, e.ALERTMANAGER_API_TOKEN, e.ALERTMANAGER_POLL_INTERVAL),

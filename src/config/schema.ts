@@ -108,6 +108,7 @@ export const EnvSchema = z
       .optional()
       .transform((v) => (v === '' ? undefined : v))
       .pipe(z.string().min(16, 'expected at least 16 characters: it is the only thing guarding POST /gitlab').optional()),
+    RETRO_GITLAB_PROJECT: optionalText,
     GITLAB_LOOKUP_WINDOW: duration('2m').pipe(z.number().min(1_000, { error: 'expected at least 1s' }).max(300_000, { error: 'expected at most 5m' })),
     PROMETHEUS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'expected the Prometheus base URL such as http://prometheus:9090' }).optional()),
     PROMETHEUS_TOKEN: optionalText,

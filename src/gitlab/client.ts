@@ -139,7 +139,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 /** What we were doing, to word messages and to choose what may be retried. */
 export interface GitlabOperation {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** An infinitive for messages: "list the successful deployments to production". */
   action: string;
   /** As configured: a path (group/name) or a numeric id. */
@@ -152,8 +152,8 @@ export interface GitlabOperation {
   checkUrl?: string;
 }
 
-/** A request that changes nothing, and so may be sent as often as it takes. */
-export type GitlabRead = GitlabOperation & { method: 'GET' };
+/** A request that changes nothing, or sets what it sets whatever came before (a PUT), and so may be sent as often as it takes. */
+export type GitlabRead = GitlabOperation & { method: 'GET' | 'PUT' };
 
 /**
  * A POST was sent, GitLab's answer did not say whether it acted, and what it would have made

@@ -97,7 +97,12 @@ export type TimelineKind =
   | 'note'
   | 'captured'
   /** The incident's war room was opened or archived. */
-  | 'room';
+  | 'room'
+  /** A retrospective draft is due in the thread: the incident resolved, or someone asked again. */
+  | 'retro'
+  /** A follow-up for the retrospective; the draft filed in GitLab was edited or made. */
+  | 'followup'
+  | 'retro_filed';
 
 /** An alert as a timeline entry names it. */
 export interface AlertRef {
@@ -128,7 +133,8 @@ export type IncidentFact =
   | SilenceFact
   | CommandFact
   /** The incident's war room was opened or archived. */
-  | { kind: 'room'; verb: 'opened' | 'archived'; channel: string; name: string };
+  | { kind: 'room'; verb: 'opened' | 'archived'; channel: string; name: string }
+  | RetroFact;
 
 /**
  * Incident command. `severity`: `previous` is what severityOf said before (an alert's label
@@ -141,6 +147,16 @@ export type CommandFact =
   | { kind: 'severity'; severity: SeverityLevel; previous: string }
   | { kind: 'note'; note: string }
   | { kind: 'captured'; message: string; by: string; channel: string; ts: string; permalink?: string };
+
+/**
+ * `retro`: the thread owes a retrospective draft here (recorded with the resolution itself, so
+ * a crash before it is posted loses nothing); `followup`: something to do after the incident;
+ * `retro_filed`: the draft lives in a GitLab issue too (the iid a regenerate edits).
+ */
+export type RetroFact =
+  | { kind: 'retro'; reason: 'resolved' | 'regenerated' }
+  | { kind: 'followup'; what: string }
+  | { kind: 'retro_filed'; project: string; iid: number; url: string };
 
 /**
  * `silenced`/`unsilenced` by a person (actor: their id) or seen in Alertmanager (actor:

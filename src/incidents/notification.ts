@@ -5,6 +5,7 @@
  * changes nothing (an HA duplicate, a repeat, a retry) yields `changed: false`, so nothing
  * is written and nothing is posted.
  */
+import { retroDue } from './retro.js';
 import { ALERTMANAGER_ACTOR, firingAlerts, type AlertsFact, type FactEntry, type Incident, type Outcome, type TrackedAlert } from './incident.js';
 
 /** What an incident needs of a notification, whoever sent it (src/alerts maps Alertmanager's to it). */
@@ -161,7 +162,7 @@ export function applyNotification(current: Incident, notification: AlertNotifica
     incident.resolvedAt = at;
     incident.resolvedBy = ALERTMANAGER_ACTOR;
     incident.firstResolvedAt ??= at;
-    entries.push({ at, kind: 'resolved', actor: ALERTMANAGER_ACTOR });
+    entries.push({ at, kind: 'resolved', actor: ALERTMANAGER_ACTOR }, retroDue(at));
   }
   return { incident, entries, changed: true };
 }

@@ -3,6 +3,7 @@
  * record, or undefined when the incident already shows it.
  */
 import type { FactEntry, Incident, IncidentSilence, Outcome } from './incident.js';
+import { retroDue } from './retro.js';
 
 /** The choices of the Silence menu; "until resolved" is a long silence the bot expires when the incident resolves. */
 export const SILENCE_CHOICES = ['1h', '4h', '24h', 'until_resolved'] as const;
@@ -68,5 +69,5 @@ export function resolveSilenced(current: Incident, actor: string, now: Date): Ou
     firstResolvedAt: current.firstResolvedAt ?? at,
     updatedAt: at,
   };
-  return { incident, entries: [{ at, actor, kind: 'resolved', whileSilenced: true }], changed: true };
+  return { incident, entries: [{ at, actor, kind: 'resolved', whileSilenced: true }, retroDue(at)], changed: true };
 }

@@ -4,6 +4,7 @@
  */
 import { InvalidTransitionError } from '../errors.js';
 import type { Verification } from '../verify/rollback-verification.js';
+import { retroDue } from './retro.js';
 import { firingAlerts, type Incident, type IncidentState, type Outcome } from './incident.js';
 
 const TRANSITIONS: Record<IncidentState, readonly IncidentState[]> = {
@@ -69,5 +70,5 @@ export function resolveByUser(current: Incident, userId: string, now: Date): Out
   const at = now.toISOString();
   const incident = { ...transition(current, 'resolved', now), resolvedAt: at, resolvedBy: userId, firstResolvedAt: current.firstResolvedAt ?? at };
   const stillFiring = firingAlerts(current).length;
-  return { incident, entries: [{ at: now.toISOString(), kind: 'resolved', actor: userId, stillFiring }], changed: true };
+  return { incident, entries: [{ at, kind: 'resolved', actor: userId, stillFiring }, retroDue(at)], changed: true };
 }

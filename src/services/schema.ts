@@ -59,6 +59,11 @@ export const GitlabSettings = z.strictObject({
   rollback: z.enum(['retry-job', 'pipeline']).default('retry-job'),
   ref: z.string().min(1).optional(),
   variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a CI variable name'), z.string()).default({}),
+  /** Where the service's retrospective drafts are filed as issues (path or numeric id); RETRO_GITLAB_PROJECT otherwise. */
+  retro_project: z
+    .union([z.string().min(1), z.number().int().positive()])
+    .transform(String)
+    .optional(),
 });
 export type GitlabSettings = z.output<typeof GitlabSettings>;
 

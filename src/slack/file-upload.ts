@@ -13,9 +13,12 @@ import { RetryLater } from './retry-later.js';
 
 export interface ThreadFile {
   channel: string;
-  threadTs: string;
+  /** Absent: shared in the channel itself. */
+  threadTs?: string;
   filename: string;
   title: string;
+  /** A message shown with the file. */
+  comment?: string;
   bytes: Uint8Array;
 }
 
@@ -51,7 +54,8 @@ export class SlackFileUploads implements FileUploads {
         this.client.files.completeUploadExternal({
           files: [{ id: target.file_id ?? '', title: file.title }],
           channel_id: file.channel,
-          thread_ts: file.threadTs,
+          ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+          ...(file.comment ? { initial_comment: file.comment } : {}),
         }),
       );
     } catch (error) {

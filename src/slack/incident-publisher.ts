@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Incident, TimelineEntry, TimelineKind } from '../incidents/incident.js';
 import type { RunbookActionRef } from '../runbooks/match.js';
-import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
+import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
 import type { SlackMessage } from './render/block-kit.js';
 import type { DeliveryQueue } from './delivery-queue.js';
@@ -34,6 +34,7 @@ const THREAD_KINDS: ReadonlySet<TimelineKind> = new Set([
   'note',
   'captured',
   'room',
+  'followup',
 ]);
 
 export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[] {
@@ -51,6 +52,8 @@ export interface IncidentPublisherOptions {
   silences?: boolean;
   /** Told once the incident's message exists (its ts is known), for what follows it into the thread. */
   posted?: (incidentId: string) => void;
+  /** Posts the retrospective draft a `retro` entry of the timeline asks for (retro-delivery.ts); without it the entry is passed over. */
+  retro?: { deliver(incidentId: string, ref: SlackMessageRef, index: number): Promise<void> };
 }
 
 /**
@@ -150,6 +153,19 @@ export class IncidentPublisher {
     return decision === 'post';
   }
 
+  /** Replies with the thread-worthy ones of `batch` (the entries from `cursor` on), then moves the cursor past them. */
+  private async reply(incidentId: string, ref: SlackMessageRef, cursor: number, batch: TimelineEntry[]): Promise<void> {
+    const worthy = threadWorthy(batch);
+    if (worthy.length > 0) {
+      const reply = (text: string) => this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+      const whole = renderThreadReply(worthy, incidentId);
+      const { refused } = await this.refusals.send(`thread of incident ${incidentId}`, cursor, reply, whole, renderMinimalReply(worthy.length, incidentId));
+      if (refused) this.log.warn({ incidentId, reason: refused, entries: worthy.length }, 'Slack refused a thread reply; sent it in brief');
+    }
+    // Committed only after Slack answered: a failure leaves these entries for the next run.
+    await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + batch.length));
+  }
+
   private async syncThread(incidentId: string): Promise<void> {
     const ref = await this.store.getMessageRef(incidentId);
     // Not posted yet (or shown by a flood roll-up): whoever posts it queues the thread then, so nobody polls for it meanwhile.
@@ -157,18 +173,21 @@ export class IncidentPublisher {
     const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);
     if (!release) throw RetryLater.waitingOn('another replica is replying in this thread');
     try {
-      const cursor = await this.store.threadCursor(incidentId);
-      const fresh = await this.store.timeline(incidentId, cursor);
-      if (fresh.length === 0) return;
-      const worthy = threadWorthy(fresh);
-      if (worthy.length > 0) {
-        const reply = (text: string) => this.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
-        const whole = renderThreadReply(worthy, incidentId);
-        const { refused } = await this.refusals.send(`thread of incident ${incidentId}`, cursor, reply, whole, renderMinimalReply(worthy.length, incidentId));
-        if (refused) this.log.warn({ incidentId, reason: refused, entries: worthy.length }, 'Slack refused a thread reply; sent it in brief');
+      // A retrospective draft is a delivery of its own: the replies before it go first, and the cursor passes it only once it is posted.
+      for (;;) {
+        const cursor = await this.store.threadCursor(incidentId);
+        const fresh = await this.store.timeline(incidentId, cursor);
+        const retroAt = this.options.retro ? fresh.findIndex((e) => e.kind === 'retro') : -1;
+        if (retroAt === 0) {
+          await this.options.retro?.deliver(incidentId, ref, cursor);
+          await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + 1));
+          continue;
+        }
+        const batch = retroAt > 0 ? fresh.slice(0, retroAt) : fresh;
+        if (batch.length === 0) return;
+        await this.reply(incidentId, ref, cursor, batch);
+        if (retroAt < 0) return;
       }
-      // Committed only after Slack answered: a failure leaves these entries for the next run.
-      await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + fresh.length));
     } finally {
       await afterSlackAnswered(release);
     }

@@ -17,9 +17,12 @@ import { DeliveryQueue } from '../slack/delivery-queue.js';
 import { PacedChat, slackBudgetLimits } from '../slack/delivery/paced-chat.js';
 import { Reconciler, type Reconcilable } from '../slack/delivery/reconciler.js';
 import { IncidentPublisher } from '../slack/incident-publisher.js';
+import type { RetroAction } from '../incidents/retro.js';
+import { SlackFileUploads } from '../slack/file-upload.js';
 import { renderIncidentMessage } from '../slack/render/incident-message.js';
 import { SlackRoomChannels } from '../slack/room-channels.js';
 import { RoomPublisher } from '../slack/room-publisher.js';
+import { RetroDrafts, type RetroFiling } from '../slack/retro-delivery.js';
 import { RedisFloodStore } from '../store/redis-flood-store.js';
 import { RedisSlackBudget } from '../store/redis-slack-budget.js';
 import { createFloodRollups } from './flood.js';
@@ -34,12 +37,14 @@ export interface SlackDeliveryDeps {
   runbookActions: (incident: Incident) => RunbookActionRef[];
   /** Offer the Silence… menu (ALERTMANAGER_URL is set). */
   silences: boolean;
+  /** Files retrospective drafts in GitLab (see retro.ts). */
+  retroFiling?: RetroFiling | undefined;
   log: Logger;
 }
 
 export type SlackDelivery = ReturnType<typeof createSlackDelivery>;
 
-export function createSlackDelivery({ config, redis, store, metrics, runbookActions, silences, log }: SlackDeliveryDeps) {
+export function createSlackDelivery({ config, redis, store, metrics, runbookActions, silences, retroFiling, log }: SlackDeliveryDeps) {
   // A failing delivery is retried at least as often as the reconciler would find it behind.
   const queue = new DeliveryQueue({
     log: log.child({ component: 'slack-queue' }),
@@ -56,9 +61,24 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
   const { graphs, checkGraphs } = createThreadGraphs({ config, queue, store, budget, metrics, log }) ?? {};
   const floodStore = new RedisFloodStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const floods = createFloodRollups(config, floodStore, queue, chat, log);
+  // Which actions a draft lists is read from the action store, which exists once withActions is called (before anything is delivered).
+  let actionsOf = async (_ids: string[]): Promise<RetroAction[]> => [];
+  const retro = new RetroDrafts({
+    queue,
+    chat,
+    uploads: new SlackFileUploads({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics, budget }),
+    store,
+    actionsOf: (ids) => actionsOf(ids),
+    ...(retroFiling ? { filing: retroFiling } : {}),
+    // The room's copy is claimed for as long as the incident is kept: it is what "once" remembers.
+    claim: async (key, ttlMs) => (await store.lease(key, ttlMs)) !== undefined,
+    claimTtlMs: config.retentionMs,
+    log: log.child({ component: 'retro' }),
+  });
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), runbookActions, {
     fallbackChannel: config.incidentChannel,
     silences,
+    retro,
     ...(floods ? { flood: floods.gate } : {}),
     ...(graphs ? { posted: (id: string) => graphs.incidentPosted(id) } : {}),
   });
@@ -83,6 +103,7 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
 
   /** The action messages and the reconciler over both kinds, once the action store exists. */
   const withActions = (actionStore: ActionStore) => {
+    actionsOf = async (ids) => (await Promise.all(ids.map((id) => actionStore.getAction(id)))).filter((a) => a !== undefined);
     const actionPublisher = new ActionPublisher(queue, chat, actionStore, log.child({ component: 'action-publisher' }));
     const reconciler = new Reconciler({
       incidents: { store, publisher: bothCopies },

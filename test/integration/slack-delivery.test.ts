@@ -42,6 +42,11 @@ describe('Slack delivery', () => {
     const [first429, second429] = slack.callsTo('chat.update:429');
     expect(second429!.at - first429!.at).toBeGreaterThanOrEqual(950);
     expect(final?.at).toBeGreaterThanOrEqual(second429!.at + 950);
+    // The thread catches up too (the resolution's reply, then its retrospective draft), so none of it lands in the next test.
+    await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.params.text).startsWith('# Retrospective draft')), {
+      timeoutMs: 8_000,
+      message: 'the retrospective draft',
+    });
   });
 
   it('retries a transient Slack failure and gives up on a permanent one without losing other incidents', async () => {

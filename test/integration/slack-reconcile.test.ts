@@ -129,8 +129,10 @@ describe('reconciling Slack with Redis', () => {
         const posts = slack.callsTo('chat.postMessage').filter((c) => !failed(c) && !c.params.thread_ts && String(c.params.text).includes(`INC-${id}`));
         expect(posts).toHaveLength(1);
         const replies = slack.callsTo('chat.postMessage').filter((c) => !failed(c) && c.params.thread_ts === posts[0]?.result?.ts);
-        expect(replies).toHaveLength(1);
+        // The resolution's reply, then the retrospective draft it owes: each once.
+        expect(replies).toHaveLength(2);
         expect(String(replies[0]?.params.text)).toContain('Incident resolved');
+        expect(String(replies[1]?.params.text)).toMatch(/^# Retrospective draft: INC-/);
       }
     } finally {
       await bot.stop();
@@ -157,8 +159,11 @@ describe('reconciling Slack with Redis', () => {
     try {
       await waitFor(() => cursorsCaughtUp(second, ids), { timeoutMs: CONVERGENCE_BOUND_MS, message: 'every thread replied after the restart' });
       const replies = slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts && !failed(c));
-      expect(replies).toHaveLength(2);
-      expect(new Set(replies.map((r) => r.params.thread_ts)).size).toBe(2);
+      // Each thread gets its resolution's reply and its retrospective draft, which the stopped replica never posted: none lost, none twice.
+      expect(replies).toHaveLength(4);
+      const drafts = replies.filter((r) => String(r.params.text).startsWith('# Retrospective draft'));
+      expect(new Set(drafts.map((r) => r.params.thread_ts)).size).toBe(2);
+      expect(drafts).toHaveLength(2);
     } finally {
       const keys = await second.redis.keys(`${prefix}*`);
       if (keys.length > 0) await second.redis.del(...keys);

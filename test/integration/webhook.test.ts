@@ -134,7 +134,7 @@ describe('POST /alertmanager merges notifications into incidents', () => {
     const state = await bot.redis.hget(`${bot.prefix}incident:${incident}`, 'state');
     expect(state).toBe('resolved');
     const timeline = (await bot.redis.lrange(`${bot.prefix}incident:${incident}:timeline`, 0, -1)).map((e) => JSON.parse(e).kind);
-    expect(timeline).toEqual(['opened', 'alert_firing', 'alert_resolved', 'resolved']);
+    expect(timeline).toEqual(['opened', 'alert_firing', 'alert_resolved', 'resolved', 'retro']);
   });
 
   it('reopens within the reopen window and opens a new incident after it', async () => {

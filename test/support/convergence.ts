@@ -40,6 +40,8 @@ function lastShown(slack: FakeSlack): Map<string, string> {
   return shown;
 }
 
+const RETRO_DRAFT = '# Retrospective draft';
+
 /**
  * What is wrong between Slack and Redis for these incidents, one line each; [] when Slack
  * shows what Redis holds. A message that stays stale, a second message for one incident, a
@@ -66,9 +68,14 @@ export async function slackBehindRedis(slack: FakeSlack, store: RedisStore, inci
       const stale = shown.get(`${String(message.result?.channel)} ${String(message.result?.ts)}`);
       if (stale !== want) problems.push(`INC-${id}: a second message ${String(message.result?.ts)} shows ${JSON.stringify(stale)}`);
     }
-    const expected = threadWorthy(await store.timeline(id)).map((entry) => renderThreadReply([entry], id));
+    // A `retro` entry is delivered as the retrospective draft: one post, named here by its first words.
+    const expected = (await store.timeline(id)).flatMap((entry) =>
+      entry.kind === 'retro' ? [RETRO_DRAFT] : threadWorthy([entry]).map((worthy) => renderThreadReply([worthy], id)),
+    );
     const replied = ref
-      ? posts.filter((c) => c.params.thread_ts === ref.ts && c.params.channel === ref.channel).flatMap((c) => String(c.params.text).split('\n'))
+      ? posts
+          .filter((c) => c.params.thread_ts === ref.ts && c.params.channel === ref.channel)
+          .flatMap((c) => (String(c.params.text).startsWith(RETRO_DRAFT) ? [RETRO_DRAFT] : String(c.params.text).split('\n')))
       : [];
     if (replied.join('\n') !== expected.join('\n'))
       problems.push(`INC-${id}: thread has ${JSON.stringify(replied)}, the timeline wants ${JSON.stringify(expected)}, each once`);

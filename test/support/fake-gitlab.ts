@@ -11,6 +11,9 @@
  *   GET  /api/v4/projects/:id/pipelines            newest first; ref, updated_after and per_page applied
  *   GET  /api/v4/projects/:id/pipelines/:id        status settable with setPipelineStatus()
  *   GET  /api/v4/projects/:id/pipelines/:id/variables  the variables it was created with
+ *   POST /api/v4/projects/:id/issues               a new issue (title, description, labels), iid counting from 1 per project
+ *   PUT  /api/v4/projects/:id/issues/:iid          edits title, description and labels
+ *   GET  /api/v4/projects/:id/issues               newest first; labels (all of them), search (in title) applied
  *
  * `:id` is a project path, URL-encoded (shop%2Fpayment-service), or a number. On these
  * routes the fake answers the 404s GitLab sends: a project that was not added is
@@ -29,7 +32,32 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback-server.js';
 import { waitFor } from './wait.js';
 
-export type GitlabRoute = 'deployments' | 'retry' | 'job' | 'pipelineJobs' | 'createPipeline' | 'pipelines' | 'pipeline' | 'pipelineVariables';
+export type GitlabRoute =
+  | 'deployments'
+  | 'retry'
+  | 'job'
+  | 'pipelineJobs'
+  | 'createPipeline'
+  | 'pipelines'
+  | 'pipeline'
+  | 'pipelineVariables'
+  | 'createIssue'
+  | 'editIssue'
+  | 'issues';
+
+/** An issue as the fake keeps it. */
+export interface IssueJson {
+  id: number;
+  iid: number;
+  project_id: number;
+  title: string;
+  description: string;
+  state: 'opened';
+  labels: string[];
+  web_url: string;
+  created_at: string;
+  updated_at: string;
+}
 
 /** A request to a route the fake does not serve. */
 interface UnexpectedRequest {
@@ -115,6 +143,9 @@ const ROUTES: Array<{ method: string; pattern: RegExp; route: GitlabRoute }> = [
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines$/, route: 'pipelines' },
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)$/, route: 'pipeline' },
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)\/variables$/, route: 'pipelineVariables' },
+  { method: 'POST', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues$/, route: 'createIssue' },
+  { method: 'PUT', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues\/(\d+)$/, route: 'editIssue' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues$/, route: 'issues' },
 ];
 
 const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
@@ -141,6 +172,8 @@ export class FakeGitlab {
   private readonly pipelines = new Map<number, Run>();
   private readonly scripted = new Map<GitlabRoute, GitlabAnswer[]>();
   private readonly holds: PendingHold[] = [];
+  /** Every issue made, by project path, oldest first. */
+  readonly issues = new Map<string, IssueJson[]>();
   private nextRunId = 9001;
   private nextProjectId = 278960;
 
@@ -398,7 +431,53 @@ export class FakeGitlab {
         if (!pipeline || pipeline.project !== path) return { status: 404, body: { message: '404 Not found' } };
         return { status: 200, body: pipeline.variables ?? [] };
       }
+      case 'createIssue':
+      case 'editIssue':
+      case 'issues':
+        return this.answerIssues(call, match, path, info.numericId);
     }
+  }
+
+  private answerIssues(call: GitlabCall, match: RegExpExecArray, path: string, projectId: number): { status: number; body: unknown } {
+    const list = this.issues.get(path) ?? [];
+    this.issues.set(path, list);
+    const body = (call.body ?? {}) as { title?: unknown; description?: unknown; labels?: unknown };
+    const labels = typeof body.labels === 'string' ? body.labels.split(',').filter(Boolean) : undefined;
+    const now = new Date().toISOString();
+    if (call.route === 'createIssue') {
+      if (typeof body.title !== 'string' || !body.title) return { status: 400, body: { message: { title: ["can't be blank"] } } };
+      const iid = list.length + 1;
+      this.nextRunId += 1;
+      const issue: IssueJson = {
+        id: this.nextRunId,
+        iid,
+        project_id: projectId,
+        title: body.title,
+        description: typeof body.description === 'string' ? body.description : '',
+        state: 'opened',
+        labels: labels ?? [],
+        web_url: `${this.url}/${path}/-/issues/${iid}`,
+        created_at: now,
+        updated_at: now,
+      };
+      list.push(issue);
+      return { status: 201, body: issue };
+    }
+    if (call.route === 'editIssue') {
+      const issue = list.find((i) => i.iid === Number(match[2]));
+      if (!issue) return { status: 404, body: { message: '404 Not found' } };
+      if (typeof body.title === 'string') issue.title = body.title;
+      if (typeof body.description === 'string') issue.description = body.description;
+      if (labels) issue.labels = labels;
+      issue.updated_at = now;
+      return { status: 200, body: issue };
+    }
+    const wanted = (call.query.labels ?? '').split(',').filter(Boolean);
+    const search = call.query.search?.toLowerCase();
+    const listed = list.filter((i) => wanted.every((l) => i.labels.includes(l)) && (search === undefined || i.title.toLowerCase().includes(search)));
+    const perPage = Number(call.query.per_page ?? 20);
+    const page = Number(call.query.page ?? 1);
+    return { status: 200, body: [...listed].reverse().slice((page - 1) * perPage, page * perPage) };
   }
 
   /** Newest first, as GitLab lists jobs and (with sort=desc) pipelines; one page of per_page (default 20). */

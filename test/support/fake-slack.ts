@@ -36,11 +36,12 @@ export interface UploadedFile {
   /** The length the bot declared in files.getUploadURLExternal; the bytes had to match it. */
   length: number;
   bytes: Buffer;
-  /** From the PNG's IHDR chunk; the fake refuses bytes that are not a PNG. */
-  width: number;
-  height: number;
+  /** From the PNG's IHDR chunk, for a `.png`; the fake refuses a `.png` whose bytes are not a PNG. */
+  width?: number;
+  height?: number;
   /** Set by files.completeUploadExternal. */
   title?: string;
+  initial_comment?: string;
   channel_id?: string;
   thread_ts?: string;
 }
@@ -190,6 +191,7 @@ export class FakeSlack {
             ...(f.title ? { title: f.title } : {}),
             ...(params.channel_id ? { channel_id: String(params.channel_id) } : {}),
             ...(params.thread_ts ? { thread_ts: String(params.thread_ts) } : {}),
+            ...(params.initial_comment ? { initial_comment: String(params.initial_comment) } : {}),
           });
         });
         return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
@@ -466,10 +468,10 @@ export class FakeSlack {
     this.reply(res, scripted ?? (refusal ? { status: 200, body: { ok: false, ...refusal } } : { status: 200, body: call.result ?? {} }));
   }
 
-  /** The upload URL's end, as Slack's: a file id it handed out, bytes of the declared length; here also a PNG. */
+  /** The upload URL's end, as Slack's: a file id it handed out, bytes of the declared length; here also a PNG when named `.png`. */
   private receiveUpload(id: string, bytes: Buffer, res: ServerResponse): void {
     const pending = this.pendingUploads.get(id);
-    const size = pngSize(bytes);
+    const size = pending?.filename.endsWith('.png') === false ? {} : pngSize(bytes);
     const problem = !pending
       ? `no upload URL was handed out for ${id}`
       : bytes.length !== pending.length

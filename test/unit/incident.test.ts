@@ -82,7 +82,8 @@ describe('applyNotification', () => {
     const all = applyNotification({ ...partly.incident, version: 2 }, notification({ alerts: [{ fingerprint: 'b', status: 'resolved' }] }), ctx);
     expect(all.incident.state).toBe('resolved');
     expect(all.incident.resolvedBy).toBe('alertmanager');
-    expect(all.entries.map((e) => e.kind)).toEqual(['alert_resolved', 'resolved']);
+    // The retrospective draft is owed in the same commit as the resolution.
+    expect(all.entries.map((e) => e.kind)).toEqual(['alert_resolved', 'resolved', 'retro']);
   });
 
   /** The opened incident after both its alerts resolved. */
@@ -128,7 +129,10 @@ describe('people acting on an incident', () => {
   it('resolves by hand, noting alerts still firing, and refuses to resolve twice', () => {
     const resolved = resolveByUser(opened(), 'U0BOB', ctx.now);
     expect(resolved.incident).toMatchObject({ state: 'resolved', resolvedBy: 'U0BOB' });
-    expect(resolved.entries).toEqual([{ at: ctx.now.toISOString(), kind: 'resolved', actor: 'U0BOB', stillFiring: 2 }]);
+    expect(resolved.entries).toEqual([
+      { at: ctx.now.toISOString(), kind: 'resolved', actor: 'U0BOB', stillFiring: 2 },
+      { at: ctx.now.toISOString(), kind: 'retro', actor: 'bot', reason: 'resolved' },
+    ]);
     expect(renderTimelineEntry(resolved.entries[0]!)).toBe('Resolved by <@U0BOB> (2 alerts are still firing in Alertmanager)');
     expect(() => resolveByUser(resolved.incident, 'U0BOB', ctx.now)).toThrow(InvalidTransitionError);
     expect(() => acknowledge(resolved.incident, 'U0BOB', ctx.now)).toThrow(/resolved; it cannot become acknowledged/);

@@ -95,6 +95,7 @@ describe('IncidentService intake', () => {
       'alert_resolved',
       'alert_resolved',
       'resolved',
+      'retro',
       'alert_firing',
       'reopened',
     ]);
@@ -148,6 +149,7 @@ describe('IncidentService transitions', () => {
       ['opened', 'alertmanager'],
       ['acknowledged', 'U0ALICE'],
       ['resolved', 'U0BOB'],
+      ['retro', 'bot'],
     ]);
     expect(await w.stores.incidents.get('1')).toMatchObject({ state: 'resolved', version: 3 });
     expect(w.changed).toEqual(['1', '1', '1']);

@@ -21,6 +21,8 @@ const USAGE: Readonly<Record<CommandMisuse['command'], string>> = {
     '• `/incident note <id> <text>` — add a note to the timeline',
     '• `/incident room <id>` — open its war room: a channel of its own, with the on-call group invited',
     '• `/incident close <id>` — archive the war room of a resolved incident',
+    "• `/incident retro <id>` — post the retrospective draft in the incident's thread again (and update its GitLab issue)",
+    '• `/incident followup <id> <text>` — add a follow-up to the retrospective',
     '• `/incident help` — this help',
     'An id looks like `INC-42` (or just `42`).',
   ].join('\n'),

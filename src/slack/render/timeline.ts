@@ -11,7 +11,7 @@ import type { ActionStep } from '../../timeline/action-step.js';
 import { toleratedFailures } from '../../timeline/fleet-facts.js';
 import { renderTransitionRefusal } from './error-text.js';
 import { fleetEndText, renderRehearsal, renderRunReport } from './fleet-report.js';
-import { escapeText } from './escape.js';
+import { escapeText, link } from './escape.js';
 import { groupMention, mention } from './mention.js';
 import { verificationEndedText, verificationStartedText } from './verification.js';
 import { renderRoomFact } from './war-room.js';
@@ -142,5 +142,11 @@ export function renderTimelineEntry(entry: TimelineEntry): string {
       return renderCommandFact(entry);
     case 'room':
       return renderRoomFact(entry);
+    case 'retro':
+      return entry.reason === 'resolved' ? 'A retrospective draft follows in the thread' : `${mention(entry.actor)} asked for the retrospective draft again`;
+    case 'followup':
+      return `${mention(entry.actor)} added a follow-up: ${escapeText(entry.what)}`;
+    case 'retro_filed':
+      return `Retrospective filed in GitLab: ${link(entry.url, `${entry.project}#${entry.iid}`) ?? escapeText(`${entry.project}#${entry.iid}`)}`;
   }
 }

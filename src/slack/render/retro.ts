@@ -1,0 +1,131 @@
+/**
+ * The retrospective draft in words: Markdown, posted in the incident's thread (or uploaded
+ * there as a file when it is too long for a message) and filed as a GitLab issue. Timeline
+ * entries and action steps are said by timeline.ts, so a new kind of fact shows here too.
+ */
+import { formatDuration } from '../../config/duration.js';
+import { displayActionId } from '../../actions/action.js';
+import { displayId } from '../../incidents/incident.js';
+import type { RetroActionSection, RetroDraft } from '../../incidents/retro.js';
+import { escapeText, link } from './escape.js';
+import { fleetEndText } from './fleet-report.js';
+import { mention } from './mention.js';
+import { renderActionStep, renderTimelineEntry } from './timeline.js';
+import { verificationSummary } from './verification.js';
+
+/** Where the draft was filed in GitLab, for its first line. */
+export interface FiledIssue {
+  url: string;
+  project: string;
+  iid: number;
+}
+
+function when(at: string): string {
+  const t = Date.parse(at);
+  return Number.isFinite(t)
+    ? new Date(t)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, ' UTC')
+    : escapeText(at);
+}
+
+function seconds(value: number | undefined, missing: string): string {
+  return value === undefined ? missing : formatDuration(value * 1000);
+}
+
+function impactLine({ impact }: RetroDraft): string {
+  if (!impact.to) return `${when(impact.from)} → still open`;
+  const lasted = Math.max(0, Date.parse(impact.to) - Date.parse(impact.from));
+  return `${when(impact.from)} → ${when(impact.to)}${Number.isFinite(lasted) ? ` (${formatDuration(lasted)})` : ''}`;
+}
+
+function actionBlock({ action, batches, finished, verifications }: RetroActionSection): string[] {
+  const lines = [`### ${displayActionId(action.id)}: ${escapeText(action.plan.title)} (${escapeText(action.state)})`];
+  lines.push(`- Requested by ${mention(action.requestedBy)}${action.reason ? `: ${escapeText(action.reason)}` : ''}`);
+  lines.push(`- Approved by ${action.approvedBy.length > 0 ? action.approvedBy.map(mention).join(', ') : 'nobody (no approval needed or given)'}`);
+  lines.push('- Plan:', ...action.plan.summary.map((s) => `  - ${escapeText(s)}`));
+  const run = link(action.run?.url, 'the run');
+  if (run) lines.push(`- Run: ${run}`);
+  if (batches.length > 0) lines.push('- Batches:', ...batches.map((b) => `  - ${when(b.at)} ${renderActionStep(b.actor, b.step).replace(/\n/g, ' ')}`));
+  const result = finished ? renderActionStep(finished.actor, finished.step) : resultOf(action.result);
+  lines.push(`- Result: ${result ?? 'none yet'}`);
+  for (const v of verifications) lines.push(`- Verification: ${verificationSummary(v)}`);
+  return lines;
+}
+
+function resultOf(result: RetroActionSection['action']['result']): string | undefined {
+  if (result === undefined) return undefined;
+  return typeof result === 'string' ? escapeText(result) : escapeText(fleetEndText(result));
+}
+
+/** Starts with the incident's id and a colon: how the GitLab issue is found again (src/gitlab/retro-issues.ts). */
+export function retroTitle(draft: RetroDraft): string {
+  return `${displayId(draft.incidentId)}: retrospective of ${draft.title}`;
+}
+
+/** The whole draft; `filed`: the GitLab issue it is also in. */
+export function renderRetro(draft: RetroDraft, filed?: FiledIssue): string {
+  const id = displayId(draft.incidentId);
+  const lines = [`# Retrospective draft: ${id} ${escapeText(draft.title)}`];
+  if (filed) lines.push(`Filed in GitLab: ${link(filed.url, `${filed.project}#${filed.iid}`) ?? escapeText(filed.url)}`);
+  if (draft.summary) lines.push('', escapeText(draft.summary));
+  lines.push(
+    '',
+    `- **Service:** ${escapeText(draft.service ?? 'unknown service')}`,
+    `- **Severity:** ${escapeText(draft.severity)}`,
+    `- **Commander:** ${draft.commander ? mention(draft.commander) : 'none named'}`,
+    `- **Impact window:** ${impactLine(draft)}`,
+    `- **Time to acknowledge:** ${seconds(draft.acknowledgeSeconds, 'not acknowledged')}`,
+    `- **Time to resolve:** ${seconds(draft.resolveSeconds, draft.state === 'resolved' ? 'unknown' : 'not resolved yet')}`,
+    '',
+    '## Timeline',
+    ...draft.timeline.map((e) => `- ${when(e.at)} ${renderTimelineEntry(e).replace(/\n/g, ' ')}`),
+    '',
+    '## Actions',
+  );
+  if (draft.actions.length === 0) lines.push('No action was linked to this incident.');
+  for (const section of draft.actions) lines.push(...actionBlock(section), '');
+  lines.push('## Follow-ups');
+  if (draft.followups.length === 0) lines.push(`None yet: add one with \`/incident followup ${id} &lt;what to do&gt;\`.`);
+  lines.push(...draft.followups.map((f) => followupItem(f.text, f.by)));
+  return lines.join('\n');
+}
+
+/** One follow-up as a Markdown task item, which GitLab shows as a checkbox. */
+export function followupItem(text: string, by: string): string {
+  return `- [ ] ${escapeText(text).replace(/\n/g, ' ')} (${mention(by)})`;
+}
+
+/**
+ * Slack's own syntax in the draft, as GitLab Markdown: a link `<url|label>` as `[label](url)`,
+ * a date as its fallback text, a person or group as their id in code (a Slack id is nobody
+ * in GitLab, and must not mention a GitLab user of that name). Outside text has no raw `<`
+ * (escape.ts), so every `<…>` here is the bot's; its entities (`&lt;`) read the same in GitLab.
+ */
+export function slackToGitlabMarkdown(text: string): string {
+  return text.replace(/<([^<>]*)>/g, (_whole, inner: string) => {
+    const [target = '', label] = inner.split('|', 2);
+    if (target.startsWith('@')) return `\`${target}\``;
+    if (target.startsWith('!subteam^')) return `\`@${target.slice('!subteam^'.length)}\``;
+    if (target.startsWith('#')) return `\`${target}\``;
+    if (target.startsWith('!date^')) return label ?? '';
+    if (target.startsWith('!')) return `\`@${target.slice(1)}\``;
+    return label === undefined ? target : `[${label}](${target})`;
+  });
+}
+
+/** The draft as the GitLab issue's description. */
+export function renderRetroForGitlab(draft: RetroDraft): string {
+  return slackToGitlabMarkdown(renderRetro(draft));
+}
+
+export function retroFilename(incidentId: string): string {
+  return `retrospective-${displayId(incidentId).toLowerCase()}.md`;
+}
+
+/** Above the uploaded file: what it is, and where it was filed. */
+export function retroFileComment(draft: RetroDraft, filed?: FiledIssue): string {
+  const where = filed ? ` Filed in GitLab: ${link(filed.url, `${filed.project}#${filed.iid}`) ?? escapeText(filed.url)}` : '';
+  return `Retrospective draft of ${displayId(draft.incidentId)}, too long for a message: attached as Markdown.${where}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * The retrospective draft in the incident's thread. The thread's outbox (the incident's
+ * timeline, see incident-publisher.ts) holds a `retro` entry for each resolution and each
+ * `/incident retro`; delivering that entry is this: file (or update) the GitLab issue, then
+ * post the draft, as a message or, when longer than a message shows, as an uploaded file.
+ * The outbox's cursor moves past the entry only after Slack answered, under the thread's
+ * lease, so a crash before posting leaves it for the next run on any replica, and two
+ * replicas never post it twice. The room's copy is a task of its own, claimed once.
+ */
+import type { Logger } from 'pino';
+import type { Incident, TimelineEntry } from '../incidents/incident.js';
+import { buildRetro, linkedActionIds, type RetroAction, type RetroDraft } from '../incidents/retro.js';
+import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import type { ChatApi } from './chat-api.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import type { FileUploads } from './file-upload.js';
+import { MAX_FALLBACK_TEXT } from './render/limits.js';
+import { renderRetro, renderRetroForGitlab, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
+
+/** Files the draft as one GitLab issue; throws RetryLater while GitLab cannot say. */
+export interface RetroFiling {
+  /**
+   * `filed`: the issue this incident's draft was filed as before (edited, never made again);
+   * undefined when the incident's service files no retrospective.
+   */
+  file(incident: Incident, issue: { title: string; description: string }, filed: FiledIssue | undefined): Promise<FiledIssue | undefined>;
+}
+
+export interface RetroDraftsOptions {
+  queue: DeliveryQueue;
+  chat: ChatApi;
+  uploads: FileUploads;
+  store: IncidentStore & MessageRefStore;
+  /** The actions with these ids that still exist. */
+  actionsOf: (ids: string[]) => Promise<RetroAction[]>;
+  filing?: RetroFiling;
+  /** SET NX in Redis: true for the one caller that got the key. */
+  claim: (key: string, ttlMs: number) => Promise<boolean>;
+  claimTtlMs: number;
+  log: Logger;
+}
+
+/** The issue the draft was filed as last, as the timeline recorded it. */
+export function filedIssueOf(timeline: readonly TimelineEntry[]): FiledIssue | undefined {
+  const filed = timeline.flatMap((e) => ('text' in e || e.kind !== 'retro_filed' ? [] : [{ project: e.project, iid: e.iid, url: e.url }]));
+  return filed.at(-1);
+}
+
+export class RetroDrafts {
+  constructor(private readonly options: RetroDraftsOptions) {}
+
+  /** Delivers the `retro` entry at `index` of the incident's timeline into its thread at `ref`; throws for the outbox to try again. */
+  async deliver(incidentId: string, ref: SlackMessageRef, index: number): Promise<void> {
+    const prepared = await this.prepare(incidentId);
+    if (!prepared) return;
+    const { incident, draft, filed } = prepared;
+    await this.post(ref.channel, ref.ts, draft, filed);
+    this.options.log.info({ incidentId, filed: filed?.url }, 'retrospective draft posted');
+    const room = incident.room;
+    if (!room || room.archived) return;
+    let claimed = false;
+    this.options.queue.enqueue(`retro-room:${incidentId}:${index}`, async () => {
+      // Kept across the queue's retries of this task, so a retry is not taken for a second replica.
+      if (!claimed) {
+        claimed = await this.options.claim(`retro-room:${incidentId}:${index}`, this.options.claimTtlMs);
+        if (!claimed) return;
+      }
+      const again = await this.prepare(incidentId, false);
+      if (again) await this.post(room.channel, undefined, again.draft, again.filed);
+    });
+  }
+
+  private async prepare(incidentId: string, file = true): Promise<{ incident: Incident; draft: RetroDraft; filed: FiledIssue | undefined } | undefined> {
+    const { store, actionsOf, filing } = this.options;
+    const incident = await store.get(incidentId);
+    if (!incident) return undefined;
+    const timeline = await store.timeline(incidentId);
+    const draft = buildRetro(incident, timeline, await actionsOf(linkedActionIds(timeline)));
+    const known = filedIssueOf(timeline);
+    if (!file || !filing) return { incident, draft, filed: known };
+    const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetroForGitlab(draft) }, known);
+    if (filed && (filed.iid !== known?.iid || filed.project !== known.project)) {
+      // Recorded before the draft is posted: a retry edits this issue rather than making another.
+      await store.appendTimeline(incidentId, [{ at: new Date().toISOString(), actor: 'bot', kind: 'retro_filed', ...filed }]);
+    }
+    return { incident, draft, filed };
+  }
+
+  private async post(channel: string, threadTs: string | undefined, draft: RetroDraft, filed: FiledIssue | undefined): Promise<void> {
+    const text = renderRetro(draft, filed);
+    // Past what Slack shows before "Show more" a draft is read better as a file.
+    if (text.length <= MAX_FALLBACK_TEXT) {
+      await this.options.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text });
+      return;
+    }
+    await this.options.uploads.uploadToThread({
+      channel,
+      ...(threadTs ? { threadTs } : {}),
+      filename: retroFilename(draft.incidentId),
+      title: retroTitle(draft),
+      comment: retroFileComment(draft, filed),
+      bytes: new TextEncoder().encode(renderRetro(draft, filed)),
+    });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The retrospective's GitLab issue against the fake GitLab's issue endpoints: made once with
+ * the `postmortem` label, edited by iid afterwards, adopted when a create GitLab did not
+ * confirm turns out to have made it, and never made again blindly after an ambiguous answer.
+ */
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGitlabApi, GitlabUnavailableError } from '../../src/gitlab/client.js';
+import { GitlabRetroIssues } from '../../src/gitlab/retro-issues.js';
+import { FakeGitlab } from '../support/fake-gitlab.js';
+
+const PROJECT = 'shop/postmortems';
+const ONE_TRY = { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
+let gitlab: FakeGitlab;
+let issues: GitlabRetroIssues;
+
+beforeEach(async () => {
+  gitlab = await FakeGitlab.start();
+  gitlab.addProject(PROJECT, []);
+  issues = new GitlabRetroIssues(createGitlabApi({ url: gitlab.url, token: 'x' }), pino({ level: 'silent' }), ONE_TRY);
+});
+
+afterEach(async () => {
+  await gitlab.close();
+});
+
+const content = (description: string) => ({ marker: 'INC-4', title: 'INC-4: retrospective of HighErrorRate', description });
+
+describe('the retrospective issue', () => {
+  it('is made once with the postmortem label, then edited by its iid', async () => {
+    // An issue of another incident whose id starts the same is not taken for this one's.
+    gitlab.issues.set(PROJECT, []);
+    const other = await issues.file(PROJECT, { ...content('other'), marker: 'INC-42', title: 'INC-42: retrospective of X' }, undefined);
+    const made = await issues.file(PROJECT, content('- [ ] first'), undefined);
+    expect(made).toEqual({ project: PROJECT, iid: other.iid + 1, url: `${gitlab.url}/${PROJECT}/-/issues/${other.iid + 1}` });
+    expect(gitlab.callsTo('createIssue').at(-1)?.body).toMatchObject({ title: 'INC-4: retrospective of HighErrorRate', labels: 'postmortem' });
+
+    const edited = await issues.file(PROJECT, content('- [ ] first\n- [ ] second'), made.iid);
+    expect(edited).toEqual(made);
+    expect(gitlab.callsTo('createIssue')).toHaveLength(2);
+    expect(gitlab.issues.get(PROJECT)?.[1]?.description).toBe('- [ ] first\n- [ ] second');
+  });
+
+  it('after a 500 that made nothing, is not created again until a later try has looked', async () => {
+    gitlab.script('createIssue', { status: 500, body: { message: '500 Internal Server Error' } });
+    await expect(issues.file(PROJECT, content('draft'), undefined)).rejects.toBeInstanceOf(GitlabUnavailableError);
+    expect(gitlab.callsTo('createIssue')).toHaveLength(1);
+    expect(gitlab.callsTo('issues')).toHaveLength(2);
+
+    const made = await issues.file(PROJECT, content('draft'), undefined);
+    expect(made.iid).toBe(1);
+    expect(gitlab.callsTo('createIssue')).toHaveLength(2);
+    expect(gitlab.issues.get(PROJECT)).toHaveLength(1);
+  });
+
+  it('adopts the issue a dropped create made', async () => {
+    gitlab.script('createIssue', { drop: true, afterEffect: true });
+    const made = await issues.file(PROJECT, content('draft'), undefined);
+    expect(made.iid).toBe(1);
+    expect(gitlab.callsTo('createIssue')).toHaveLength(1);
+    expect(gitlab.callsTo('editIssue')).toHaveLength(1);
+    expect(gitlab.issues.get(PROJECT)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The retrospective draft as the thread's outbox delivers it, over the memory stores, a
+ * recording chat and upload port and a scripted GitLab filing, with the real delivery queue
+ * on fake timers: posted once after the resolution's reply, by one of two replicas; a draft
+ * that fails is tried again without the replies before it; a long one is a file; the room
+ * gets its copy once; the issue it was filed as is remembered and edited, not made again.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
+import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
+import type { FileUploads, ThreadFile } from '../../src/slack/file-upload.js';
+import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
+import type { FiledIssue } from '../../src/slack/render/retro.js';
+import { RetroDrafts, type RetroFiling } from '../../src/slack/retro-delivery.js';
+import { RetryLater } from '../../src/slack/retry-later.js';
+import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
+import { onFakeTimers } from '../support/clock.js';
+import { commitIncident } from '../support/commit-incident.js';
+import { actionDoc, incidentDoc } from '../support/documents.js';
+import { RecordingChat } from '../support/recording-chat.js';
+
+const log = pino({ level: 'silent' });
+const settle = onFakeTimers();
+const TS = '1700000000.999999';
+
+class RecordingUploads implements FileUploads {
+  readonly files: ThreadFile[] = [];
+  async uploadToThread(file: ThreadFile): Promise<void> {
+    this.files.push(file);
+  }
+}
+
+class ScriptedFiling implements RetroFiling {
+  readonly calls: Array<{ title: string; description: string; filed: FiledIssue | undefined }> = [];
+  failures = 0;
+  async file(_incident: Incident, issue: { title: string; description: string }, filed: FiledIssue | undefined): Promise<FiledIssue> {
+    this.calls.push({ ...issue, filed });
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new RetryLater('GitLab answered 503');
+    }
+    return filed ?? { project: 'shop/postmortems', iid: 3, url: 'https://gitlab.example.com/shop/postmortems/-/issues/3' };
+  }
+}
+
+interface World {
+  stores: MemoryStores;
+  chat: RecordingChat;
+  uploads: RecordingUploads;
+  filing: ScriptedFiling;
+  publisher: () => IncidentPublisher;
+}
+
+function world(): World {
+  const stores = memoryStores();
+  const chat = new RecordingChat();
+  const uploads = new RecordingUploads();
+  const filing = new ScriptedFiling();
+  const publisher = () => {
+    const queue = new DeliveryQueue({ log });
+    const retro = new RetroDrafts({
+      queue,
+      chat,
+      uploads,
+      store: stores.incidents,
+      actionsOf: async (ids) => ids.filter((id) => id === '7').map(() => actionDoc({ id: '7', state: 'succeeded', approvedBy: ['U0BOB'] })),
+      filing,
+      claim: async (key, ttlMs) => (await stores.incidents.lease(key, ttlMs)) !== undefined,
+      claimTtlMs: 86_400_000,
+      log,
+    });
+    return new IncidentPublisher(queue, chat, stores.incidents, log, () => [], { retro });
+  };
+  return { stores, chat, uploads, filing, publisher };
+}
+
+const at = '2026-11-22T10:10:00.000Z';
+const resolution: TimelineEntry[] = [
+  { at, actor: 'U0BOB', kind: 'resolved', stillFiring: 0 },
+  { at, actor: 'bot', kind: 'retro', reason: 'resolved' },
+];
+
+/** An incident whose message is posted, resolved with `entries` (what the resolution commits). */
+async function resolved(w: World, overrides: Partial<Incident> = {}, entries = resolution): Promise<void> {
+  await commitIncident(w.stores.incidents, incidentDoc({ id: '1', ...overrides }), [
+    { at: '2026-11-22T10:00:00.000Z', actor: 'alertmanager', kind: 'opened', alerts: [{ alertname: 'HighErrorRate' }], total: 1 },
+  ]);
+  await w.stores.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: TS, version: 1, state: 'firing' });
+  await w.stores.incidents.setThreadCursor('1', 1);
+  await commitIncident(w.stores.incidents, incidentDoc({ id: '1', state: 'resolved', resolvedAt: at, resolvedBy: 'U0BOB', ...overrides }), entries);
+}
+
+const drafts = (w: World, channel = 'C0PAYMENTS') => w.chat.posts.filter((p) => p.channel === channel && String(p.text).startsWith('# Retrospective draft'));
+
+describe('the retrospective draft in the thread', () => {
+  it('follows the resolution reply once, filed in GitLab, even when two replicas are told', async () => {
+    const w = world();
+    await resolved(w);
+    const [a, b] = [w.publisher(), w.publisher()];
+    a.incidentChanged('1');
+    b.incidentChanged('1');
+    await settle();
+
+    const replies = w.chat.repliesTo(TS);
+    expect(replies.map((r) => String(r.text).split('\n')[0])).toEqual([
+      expect.stringContaining('Resolved by <@U0BOB>'),
+      '# Retrospective draft: INC-1 HighErrorRate',
+    ]);
+    expect(replies[1]?.text).toContain('Filed in GitLab: <https://gitlab.example.com/shop/postmortems/-/issues/3|shop/postmortems#3>');
+    expect(w.filing.calls).toHaveLength(1);
+    expect(w.filing.calls[0]?.title).toBe('INC-1: retrospective of HighErrorRate');
+    const timeline = await w.stores.incidents.timeline('1');
+    expect(timeline.filter((e) => e.kind === 'retro_filed')).toEqual([expect.objectContaining({ project: 'shop/postmortems', iid: 3 })]);
+    expect(await w.stores.incidents.threadCursor('1')).toBe(timeline.length);
+  });
+
+  it('tries a draft that failed again without replying twice what came before it', async () => {
+    const w = world();
+    await resolved(w);
+    w.filing.failures = 2;
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(w.filing.calls).toHaveLength(3);
+    expect(w.chat.repliesTo(TS).filter((r) => !String(r.text).startsWith('# Retrospective'))).toEqual([
+      expect.objectContaining({ text: expect.stringContaining('Resolved by') }),
+    ]);
+    expect(drafts(w)).toHaveLength(1);
+  });
+
+  it('edits the issue filed before when asked again, and lists the new follow-up', async () => {
+    const w = world();
+    await resolved(w);
+    const p = w.publisher();
+    p.incidentChanged('1');
+    await settle();
+    await w.stores.incidents.appendTimeline('1', [
+      { at: '2026-11-22T10:20:00.000Z', actor: 'U0DAVE', kind: 'followup', what: 'page on queue depth' },
+      { at: '2026-11-22T10:21:00.000Z', actor: 'U0ALICE', kind: 'retro', reason: 'regenerated' },
+    ]);
+    p.incidentChanged('1');
+    await settle();
+
+    expect(drafts(w)).toHaveLength(2);
+    expect(drafts(w)[0]?.text).not.toContain('page on queue depth');
+    expect(drafts(w)[1]?.text).toContain('- [ ] page on queue depth (<@U0DAVE>)');
+    expect(w.filing.calls.map((c) => c.filed?.iid)).toEqual([undefined, 3]);
+    expect((await w.stores.incidents.timeline('1')).filter((e) => e.kind === 'retro_filed')).toHaveLength(1);
+  });
+
+  it('uploads a draft longer than a message shows as a Markdown file in the thread', async () => {
+    const w = world();
+    const many: TimelineEntry[] = Array.from({ length: 80 }, (_, i) => ({
+      at: `2026-11-22T10:0${Math.floor(i / 10)}:${String(i % 60).padStart(2, '0')}.000Z`,
+      actor: 'U0ALICE',
+      kind: 'action',
+      step: { kind: 'remark', actionId: '7', text: `step ${i} of a long rollout, with enough words to make the draft long` },
+    }));
+    await resolved(w, {}, [...many, ...resolution]);
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(drafts(w)).toHaveLength(0);
+    expect(w.uploads.files).toEqual([
+      expect.objectContaining({ channel: 'C0PAYMENTS', threadTs: TS, filename: 'retrospective-inc-1.md', title: 'INC-1: retrospective of HighErrorRate' }),
+    ]);
+    const text = new TextDecoder().decode(w.uploads.files[0]?.bytes);
+    expect(text).toContain('### ACT-7: roll back payment-service (succeeded)');
+    expect(w.uploads.files[0]?.comment).toContain('shop/postmortems#3');
+  });
+
+  it("posts the room's copy once as well", async () => {
+    const w = world();
+    await resolved(w, { room: { channel: 'C0ROOM', name: 'inc-1-payment-service' } });
+    w.publisher().incidentChanged('1');
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(drafts(w, 'C0ROOM')).toHaveLength(1);
+    expect(drafts(w, 'C0ROOM')[0]).not.toHaveProperty('thread_ts');
+    expect(drafts(w)).toHaveLength(1);
+  });
+});
