@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayId } from '../../src/incidents/incident.js';
+import { plainFromMarkup } from '../../src/slack-markup.js';
 import { IncidentId, misuse, oneIncidentId, verb } from './verb.js';
 
 /** Long enough for a sentence and a link; a follow-up is a task item, not a report. */
@@ -23,7 +24,8 @@ export const followup = verb({
   name: 'followup',
   parse: (words, text) => {
     const parsed = FollowupWords.safeParse(words);
-    const what = text.slice(words[0]?.length ?? 0).trim();
+    // As the person typed it, out of Slack's markup (/incident is escaped); escaped again wherever it is shown.
+    const what = plainFromMarkup(text.slice(words[0]?.length ?? 0).trim());
     if (!parsed.success || what === '')
       throw misuse({ kind: 'invalid', reason: '`followup` takes an incident id and what to do, such as `followup INC-42 alert on queue depth`' });
     if (what.length > FOLLOWUP_MAX) throw misuse({ kind: 'invalid', reason: `a follow-up is at most ${FOLLOWUP_MAX} characters; this one has ${what.length}` });

@@ -42,17 +42,24 @@ function drafts(r: Rig, on: { ts: string }, count: number): Promise<SlackCall[]>
   });
 }
 
-/** Acknowledged by U0ALICE, rolled back (requested by U0ALICE, approved by U0BOB, succeeded), one follow-up, resolved by U0BOB. */
+/**
+ * Acknowledged by U0ALICE, led by U0CAROL, made a warning, a note, rolled back (requested by
+ * U0ALICE, approved by U0BOB, succeeded), one follow-up, resolved by U0BOB. Commands are sent
+ * as Slack sends them with escaping on.
+ */
 async function acknowledgedRolledBackResolved(r: Rig): Promise<OpenedIncident> {
   const incident = await openIncident(r);
   await slash(r, '/incident', `ack INC-${incident.id}`, 'U0ALICE');
+  await slash(r, '/incident', `commander INC-${incident.id} <@U0CAROL|carol>`, 'U0ALICE');
+  await slash(r, '/incident', `severity INC-${incident.id} warning`, 'U0CAROL');
+  await slash(r, '/incident', `note INC-${incident.id} error rate &gt; 5% since the 14:02 deploy`, 'U0CAROL');
   const { id } = await requestRollback(r, 'payment-service error rate doubled');
   await approve(r, id);
   await r.gitlab.waitForCalls('retry', 1);
   const run = await found(async () => (await storedAction(r, id)).doc.run as { id: string } | undefined, { message: `ACT-${id} never ran` });
   r.gitlab.setJobStatus(run.id, 'success');
   await waitForState(r, id, 'succeeded');
-  const added = await slash(r, '/incident', `followup INC-${incident.id} add a canary stage to the payment pipeline`, 'U0DAVE');
+  const added = await slash(r, '/incident', `followup INC-${incident.id} add a canary stage &amp; a soak to the payment pipeline`, 'U0DAVE');
   expect(added.text).toContain(`Follow-up added to INC-${incident.id}`);
   await slash(r, '/incident', `resolve INC-${incident.id}`, 'U0BOB');
   return incident;
@@ -68,9 +75,15 @@ describe('the retrospective draft', () => {
       `# Retrospective draft: INC-${incident.id}`,
       'Filed in GitLab: <',
       '**Service:** payment-service',
+      '**Severity:** warning',
+      '**Commander:** <@U0CAROL>',
       '**Time to acknowledge:**',
       '## Timeline',
       'Acknowledged by <@U0ALICE>',
+      '<@U0CAROL> leads the incident',
+      'set the severity to *warning* (was critical)',
+      'Note by <@U0CAROL>',
+      'error rate &gt; 5% since the 14:02 deploy',
       'requested ACT-',
       'approved ACT-',
       'Resolved by <@U0BOB>',
@@ -79,7 +92,7 @@ describe('the retrospective draft', () => {
       '- Approved by <@U0BOB>',
       '- Result: ACT-',
       '## Follow-ups',
-      '- [ ] add a canary stage to the payment pipeline (<@U0DAVE>)',
+      '- [ ] add a canary stage &amp; a soak to the payment pipeline (<@U0DAVE>)',
     ];
     const positions = order.map((part) => text.indexOf(part));
     expect(
@@ -92,7 +105,7 @@ describe('the retrospective draft', () => {
     expect(create).toMatchObject({ project: RETRO_PROJECT, body: { labels: 'postmortem' } });
     expect(create?.body).toMatchObject({
       title: expect.stringMatching(new RegExp(`^INC-${incident.id}: `)),
-      description: expect.stringContaining('- [ ] add a canary stage to the payment pipeline'),
+      description: expect.stringContaining('- [ ] add a canary stage &amp; a soak to the payment pipeline'),
     });
     expect(draftsIn(r, incident)).toHaveLength(1);
     expect(r.gitlab.callsTo('createIssue')).toHaveLength(1);
@@ -122,7 +135,7 @@ describe('the retrospective draft', () => {
     expect(r.gitlab.callsTo('issues')).toHaveLength(searches);
     expect(r.gitlab.issues.get(RETRO_PROJECT)).toHaveLength(1);
     expect(issue?.description).toContain('- [ ] alert on queue depth');
-    expect(issue?.description).toContain('- [ ] add a canary stage to the payment pipeline');
+    expect(issue?.description).toContain('- [ ] add a canary stage &amp; a soak to the payment pipeline');
   });
 
   it('adopts the issue a create made although GitLab answered 500, rather than filing a second one', async () => {
