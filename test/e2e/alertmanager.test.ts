@@ -94,6 +94,15 @@ async function deliveriesIdle(bot: TestBot): Promise<void> {
   );
 }
 
+/** The retrospective drafts in the thread of `ts`: one is owed for each resolution. */
+const draftsUnder = (slack: FakeSlack, ts: string) =>
+  slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === ts && String(c.params.text).startsWith('# Retrospective draft'));
+
+/** Waits for the resolution's retrospective draft, the last thing a resolution sends to Slack. */
+async function draftPosted(slack: FakeSlack, ts: string): Promise<void> {
+  await waitFor(() => draftsUnder(slack, ts).length > 0, { timeoutMs: 10_000, message: `no retrospective draft under ${ts}` });
+}
+
 /**
  * Sends a distinct notification (a new incident for payment-service), waits for its Slack
  * message and for the delivery queue to drain (so work queued earlier, e.g. by a duplicate,
@@ -166,6 +175,7 @@ describe('with a real Prometheus Alertmanager', () => {
         timeoutMs: 10_000,
         message: `no thread reply under ${ts} about the resolution`,
       });
+      await draftPosted(slack, ts);
       expect(topLevelPosts(slack, 'C0CHECKOUT')).toHaveLength(1);
       expect(topLevelPosts(slack)).toHaveLength(1);
 
@@ -187,6 +197,7 @@ describe('with a real Prometheus Alertmanager', () => {
       expect(await storedIncident(bot, id ?? '')).toEqual(resolved);
       expect(await storedTimeline(bot, id ?? '')).toEqual(timelineBefore);
       expect(topLevelPosts(slack, 'C0CHECKOUT')).toHaveLength(1);
+      expect(draftsUnder(slack, ts)).toHaveLength(1);
     },
     E2E_TIMEOUT_MS,
   );
@@ -237,6 +248,7 @@ describe('with the bodies captured from Alertmanager 0.25', () => {
         timeoutMs: 10_000,
         message: `no thread reply under ${ts} about the resolution`,
       });
+      await draftPosted(slack, ts);
       const stateBefore = await storedIncident(bot, id ?? '');
       expect(stateBefore.state).toBe('resolved');
       const timelineBefore = await storedTimeline(bot, id ?? '');
@@ -253,6 +265,7 @@ describe('with the bodies captured from Alertmanager 0.25', () => {
       expect(await storedIncident(bot, id ?? '')).toEqual(stateBefore);
       expect(await storedTimeline(bot, id ?? '')).toEqual(timelineBefore);
       expect(topLevelPosts(slack, 'C0CHECKOUT')).toHaveLength(1);
+      expect(draftsUnder(slack, ts)).toHaveLength(1);
       expect(slack.callsTo('chat.update').filter((c) => c.params.ts === ts)).toHaveLength(1);
     },
     E2E_TIMEOUT_MS,
