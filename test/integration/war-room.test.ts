@@ -14,6 +14,7 @@ import {
   click,
   clickForReply,
   openIncident,
+  react,
   rigForFile,
   slash,
   type SlackRig,
@@ -229,6 +230,17 @@ describe('a room by severity', () => {
     const message = await openIncident(r, { service: 'checkout' });
     await slash(r, '/incident', `show INC-${message.id}`);
     expect(createsOf(`inc-${message.id}-`)).toEqual([]);
+  });
+
+  it('is where a :pushpin: adds a message to the incident timeline, once the bot opened it', async () => {
+    const message = await openIncident(r);
+    await slash(r, '/incident', `room INC-${message.id}`);
+    const room = await roomOf(message.id);
+    r.slack.addMessage(room.channel, { ts: '1795341400.000002', user: 'U0BOB', text: 'restarting the canary' });
+    await react(r, 'U0ALICE', 'pushpin', { channel: room.channel, ts: '1795341400.000002' });
+    const captured = async () => (await incidentTimeline(r, message.id)).filter((e) => e.kind === 'captured');
+    await waitFor(async () => (await captured()).length === 1, { message: 'a pin in the bot-made room added nothing to the timeline' });
+    expect(await captured()).toEqual([expect.objectContaining({ actor: 'U0BOB', message: 'restarting the canary', channel: room.channel })]);
   });
 });
 
