@@ -114,6 +114,23 @@ describe('the demo in a browser', () => {
   );
 
   it(
+    'opens a war room from the incident: a new channel with the live incident message in it',
+    async () => {
+      await page.locator('#channels a', { hasText: 'payments' }).click();
+      const incident = await shown(page.locator('#messages'), 'ACKNOWLEDGED: HighErrorRate (payment-service)');
+      await incident.locator('button[data-action-id="incident.room"]').click();
+
+      const room = page.locator('#channels a', { hasText: /inc-\d+-payment-service/ });
+      await room.click();
+      const copy = await shown(page.locator('#messages'), 'ACKNOWLEDGED: HighErrorRate (payment-service)');
+      await copy.locator('button[data-action-id="incident.resolve"]').waitFor({ timeout: STEP_MS });
+      await expect(page.locator('#channel-topic').textContent()).resolves.toMatch(/INC-\d+ \[ACKNOWLEDGED\]/);
+      expect(unknownMethods).toEqual([]);
+    },
+    WALK_MS,
+  );
+
+  it(
     'fires a storm into other channels and resolves every alert',
     async () => {
       await page.getByRole('button', { name: 'Storm: 8 alert groups at once' }).click();
