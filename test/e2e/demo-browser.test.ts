@@ -1,9 +1,10 @@
 /**
  * `npm run demo` driven in a real browser (Debian's chromium through playwright-core), as a
  * person would: fire an alert from the page, see the incident, acknowledge it, ask for a
- * rollback, approve it as the second person, and see it succeed. Every click goes from the
- * page to the Slack stand-in, which signs it for the real bot; what the page shows is what
- * the bot posted. A screenshot of the end is written to test-output/demo.png.
+ * rollback, approve it as the second person, see it succeed, and open the incident's war
+ * room. Every click goes from the page to the Slack stand-in, which signs it for the real
+ * bot; what the page shows is what the bot posted. A screenshot of the rollback's end is
+ * written to test-output/demo.png.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
