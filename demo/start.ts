@@ -65,7 +65,14 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const keyPrefix = options.keyPrefix ?? DEMO_KEY_PREFIX;
   const signingSecret = randomBytes(16).toString('hex');
   const alertmanagerToken = randomBytes(16).toString('hex');
-  const workspace = new Workspace(DEMO_USERS, DEMO_CHANNELS);
+  const workspace = new Workspace(
+    DEMO_USERS,
+    DEMO_CHANNELS.map((c) => ({ ...c })),
+  );
+  workspace.groups.set(
+    'S0ONCALL',
+    DEMO_USERS.map((u) => u.id),
+  );
   let bot: RunningApp | undefined;
   const botUrl = () => `http://127.0.0.1:${bot?.port ?? 0}`;
   let interactions: Interactions | undefined;

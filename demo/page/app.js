@@ -11,6 +11,7 @@ const SYMBOL = {
   octagonal_sign: ['■', '#e01e5a'], no_entry: ['⊘', '#e01e5a'], hourglass_flowing_sand: ['◴', '#e8912d'], gear: ['⚙', '#616061'],
   double_vertical_bar: ['‖', '#1d9bd1'], rotating_light: ['◉', '#e01e5a'], fire: ['▲', '#e8912d'], mag: ['⌕', '#616061'],
   grey_question: ['?', '#616061'], zzz: ['z', '#616061'], information_source: ['ℹ', '#1d9bd1'],
+  memo: ['✎', '#616061'], technologist: ['★', '#1d9bd1'], pushpin: ['⚲', '#e01e5a'], mute: ['⊘', '#616061'], eyes: ['◉', '#616061'], tada: ['✱', '#e8912d'],
 };
 function emoji(whole, name) {
   if (DOT[name]) return `<span class="dot" style="background:${DOT[name]}" title=":${name}:"></span>`;
@@ -124,6 +125,11 @@ function blocks(message) {
     .join('');
 }
 
+/** A file shared through the upload flow: its name, and its text to read in place, as Slack previews a snippet. */
+function fileHtml(f) {
+  return `<details class="file" data-file="${esc(f.id)}"><summary><span class="file-icon">MD</span><span><b>${esc(f.title)}</b><span class="note">${esc(f.name)}</span></span></summary><pre>${esc(f.text)}</pre></details>`;
+}
+
 function visible(m) {
   return m.ephemeralTo === undefined || m.ephemeralTo === view.me;
 }
@@ -138,7 +144,8 @@ function messageHtml(m, { inThread }) {
     <div class="body">
       <div><span class="who">${esc(name)}</span>${bot ? '<span class="app-badge">APP</span>' : ''}<span class="time">${esc(time)}</span>${m.edited ? '<span class="edited">(edited)</span>' : ''}</div>
       ${m.ephemeralTo ? '<div class="only-you">Only visible to you</div>' : ''}
-      ${blocks(m)}
+      ${m.text || m.blocks?.length ? blocks(m) : ''}
+      ${(m.files ?? []).map(fileHtml).join('')}
       ${replies.length > 0 ? `<button type="button" class="replies" data-thread="${esc(m.ts)}">${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}</button>` : ''}
     </div>
   </div>`;
@@ -156,12 +163,15 @@ function render() {
   $('channels').innerHTML = state.channels
     .map((c) => {
       const unread = c.id === view.channel ? 0 : topLevel(c.id).length - (view.seen[c.id] ?? 0);
-      return `<a href="#" data-channel="${esc(c.id)}" class="${c.id === view.channel ? 'current' : ''}"><span># ${esc(c.name)}</span>${unread > 0 ? `<span class="unread">${unread}</span>` : ''}</a>`;
+      const classes = [c.id === view.channel ? 'current' : '', c.archived ? 'archived' : ''].join(' ').trim();
+      return `<a href="#" data-channel="${esc(c.id)}" class="${classes}"><span># ${esc(c.name)}</span>${unread > 0 ? `<span class="unread">${unread}</span>` : ''}</a>`;
     })
     .join('');
   const current = topLevel(view.channel);
   view.seen[view.channel] = current.length;
-  $('channel-title').textContent = `# ${channelName(view.channel)}`;
+  const shownChannel = state.channels.find((c) => c.id === view.channel);
+  $('channel-title').textContent = `# ${channelName(view.channel)}${shownChannel?.archived ? ' (archived)' : ''}`;
+  $('channel-topic').textContent = shownChannel?.topic ?? '';
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.innerHTML = current.length > 0 ? current.map((m) => messageHtml(m, { inThread: false })).join('') : '<div class="empty">No messages yet. Fire a sample alert on the left.</div>';

@@ -2,6 +2,7 @@
  * The demo's Slack, one HTTP server with three faces:
  *   /api/<method>      the Web API the bot calls (SLACK_API_URL points here)
  *   /response/<id>     the response_url of each request sent to the bot
+ *   /upload/<id>       the upload URL of a file the bot shares (files.getUploadURLExternal)
  *   / and /ui/*        the page a person (or the browser test) uses: the channels and
  *                      threads, live over server-sent events, and what a click, a choice,
  *                      a slash command or a sample alert sends.
@@ -61,6 +62,7 @@ export class DemoSlack {
     private readonly interactions: () => Interactions,
     private readonly options: DemoSlackOptions,
   ) {
+    workspace.baseUrl = url;
     workspace.onChange(() => this.notify());
   }
 
@@ -114,6 +116,11 @@ export class DemoSlack {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (path.startsWith('/upload/')) {
+      const taken = this.workspace.receiveUpload(path.slice('/upload/'.length), Buffer.concat(chunks));
+      res.writeHead(taken ? 200 : 400, { 'content-type': 'text/plain' });
+      return void res.end(taken ? 'OK' : 'no such upload, or not the length declared');
+    }
     const params = decodeForm(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']);
     if (path.startsWith('/api/')) {
       const method = path.slice('/api/'.length);

@@ -1,9 +1,10 @@
 /**
  * `npm run demo` driven in a real browser (Debian's chromium through playwright-core), as a
  * person would: fire an alert from the page, see the incident, acknowledge it, ask for a
- * rollback, approve it as the second person, and see it succeed. Every click goes from the
- * page to the Slack stand-in, which signs it for the real bot; what the page shows is what
- * the bot posted. A screenshot of the end is written to test-output/demo.png.
+ * rollback, approve it as the second person, see it succeed, and open the incident's war
+ * room. Every click goes from the page to the Slack stand-in, which signs it for the real
+ * bot; what the page shows is what the bot posted. A screenshot of the rollback's end is
+ * written to test-output/demo.png.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -108,6 +109,23 @@ describe('the demo in a browser', () => {
 
       await mkdir(OUTPUT, { recursive: true });
       await page.screenshot({ path: resolve(OUTPUT, 'demo.png') });
+      expect(unknownMethods).toEqual([]);
+    },
+    WALK_MS,
+  );
+
+  it(
+    'opens a war room from the incident: a new channel with the live incident message in it',
+    async () => {
+      await page.locator('#channels a', { hasText: 'payments' }).click();
+      const incident = await shown(page.locator('#messages'), 'ACKNOWLEDGED: HighErrorRate (payment-service)');
+      await incident.locator('button[data-action-id="incident.room"]').click();
+
+      const room = page.locator('#channels a', { hasText: /inc-\d+-payment-service/ });
+      await room.click();
+      const copy = await shown(page.locator('#messages'), 'ACKNOWLEDGED: HighErrorRate (payment-service)');
+      await copy.locator('button[data-action-id="incident.resolve"]').waitFor({ timeout: STEP_MS });
+      await expect(page.locator('#channel-topic').textContent()).resolves.toMatch(/INC-\d+ \[ACKNOWLEDGED\]/);
       expect(unknownMethods).toEqual([]);
     },
     WALK_MS,

@@ -118,7 +118,60 @@ describe('the demo Slack stand-in', () => {
       error: 'message_not_found',
     });
     expect(await webApi('chat.postMessage', { channel: 'C0NOWHERE', text: 'x' })).toMatchObject({ ok: false, error: 'channel_not_found' });
-    expect(await webApi('conversations.list', {})).toMatchObject({ ok: false, error: 'unknown_method' });
-    expect(unknown).toEqual(['conversations.list']);
+    expect(await webApi('reminders.add', {})).toMatchObject({ ok: false, error: 'unknown_method' });
+    expect(unknown).toEqual(['reminders.add']);
+  });
+
+  it('makes a war room channel as Slack does: a name once, its topic and members, then archived', async () => {
+    const created = await webApi('conversations.create', { name: 'inc-7-payment-service' });
+    expect(created).toMatchObject({ ok: true, channel: { name: 'inc-7-payment-service', creator: 'U0BOT', is_archived: false } });
+    const id = String((created.channel as { id: string }).id);
+    expect(await webApi('conversations.create', { name: 'inc-7-payment-service' })).toMatchObject({ ok: false, error: 'name_taken' });
+    expect(await webApi('conversations.create', { name: 'INC 7' })).toMatchObject({ ok: false, error: 'invalid_name_specials' });
+    expect(await webApi('conversations.setTopic', { channel: id, topic: 'INC-7 [FIRING]' })).toMatchObject({
+      ok: true,
+      channel: { topic: { value: 'INC-7 [FIRING]' } },
+    });
+    expect(await webApi('conversations.invite', { channel: id, users: 'U0ALICE,U0BOB', force: 'true' })).toMatchObject({
+      ok: true,
+      channel: { num_members: 3 },
+    });
+    const listed = await webApi('conversations.list', { exclude_archived: 'true' });
+    expect((listed.channels as Array<{ name: string }>).map((c) => c.name)).toContain('inc-7-payment-service');
+    expect(await webApi('chat.postMessage', { channel: id, text: 'in the room' })).toMatchObject({ ok: true, channel: id });
+
+    expect(await webApi('conversations.archive', { channel: id })).toEqual({ ok: true });
+    expect(await webApi('chat.postMessage', { channel: id, text: 'too late' })).toMatchObject({ ok: false, error: 'is_archived' });
+    const open = await webApi('conversations.list', { exclude_archived: 'true' });
+    expect((open.channels as Array<{ name: string }>).map((c) => c.name)).not.toContain('inc-7-payment-service');
+    expect(workspace.channels.find((c) => c.id === id)).toMatchObject({ archived: true, topic: 'INC-7 [FIRING]' });
+  });
+
+  it('shares an uploaded file in the thread it is completed into, with its text for the page', async () => {
+    const text = '# Retrospective draft: INC-7\n\n## Timeline\n- fired\n';
+    const bytes = Buffer.from(text, 'utf8');
+    const target = await webApi('files.getUploadURLExternal', { filename: 'retrospective-inc-7.md', length: String(bytes.length) });
+    expect(target).toMatchObject({ ok: true, upload_url: expect.stringMatching(new RegExp(`^${slack.url}/upload/`)) });
+    expect((await fetch(String(target.upload_url), { method: 'POST', body: Buffer.from('short') })).status).toBe(400);
+    expect((await fetch(String(target.upload_url), { method: 'POST', body: bytes })).status).toBe(200);
+
+    const done = await webApi('files.completeUploadExternal', {
+      files: JSON.stringify([{ id: target.file_id, title: 'INC-7: retrospective' }]),
+      channel_id: 'C0PAYMENTS',
+      thread_ts: '1700000000.000001',
+      initial_comment: 'Retrospective draft of INC-7',
+    });
+    expect(done).toMatchObject({ ok: true, files: [{ id: target.file_id, title: 'INC-7: retrospective' }] });
+    expect(workspace.messages.at(-1)).toMatchObject({
+      channel: 'C0PAYMENTS',
+      thread_ts: '1700000000.000001',
+      text: 'Retrospective draft of INC-7',
+      files: [{ name: 'retrospective-inc-7.md', title: 'INC-7: retrospective', text }],
+    });
+    expect(await webApi('files.completeUploadExternal', { files: JSON.stringify([{ id: target.file_id }]), channel_id: 'C0PAYMENTS' })).toMatchObject({
+      ok: false,
+      error: 'file_not_found',
+    });
+    expect(unknown).toEqual(['reminders.add']);
   });
 });
