@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../src/config/duration.js';
 import { displayId } from '../../src/incidents/incident.js';
-import { IncidentId, misuse, verb } from './verb.js';
+import { IncidentId, parseAlternatives, verb } from './verb.js';
 
 const GRAPH_RANGE_MAX_MS = 7 * 86_400_000;
 const GRAPH_RANGE_DEFAULT_MS = 3_600_000;
@@ -20,14 +20,7 @@ const Words = z.union([z.tuple([IncidentId]), z.tuple([IncidentId, GraphRange])]
 
 export const graph = verb({
   name: 'graph',
-  parse: (words) => {
-    const parsed = Words.safeParse(words);
-    if (parsed.success) return parsed.data;
-    // A range the union refused is named by its own issue; anything else is a wrong number of words.
-    const issue = parsed.error.issues[0];
-    const inner = issue?.code === 'invalid_union' ? issue.errors.flat().find((i) => i.code === 'custom') : issue?.code === 'custom' ? issue : undefined;
-    throw misuse({ kind: 'invalid', reason: inner?.message ?? '`graph` takes an incident id and an optional range, such as `graph INC-42 6h`' });
-  },
+  parse: (words) => parseAlternatives(Words, words, '`graph` takes an incident id and an optional range, such as `graph INC-42 6h`'),
   run: async ([id, rangeMs = GRAPH_RANGE_DEFAULT_MS], _ctx, { incidents, graphs }) => {
     const incident = await incidents.get(id);
     if (!graphs) return { kind: 'text', text: 'Graphs need PROMETHEUS_URL, and this bot has none set.' };

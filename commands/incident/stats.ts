@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../src/config/duration.js';
 import { STATS_INDEX_MS } from '../../src/incidents/store.js';
-import { misuse, verb } from './verb.js';
+import { parseAlternatives, verb } from './verb.js';
 
 const HOUR_MS = 3_600_000;
 /** As far back as the stores index incidents and actions by time. */
@@ -21,13 +21,7 @@ const Words = z.union([z.tuple([]), z.tuple([StatsWindow])]);
 
 export const stats = verb({
   name: 'stats',
-  parse: (words) => {
-    const parsed = Words.safeParse(words);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const inner = issue?.code === 'invalid_union' ? issue.errors.flat().find((i) => i.code === 'custom') : issue?.code === 'custom' ? issue : undefined;
-    throw misuse({ kind: 'invalid', reason: inner?.message ?? '`stats` takes an optional window, such as `stats 30d`' });
-  },
+  parse: (words) => parseAlternatives(Words, words, '`stats` takes an optional window, such as `stats 30d`'),
   run: async ([windowMs = STATS_WINDOW_DEFAULT_MS], _ctx, { stats: source }) => {
     if (!source) return { kind: 'text', text: 'Incident numbers are not available on this bot.' };
     return { kind: 'incident_stats', stats: await source.last(windowMs) };

@@ -41,6 +41,18 @@ export function parseWords<T>(schema: z.ZodType<T>, words: string[], countMistak
   throw misuse({ kind: 'invalid', reason: issue?.message ?? 'invalid arguments' });
 }
 
+/**
+ * Parses `words` with a union of word tuples (optional words): a value the union refused is
+ * named by its own issue; anything else is a wrong number of words, said by `usage`.
+ */
+export function parseAlternatives<T>(schema: z.ZodType<T>, words: string[], usage: string): T {
+  const parsed = schema.safeParse(words);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const inner = issue?.code === 'invalid_union' ? issue.errors.flat().find((i) => i.code === 'custom') : issue?.code === 'custom' ? issue : undefined;
+  throw misuse({ kind: 'invalid', reason: inner?.message ?? usage });
+}
+
 /** The words of a verb that takes exactly one incident id. */
 export function oneIncidentId(name: string, words: string[]): [string] {
   return parseWords(z.tuple([IncidentId]), words, { kind: 'takes_one_incident_id', word: name });
