@@ -87,8 +87,9 @@ export class RetroDrafts {
   }
 
   private async post(channel: string, threadTs: string | undefined, draft: RetroDraft, filed: FiledIssue | undefined): Promise<void> {
-    const text = renderRetro(draft, filed);
-    // Past what Slack shows before "Show more" a draft is read better as a file.
+    // A message is read in Slack's mrkdwn; the file, like the GitLab issue, is Markdown.
+    const text = renderRetro(draft, 'mrkdwn', filed);
+    // Past what Slack shows before "Show more" a draft is read better as a file: measured as posted.
     if (text.length <= MAX_FALLBACK_TEXT) {
       await this.options.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text });
       return;
@@ -99,7 +100,7 @@ export class RetroDrafts {
       filename: retroFilename(draft.incidentId),
       title: retroTitle(draft),
       comment: retroFileComment(draft, filed),
-      bytes: new TextEncoder().encode(renderRetro(draft, filed)),
+      bytes: new TextEncoder().encode(renderRetro(draft, 'markdown', filed)),
     });
   }
 }

@@ -14,6 +14,7 @@ import { startAlertmanager, type AlertmanagerHarness } from '../support/alertman
 import { ALERTMANAGER_TOKEN, startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { fixture, notification, uniqueGroup } from '../support/fixtures.js';
+import { isPostedDraft } from '../support/retro-draft.js';
 import { waitFor, type WaitForOptions } from '../support/wait.js';
 
 const E2E_TIMEOUT_MS = 30_000;
@@ -96,7 +97,7 @@ async function deliveriesIdle(bot: TestBot): Promise<void> {
 
 /** The retrospective drafts in the thread of `ts`: one is owed for each resolution. */
 const draftsUnder = (slack: FakeSlack, ts: string) =>
-  slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === ts && String(c.params.text).startsWith('# Retrospective draft'));
+  slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === ts && isPostedDraft(c.params.text));
 
 /** Waits for the resolution's retrospective draft, the last thing a resolution sends to Slack. */
 async function draftPosted(slack: FakeSlack, ts: string): Promise<void> {

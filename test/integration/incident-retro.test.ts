@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { approve, waitForState } from '../support/action-messages.js';
 import type { SlackCall } from '../support/fake-slack.js';
 import { requestRollback, startRig, type Rig } from '../support/rollback.js';
+import { isPostedDraft, POSTED_DRAFT } from '../support/retro-draft.js';
 import { openIncident, slash, type OpenedIncident } from '../support/slack-session.js';
 import { storedAction } from '../support/stored.js';
 import { found } from '../support/wait.js';
@@ -33,7 +34,7 @@ async function rig(env: Record<string, string> = {}): Promise<Rig> {
 }
 
 const draftsIn = (r: Rig, on: { ts: string }): SlackCall[] =>
-  r.slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === on.ts && String(c.params.text).startsWith('# Retrospective draft'));
+  r.slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === on.ts && isPostedDraft(c.params.text));
 
 function drafts(r: Rig, on: { ts: string }, count: number): Promise<SlackCall[]> {
   return found(() => (draftsIn(r, on).length >= count ? draftsIn(r, on) : undefined), {
@@ -72,13 +73,13 @@ describe('the retrospective draft', () => {
     const [draft] = await drafts(r, incident, 1);
     const text = String(draft?.params.text);
     const order = [
-      `# Retrospective draft: INC-${incident.id}`,
+      `${POSTED_DRAFT}INC-${incident.id}`,
       'Filed in GitLab: <',
-      '**Service:** payment-service',
-      '**Severity:** warning',
-      '**Commander:** <@U0CAROL>',
-      '**Time to acknowledge:**',
-      '## Timeline',
+      '*Service:* payment-service',
+      '*Severity:* warning',
+      '*Commander:* <@U0CAROL>',
+      '*Time to acknowledge:*',
+      '*Timeline*',
       'Acknowledged by <@U0ALICE>',
       '<@U0CAROL> leads the incident',
       'set the severity to *warning* (was critical)',
@@ -87,12 +88,12 @@ describe('the retrospective draft', () => {
       'requested ACT-',
       'approved ACT-',
       'Resolved by <@U0BOB>',
-      '## Actions',
+      '*Actions*',
       '- Requested by <@U0ALICE>',
       '- Approved by <@U0BOB>',
       '- Result: ACT-',
-      '## Follow-ups',
-      '- [ ] add a canary stage &amp; a soak to the payment pipeline (<@U0DAVE>)',
+      '*Follow-ups*',
+      '• ☐ add a canary stage &amp; a soak to the payment pipeline (<@U0DAVE>)',
     ];
     const positions = order.map((part) => text.indexOf(part));
     expect(
@@ -100,12 +101,17 @@ describe('the retrospective draft', () => {
       `missing from the draft: ${order.filter((_, i) => positions[i] === -1).join(' | ')}\n${text}`,
     ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // Slack's mrkdwn would show Markdown's bold and headings as typed.
+    expect(text).not.toMatch(/\*\*|^#/m);
 
     const [create] = r.gitlab.callsTo('createIssue');
     expect(create).toMatchObject({ project: RETRO_PROJECT, body: { labels: 'postmortem' } });
     expect(create?.body).toMatchObject({
       title: expect.stringMatching(new RegExp(`^INC-${incident.id}: `)),
       description: expect.stringContaining('- [ ] add a canary stage &amp; a soak to the payment pipeline'),
+    });
+    expect(create?.body).toMatchObject({
+      description: expect.stringMatching(/^# Retrospective draft: INC-\d+ .*\n[\s\S]*\*\*Service:\*\* payment-service[\s\S]*\n## Follow-ups\n/),
     });
     expect(draftsIn(r, incident)).toHaveLength(1);
     expect(r.gitlab.callsTo('createIssue')).toHaveLength(1);
@@ -126,7 +132,7 @@ describe('the retrospective draft', () => {
     expect(reply.text).toContain('on its way');
     const [first, second] = await drafts(r, incident, 2);
     expect(String(first?.params.text)).not.toContain('alert on queue depth');
-    expect(String(second?.params.text)).toContain('- [ ] alert on queue depth (<@U0ALICE>)');
+    expect(String(second?.params.text)).toContain('• ☐ alert on queue depth (<@U0ALICE>)');
     expect(String(second?.params.text)).toContain(`${RETRO_PROJECT}#${issue?.iid}`);
 
     const [edit] = await r.gitlab.waitForCalls('editIssue', 1);
@@ -170,7 +176,7 @@ describe('the retrospective draft', () => {
     });
     expect(file).toMatchObject({ channel_id: incident.channel, filename: `retrospective-inc-${incident.id}.md` });
     expect(file.initial_comment).toContain(`Retrospective draft of INC-${incident.id}`);
-    expect(file.bytes.toString('utf8')).toContain('- [ ] step 11 ');
+    expect(file.bytes.toString('utf8')).toMatch(/^# Retrospective draft: INC-\d+ [\s\S]*\n## Follow-ups\n[\s\S]*\n- \[ \] step 11 /);
     expect(draftsIn(r, incident)).toHaveLength(0);
     // Without RETRO_GITLAB_PROJECT or gitlab.retro_project nothing is filed.
     expect(r.gitlab.callsTo('createIssue')).toHaveLength(0);

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
+import { isPostedDraft } from '../support/retro-draft.js';
 import { waitFor } from '../support/wait.js';
 
 let slack: FakeSlack;
@@ -43,7 +44,7 @@ describe('Slack delivery', () => {
     expect(second429!.at - first429!.at).toBeGreaterThanOrEqual(950);
     expect(final?.at).toBeGreaterThanOrEqual(second429!.at + 950);
     // The thread catches up too (the resolution's reply, then its retrospective draft), so none of it lands in the next test.
-    await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.params.text).startsWith('# Retrospective draft')), {
+    await waitFor(() => slack.callsTo('chat.postMessage').some((c) => isPostedDraft(c.params.text)), {
       timeoutMs: 8_000,
       message: 'the retrospective draft',
     });

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
+import { isPostedDraft, POSTED_DRAFT } from '../support/retro-draft.js';
 import { waitFor } from '../support/wait.js';
 
 /** From Slack's recovery to the last message showing Redis: the reconcile interval plus the longest retry wait (both 1 s here), with room for a loaded machine. */
@@ -132,7 +133,7 @@ describe('reconciling Slack with Redis', () => {
         // The resolution's reply, then the retrospective draft it owes: each once.
         expect(replies).toHaveLength(2);
         expect(String(replies[0]?.params.text)).toContain('Incident resolved');
-        expect(String(replies[1]?.params.text)).toMatch(/^# Retrospective draft: INC-/);
+        expect(String(replies[1]?.params.text).slice(0, `${POSTED_DRAFT}INC-`.length)).toBe(`${POSTED_DRAFT}INC-`);
       }
     } finally {
       await bot.stop();
@@ -161,7 +162,7 @@ describe('reconciling Slack with Redis', () => {
       const replies = slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts && !failed(c));
       // Each thread gets its resolution's reply and its retrospective draft, which the stopped replica never posted: none lost, none twice.
       expect(replies).toHaveLength(4);
-      const drafts = replies.filter((r) => String(r.params.text).startsWith('# Retrospective draft'));
+      const drafts = replies.filter((r) => isPostedDraft(r.params.text));
       expect(new Set(drafts.map((r) => r.params.thread_ts)).size).toBe(2);
       expect(drafts).toHaveLength(2);
     } finally {

@@ -14,6 +14,7 @@ import { renderIncidentMessage } from '../../src/slack/render/incident-message.j
 import { renderThreadReply } from '../../src/slack/render/thread-reply.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { FakeSlack, SlackCall } from './fake-slack.js';
+import { isPostedDraft, POSTED_DRAFT } from './retro-draft.js';
 import { found } from './wait.js';
 
 /** A call Slack carried out (a scripted failure or a 429 has no result). */
@@ -39,8 +40,6 @@ function lastShown(slack: FakeSlack): Map<string, string> {
   }
   return shown;
 }
-
-const RETRO_DRAFT = '# Retrospective draft';
 
 /**
  * What is wrong between Slack and Redis for these incidents, one line each; [] when Slack
@@ -70,12 +69,12 @@ export async function slackBehindRedis(slack: FakeSlack, store: RedisStore, inci
     }
     // A `retro` entry is delivered as the retrospective draft: one post, named here by its first words.
     const expected = (await store.timeline(id)).flatMap((entry) =>
-      entry.kind === 'retro' ? [RETRO_DRAFT] : threadWorthy([entry]).map((worthy) => renderThreadReply([worthy], id)),
+      entry.kind === 'retro' ? [POSTED_DRAFT] : threadWorthy([entry]).map((worthy) => renderThreadReply([worthy], id)),
     );
     const replied = ref
       ? posts
           .filter((c) => c.params.thread_ts === ref.ts && c.params.channel === ref.channel)
-          .flatMap((c) => (String(c.params.text).startsWith(RETRO_DRAFT) ? [RETRO_DRAFT] : String(c.params.text).split('\n')))
+          .flatMap((c) => (isPostedDraft(c.params.text) ? [POSTED_DRAFT] : String(c.params.text).split('\n')))
       : [];
     if (replied.join('\n') !== expected.join('\n'))
       problems.push(`INC-${id}: thread has ${JSON.stringify(replied)}, the timeline wants ${JSON.stringify(expected)}, each once`);

@@ -1,16 +1,18 @@
 /**
  * The retrospective draft, pure: an incident that was acknowledged, rolled back (requested,
- * approved, run, verified) and given a follow-up, rendered as Markdown in the order a
- * retrospective reads, with its timeline in time order whatever order it was recorded in.
+ * approved, run, verified) and given a follow-up, rendered as Markdown (file, GitLab) and as
+ * Slack's mrkdwn (posted message) in the order a retrospective reads, with its timeline in
+ * time order whatever order it was recorded in.
  */
 import { describe, expect, it } from 'vitest';
 import { parseIncidentCommand } from '../../commands/incident.js';
 import { CommandUsageError } from '../../src/errors.js';
 import type { FactEntry, TimelineEntry } from '../../src/incidents/incident.js';
 import { buildRetro, linkedActionIds } from '../../src/incidents/retro.js';
-import { renderRetro, slackToGitlabMarkdown } from '../../src/slack/render/retro.js';
+import { renderRetro, slackToGitlabMarkdown, type RetroStyle } from '../../src/slack/render/retro.js';
 import type { Verification } from '../../src/verify/rollback-verification.js';
 import { actionDoc, incidentDoc } from '../support/documents.js';
+import { POSTED_DRAFT } from '../support/retro-draft.js';
 
 const verified: Verification = {
   state: 'verified',
@@ -75,9 +77,16 @@ const timeline: TimelineEntry[] = [
 ];
 
 describe('the retrospective draft', () => {
-  it('has its sections in order: header, facts, timeline, actions, follow-ups', () => {
-    const text = renderRetro(buildRetro(incident, timeline, [rollback]));
-    const order = [
+  const shared = [
+    '- Requested by <@U0ALICE>: error rate doubled',
+    '- Approved by <@U0BOB>',
+    '  - environment: production',
+    '- Result: ACT-7 succeeded after 120s: job #9002 succeeded',
+    '- Verification: verified',
+  ];
+  /** Markdown for the uploaded file and the GitLab issue; Slack's mrkdwn for the posted message. */
+  const orders: Record<RetroStyle, string[]> = {
+    markdown: [
       '# Retrospective draft: INC-42 HighErrorRate',
       '**Service:** payment-service',
       '**Severity:** critical',
@@ -88,20 +97,51 @@ describe('the retrospective draft', () => {
       '## Timeline',
       '## Actions',
       '### ACT-7: roll back payment-service (succeeded)',
-      '- Requested by <@U0ALICE>: error rate doubled',
-      '- Approved by <@U0BOB>',
-      '  - environment: production',
-      '- Result: ACT-7 succeeded after 120s: job #9002 succeeded',
-      '- Verification: verified',
+      ...shared,
       '## Follow-ups',
       '- [ ] alert on &lt;queue depth&gt; &amp; latency (<@U0DAVE>)',
-    ];
+    ],
+    mrkdwn: [
+      `${POSTED_DRAFT}INC-42 HighErrorRate*`,
+      '*Service:* payment-service',
+      '*Severity:* critical',
+      '*Commander:* <@U0CAROL>',
+      '*Impact window:* 2026-11-22 09:58:00 UTC → 2026-11-22 10:10:00 UTC (12 minutes)',
+      '*Time to acknowledge:* 1 minute 30 seconds',
+      '*Time to resolve:* 10 minutes',
+      '\n*Timeline*\n',
+      '\n*Actions*\n',
+      '\n*ACT-7: roll back payment-service (succeeded)*\n',
+      ...shared,
+      '\n*Follow-ups*\n',
+      '\n• ☐ alert on &lt;queue depth&gt; &amp; latency (<@U0DAVE>)',
+    ],
+  };
+
+  it.each(['markdown', 'mrkdwn'] as const)('has its sections in order in %s: header, facts, timeline, actions, follow-ups', (style) => {
+    const text = renderRetro(buildRetro(incident, timeline, [rollback]), style);
+    const order = orders[style];
     const positions = order.map((part) => text.indexOf(part));
     expect(
       positions.every((p) => p >= 0),
       `missing: ${order.filter((_, i) => positions[i] === -1).join(' | ')}`,
     ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it("writes the posted message in Slack's mrkdwn, which shows Markdown's bold, headings and task items as typed", () => {
+    const draft = buildRetro(incident, timeline, [rollback]);
+    const text = renderRetro(draft, 'mrkdwn');
+    expect(text).not.toMatch(/\*\*|^#|^- \[ \]/m);
+    // Only the syntax differs: every line has a Markdown twin at the same place.
+    const twin = (line: string) =>
+      line
+        .replace(/^\*Retrospective draft: (.*)\*$/, '# Retrospective draft: $1')
+        .replace(/^\*(Timeline|Actions|Follow-ups)\*$/, '## $1')
+        .replace(/^\*(ACT-.*)\*$/, '### $1')
+        .replace(/^- \*([^*]+:)\*/, '- **$1**')
+        .replace(/^• ☐ /, '- [ ] ');
+    expect(text.split('\n').map(twin)).toEqual(renderRetro(draft, 'markdown').split('\n'));
   });
 
   it('lists the timeline in time order, leaving out its own bookkeeping, views and follow-ups', () => {
@@ -116,7 +156,7 @@ describe('the retrospective draft', () => {
       '08:00 action',
       '10:00 resolved',
     ]);
-    const text = renderRetro(draft);
+    const text = renderRetro(draft, 'markdown');
     const timelineLines = text.slice(text.indexOf('## Timeline'), text.indexOf('## Actions')).split('\n').slice(1, -1).filter(Boolean);
     expect(timelineLines[0]).toBe('- 2026-11-22 10:00:00 UTC Incident opened for payment-service: 1 alert firing: HighErrorRate');
     expect(timelineLines[1]).toBe('- 2026-11-22 10:01:30 UTC Acknowledged by <@U0ALICE>');
@@ -131,7 +171,7 @@ describe('the retrospective draft', () => {
 
   it('names every linked action once, and says so when there is none or no follow-up yet', () => {
     expect(linkedActionIds(timeline)).toEqual(['7']);
-    const bare = renderRetro(buildRetro({ ...incident, commander: undefined }, timeline.slice(0, 2), []));
+    const bare = renderRetro(buildRetro({ ...incident, commander: undefined }, timeline.slice(0, 2), []), 'markdown');
     expect(bare).toContain('**Commander:** none named');
     expect(bare).toContain('No action was linked to this incident.');
     expect(bare).toContain('None yet: add one with `/incident followup INC-42 &lt;what to do&gt;`.');
@@ -139,7 +179,7 @@ describe('the retrospective draft', () => {
 
   it('is filed in GitLab in Markdown, without Slack syntax and without mentioning anyone there', () => {
     const text = slackToGitlabMarkdown(
-      renderRetro(buildRetro(incident, timeline, [rollback]), { url: 'https://gitlab.example.com/x/-/issues/3', project: 'x', iid: 3 }),
+      renderRetro(buildRetro(incident, timeline, [rollback]), 'markdown', { url: 'https://gitlab.example.com/x/-/issues/3', project: 'x', iid: 3 }),
     );
     expect(text).toContain('Filed in GitLab: [x#3](https://gitlab.example.com/x/-/issues/3)');
     expect(text).toContain('**Commander:** `@U0CAROL`');
@@ -150,7 +190,7 @@ describe('the retrospective draft', () => {
 
   it('shows an open incident as still open, without a time to resolve', () => {
     const open = { ...incident, state: 'acknowledged' as const, resolvedAt: undefined, resolvedBy: undefined };
-    const text = renderRetro(buildRetro(open, timeline.slice(0, 2), []));
+    const text = renderRetro(buildRetro(open, timeline.slice(0, 2), []), 'markdown');
     expect(text).toContain('**Impact window:** 2026-11-22 09:58:00 UTC → still open');
     expect(text).toContain('**Time to resolve:** not resolved yet');
   });

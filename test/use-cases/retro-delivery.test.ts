@@ -8,10 +8,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
+import { buildRetro } from '../../src/incidents/retro.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import type { FileUploads, ThreadFile } from '../../src/slack/file-upload.js';
 import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
-import type { FiledIssue } from '../../src/slack/render/retro.js';
+import { MAX_FALLBACK_TEXT } from '../../src/slack/render/limits.js';
+import { renderRetro, type FiledIssue, type RetroStyle } from '../../src/slack/render/retro.js';
 import { RetroDrafts, type RetroFiling } from '../../src/slack/retro-delivery.js';
 import { RetryLater } from '../../src/slack/retry-later.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
@@ -19,6 +21,7 @@ import { onFakeTimers } from '../support/clock.js';
 import { commitIncident } from '../support/commit-incident.js';
 import { actionDoc, incidentDoc } from '../support/documents.js';
 import { RecordingChat } from '../support/recording-chat.js';
+import { isPostedDraft, POSTED_DRAFT } from '../support/retro-draft.js';
 
 const log = pino({ level: 'silent' });
 const settle = onFakeTimers();
@@ -31,6 +34,8 @@ class RecordingUploads implements FileUploads {
   }
 }
 
+const FIRST_ISSUE: FiledIssue = { project: 'shop/postmortems', iid: 3, url: 'https://gitlab.example.com/shop/postmortems/-/issues/3' };
+
 class ScriptedFiling implements RetroFiling {
   readonly calls: Array<{ title: string; description: string; filed: FiledIssue | undefined }> = [];
   failures = 0;
@@ -40,7 +45,7 @@ class ScriptedFiling implements RetroFiling {
       this.failures -= 1;
       throw new RetryLater('GitLab answered 503');
     }
-    return filed ?? { project: 'shop/postmortems', iid: 3, url: 'https://gitlab.example.com/shop/postmortems/-/issues/3' };
+    return filed ?? FIRST_ISSUE;
   }
 }
 
@@ -91,7 +96,7 @@ async function resolved(w: World, overrides: Partial<Incident> = {}, entries = r
   await commitIncident(w.stores.incidents, incidentDoc({ id: '1', state: 'resolved', resolvedAt: at, resolvedBy: 'U0BOB', ...overrides }), entries);
 }
 
-const drafts = (w: World, channel = 'C0PAYMENTS') => w.chat.posts.filter((p) => p.channel === channel && String(p.text).startsWith('# Retrospective draft'));
+const drafts = (w: World, channel = 'C0PAYMENTS') => w.chat.posts.filter((p) => p.channel === channel && isPostedDraft(p.text));
 
 describe('the retrospective draft in the thread', () => {
   it('follows the resolution reply once, filed in GitLab, even when two replicas are told', async () => {
@@ -103,13 +108,11 @@ describe('the retrospective draft in the thread', () => {
     await settle();
 
     const replies = w.chat.repliesTo(TS);
-    expect(replies.map((r) => String(r.text).split('\n')[0])).toEqual([
-      expect.stringContaining('Resolved by <@U0BOB>'),
-      '# Retrospective draft: INC-1 HighErrorRate',
-    ]);
+    expect(replies.map((r) => String(r.text).split('\n')[0])).toEqual([expect.stringContaining('Resolved by <@U0BOB>'), `${POSTED_DRAFT}INC-1 HighErrorRate*`]);
     expect(replies[1]?.text).toContain('Filed in GitLab: <https://gitlab.example.com/shop/postmortems/-/issues/3|shop/postmortems#3>');
     expect(w.filing.calls).toHaveLength(1);
     expect(w.filing.calls[0]?.title).toBe('INC-1: retrospective of HighErrorRate');
+    expect(w.filing.calls[0]?.description).toMatch(/^# Retrospective draft: INC-1 HighErrorRate\n[\s\S]*\n- \*\*Service:\*\* /);
     const timeline = await w.stores.incidents.timeline('1');
     expect(timeline.filter((e) => e.kind === 'retro_filed')).toEqual([expect.objectContaining({ project: 'shop/postmortems', iid: 3 })]);
     expect(await w.stores.incidents.threadCursor('1')).toBe(timeline.length);
@@ -123,9 +126,7 @@ describe('the retrospective draft in the thread', () => {
     await settle();
 
     expect(w.filing.calls).toHaveLength(3);
-    expect(w.chat.repliesTo(TS).filter((r) => !String(r.text).startsWith('# Retrospective'))).toEqual([
-      expect.objectContaining({ text: expect.stringContaining('Resolved by') }),
-    ]);
+    expect(w.chat.repliesTo(TS).filter((r) => !isPostedDraft(r.text))).toEqual([expect.objectContaining({ text: expect.stringContaining('Resolved by') })]);
     expect(drafts(w)).toHaveLength(1);
   });
 
@@ -144,7 +145,7 @@ describe('the retrospective draft in the thread', () => {
 
     expect(drafts(w)).toHaveLength(2);
     expect(drafts(w)[0]?.text).not.toContain('page on queue depth');
-    expect(drafts(w)[1]?.text).toContain('- [ ] page on queue depth (<@U0DAVE>)');
+    expect(drafts(w)[1]?.text).toContain('• ☐ page on queue depth (<@U0DAVE>)');
     expect(w.filing.calls.map((c) => c.filed?.iid)).toEqual([undefined, 3]);
     expect((await w.stores.incidents.timeline('1')).filter((e) => e.kind === 'retro_filed')).toHaveLength(1);
   });
@@ -168,6 +169,31 @@ describe('the retrospective draft in the thread', () => {
     const text = new TextDecoder().decode(w.uploads.files[0]?.bytes);
     expect(text).toContain('### ACT-7: roll back payment-service (succeeded)');
     expect(w.uploads.files[0]?.comment).toContain('shop/postmortems#3');
+  });
+
+  it('measures the message as it is posted: a draft that fits in mrkdwn is posted although its Markdown is longer', async () => {
+    const followups = (pad: number): TimelineEntry[] =>
+      Array.from({ length: 20 }, (_, i) => ({ at, actor: 'U0DAVE', kind: 'followup', what: `${i} ${'x'.repeat(i === 0 ? 100 + pad : 100)}` }));
+    const lengths = async (pad: number): Promise<Record<RetroStyle, number>> => {
+      const w = world();
+      await resolved(w, {}, [...followups(pad), ...resolution]);
+      const incident = await w.stores.incidents.get('1');
+      const draft = buildRetro(incident!, await w.stores.incidents.timeline('1'), []);
+      return { markdown: renderRetro(draft, 'markdown', FIRST_ISSUE).length, mrkdwn: renderRetro(draft, 'mrkdwn', FIRST_ISSUE).length };
+    };
+    const pad = MAX_FALLBACK_TEXT - (await lengths(0)).mrkdwn;
+    expect(pad).toBeGreaterThan(0);
+    const sized = await lengths(pad);
+    expect(sized.mrkdwn).toBe(MAX_FALLBACK_TEXT);
+    expect(sized.markdown).toBeGreaterThan(MAX_FALLBACK_TEXT);
+
+    const w = world();
+    await resolved(w, {}, [...followups(pad), ...resolution]);
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(w.uploads.files).toEqual([]);
+    expect(drafts(w).map((d) => String(d.text).length)).toEqual([MAX_FALLBACK_TEXT]);
   });
 
   it("posts the room's copy once as well", async () => {

@@ -1,7 +1,8 @@
 /**
- * The retrospective draft in words: Markdown, posted in the incident's thread (or uploaded
- * there as a file when it is too long for a message) and filed as a GitLab issue. Timeline
- * entries and action steps are said by timeline.ts, so a new kind of fact shows here too.
+ * The retrospective draft in words: in Slack's mrkdwn when posted in the incident's thread,
+ * in Markdown when uploaded there as a file (too long for a message) and filed as a GitLab
+ * issue. Timeline entries and action steps are said by timeline.ts, so a new kind of fact
+ * shows here too.
  */
 import { formatDuration } from '../../config/duration.js';
 import { displayActionId } from '../../actions/action.js';
@@ -19,6 +20,21 @@ export interface FiledIssue {
   project: string;
   iid: number;
 }
+
+/** `mrkdwn`: Slack's message syntax, which shows `**x**` and `#` headings as typed. */
+export type RetroStyle = 'markdown' | 'mrkdwn';
+
+/** The only words that differ between the styles; everything else is written once. */
+interface Syntax {
+  heading(level: 1 | 2 | 3, text: string): string;
+  bold(text: string): string;
+  task(text: string): string;
+}
+
+const SYNTAX: Record<RetroStyle, Syntax> = {
+  markdown: { heading: (level, text) => `${'#'.repeat(level)} ${text}`, bold: (text) => `**${text}**`, task: (text) => `- [ ] ${text}` },
+  mrkdwn: { heading: (_level, text) => `*${text}*`, bold: (text) => `*${text}*`, task: (text) => `• ☐ ${text}` },
+};
 
 function when(at: string): string {
   const t = Date.parse(at);
@@ -40,8 +56,8 @@ function impactLine({ impact }: RetroDraft): string {
   return `${when(impact.from)} → ${when(impact.to)}${Number.isFinite(lasted) ? ` (${formatDuration(lasted)})` : ''}`;
 }
 
-function actionBlock({ action, batches, finished, verifications }: RetroActionSection): string[] {
-  const lines = [`### ${displayActionId(action.id)}: ${escapeText(action.plan.title)} (${escapeText(action.state)})`];
+function actionBlock({ action, batches, finished, verifications }: RetroActionSection, syntax: Syntax): string[] {
+  const lines = [syntax.heading(3, `${displayActionId(action.id)}: ${escapeText(action.plan.title)} (${escapeText(action.state)})`)];
   lines.push(`- Requested by ${mention(action.requestedBy)}${action.reason ? `: ${escapeText(action.reason)}` : ''}`);
   lines.push(`- Approved by ${action.approvedBy.length > 0 ? action.approvedBy.map(mention).join(', ') : 'nobody (no approval needed or given)'}`);
   lines.push('- Plan:', ...action.plan.summary.map((s) => `  - ${escapeText(s)}`));
@@ -65,36 +81,34 @@ export function retroTitle(draft: RetroDraft): string {
 }
 
 /** The whole draft; `filed`: the GitLab issue it is also in. */
-export function renderRetro(draft: RetroDraft, filed?: FiledIssue): string {
+export function renderRetro(draft: RetroDraft, style: RetroStyle, filed?: FiledIssue): string {
+  const syntax = SYNTAX[style];
+  const { bold } = syntax;
   const id = displayId(draft.incidentId);
-  const lines = [`# Retrospective draft: ${id} ${escapeText(draft.title)}`];
+  const lines = [syntax.heading(1, `Retrospective draft: ${id} ${escapeText(draft.title)}`)];
   if (filed) lines.push(`Filed in GitLab: ${link(filed.url, `${filed.project}#${filed.iid}`) ?? escapeText(filed.url)}`);
   if (draft.summary) lines.push('', escapeText(draft.summary));
   lines.push(
     '',
-    `- **Service:** ${escapeText(draft.service ?? 'unknown service')}`,
-    `- **Severity:** ${escapeText(draft.severity)}`,
-    `- **Commander:** ${draft.commander ? mention(draft.commander) : 'none named'}`,
-    `- **Impact window:** ${impactLine(draft)}`,
-    `- **Time to acknowledge:** ${seconds(draft.acknowledgeSeconds, 'not acknowledged')}`,
-    `- **Time to resolve:** ${seconds(draft.resolveSeconds, draft.state === 'resolved' ? 'unknown' : 'not resolved yet')}`,
+    `- ${bold('Service:')} ${escapeText(draft.service ?? 'unknown service')}`,
+    `- ${bold('Severity:')} ${escapeText(draft.severity)}`,
+    `- ${bold('Commander:')} ${draft.commander ? mention(draft.commander) : 'none named'}`,
+    `- ${bold('Impact window:')} ${impactLine(draft)}`,
+    `- ${bold('Time to acknowledge:')} ${seconds(draft.acknowledgeSeconds, 'not acknowledged')}`,
+    `- ${bold('Time to resolve:')} ${seconds(draft.resolveSeconds, draft.state === 'resolved' ? 'unknown' : 'not resolved yet')}`,
     '',
-    '## Timeline',
+    syntax.heading(2, 'Timeline'),
     ...draft.timeline.map((e) => `- ${when(e.at)} ${renderTimelineEntry(e).replace(/\n/g, ' ')}`),
     '',
-    '## Actions',
+    syntax.heading(2, 'Actions'),
   );
   if (draft.actions.length === 0) lines.push('No action was linked to this incident.');
-  for (const section of draft.actions) lines.push(...actionBlock(section), '');
-  lines.push('## Follow-ups');
+  for (const section of draft.actions) lines.push(...actionBlock(section, syntax), '');
+  lines.push(syntax.heading(2, 'Follow-ups'));
   if (draft.followups.length === 0) lines.push(`None yet: add one with \`/incident followup ${id} &lt;what to do&gt;\`.`);
-  lines.push(...draft.followups.map((f) => followupItem(f.text, f.by)));
+  // A task item, which GitLab shows as a checkbox.
+  lines.push(...draft.followups.map((f) => syntax.task(`${escapeText(f.text).replace(/\n/g, ' ')} (${mention(f.by)})`)));
   return lines.join('\n');
-}
-
-/** One follow-up as a Markdown task item, which GitLab shows as a checkbox. */
-export function followupItem(text: string, by: string): string {
-  return `- [ ] ${escapeText(text).replace(/\n/g, ' ')} (${mention(by)})`;
 }
 
 /**
@@ -117,7 +131,7 @@ export function slackToGitlabMarkdown(text: string): string {
 
 /** The draft as the GitLab issue's description. */
 export function renderRetroForGitlab(draft: RetroDraft): string {
-  return slackToGitlabMarkdown(renderRetro(draft));
+  return slackToGitlabMarkdown(renderRetro(draft, 'markdown'));
 }
 
 export function retroFilename(incidentId: string): string {
