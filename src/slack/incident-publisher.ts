@@ -53,7 +53,7 @@ export interface IncidentPublisherOptions {
   /** Told once the incident's message exists (its ts is known), for what follows it into the thread. */
   posted?: (incidentId: string) => void;
   /** Posts the retrospective draft a `retro` entry of the timeline asks for (retro-delivery.ts); without it the entry is passed over. */
-  retro?: { deliver(incidentId: string, ref: SlackMessageRef, index: number): Promise<void> };
+  retro?: { deliver(incidentId: string, ref: SlackMessageRef): Promise<void> };
 }
 
 /**
@@ -179,7 +179,7 @@ export class IncidentPublisher {
         const fresh = await this.store.timeline(incidentId, cursor);
         const retroAt = this.options.retro ? fresh.findIndex((e) => e.kind === 'retro') : -1;
         if (retroAt === 0) {
-          await this.options.retro?.deliver(incidentId, ref, cursor);
+          await this.options.retro?.deliver(incidentId, ref);
           await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + 1));
           continue;
         }

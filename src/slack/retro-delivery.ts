@@ -5,14 +5,14 @@
  * post the draft, as a message or, when longer than a message shows, as an uploaded file.
  * The outbox's cursor moves past the entry only after Slack answered, under the thread's
  * lease, so a crash before posting leaves it for the next run on any replica, and two
- * replicas never post it twice. The room's copy is a task of its own, claimed once.
+ * replicas never post it twice. The war room's copy goes out through the room's own outbox
+ * (room-publisher.ts) the same way.
  */
 import type { Logger } from 'pino';
 import type { Incident, TimelineEntry } from '../incidents/incident.js';
 import { buildRetro, linkedActionIds, type RetroAction, type RetroDraft } from '../incidents/retro.js';
 import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
-import type { DeliveryQueue } from './delivery-queue.js';
 import type { FileUploads } from './file-upload.js';
 import { MAX_FALLBACK_TEXT } from './render/limits.js';
 import { renderRetro, renderRetroForGitlab, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
@@ -27,16 +27,12 @@ export interface RetroFiling {
 }
 
 export interface RetroDraftsOptions {
-  queue: DeliveryQueue;
   chat: ChatApi;
   uploads: FileUploads;
   store: IncidentStore & MessageRefStore;
   /** The actions with these ids that still exist. */
   actionsOf: (ids: string[]) => Promise<RetroAction[]>;
   filing?: RetroFiling;
-  /** SET NX in Redis: true for the one caller that got the key. */
-  claim: (key: string, ttlMs: number) => Promise<boolean>;
-  claimTtlMs: number;
   log: Logger;
 }
 
@@ -49,41 +45,36 @@ export function filedIssueOf(timeline: readonly TimelineEntry[]): FiledIssue | u
 export class RetroDrafts {
   constructor(private readonly options: RetroDraftsOptions) {}
 
-  /** Delivers the `retro` entry at `index` of the incident's timeline into its thread at `ref`; throws for the outbox to try again. */
-  async deliver(incidentId: string, ref: SlackMessageRef, index: number): Promise<void> {
+  /** Delivers the `retro` entry of the incident's timeline into its thread at `ref`; throws for the outbox to try again. */
+  async deliver(incidentId: string, ref: SlackMessageRef): Promise<void> {
     const prepared = await this.prepare(incidentId);
     if (!prepared) return;
-    const { incident, draft, filed } = prepared;
-    await this.post(ref.channel, ref.ts, draft, filed);
-    this.options.log.info({ incidentId, filed: filed?.url }, 'retrospective draft posted');
-    const room = incident.room;
-    if (!room || room.archived) return;
-    let claimed = false;
-    this.options.queue.enqueue(`retro-room:${incidentId}:${index}`, async () => {
-      // Kept across the queue's retries of this task, so a retry is not taken for a second replica.
-      if (!claimed) {
-        claimed = await this.options.claim(`retro-room:${incidentId}:${index}`, this.options.claimTtlMs);
-        if (!claimed) return;
-      }
-      const again = await this.prepare(incidentId, false);
-      if (again) await this.post(room.channel, undefined, again.draft, again.filed);
-    });
+    await this.post(ref.channel, ref.ts, prepared.draft, prepared.filed);
+    this.options.log.info({ incidentId, filed: prepared.filed?.url }, 'retrospective draft posted');
   }
 
-  private async prepare(incidentId: string, file = true): Promise<{ incident: Incident; draft: RetroDraft; filed: FiledIssue | undefined } | undefined> {
+  /** The same draft in the incident's war room, from the room's own outbox; it is filed in GitLab by the thread's delivery. */
+  async deliverToRoom(incidentId: string, channel: string): Promise<void> {
+    const prepared = await this.prepare(incidentId, false);
+    if (!prepared) return;
+    await this.post(channel, undefined, prepared.draft, prepared.filed);
+    this.options.log.info({ incidentId, channel }, 'retrospective draft posted in the war room');
+  }
+
+  private async prepare(incidentId: string, file = true): Promise<{ draft: RetroDraft; filed: FiledIssue | undefined } | undefined> {
     const { store, actionsOf, filing } = this.options;
     const incident = await store.get(incidentId);
     if (!incident) return undefined;
     const timeline = await store.timeline(incidentId);
     const draft = buildRetro(incident, timeline, await actionsOf(linkedActionIds(timeline)));
     const known = filedIssueOf(timeline);
-    if (!file || !filing) return { incident, draft, filed: known };
+    if (!file || !filing) return { draft, filed: known };
     const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetroForGitlab(draft) }, known);
     if (filed && (filed.iid !== known?.iid || filed.project !== known.project)) {
       // Recorded before the draft is posted: a retry edits this issue rather than making another.
       await store.appendTimeline(incidentId, [{ at: new Date().toISOString(), actor: 'bot', kind: 'retro_filed', ...filed }]);
     }
-    return { incident, draft, filed };
+    return { draft, filed };
   }
 
   private async post(channel: string, threadTs: string | undefined, draft: RetroDraft, filed: FiledIssue | undefined): Promise<void> {

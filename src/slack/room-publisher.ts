@@ -12,9 +12,10 @@ import { renderMinimalIncidentMessage } from './render/minimal-message.js';
 import { renderRoomNews } from './render/war-room.js';
 import { RetryLater } from './retry-later.js';
 
-type RoomNews = FactEntry & { kind: 'resolved' | 'reopened' };
+type RoomNews = FactEntry & { kind: 'resolved' | 'reopened' | 'retro' };
 
-const isNews = (entry: TimelineEntry): entry is RoomNews => !('text' in entry) && (entry.kind === 'resolved' || entry.kind === 'reopened');
+const isNews = (entry: TimelineEntry): entry is RoomNews =>
+  !('text' in entry) && (entry.kind === 'resolved' || entry.kind === 'reopened' || entry.kind === 'retro');
 const isRoomOpened = (entry: TimelineEntry) => !('text' in entry) && entry.kind === 'room' && entry.verb === 'opened';
 
 const NEWS_LEASE_MS = 30_000;
@@ -36,6 +37,8 @@ export class RoomPublisher {
     private readonly render: (incident: Incident) => SlackMessage,
     /** Sets the room's topic (best effort), once its copy shows a new state. */
     private readonly topic: (channel: string, incident: Incident) => Promise<void> = async () => undefined,
+    /** Posts the retrospective draft a `retro` entry asks for in the room (retro-delivery.ts); without it the entry is passed over. */
+    private readonly retro?: { deliverToRoom(incidentId: string, channel: string): Promise<void> },
   ) {}
 
   incidentChanged(incidentId: string): void {
@@ -99,7 +102,10 @@ export class RoomPublisher {
     );
   }
 
-  /** Posts in the room what it is told, from the room's opening on; the cursor moves only after Slack answered. */
+  /**
+   * Posts in the room what it is told, from the room's opening on. The cursor passes each entry
+   * once Slack answered for it, so a crash or a failure after one post never repeats it.
+   */
   private async syncNews(incidentId: string, channel: string): Promise<void> {
     const release = await this.store.lease(`room-news:${incidentId}`, NEWS_LEASE_MS);
     if (!release) throw RetryLater.waitingOn('another replica is posting in this war room');
@@ -108,8 +114,12 @@ export class RoomPublisher {
       const timeline = await this.store.timeline(incidentId);
       // A room hears what happened once it was open, not the incident's story before it.
       const from = cursor > 0 ? cursor : timeline.findLastIndex(isRoomOpened) + 1;
-      const news = timeline.slice(from).filter(isNews);
-      for (const entry of news) await this.chat.postMessage({ channel, text: renderRoomNews(incidentId, entry) });
+      for (const [index, entry] of timeline.entries()) {
+        if (index < from || !isNews(entry)) continue;
+        if (entry.kind === 'retro') await this.retro?.deliverToRoom(incidentId, channel);
+        else await this.chat.postMessage({ channel, text: renderRoomNews(incidentId, entry) });
+        await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, index + 1, 'room'));
+      }
       if (timeline.length > cursor) await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, timeline.length, 'room'));
     } finally {
       await afterSlackAnswered(release);

@@ -64,15 +64,11 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
   // Which actions a draft lists is read from the action store, which exists once withActions is called (before anything is delivered).
   let actionsOf = async (_ids: string[]): Promise<RetroAction[]> => [];
   const retro = new RetroDrafts({
-    queue,
     chat,
     uploads: new SlackFileUploads({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, metrics, budget }),
     store,
     actionsOf: (ids) => actionsOf(ids),
     ...(retroFiling ? { filing: retroFiling } : {}),
-    // The room's copy is claimed for as long as the incident is kept: it is what "once" remembers.
-    claim: async (key, ttlMs) => (await store.lease(key, ttlMs)) !== undefined,
-    claimTtlMs: config.retentionMs,
     log: log.child({ component: 'retro' }),
   });
   const publisher = new IncidentPublisher(queue, chat, store, log.child({ component: 'publisher' }), runbookActions, {
@@ -91,6 +87,7 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     log.child({ component: 'room-publisher' }),
     (incident) => renderIncidentMessage(incident, runbookActions(incident), { silences }),
     (channel, incident) => roomChannels.setTopic(channel, incident),
+    retro,
   );
   const bothCopies: Reconcilable = {
     isBehind: async (id) => (await publisher.isBehind(id)) || (await roomCopies.isBehind(id)),

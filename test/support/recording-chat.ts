@@ -9,17 +9,19 @@ import { RetryLater } from '../../src/slack/retry-later.js';
 export class RecordingChat implements ChatApi {
   readonly posts: Array<PostArgs & { ts: string }> = [];
   readonly updates: UpdateArgs[] = [];
-  private failures = 0;
+  /** One entry per failure to come: which posts it may fail. */
+  private readonly failures: Array<(args: PostArgs) => boolean> = [];
   private ts = 0;
 
-  /** The next `times` posts fail transiently. */
-  failNextPosts(times: number): void {
-    this.failures += times;
+  /** The next `times` posts (of those `when` picks) fail transiently. */
+  failNextPosts(times: number, when: (args: PostArgs) => boolean = () => true): void {
+    for (let i = 0; i < times; i += 1) this.failures.push(when);
   }
 
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    if (this.failures > 0) {
-      this.failures -= 1;
+    const failure = this.failures.findIndex((when) => when(args));
+    if (failure >= 0) {
+      this.failures.splice(failure, 1);
       throw new RetryLater('chat.postMessage failed transiently');
     }
     this.ts += 1;

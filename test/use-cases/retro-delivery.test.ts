@@ -12,10 +12,12 @@ import { buildRetro } from '../../src/incidents/retro.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import type { FileUploads, ThreadFile } from '../../src/slack/file-upload.js';
 import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
+import { renderIncidentMessage } from '../../src/slack/render/incident-message.js';
 import { MAX_FALLBACK_TEXT } from '../../src/slack/render/limits.js';
 import { renderRetro, type FiledIssue, type RetroStyle } from '../../src/slack/render/retro.js';
 import { RetroDrafts, type RetroFiling } from '../../src/slack/retro-delivery.js';
 import { RetryLater } from '../../src/slack/retry-later.js';
+import { RoomPublisher } from '../../src/slack/room-publisher.js';
 import { memoryStores, type MemoryStores } from '../../src/store/memory/index.js';
 import { onFakeTimers } from '../support/clock.js';
 import { commitIncident } from '../support/commit-incident.js';
@@ -54,7 +56,8 @@ interface World {
   chat: RecordingChat;
   uploads: RecordingUploads;
   filing: ScriptedFiling;
-  publisher: () => IncidentPublisher;
+  /** A replica's delivery: the thread's publisher and the war room's, told of each change as the bot tells them. */
+  publisher: () => { incidentChanged(incidentId: string): void };
 }
 
 function world(): World {
@@ -65,17 +68,29 @@ function world(): World {
   const publisher = () => {
     const queue = new DeliveryQueue({ log });
     const retro = new RetroDrafts({
-      queue,
       chat,
       uploads,
       store: stores.incidents,
       actionsOf: async (ids) => ids.filter((id) => id === '7').map(() => actionDoc({ id: '7', state: 'succeeded', approvedBy: ['U0BOB'] })),
       filing,
-      claim: async (key, ttlMs) => (await stores.incidents.lease(key, ttlMs)) !== undefined,
-      claimTtlMs: 86_400_000,
       log,
     });
-    return new IncidentPublisher(queue, chat, stores.incidents, log, () => [], { retro });
+    const thread = new IncidentPublisher(queue, chat, stores.incidents, log, () => [], { retro });
+    const room = new RoomPublisher(
+      queue,
+      chat,
+      stores.incidents,
+      log,
+      (incident) => renderIncidentMessage(incident, []),
+      async () => undefined,
+      retro,
+    );
+    return {
+      incidentChanged: (incidentId: string) => {
+        thread.incidentChanged(incidentId);
+        room.incidentChanged(incidentId);
+      },
+    };
   };
   return { stores, chat, uploads, filing, publisher };
 }
@@ -196,7 +211,7 @@ describe('the retrospective draft in the thread', () => {
     expect(drafts(w).map((d) => String(d.text).length)).toEqual([MAX_FALLBACK_TEXT]);
   });
 
-  it("posts the room's copy once as well", async () => {
+  it("posts the room's copy once as well, through the room's own outbox", async () => {
     const w = world();
     await resolved(w, { room: { channel: 'C0ROOM', name: 'inc-1-payment-service' } });
     w.publisher().incidentChanged('1');
@@ -206,5 +221,20 @@ describe('the retrospective draft in the thread', () => {
     expect(drafts(w, 'C0ROOM')).toHaveLength(1);
     expect(drafts(w, 'C0ROOM')[0]).not.toHaveProperty('thread_ts');
     expect(drafts(w)).toHaveLength(1);
+    expect(await w.stores.incidents.threadCursor('1', 'room')).toBe((await w.stores.incidents.timeline('1')).length);
+  });
+
+  it("posts the room's copy after a failure, and what came before it in the room once", async () => {
+    const w = world();
+    await resolved(w, { room: { channel: 'C0ROOM', name: 'inc-1-payment-service' } });
+    // The room's copy of the message, then its "resolved" news, go first; the post after them (the draft) fails twice.
+    const p = w.publisher();
+    w.chat.failNextPosts(2, (args) => args.channel === 'C0ROOM' && isPostedDraft(args.text));
+    p.incidentChanged('1');
+    await settle();
+
+    const inRoom = w.chat.posts.filter((post) => post.channel === 'C0ROOM' && post.thread_ts === undefined);
+    expect(inRoom.filter((post) => String(post.text).includes('is resolved'))).toHaveLength(1);
+    expect(drafts(w, 'C0ROOM')).toHaveLength(1);
   });
 });
