@@ -48,7 +48,7 @@ import { createSlackDelivery } from './wiring/slack-delivery.js';
 import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { observeResponseTimes, responseStatsSource } from './wiring/response-numbers.js';
 import { createTimelineCapture } from './wiring/timeline-capture.js';
-import { createWarRooms } from './wiring/war-room.js';
+import { createWarRooms, scheduleWarRoomSweep } from './wiring/war-room.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 import { createRetroFiling } from './wiring/retro.js';
 
@@ -231,6 +231,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
   if (deployGuard.job) scheduler.add(deployGuard.job);
   scheduleSilencePoll(scheduler, silences, config);
+  scheduleWarRoomSweep(scheduler, { catalog, incidents, rooms, sweepIntervalMs: config.sweepIntervalMs, log: log.child({ component: 'war-room' }) });
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),

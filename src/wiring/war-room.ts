@@ -8,6 +8,7 @@ import type { IncidentService } from '../incidents/service.js';
 import type { IncidentLocator } from '../incidents/locator.js';
 import type { MessageRefStore } from '../incidents/store.js';
 import { WarRooms, type RoomChannels } from '../incidents/war-room.js';
+import { everySeconds, type Scheduler } from '../scheduler/scheduler.js';
 import type { ServiceCatalog } from '../services/catalog.js';
 import type { SlackApproverDirectory } from '../slack/approver-directory.js';
 
@@ -36,14 +37,48 @@ export function createWarRooms({ catalog, incidents, store, approvers, slackRoom
     created: (room, incidentId) => locator.bindRoom(room.channel, incidentId),
   });
   incidents.onChange((id) => slackRooms.copies.incidentChanged(id));
-  const auto = catalog.names().filter((name) => catalog.get(name)?.war_room);
-  if (auto.length > 0) {
-    incidents.onChange((id) => {
-      rooms.openIfDue(id).then(
-        (opening) => opening?.kind === 'opened' && log.info({ incidentId: id, opening: opening.kind }, 'war room opened for the incident by its severity'),
-        (error: unknown) => log.error({ err: error, incidentId: id }, 'war room not opened by severity; /incident room opens it'),
-      );
-    });
-  }
+  if (hasAutomaticRooms(catalog)) incidents.onChange((id) => void openIfDue(rooms, id, log));
   return rooms;
+}
+
+/** Open incidents a sweep looks at, most severe first: more than any team has open at once. */
+const OPEN_SCAN_LIMIT = 500;
+
+function hasAutomaticRooms(catalog: ServiceCatalog): boolean {
+  return catalog.names().some((name) => catalog.get(name)?.war_room);
+}
+
+/** Never throws: a room that could not be opened is tried again by the next change or sweep. */
+async function openIfDue(rooms: WarRooms, incidentId: string, log: Logger): Promise<void> {
+  try {
+    const opening = await rooms.openIfDue(incidentId);
+    if (opening?.kind === 'opened') log.info({ incidentId }, 'war room opened for the incident by its severity');
+  } catch (error) {
+    log.warn({ err: error, incidentId }, 'war room not opened by severity yet; the next sweep tries again, or /incident room opens it');
+  }
+}
+
+/**
+ * The rooms services.yaml asks for are desired state like any message: an opening that failed
+ * (Slack away, a 5xx) is tried again every SWEEP_INTERVAL on one replica until it holds,
+ * not only at the incident's next change.
+ */
+export function scheduleWarRoomSweep(scheduler: Scheduler, { catalog, incidents, rooms, sweepIntervalMs, log }: WarRoomSweepDeps): void {
+  if (!hasAutomaticRooms(catalog)) return;
+  scheduler.add({
+    name: 'open-due-war-rooms',
+    cron: everySeconds(sweepIntervalMs),
+    run: async () => {
+      const { incidents: open } = await incidents.listOpen(OPEN_SCAN_LIMIT);
+      for (const incident of open) if (!incident.room && catalog.get(incident.service ?? '')?.war_room) await openIfDue(rooms, incident.id, log);
+    },
+  });
+}
+
+export interface WarRoomSweepDeps {
+  catalog: ServiceCatalog;
+  incidents: Pick<IncidentService, 'listOpen'>;
+  rooms: WarRooms;
+  sweepIntervalMs: number;
+  log: Logger;
 }

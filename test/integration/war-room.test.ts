@@ -31,7 +31,8 @@ const SERVICES = `${DEFAULT_SERVICES}  billing:
     channel: C0LEDGER
     oncall: S0LEDGERONCALL
 `;
-const r = rigForFile({ services: SERVICES, env: { SLACK_RECONCILE_INTERVAL: '1s' } });
+// A 1 s sweep, so that an automatic room whose opening failed is tried again within the test's wait.
+const r = rigForFile({ services: SERVICES, env: { SLACK_RECONCILE_INTERVAL: '1s', SWEEP_INTERVAL: '1s' } });
 
 type Room = { channel: string; name: string; archived?: boolean };
 
@@ -224,6 +225,16 @@ describe('a room by severity', () => {
     const room = await roomOf(message.id);
     expect(room.name).toBe(`inc-${message.id}-billing`);
     expect(await incidentTimeline(r, message.id)).toContainEqual(expect.objectContaining({ kind: 'room', verb: 'opened', actor: 'bot' }));
+  });
+
+  it('opens it on a later sweep when Slack refused the first try, with no further change of the incident', async () => {
+    const next = Number(await r.bot.redis.get(`${r.bot.prefix}incident:seq`)) + 1;
+    r.slack.script('conversations.create', { status: 200, body: { ok: false, error: 'restricted_action' }, when: (p) => p.name === `inc-${next}-billing` });
+    const message = await openIncident(r, { service: 'billing' });
+    expect(message.id).toBe(String(next));
+    const room = await roomOf(message.id);
+    expect(room.name).toBe(`inc-${message.id}-billing`);
+    expect(createsOf(`inc-${message.id}-`)).toHaveLength(2);
   });
 
   it('opens none for a service without war_room', async () => {
