@@ -15,7 +15,7 @@ import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../inciden
 import type { ChatApi } from './chat-api.js';
 import type { FileUploads } from './file-upload.js';
 import { MAX_FALLBACK_TEXT } from './render/limits.js';
-import { renderRetro, renderRetroForGitlab, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
+import { renderRetro, renderRetroMarkdown, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
 
 /** Files the draft as one GitLab issue; throws RetryLater while GitLab cannot say. */
 export interface RetroFiling {
@@ -69,7 +69,7 @@ export class RetroDrafts {
     const draft = buildRetro(incident, timeline, await actionsOf(linkedActionIds(timeline)));
     const known = filedIssueOf(timeline);
     if (!file || !filing) return { draft, filed: known };
-    const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetroForGitlab(draft) }, known);
+    const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetroMarkdown(draft) }, known);
     if (filed && (filed.iid !== known?.iid || filed.project !== known.project)) {
       // Recorded before the draft is posted: a retry edits this issue rather than making another.
       await store.appendTimeline(incidentId, [{ at: new Date().toISOString(), actor: 'bot', kind: 'retro_filed', ...filed }]);
@@ -91,7 +91,7 @@ export class RetroDrafts {
       filename: retroFilename(draft.incidentId),
       title: retroTitle(draft),
       comment: retroFileComment(draft, filed),
-      bytes: new TextEncoder().encode(renderRetro(draft, 'markdown', filed)),
+      bytes: new TextEncoder().encode(renderRetroMarkdown(draft, filed)),
     });
   }
 }

@@ -176,7 +176,11 @@ describe('the retrospective draft', () => {
     });
     expect(file).toMatchObject({ channel_id: incident.channel, filename: `retrospective-inc-${incident.id}.md` });
     expect(file.initial_comment).toContain(`Retrospective draft of INC-${incident.id}`);
-    expect(file.bytes.toString('utf8')).toMatch(/^# Retrospective draft: INC-\d+ [\s\S]*\n## Follow-ups\n[\s\S]*\n- \[ \] step 11 /);
+    const text = file.bytes.toString('utf8');
+    expect(text).toMatch(/^# Retrospective draft: INC-\d+ [\s\S]*\n## Follow-ups\n[\s\S]*\n- \[ \] step 11 /);
+    // Slack shows a file's text as it is: people and links are written in Markdown, not Slack's markup.
+    expect(text).toContain('`@U0ALICE`');
+    expect(text).not.toMatch(/<@U|<https?:/);
     expect(draftsIn(r, incident)).toHaveLength(0);
     // Without RETRO_GITLAB_PROJECT or gitlab.retro_project nothing is filed.
     expect(r.gitlab.callsTo('createIssue')).toHaveLength(0);

@@ -129,9 +129,13 @@ export function slackToGitlabMarkdown(text: string): string {
   });
 }
 
-/** The draft as the GitLab issue's description. */
-export function renderRetroForGitlab(draft: RetroDraft): string {
-  return slackToGitlabMarkdown(renderRetro(draft, 'markdown'));
+/**
+ * The draft as a Markdown document, read outside Slack: the GitLab issue's description, and
+ * the file uploaded when the draft is too long for a message (Slack previews a file's text as
+ * it is, so its links and mentions are written as Markdown there too).
+ */
+export function renderRetroMarkdown(draft: RetroDraft, filed?: FiledIssue): string {
+  return slackToGitlabMarkdown(renderRetro(draft, 'markdown', filed));
 }
 
 export function retroFilename(incidentId: string): string {
