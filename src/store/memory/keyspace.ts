@@ -48,6 +48,16 @@ export class MemoryKeyspace {
   }
 
   /** PEXPIRE: only a key that exists gets the expiry. */
+  /** ZRANGEBYSCORE key since +inf LIMIT 0 limit, over a sorted set kept as member -> score: lowest score first, equal scores in member order. */
+  rangeByScore(key: string, since: number, limit: number): string[] {
+    const scores = this.read<Map<string, number>>(key) ?? new Map<string, number>();
+    return [...scores.entries()]
+      .filter(([, score]) => score >= since)
+      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([member]) => member);
+  }
+
   expire(key: string, ttlMs: number): boolean {
     const slot = this.live(key);
     if (!slot) return false;

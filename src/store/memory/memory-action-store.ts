@@ -100,14 +100,9 @@ export class MemoryActionStore extends MemoryBase implements ActionStore {
     return (this.keyspace.read<string[]>(`action:${id}:timeline`) ?? []).map((line) => JSON.parse(line) as ActionEntry);
   }
 
-  /** ZRANGEBYSCORE with LIMIT: earliest start first, equal starts in id order. */
+  /** Earliest start first, equal starts in id order. */
   async startedSince(since: number, limit: number): Promise<Action[]> {
-    const started = this.keyspace.read<Map<string, number>>('actions:started') ?? new Map<string, number>();
-    const ids = [...started.entries()]
-      .filter(([, at]) => at >= since)
-      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, limit)
-      .map(([id]) => id);
+    const ids = this.keyspace.rangeByScore('actions:started', since, limit);
     const actions: Action[] = [];
     for (const id of ids) {
       const action = await this.getAction(id);

@@ -143,14 +143,9 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     return incidents;
   }
 
-  /** ZRANGEBYSCORE with LIMIT: lowest score first, equal scores in id order. */
+  /** Earliest opening first, equal ones in id order. */
   async openedSince(since: number, limit: number): Promise<Incident[]> {
-    const opened = this.keyspace.read<OpenIndex>('incidents:opened') ?? new Map<string, number>();
-    const ids = [...opened.entries()]
-      .filter(([, at]) => at >= since)
-      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, limit)
-      .map(([id]) => id);
+    const ids = this.keyspace.rangeByScore('incidents:opened', since, limit);
     const incidents: Incident[] = [];
     for (const id of ids) {
       const incident = await this.get(id);
