@@ -30,7 +30,8 @@ export function createRetroFiling(config: Config, catalog: ServiceCatalog, log: 
       const project = (incident.service === undefined ? undefined : catalog.get(incident.service)?.gitlab?.retro_project) ?? retroProject;
       if (!project) return undefined;
       try {
-        return await issues.file(project, { marker: displayId(incident.id), ...content }, filed?.project === project ? filed.iid : undefined);
+        const key = `${config.redis.keyPrefix}/${incident.id}/${incident.openedAt}`;
+        return await issues.file(project, { marker: displayId(incident.id), key, ...content }, filed?.project === project ? filed.iid : undefined);
       } catch (error) {
         // GitLab refused (a 4xx says what to fix): the draft goes to Slack without waiting for a person to fix it.
         if (error instanceof ExecutorRefusal) {

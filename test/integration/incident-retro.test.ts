@@ -6,12 +6,13 @@
  * thread and filed as one GitLab issue; `/incident retro` posts it again and edits that issue.
  */
 import { describe, expect, it } from 'vitest';
+import { retroSectionMarkers } from '../../src/gitlab/retro-section.js';
 import { approve, waitForState } from '../support/action-messages.js';
 import type { SlackCall } from '../support/fake-slack.js';
 import { requestRollback, startRig, type Rig } from '../support/rollback.js';
 import { isPostedDraft, POSTED_DRAFT } from '../support/retro-draft.js';
 import { openIncident, slash, type OpenedIncident } from '../support/slack-session.js';
-import { storedAction } from '../support/stored.js';
+import { storedAction, storedIncident } from '../support/stored.js';
 import { found } from '../support/wait.js';
 
 const RETRO_PROJECT = 'shop/postmortems';
@@ -111,8 +112,13 @@ describe('the retrospective draft', () => {
       description: expect.stringContaining('- [ ] add a canary stage &amp; a soak to the payment pipeline'),
     });
     expect(create?.body).toMatchObject({
-      description: expect.stringMatching(/^# Retrospective draft: INC-\d+ .*\n[\s\S]*\*\*Service:\*\* payment-service[\s\S]*\n## Follow-ups\n/),
+      description: expect.stringMatching(/^<!-- .* -->\n# Retrospective draft: INC-\d+ .*\n[\s\S]*\*\*Service:\*\* payment-service[\s\S]*\n## Follow-ups\n/),
     });
+    // The bot's section names this deployment's incident, not only INC-n, which a Redis reset or another deployment reuses.
+    const { openedAt } = (await storedIncident(r, incident.id)).doc;
+    const { begin, end } = retroSectionMarkers(`${r.bot.prefix}/${incident.id}/${String(openedAt)}`);
+    const description = String((create?.body as { description?: unknown } | undefined)?.description);
+    expect(description.startsWith(`${begin}\n`) && description.endsWith(`\n${end}`), description).toBe(true);
     expect(draftsIn(r, incident)).toHaveLength(1);
     expect(r.gitlab.callsTo('createIssue')).toHaveLength(1);
   });

@@ -14,6 +14,7 @@
  *   POST /api/v4/projects/:id/issues               a new issue (title, description, labels), iid counting from 1 per project
  *   PUT  /api/v4/projects/:id/issues/:iid          edits title, description and labels
  *   GET  /api/v4/projects/:id/issues               newest first; labels (all of them), search (in title) applied
+ *   GET  /api/v4/projects/:id/issues/:iid          one issue, 404 when it was never made
  *
  * `:id` is a project path, URL-encoded (shop%2Fpayment-service), or a number. On these
  * routes the fake answers the 404s GitLab sends: a project that was not added is
@@ -43,7 +44,8 @@ export type GitlabRoute =
   | 'pipelineVariables'
   | 'createIssue'
   | 'editIssue'
-  | 'issues';
+  | 'issues'
+  | 'issue';
 
 /** An issue as the fake keeps it. */
 export interface IssueJson {
@@ -146,6 +148,7 @@ const ROUTES: Array<{ method: string; pattern: RegExp; route: GitlabRoute }> = [
   { method: 'POST', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues$/, route: 'createIssue' },
   { method: 'PUT', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues\/(\d+)$/, route: 'editIssue' },
   { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues$/, route: 'issues' },
+  { method: 'GET', pattern: /^\/api\/v4\/projects\/([^/]+)\/issues\/(\d+)$/, route: 'issue' },
 ];
 
 const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
@@ -434,6 +437,7 @@ export class FakeGitlab {
       case 'createIssue':
       case 'editIssue':
       case 'issues':
+      case 'issue':
         return this.answerIssues(call, match, path, info.numericId);
     }
   }
@@ -463,9 +467,10 @@ export class FakeGitlab {
       list.push(issue);
       return { status: 201, body: issue };
     }
-    if (call.route === 'editIssue') {
+    if (call.route === 'editIssue' || call.route === 'issue') {
       const issue = list.find((i) => i.iid === Number(match[2]));
       if (!issue) return { status: 404, body: { message: '404 Not found' } };
+      if (call.route === 'issue') return { status: 200, body: issue };
       if (typeof body.title === 'string') issue.title = body.title;
       if (typeof body.description === 'string') issue.description = body.description;
       if (labels) issue.labels = labels;
