@@ -181,7 +181,7 @@ describe('the retrospective draft', () => {
     const text = slackToGitlabMarkdown(
       renderRetro(buildRetro(incident, timeline, [rollback]), 'markdown', { url: 'https://gitlab.example.com/x/-/issues/3', project: 'x', iid: 3 }),
     );
-    expect(text).toContain('Filed in GitLab: [x#3](https://gitlab.example.com/x/-/issues/3)');
+    expect(text).toContain('Filed in GitLab: [x#\u200b3](https://gitlab.example.com/x/-/issues/3)');
     expect(text).toContain('**Commander:** `@U0CAROL`');
     expect(text).toContain('- [ ] alert on &lt;queue depth&gt; &amp; latency (`@U0DAVE`)');
     expect(text).toContain('- Run: [the run](https://gitlab.example.com/shop/payment-service/-/jobs/9002)');

@@ -46,6 +46,11 @@ function when(at: string): string {
     : escapeText(at);
 }
 
+/** A field of one line: outside text with a newline in it would start a heading, a list or a quick action in GitLab. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
 function seconds(value: number | undefined, missing: string): string {
   return value === undefined ? missing : formatDuration(value * 1000);
 }
@@ -57,16 +62,16 @@ function impactLine({ impact }: RetroDraft): string {
 }
 
 function actionBlock({ action, batches, finished, verifications }: RetroActionSection, syntax: Syntax): string[] {
-  const lines = [syntax.heading(3, `${displayActionId(action.id)}: ${escapeText(action.plan.title)} (${escapeText(action.state)})`)];
-  lines.push(`- Requested by ${mention(action.requestedBy)}${action.reason ? `: ${escapeText(action.reason)}` : ''}`);
+  const lines = [syntax.heading(3, `${displayActionId(action.id)}: ${oneLine(escapeText(action.plan.title))} (${escapeText(action.state)})`)];
+  lines.push(`- Requested by ${mention(action.requestedBy)}${action.reason ? `: ${oneLine(escapeText(action.reason))}` : ''}`);
   lines.push(`- Approved by ${action.approvedBy.length > 0 ? action.approvedBy.map(mention).join(', ') : 'nobody (no approval needed or given)'}`);
-  lines.push('- Plan:', ...action.plan.summary.map((s) => `  - ${escapeText(s)}`));
+  lines.push('- Plan:', ...action.plan.summary.map((s) => `  - ${oneLine(escapeText(s))}`));
   const run = link(action.run?.url, 'the run');
   if (run) lines.push(`- Run: ${run}`);
-  if (batches.length > 0) lines.push('- Batches:', ...batches.map((b) => `  - ${when(b.at)} ${renderActionStep(b.actor, b.step).replace(/\n/g, ' ')}`));
+  if (batches.length > 0) lines.push('- Batches:', ...batches.map((b) => `  - ${when(b.at)} ${oneLine(renderActionStep(b.actor, b.step))}`));
   const result = finished ? renderActionStep(finished.actor, finished.step) : resultOf(action.result);
-  lines.push(`- Result: ${result ?? 'none yet'}`);
-  for (const v of verifications) lines.push(`- Verification: ${verificationSummary(v)}`);
+  lines.push(`- Result: ${result === undefined ? 'none yet' : oneLine(result)}`);
+  for (const v of verifications) lines.push(`- Verification: ${oneLine(verificationSummary(v))}`);
   return lines;
 }
 
@@ -87,7 +92,7 @@ export function renderRetro(draft: RetroDraft, style: RetroStyle, filed?: FiledI
   const id = displayId(draft.incidentId);
   const lines = [syntax.heading(1, `Retrospective draft: ${id} ${escapeText(draft.title)}`)];
   if (filed) lines.push(`Filed in GitLab: ${link(filed.url, `${filed.project}#${filed.iid}`) ?? escapeText(filed.url)}`);
-  if (draft.summary) lines.push('', escapeText(draft.summary));
+  if (draft.summary) lines.push('', oneLine(escapeText(draft.summary)));
   lines.push(
     '',
     `- ${bold('Service:')} ${escapeText(draft.service ?? 'unknown service')}`,
@@ -98,7 +103,7 @@ export function renderRetro(draft: RetroDraft, style: RetroStyle, filed?: FiledI
     `- ${bold('Time to resolve:')} ${seconds(draft.resolveSeconds, draft.state === 'resolved' ? 'unknown' : 'not resolved yet')}`,
     '',
     syntax.heading(2, 'Timeline'),
-    ...draft.timeline.map((e) => `- ${when(e.at)} ${renderTimelineEntry(e).replace(/\n/g, ' ')}`),
+    ...draft.timeline.map((e) => `- ${when(e.at)} ${oneLine(renderTimelineEntry(e))}`),
     '',
     syntax.heading(2, 'Actions'),
   );
@@ -107,8 +112,22 @@ export function renderRetro(draft: RetroDraft, style: RetroStyle, filed?: FiledI
   lines.push(syntax.heading(2, 'Follow-ups'));
   if (draft.followups.length === 0) lines.push(`None yet: add one with \`/incident followup ${id} &lt;what to do&gt;\`.`);
   // A task item, which GitLab shows as a checkbox.
-  lines.push(...draft.followups.map((f) => syntax.task(`${escapeText(f.text).replace(/\n/g, ' ')} (${mention(f.by)})`)));
+  lines.push(...draft.followups.map((f) => syntax.task(`${oneLine(escapeText(f.text))} (${mention(f.by)})`)));
   return lines.join('\n');
+}
+
+/** Between a sigil and what follows it: GitLab shows nothing, and matches no reference across it. */
+const ZWSP = '\u200b';
+
+/**
+ * Words GitLab would act on, made inert: `@name` (a mention, `@all` too), `#12`, `!3`, `$4`
+ * (an issue, merge request or snippet, which also notes the cross-reference there), `&amp;5`
+ * (an epic: `&5` once GitLab reads the entity), `~label`, `%milestone`. A zero-width space
+ * after the sigil, because GitLab honours a backslash before a reference only since 14.0 and
+ * never before a quick action, and the text reads the same.
+ */
+function inert(text: string): string {
+  return text.replace(/([@~%])(?=[\w"])/g, `$1${ZWSP}`).replace(/([#!$]|&amp;)(?=\d)/g, `$1${ZWSP}`);
 }
 
 /**
@@ -116,17 +135,26 @@ export function renderRetro(draft: RetroDraft, style: RetroStyle, filed?: FiledI
  * a date as its fallback text, a person or group as their id in code (a Slack id is nobody
  * in GitLab, and must not mention a GitLab user of that name). Outside text has no raw `<`
  * (escape.ts), so every `<…>` here is the bot's; its entities (`&lt;`) read the same in GitLab.
+ * All other text, a link's label included, is made inert, and a line starting with `/` is not
+ * one: GitLab would run it as a quick action.
  */
 export function slackToGitlabMarkdown(text: string): string {
-  return text.replace(/<([^<>]*)>/g, (_whole, inner: string) => {
-    const [target = '', label] = inner.split('|', 2);
-    if (target.startsWith('@')) return `\`${target}\``;
-    if (target.startsWith('!subteam^')) return `\`@${target.slice('!subteam^'.length)}\``;
-    if (target.startsWith('#')) return `\`${target}\``;
-    if (target.startsWith('!date^')) return label ?? '';
-    if (target.startsWith('!')) return `\`@${target.slice(1)}\``;
-    return label === undefined ? target : `[${label}](${target})`;
-  });
+  const converted = text
+    .split(/(<[^<>]*>)/)
+    .map((part, i) => {
+      if (i % 2 === 0) return inert(part);
+      const [target = '', label] = part.slice(1, -1).split('|', 2);
+      if (target.startsWith('@')) return `\`${target}\``;
+      if (target.startsWith('!subteam^')) return `\`@${target.slice('!subteam^'.length)}\``;
+      if (target.startsWith('#')) return `\`${target}\``;
+      if (target.startsWith('!date^')) return inert(label ?? '');
+      if (target.startsWith('!')) return `\`@${target.slice(1)}\``;
+      // Escaped and encoded so that neither part can end the link early and leave the rest as live text.
+      const address = target.replace(/\(/g, '%28').replace(/\)/g, '%29');
+      return label === undefined ? address : `[${inert(label).replace(/[[\]]/g, '\\$&')}](${address})`;
+    })
+    .join('');
+  return converted.replace(/^([ \t]*)\//gm, `$1${ZWSP}/`);
 }
 
 /**
