@@ -85,8 +85,9 @@ export function registerTimelineCapture(app: App, incidents: IncidentService, ca
     // Pins elsewhere are people's own business.
     if (incidentId === undefined) return;
     await audited(incidents, log, { actor: user, action: `reaction:${PIN_REACTION}`, incidentId, detail: `${item.channel} ${item.ts}` }, async () => {
-      // A reply's thread starts with its parent: from the message's own ts on, the first one is it.
-      const found = await client.conversations.replies({ channel: item.channel, ts: item.ts, oldest: item.ts, inclusive: true, limit: 1 });
+      // Slack answers the thread's parent first whatever `oldest` says, then the replies from `oldest` on:
+      // two hold the pinned message, a reply (second) or a parent or lone message (first).
+      const found = await client.conversations.replies({ channel: item.channel, ts: item.ts, oldest: item.ts, inclusive: true, limit: 2 });
       const message = z
         .array(SlackMessage)
         .safeParse(found.messages ?? [])
