@@ -11,10 +11,18 @@ export interface IncidentLocator {
   bindRoom(channel: string, incidentId: string): Promise<void>;
 }
 
-/** Messages already on an incident's timeline, claimed once (SET NX): two clicks or two replicas add one entry. */
+/**
+ * Messages already on an incident's timeline, claimed once (SET NX): two clicks or two replicas add one entry.
+ * A claim holds briefly until its entry is written and confirmed, so a crash in between does not bar the message for good.
+ */
 export interface CaptureClaims {
-  /** True for the first claim of the message `channel`/`ts` on the incident, false ever after. */
-  claimCapture(incidentId: string, channel: string, ts: string): Promise<boolean>;
+  /**
+   * True for the first claim of the message `channel`/`ts` on the incident, false while that
+   * claim holds: `holdMs` until it is confirmed, ever after once it is.
+   */
+  claimCapture(incidentId: string, channel: string, ts: string, holdMs: number): Promise<boolean>;
+  /** The entry is written: the claim holds as long as the incident's records. */
+  confirmCapture(incidentId: string, channel: string, ts: string): Promise<void>;
   /** Gives a claim back when the entry could not be written, so that trying again can add it. */
   releaseCapture(incidentId: string, channel: string, ts: string): Promise<void>;
 }

@@ -21,6 +21,17 @@ export function setCommander(current: Incident, commander: string, actor: string
   };
 }
 
+/**
+ * "I'll lead": `person` leads unless someone else already does (undefined: no change). A stray
+ * click, or one on a copy of the message that still shows the button, must not take command; a
+ * hand-over is `setCommander`. Decided on the incident the compare-and-set reads, so of two
+ * concurrent clicks only the first committed leads.
+ */
+export function takeLead(current: Incident, person: string, now: Date): Outcome | undefined {
+  if (current.commander !== undefined) return undefined;
+  return setCommander(current, person, person, now);
+}
+
 /** A person's severity replaces the alerts' own; setting the one already set changes nothing. */
 export function setSeverity(current: Incident, severity: SeverityLevel, actor: string, now: Date): Outcome | undefined {
   if (current.severityOverride === severity) return undefined;

@@ -11,7 +11,7 @@ import {
   type UnstampedFact,
 } from './incident.js';
 import { archiveRoom, recordRoom } from './room.js';
-import { setCommander, setSeverity } from './roles.js';
+import { setCommander, setSeverity, takeLead } from './roles.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
 import type { AuditEntry, IncidentStore } from './store.js';
@@ -244,9 +244,9 @@ export class IncidentService {
     return this.change(id, (incident) => resolveSilenced(incident, ALERTMANAGER_ACTOR, this.now()));
   }
 
-  /** `commander` leads the response, as `actor` (they themselves, or whoever named them) said. */
-  setCommander(id: string, commander: string, actor: string): Promise<Incident> {
-    return this.change(id, (incident) => setCommander(incident, commander, actor, this.now()));
+  /** `commander` leads, as `actor` said: a hand-over (`/incident commander`) replaces whoever led, `take` ("I'll lead") never does. */
+  setCommander(id: string, commander: string, actor: string, how: 'handOver' | 'take' = 'handOver'): Promise<Incident> {
+    return this.change(id, (incident) => (how === 'take' ? takeLead(incident, commander, this.now()) : setCommander(incident, commander, actor, this.now())));
   }
 
   setSeverity(id: string, severity: SeverityLevel, actor: string): Promise<Incident> {

@@ -25,9 +25,13 @@ export class RedisIncidentLocator extends RedisBase implements IncidentLocator, 
     await this.write(() => this.redis.set(this.key(...locatorKeys.room(channel)), incidentId, 'PX', this.retentionMs));
   }
 
-  async claimCapture(incidentId: string, channel: string, ts: string): Promise<boolean> {
+  async claimCapture(incidentId: string, channel: string, ts: string, holdMs: number): Promise<boolean> {
     const key = this.key(...locatorKeys.capture(incidentId, channel, ts));
-    return (await this.write(() => this.redis.set(key, '1', 'PX', this.retentionMs, 'NX'))) === 'OK';
+    return (await this.write(() => this.redis.set(key, '1', 'PX', holdMs, 'NX'))) === 'OK';
+  }
+
+  async confirmCapture(incidentId: string, channel: string, ts: string): Promise<void> {
+    await this.write(() => this.redis.pexpire(this.key(...locatorKeys.capture(incidentId, channel, ts)), this.retentionMs));
   }
 
   async releaseCapture(incidentId: string, channel: string, ts: string): Promise<void> {

@@ -18,7 +18,12 @@ const { redis, newPrefix } = prefixedRedis('locator');
 interface Subject {
   refs: MessageRefStore;
   locator: IncidentLocator & CaptureClaims;
+  /** Time passes: expiries are `ms` nearer, and the keys whose expiry passed are gone. */
+  elapse: (ms: number) => Promise<void>;
 }
+
+/** How long an unconfirmed claim holds in these tests. */
+const HOLD_MS = 60_000;
 
 describe.each([
   [
@@ -28,14 +33,23 @@ describe.each([
       return {
         refs: new RedisStore(redis, { keyPrefix, reopenWindowMs: 60_000, retentionMs: RETENTION_MS }),
         locator: new RedisIncidentLocator(redis, keyPrefix, RETENTION_MS),
+        elapse: async (ms) => {
+          for (const key of await redis.keys(`${keyPrefix}*`)) {
+            const ttl = await redis.pttl(key);
+            if (ttl < 0) continue;
+            if (ttl <= ms) await redis.del(key);
+            else await redis.pexpire(key, ttl - ms);
+          }
+        },
       };
     },
   ],
   [
     'memory',
     (): Subject => {
-      const stores = memoryStores({ clock: manualClock().now, retentionMs: RETENTION_MS });
-      return { refs: stores.incidents, locator: new MemoryIncidentLocator(stores.keyspace, RETENTION_MS) };
+      const clock = manualClock();
+      const stores = memoryStores({ clock: clock.now, retentionMs: RETENTION_MS });
+      return { refs: stores.incidents, locator: new MemoryIncidentLocator(stores.keyspace, RETENTION_MS), elapse: async (ms) => clock.advance(ms) };
     },
   ],
 ])('incident locator (%s)', (_name, open) => {
@@ -60,17 +74,31 @@ describe.each([
 
   it('claims a message once per incident, and again after the claim is given back', async () => {
     const { locator } = open();
-    expect(await locator.claimCapture('3', 'C1', '1700000000.000100')).toBe(true);
-    expect(await locator.claimCapture('3', 'C1', '1700000000.000100')).toBe(false);
-    expect(await locator.claimCapture('3', 'C1', '1700000000.000200')).toBe(true);
-    expect(await locator.claimCapture('4', 'C1', '1700000000.000100')).toBe(true);
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000100', HOLD_MS)).toBe(true);
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000100', HOLD_MS)).toBe(false);
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000200', HOLD_MS)).toBe(true);
+    expect(await locator.claimCapture('4', 'C1', '1700000000.000100', HOLD_MS)).toBe(true);
     await locator.releaseCapture('3', 'C1', '1700000000.000100');
-    expect(await locator.claimCapture('3', 'C1', '1700000000.000100')).toBe(true);
+    expect(await locator.claimCapture('3', 'C1', '1700000000.000100', HOLD_MS)).toBe(true);
+  });
+
+  it('lets an unconfirmed claim lapse after its hold, so a message whose entry was never written can be added; a confirmed one stays', async () => {
+    const { locator, elapse } = open();
+    expect(await locator.claimCapture('6', 'C1', '1.1', HOLD_MS)).toBe(true);
+    expect(await locator.claimCapture('6', 'C1', '1.2', HOLD_MS)).toBe(true);
+    await locator.confirmCapture('6', 'C1', '1.2');
+    await elapse(HOLD_MS - 1_000);
+    expect(await locator.claimCapture('6', 'C1', '1.1', HOLD_MS)).toBe(false);
+    await elapse(1_000);
+    expect(await locator.claimCapture('6', 'C1', '1.1', HOLD_MS)).toBe(true);
+    expect(await locator.claimCapture('6', 'C1', '1.2', HOLD_MS)).toBe(false);
+    await elapse(RETENTION_MS - HOLD_MS - 1_000);
+    expect(await locator.claimCapture('6', 'C1', '1.2', HOLD_MS)).toBe(false);
   });
 
   it('gives one of two concurrent claims of a message', async () => {
     const { locator } = open();
-    const claims = await Promise.all([locator.claimCapture('5', 'C1', '1.2'), locator.claimCapture('5', 'C1', '1.2')]);
+    const claims = await Promise.all([locator.claimCapture('5', 'C1', '1.2', HOLD_MS), locator.claimCapture('5', 'C1', '1.2', HOLD_MS)]);
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 });

@@ -132,7 +132,8 @@ describe('the Silence… menu', () => {
       ]);
       expect(silence?.createdBy).toBe('name-U0APPROVER (U0APPROVER)');
       expect(silence?.comment).toContain(`INC-${message.id}`);
-      expect(silence?.comment).toContain(`https://example.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`);
+      // The incident's own message, in the same form /incident silence writes.
+      expect(silence?.comment).toContain(`: https://slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`);
       const length = Date.parse(silence?.endsAt ?? '') - before;
       expect(Math.abs(length - hours * 3_600_000)).toBeLessThan(60_000);
 
@@ -201,7 +202,7 @@ describe('/incident silence and unsilence', () => {
     ]);
     expect(silence?.createdBy).toBe('u0approver (U0APPROVER)');
     expect(silence?.comment).toContain(`INC-${message.id}`);
-    expect(silence?.comment).toContain(`/archives/${message.channel}/p${message.ts.replace('.', '')}`);
+    expect(silence?.comment).toContain(`: https://slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`);
     expect(silence?.comment).toContain('deploy  in progress & @carol on it');
     expect(Math.abs(Date.parse(silence?.endsAt ?? '') - before - 90 * 60_000)).toBeLessThan(60_000);
     await threadReply(r, message, 'Silenced in Alertmanager by <@U0APPROVER>');

@@ -99,7 +99,7 @@ describe('a :pushpin: reaction in the war room', () => {
         permalink: `https://example.slack.com/archives/${room}/p1795341500123456`,
       }),
     ]);
-    expect(r.slack.callsTo('conversations.replies').at(-1)?.params).toMatchObject({ channel: room, ts: WRITTEN_TS, limit: '1', inclusive: 'true' });
+    expect(r.slack.callsTo('conversations.replies').at(-1)?.params).toMatchObject({ channel: room, ts: WRITTEN_TS, limit: '2', inclusive: 'true' });
 
     const pins = async () => (await audit(r)).filter((e) => e.action === 'reaction:pushpin' && e.incidentId === incident.id);
     await react(r, 'U0DAVE', 'pushpin', { channel: room, ts: WRITTEN_TS });

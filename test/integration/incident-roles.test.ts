@@ -4,7 +4,8 @@
  * Each change is stored, shown on the incident message, and said in its thread.
  */
 import { describe, expect, it } from 'vitest';
-import { blockText, buttonsOf, buttonValue, click, openIncident, rigForFile, slash, threadReply } from '../support/slack-session.js';
+import { blockText, buttonsOf, buttonValue, click, clickForReply, openIncident, postSigned, rigForFile, slash, threadReply } from '../support/slack-session.js';
+import { buttonClickForm } from '../support/slack-signing.js';
 import { audit, incidentTimeline, storedIncident } from '../support/stored.js';
 import { found, waitFor } from '../support/wait.js';
 
@@ -78,6 +79,39 @@ describe('the commander', () => {
     // The audit entry is written once the click's work is done.
     await waitFor(async () => (await leads()).length === 2, { message: 'the second click is not audited' });
     expect((await storedIncident(r, message.id)).version).toBe(before.version);
+    expect((await incidentTimeline(r, message.id)).filter((e) => e.kind === 'commander')).toHaveLength(1);
+  });
+});
+
+describe("I'll lead never takes command from someone who leads", () => {
+  it('two people clicking at once: one leads, the other is told who does and how to hand over', async () => {
+    const message = await openIncident(r);
+    const value = buttonValue(message.post, 'incident.lead');
+    const clickBy = (user: string) => postSigned(r, buttonClickForm('incident.lead', value, r.slack.responseUrl(`lead-${message.id}-${user}`), user, message));
+    expect(await Promise.all([clickBy('U0BOB'), clickBy('U0CAROL')])).toEqual([200, 200]);
+
+    const answer = await found(() => r.slack.callsTo('response_url').find((c) => c.responseId?.startsWith(`lead-${message.id}-`)), {
+      message: 'neither clicker was told anything',
+    });
+    const commander = (await storedIncident(r, message.id)).doc.commander;
+    const refused = answer.responseId === `lead-${message.id}-U0BOB` ? 'U0BOB' : 'U0CAROL';
+    expect(commander).toBe(refused === 'U0BOB' ? 'U0CAROL' : 'U0BOB');
+    expect(answer.params).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(answer.params.text)).toContain(`<@${commander}> leads INC-${message.id} already`);
+    expect(String(answer.params.text)).toContain(`/incident commander INC-${message.id} @person`);
+    const leads = async () => (await audit(r)).filter((e) => e.action === 'incident.lead' && e.incidentId === message.id);
+    await waitFor(async () => (await leads()).length === 2, { message: 'both clicks are not audited' });
+    expect((await incidentTimeline(r, message.id)).filter((e) => e.kind === 'commander')).toEqual([expect.objectContaining({ commander })]);
+    expect(r.slack.callsTo('response_url').filter((c) => c.responseId?.startsWith(`lead-${message.id}-`))).toHaveLength(1);
+  });
+
+  it('a click on a copy still showing the button, after someone leads, is refused and the commander stays', async () => {
+    const message = await openIncident(r);
+    await slash(r, '/incident', `commander INC-${message.id} <@U0CAROL|carol>`, 'U0ALICE');
+    const reply = await clickForReply(r, 'incident.lead', buttonValue(message.post, 'incident.lead'), 'U0BOB', message);
+    expect(reply).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(reply.text)).toContain(`<@U0CAROL> leads INC-${message.id} already`);
+    expect((await storedIncident(r, message.id)).doc.commander).toBe('U0CAROL');
     expect((await incidentTimeline(r, message.id)).filter((e) => e.kind === 'commander')).toHaveLength(1);
   });
 });

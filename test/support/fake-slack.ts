@@ -270,9 +270,9 @@ export class FakeSlack {
   }
 
   /**
-   * conversations.replies as Slack answers it: the thread `ts` belongs to (its parent, then
-   * the replies, oldest first), narrowed to `oldest`..`latest` (ends included with
-   * `inclusive`), at most `limit`; `thread_not_found` when no message has that ts.
+   * conversations.replies as Slack answers it: the thread `ts` belongs to, its parent first
+   * always, then the replies in `oldest`..`latest` (ends included with `inclusive`) oldest
+   * first; at most `limit` in all, the parent counted; `thread_not_found` when no message has that ts.
    */
   private replies(params: Record<string, unknown>): Record<string, unknown> {
     const channel = String(params.channel);
@@ -293,10 +293,13 @@ export class FakeSlack {
     const inclusive = params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1';
     const after = (t: string, bound: unknown) => bound === undefined || (inclusive ? Number(t) >= Number(bound) : Number(t) > Number(bound));
     const before = (t: string, bound: unknown) => bound === undefined || (inclusive ? Number(t) <= Number(bound) : Number(t) < Number(bound));
-    const thread = all
-      .filter((m) => m.ts === root || m.thread_ts === root)
+    // As Slack does: the thread's parent always comes first, whatever the bounds, then its replies within them.
+    const parent = all.find((m) => m.ts === root);
+    const replies = all
+      .filter((m) => m.ts !== root && m.thread_ts === root)
       .sort((a, b) => Number(a.ts) - Number(b.ts))
       .filter((m) => after(m.ts, params.oldest) && before(m.ts, params.latest));
+    const thread = [...(parent ? [parent] : []), ...replies];
     const limit = params.limit === undefined ? 1000 : Number(params.limit);
     const messages = thread.slice(0, limit).map(({ channel: _channel, ...m }) => ({ type: 'message', ...m }));
     return { ok: true, messages, has_more: thread.length > limit, response_metadata: { next_cursor: '' } };

@@ -32,8 +32,8 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'chat.update': ['chat:write'],
   'chat.getPermalink': [],
-  // A message pinned in a war room, read to put it on the timeline: public or private channels.
-  'conversations.replies': ['channels:history', 'groups:history'],
+  // A message pinned in a war room, read to put it on the timeline: the bot makes rooms public channels.
+  'conversations.replies': ['channels:history'],
   // The alert's graph, uploaded into the incident's thread.
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { requestAction, type Action } from '../../src/actions/action.js';
 import type { Incident } from '../../src/incidents/incident.js';
 import type { Block } from '../../src/slack/render/block-kit.js';
-import { formatAge, type HomeFacts, MAX_HOME_BLOCKS, messageLink, renderHomeView } from '../../src/slack/render/home-view.js';
+import { formatAge, type HomeFacts, MAX_HOME_BLOCKS, renderHomeView } from '../../src/slack/render/home-view.js';
+import { messageLink } from '../../src/slack/render/permalink.js';
 import { homeViewRefusal } from '../support/block-kit-limits.js';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');
@@ -138,5 +139,16 @@ describe('formatAge and messageLink', () => {
   it('reads as a person would say it', () => {
     expect([0, 59_999, 60_000, 61 * 60_000, 25 * 3_600_000].map(formatAge)).toEqual(['under a minute', 'under a minute', '1m', '1h 1m', '1d 1h']);
     expect(messageLink('C0ABC', '1700000000.000001')).toBe('https://slack.com/archives/C0ABC/p1700000000000001');
+  });
+
+  it("links a message on the workspace's domain when it is known, a reply with its thread", () => {
+    expect(messageLink('C1', '1700000000.000200', { domain: 'acme', threadTs: '1700000000.000100' })).toBe(
+      'https://acme.slack.com/archives/C1/p1700000000000200?thread_ts=1700000000.000100&cid=C1',
+    );
+    // A thread's parent is no reply; a domain that is not a host label is not trusted into the link.
+    expect(messageLink('C1', '1700000000.000100', { domain: 'acme', threadTs: '1700000000.000100' })).toBe(
+      'https://acme.slack.com/archives/C1/p1700000000000100',
+    );
+    expect(messageLink('C1', '1700000000.000100', { domain: 'evil.com/x?' })).toBe('https://slack.com/archives/C1/p1700000000000100');
   });
 });

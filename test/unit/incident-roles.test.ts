@@ -8,7 +8,7 @@ import { parseIncidentCommand } from '../../commands/incident.js';
 import { CommandUsageError } from '../../src/errors.js';
 import { severityOf, type Incident } from '../../src/incidents/incident.js';
 import { openIncident } from '../../src/incidents/notification.js';
-import { capturedEntry, MAX_CAPTURED_CHARS, setCommander, setSeverity, timeOfTs } from '../../src/incidents/roles.js';
+import { capturedEntry, MAX_CAPTURED_CHARS, setCommander, setSeverity, takeLead, timeOfTs } from '../../src/incidents/roles.js';
 import { mentionedUser, plainFromMarkup } from '../../src/slack-markup.js';
 import { userMessage } from '../../src/slack/render/error-text.js';
 import { renderTimelineEntry } from '../../src/slack/render/timeline.js';
@@ -93,6 +93,14 @@ describe('commander and severity decisions', () => {
     const led = first?.incident as Incident;
     expect(setCommander(led, 'U0BOB', 'U0BOB', now)).toBeUndefined();
     expect(setCommander(led, 'U0CAROL', 'U0BOB', now)?.entries[0]).toMatchObject({ commander: 'U0CAROL', previous: 'U0BOB' });
+  });
+
+  it("I'll lead makes the clicker lead only while nobody does: never a hand-over", () => {
+    const taken = takeLead(incident(), 'U0BOB', now);
+    expect(taken?.entries).toEqual([{ at: now.toISOString(), actor: 'U0BOB', kind: 'commander', commander: 'U0BOB' }]);
+    const led = taken?.incident as Incident;
+    expect(takeLead(led, 'U0BOB', now)).toBeUndefined();
+    expect(takeLead(led, 'U0CAROL', now)).toBeUndefined();
   });
 
   it('overrides the severity, recording the one shown before', () => {

@@ -129,6 +129,10 @@ describe('per service', () => {
   it('writes durations short', () => {
     expect([45, 90, 600, 1500, 3600 + 5 * 60, 3 * 86_400 + 4 * 3600].map(shortDuration)).toEqual(['45s', '1m30s', '10m', '25m', '1h05m', '3d4h']);
   });
+
+  it('carries a rounded-up unit into the next one: never "60m", "1h60m" or "3d24h"', () => {
+    expect([3599, 2 * 3600 - 10, 86_400 - 10, 4 * 86_400 - 60, 86_400 + 3600 * 23.6].map(shortDuration)).toEqual(['1h00m', '2h00m', '1d0h', '4d0h', '2d0h']);
+  });
 });
 
 describe('/incident stats [window]', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IncidentNotFoundError } from '../../src/errors.js';
-import { TimelineCapture } from '../../src/incidents/capture.js';
+import { CAPTURE_HOLD_MS, TimelineCapture } from '../../src/incidents/capture.js';
 import { IncidentService } from '../../src/incidents/service.js';
 import { MemoryIncidentLocator, memoryStores } from '../../src/store/memory/index.js';
 import { manualClock } from '../support/clock.js';
@@ -21,7 +21,7 @@ async function world() {
   if (!incidentId) throw new Error('no incident opened');
   await stores.incidents.setMessageRef(incidentId, { channel: 'C0INCIDENTS', ts: '1795341000.000100', version: 1 });
   const locator = new MemoryIncidentLocator(stores.keyspace, RETENTION_MS);
-  return { stores, incidents, incidentId, locator, capture: new TimelineCapture(incidents, locator, locator) };
+  return { clock, stores, incidents, incidentId, locator, capture: new TimelineCapture(incidents, locator, locator) };
 }
 
 const message = { channel: 'C0INCIDENTS', ts: '1795341500.123456', author: 'U0BOB', text: 'swapping' };
@@ -51,6 +51,18 @@ describe('TimelineCapture', () => {
     const failing = new TimelineCapture({ addEntry: () => Promise.reject(new Error('Redis went away')) }, locator, locator);
     await expect(failing.capture(incidentId, message, 'U0ALICE')).rejects.toThrow('Redis went away');
     expect(await capture.capture(incidentId, message, 'U0ALICE')).toBe('added');
+    expect((await incidents.timeline(incidentId)).filter((e) => e.kind === 'captured')).toHaveLength(1);
+  });
+
+  it('adds a message again once the claim of a process that died before writing its entry has lapsed; never a written one', async () => {
+    const { capture, incidentId, locator, incidents, clock } = await world();
+    // The process claimed the message, then died: no entry, no release.
+    expect(await locator.claimCapture(incidentId, message.channel, message.ts, CAPTURE_HOLD_MS)).toBe(true);
+    expect(await capture.capture(incidentId, message, 'U0ALICE')).toBe('already');
+    clock.advance(CAPTURE_HOLD_MS);
+    expect(await capture.capture(incidentId, message, 'U0ALICE')).toBe('added');
+    clock.advance(CAPTURE_HOLD_MS * 10);
+    expect(await capture.capture(incidentId, message, 'U0CAROL')).toBe('already');
     expect((await incidents.timeline(incidentId)).filter((e) => e.kind === 'captured')).toHaveLength(1);
   });
 

@@ -29,7 +29,7 @@ export function registerListeners(
 ): void {
   answerUnanswerable(app, new Set(commands.map((c) => c.name)), log);
   registerIncidentButtons(app, deps.incidents, log);
-  registerSilenceControls(app, deps.incidents, deps.silences, log);
+  registerSilenceControls(app, deps.incidents, deps.silences, deps.messageOf, log);
   if (deps.rooms) registerRoomButton(app, deps.incidents, deps.rooms, log);
   registerActionButtons(app, deps.incidents, deps.actions, deps.runbooks, log, (userId, text) => deps.home.clicked(userId, text));
   registerHomeTab(app, deps.home, deps.incidents, deps.actions, log);

@@ -12,6 +12,7 @@ import type { IncidentService } from '../../incidents/service.js';
 import { plainFromMarkup } from '../../slack-markup.js';
 import { SHORTCUT_IDS } from '../contract.js';
 import { renderCaptureAnswer } from '../render/incident-command.js';
+import { messageLink } from '../render/permalink.js';
 import { audited } from './audit.js';
 
 const PIN_REACTION = 'pushpin';
@@ -39,16 +40,9 @@ const PinReaction = z.object({
   item: z.object({ type: z.literal('message'), channel: z.string(), ts: z.string() }),
 });
 
-/** Slack's permalink form, built from what the payload says: no extra API call. */
-function permalink(domain: string | undefined, channel: string, message: SlackMessage): string | undefined {
-  if (!domain || !/^[a-z0-9-]+$/.test(domain)) return undefined;
-  const base = `https://${domain}.slack.com/archives/${channel}/p${message.ts.replace('.', '')}`;
-  const reply = message.thread_ts !== undefined && message.thread_ts !== message.ts;
-  return reply ? `${base}?thread_ts=${message.thread_ts}&cid=${channel}` : base;
-}
-
 function captured(channel: string, message: SlackMessage, domain?: string): CapturedMessage {
-  const link = permalink(domain, channel, message);
+  // From the shortcut's payload, which names the workspace; a pin's link comes from chat.getPermalink.
+  const link = domain ? messageLink(channel, message.ts, { domain, threadTs: message.thread_ts }) : undefined;
   return {
     channel,
     ts: message.ts,
@@ -85,8 +79,9 @@ export function registerTimelineCapture(app: App, incidents: IncidentService, ca
     // Pins elsewhere are people's own business.
     if (incidentId === undefined) return;
     await audited(incidents, log, { actor: user, action: `reaction:${PIN_REACTION}`, incidentId, detail: `${item.channel} ${item.ts}` }, async () => {
-      // A reply's thread starts with its parent: from the message's own ts on, the first one is it.
-      const found = await client.conversations.replies({ channel: item.channel, ts: item.ts, oldest: item.ts, inclusive: true, limit: 1 });
+      // Slack answers the thread's parent first whatever `oldest` says, then the replies from `oldest` on:
+      // two hold the pinned message, a reply (second) or a parent or lone message (first).
+      const found = await client.conversations.replies({ channel: item.channel, ts: item.ts, oldest: item.ts, inclusive: true, limit: 2 });
       const message = z
         .array(SlackMessage)
         .safeParse(found.messages ?? [])

@@ -14,6 +14,7 @@ import { escapeText } from './escape.js';
 import { MAX_CONTEXT_TEXT, MAX_SECTION_TEXT, truncate } from './limits.js';
 import { mention } from './mention.js';
 import { renderActionEntry } from './timeline.js';
+import { messageLink } from './permalink.js';
 
 /** Slack refuses a home view with more blocks (https://docs.slack.dev/reference/views). */
 export const MAX_HOME_BLOCKS = 100;
@@ -53,11 +54,6 @@ export interface HomeFacts {
 export interface HomeView {
   type: 'home';
   blocks: Block[];
-}
-
-/** A message's address as Slack builds it; slack.com sends it on to the workspace, so no team domain is needed. */
-export function messageLink(channel: string, ts: string): string {
-  return `https://slack.com/archives/${encodeURIComponent(channel)}/p${ts.replace('.', '')}`;
 }
 
 /** "3d 4h", "2h 5m", "7m", "under a minute". */

@@ -51,3 +51,9 @@ export function renderCaptureAnswer(outcome: CaptureOutcome | 'not_incident', in
       return "This is not an incident thread: use *Add to incident timeline* on a message in the thread of an incident message, or in an incident's war room.";
   }
 }
+
+/** What a person who clicked "I'll lead" is told when someone else leads already. */
+export function renderLeadTaken(incidentId: string, commander: string): string {
+  const id = displayId(incidentId);
+  return `${mention(commander)} leads ${id} already. To hand over, use \`/incident commander ${id} @person\`.`;
+}

@@ -15,9 +15,12 @@ export function shortDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < MINUTE) return `${s}s`;
   if (s < 10 * MINUTE) return s % MINUTE === 0 ? `${s / MINUTE}m` : `${Math.floor(s / MINUTE)}m${String(s % MINUTE).padStart(2, '0')}s`;
-  if (s < HOUR) return `${Math.round(s / MINUTE)}m`;
-  if (s < DAY) return `${Math.floor(s / HOUR)}h${String(Math.round((s % HOUR) / MINUTE)).padStart(2, '0')}m`;
-  return `${Math.floor(s / DAY)}d${Math.round((s % DAY) / HOUR)}h`;
+  // Rounded to the smallest unit shown before it is split, so that 59.6 minutes carry into "1h00m", never "60m".
+  const minutes = Math.round(s / MINUTE);
+  if (minutes < HOUR / MINUTE) return `${minutes}m`;
+  if (minutes < DAY / MINUTE) return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+  const hours = Math.round(s / HOUR);
+  return `${Math.floor(hours / 24)}d${hours % 24}h`;
 }
 
 function windowText(ms: number): string {

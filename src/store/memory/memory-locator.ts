@@ -21,8 +21,12 @@ export class MemoryIncidentLocator implements IncidentLocator, CaptureClaims {
     this.keyspace.write(locatorKeys.room(channel).join(':'), incidentId, this.retentionMs);
   }
 
-  async claimCapture(incidentId: string, channel: string, ts: string): Promise<boolean> {
-    return this.keyspace.writeIfAbsent(locatorKeys.capture(incidentId, channel, ts).join(':'), '1', this.retentionMs);
+  async claimCapture(incidentId: string, channel: string, ts: string, holdMs: number): Promise<boolean> {
+    return this.keyspace.writeIfAbsent(locatorKeys.capture(incidentId, channel, ts).join(':'), '1', holdMs);
+  }
+
+  async confirmCapture(incidentId: string, channel: string, ts: string): Promise<void> {
+    this.keyspace.expire(locatorKeys.capture(incidentId, channel, ts).join(':'), this.retentionMs);
   }
 
   async releaseCapture(incidentId: string, channel: string, ts: string): Promise<void> {

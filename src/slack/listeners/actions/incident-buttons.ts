@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { IncidentService } from '../../../incidents/service.js';
 import { ACTION_IDS, IncidentButtonValue } from '../../contract.js';
+import { renderLeadTaken } from '../../render/incident-command.js';
 import { registerButton } from './button.js';
 
 /** The Acknowledge, Resolve and I'll lead buttons on an incident message. */
@@ -23,6 +24,9 @@ export function registerIncidentButtons(app: App, incidents: IncidentService, lo
     actionId: ACTION_IDS.incidentLead,
     value: IncidentButtonValue,
     incidentOf,
-    run: async ({ incident }, userId) => void (await incidents.setCommander(incident, userId, userId)),
+    run: async ({ incident }, userId) => {
+      const { commander } = await incidents.setCommander(incident, userId, userId, 'take');
+      return commander !== undefined && commander !== userId ? renderLeadTaken(incident, commander) : undefined;
+    },
   });
 }

@@ -6,7 +6,7 @@ import type { IncidentService } from '../../../incidents/service.js';
 import type { SlackMessageRef } from '../../../incidents/store.js';
 import { ACTION_IDS, IncidentButtonValue, parseButtonValue, SilenceOptionValue } from '../../contract.js';
 import { SILENCE_UNAVAILABLE, silenceComment, silenceOutcomeText } from '../../render/silence.js';
-import { messageLink as threadLink } from '../../render/home-view.js';
+import { messageLink } from '../../render/permalink.js';
 import { audited } from '../audit.js';
 import { registerButton } from './button.js';
 
@@ -16,16 +16,19 @@ function outcomeText(outcome: SilenceOutcome | undefined): string | undefined {
   return outcome && silenceOutcomeText(outcome);
 }
 
-/** Slack's permalink form, built from the click: no extra API call. */
-function messageLink(body: BlockStaticSelectAction): string | undefined {
-  const domain = body.team?.domain;
-  const channel = body.container.channel_id as string | undefined;
-  const ts = body.container.message_ts as string | undefined;
-  return domain && channel && ts ? `https://${domain}.slack.com/archives/${channel}/p${ts.replace('.', '')}` : undefined;
+type MessageOf = (incidentId: string) => Promise<SlackMessageRef | undefined>;
+
+/**
+ * The link a silence's comment carries: the incident's own message, whichever copy (the
+ * thread's or the war room's) was clicked and whether the menu or the command was used.
+ */
+async function incidentLink(messageOf: MessageOf, incidentId: string): Promise<string | undefined> {
+  const ref = await messageOf(incidentId);
+  return ref ? messageLink(ref.channel, ref.ts) : undefined;
 }
 
 /** The Silence… menu and the Unsilence button; without ALERTMANAGER_URL (`silences` undefined) an old one is answered plainly. */
-export function registerSilenceControls(app: App, incidents: IncidentService, silences: Silences | undefined, log: Logger): void {
+export function registerSilenceControls(app: App, incidents: IncidentService, silences: Silences | undefined, messageOf: MessageOf, log: Logger): void {
   app.action<BlockStaticSelectAction>({ type: 'block_actions', action_id: ACTION_IDS.incidentSilence }, async ({ ack, body, action, respond }) => {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -36,7 +39,7 @@ export function registerSilenceControls(app: App, incidents: IncidentService, si
     const userName = body.user.name ?? body.user.username ?? body.user.id;
     const interaction = { actor: body.user.id, action: ACTION_IDS.incidentSilence, incidentId: value.incident, detail: value.for };
     const failure = await audited(incidents, log, interaction, async () => {
-      const link = messageLink(body);
+      const link = await incidentLink(messageOf, value.incident);
       const outcome = await silences.silence({
         incidentId: value.incident,
         userId: body.user.id,
@@ -58,15 +61,10 @@ export function registerSilenceControls(app: App, incidents: IncidentService, si
 }
 
 /** `/incident silence` and `unsilence`: the menu's and the button's path, answered in the same words. */
-export function silenceCommands(
-  silences: Silences,
-  incidents: IncidentService,
-  messageOf: (id: string) => Promise<SlackMessageRef | undefined>,
-): SilenceCommands {
+export function silenceCommands(silences: Silences, incidents: IncidentService, messageOf: MessageOf): SilenceCommands {
   return {
     silence: async ({ incidentId, userId, userName, length, reason }) => {
-      const ref = await messageOf(incidentId);
-      const link = ref ? threadLink(ref.channel, ref.ts) : undefined;
+      const link = await incidentLink(messageOf, incidentId);
       return silences.silence({ incidentId, userId, userName, choice: length, comment: (i) => silenceComment(i, link, reason) });
     },
     unsilence: async (incidentId, userId) => {
