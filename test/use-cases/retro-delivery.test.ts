@@ -3,7 +3,9 @@
  * recording chat and upload port and a scripted GitLab filing, with the real delivery queue
  * on fake timers: posted once after the resolution's reply, by one of two replicas; a draft
  * that fails is tried again without the replies before it; a long one is a file; the room
- * gets its copy once; the issue it was filed as is remembered and edited, not made again.
+ * gets its copy once; the issue it was filed as is remembered and edited, not made again;
+ * the thread's lease is kept through a slow filing and upload, and a lost one stops the post;
+ * a post tried again does not file again; a draft Slack refuses for good is said so.
  */
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
@@ -34,7 +36,10 @@ class RecordingUploads implements FileUploads {
   readonly files: ThreadFile[] = [];
   /** Slack's refusal of every upload, as a workspace without the files:write scope answers. */
   refusal: string | undefined;
+  /** Runs while an upload is under way (its three calls take a while). */
+  during: (() => Promise<void>) | undefined;
   async uploadToThread(file: ThreadFile): Promise<void> {
+    await this.during?.();
     if (this.refusal) throw new SlackPermanentError('files.getUploadURLExternal', this.refusal);
     this.files.push(file);
   }
@@ -118,6 +123,15 @@ async function resolved(w: World, overrides: Partial<Incident> = {}, entries = r
   await commitIncident(w.stores.incidents, incidentDoc({ id: '1', state: 'resolved', resolvedAt: at, resolvedBy: 'U0BOB', ...overrides }), entries);
 }
 
+/** Notes enough for a draft longer than a message shows: it is uploaded. */
+const longNotes = (): TimelineEntry[] =>
+  Array.from({ length: 80 }, (_, i) => ({
+    at: `2026-11-22T10:0${Math.floor(i / 10)}:${String(i % 60).padStart(2, '0')}.000Z`,
+    actor: 'U0ALICE',
+    kind: 'note',
+    text: `note ${i}, with enough words to make the draft longer than a message`,
+  }));
+
 const drafts = (w: World, channel = 'C0PAYMENTS') => w.chat.posts.filter((p) => p.channel === channel && isPostedDraft(p.text));
 
 describe('the retrospective draft in the thread', () => {
@@ -175,6 +189,24 @@ describe('the retrospective draft in the thread', () => {
     expect(await w.stores.incidents.threadCursor('1')).toBe((await w.stores.incidents.timeline('1')).length);
   });
 
+  it('keeps the thread while a slow filing and a slow upload together outlast one lease', async () => {
+    const w = world();
+    await resolved(w, {}, [...longNotes(), ...resolution]);
+    w.filing.duringFirst = async () => {
+      vi.setSystemTime(Date.now() + 25_000);
+    };
+    let takenByAnother: unknown;
+    w.uploads.during = async () => {
+      vi.setSystemTime(Date.now() + 25_000);
+      takenByAnother = await w.stores.incidents.lease('thread:1', 30_000);
+    };
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(w.uploads.files).toHaveLength(1);
+    expect(takenByAnother).toBeUndefined();
+  });
+
   it('files once when the draft waits for the channel after the resolution reply: a post tried again does not edit the issue again', async () => {
     const w = world();
     await resolved(w);
@@ -190,13 +222,7 @@ describe('the retrospective draft in the thread', () => {
 
   it('says so in the thread when Slack refuses the draft for good, and the thread goes on', async () => {
     const w = world();
-    const many: TimelineEntry[] = Array.from({ length: 80 }, (_, i) => ({
-      at: `2026-11-22T10:0${Math.floor(i / 10)}:${String(i % 60).padStart(2, '0')}.000Z`,
-      actor: 'U0ALICE',
-      kind: 'note',
-      text: `note ${i}, with enough words to make the draft longer than a message`,
-    }));
-    await resolved(w, {}, [...many, ...resolution]);
+    await resolved(w, {}, [...longNotes(), ...resolution]);
     w.uploads.refusal = 'missing_scope';
     const p = w.publisher();
     p.incidentChanged('1');
