@@ -1,4 +1,4 @@
-import type { SlackMessageRef } from '../incidents/store.js';
+import type { RenewableLease, SlackMessageRef } from '../incidents/store.js';
 import type { Action, ActionEntry } from './action.js';
 
 export interface ActionCommit {
@@ -17,13 +17,7 @@ export interface KillSwitch {
   at: string;
 }
 
-/** A lease its holder keeps only by renewing it: it lapses when the holder dies or hangs. */
-export interface RenewableLease {
-  /** Extends it to `ttlMs` from now; false once it was lost (it lapsed, and another holder may have it). */
-  renew(ttlMs: number): Promise<boolean>;
-  /** Ends it if it is still ours. */
-  release(): Promise<void>;
-}
+export type { RenewableLease } from '../incidents/store.js';
 
 /** The port through which the actions layer reaches storage. */
 export interface ActionStore {

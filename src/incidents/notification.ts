@@ -162,7 +162,7 @@ export function applyNotification(current: Incident, notification: AlertNotifica
     incident.resolvedAt = at;
     incident.resolvedBy = ALERTMANAGER_ACTOR;
     incident.firstResolvedAt ??= at;
-    entries.push({ at, kind: 'resolved', actor: ALERTMANAGER_ACTOR }, retroDue(at));
+    entries.push({ at, kind: 'resolved', actor: ALERTMANAGER_ACTOR }, ...retroDue(current, at));
   }
   return { incident, entries, changed: true };
 }

@@ -9,9 +9,13 @@ import type { Verification } from '../verify/rollback-verification.js';
 import { severityOf, startedAt, summaryOf, titleOf, type FactEntry, type Incident, type IncidentState, type TimelineEntry } from './incident.js';
 import { responseTimes } from './response-times.js';
 
-/** Recorded with every resolution, in the same commit: the thread then owes the draft whatever happens next. */
-export function retroDue(at: string): FactEntry {
-  return { at, kind: 'retro', actor: 'bot', reason: 'resolved' };
+/**
+ * Recorded with the incident's first resolution, in the same commit: the thread then owes the
+ * draft whatever happens next. A later one (a flapping alert) owes none: posting a whole draft
+ * and rewriting its GitLab issue at each flap buries the thread; `/incident retro` asks for one.
+ */
+export function retroDue(current: Incident, at: string): FactEntry[] {
+  return current.firstResolvedAt === undefined ? [{ at, kind: 'retro', actor: 'bot', reason: 'resolved' }] : [];
 }
 
 /** An action linked to the incident, as the draft needs it; an Action of src/actions fits as it is. */

@@ -69,5 +69,5 @@ export function resolveSilenced(current: Incident, actor: string, now: Date): Ou
     firstResolvedAt: current.firstResolvedAt ?? at,
     updatedAt: at,
   };
-  return { incident, entries: [{ at, actor, kind: 'resolved', whileSilenced: true }, retroDue(at)], changed: true };
+  return { incident, entries: [{ at, actor, kind: 'resolved', whileSilenced: true }, ...retroDue(current, at)], changed: true };
 }

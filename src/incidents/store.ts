@@ -95,4 +95,20 @@ export interface MessageRefStore {
   changedSince(since: number): Promise<string[]>;
   /** A short exclusive lease, for work that must not run on two replicas at once. */
   lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+  /** A lease for work of several steps, kept by renewing it between them. */
+  renewableLease(name: string, ttlMs: number): Promise<RenewableLease | undefined>;
+  /**
+   * How many entries of the incident's timeline were filed as its retrospective issue: the
+   * filing of a `retro` entry below it is done, whatever became of its post in Slack.
+   */
+  retroFiledCursor(incidentId: string): Promise<number>;
+  setRetroFiledCursor(incidentId: string, cursor: number): Promise<void>;
+}
+
+/** A lease its holder keeps only by renewing it: it lapses when the holder dies or hangs. */
+export interface RenewableLease {
+  /** Extends it to `ttlMs` from now; false once it was lost (it lapsed, and another holder may have it). */
+  renew(ttlMs: number): Promise<boolean>;
+  /** Ends it if it is still ours. */
+  release(): Promise<void>;
 }

@@ -70,5 +70,5 @@ export function resolveByUser(current: Incident, userId: string, now: Date): Out
   const at = now.toISOString();
   const incident = { ...transition(current, 'resolved', now), resolvedAt: at, resolvedBy: userId, firstResolvedAt: current.firstResolvedAt ?? at };
   const stillFiring = firingAlerts(current).length;
-  return { incident, entries: [{ at, kind: 'resolved', actor: userId, stillFiring }, retroDue(at)], changed: true };
+  return { incident, entries: [{ at, kind: 'resolved', actor: userId, stillFiring }, ...retroDue(current, at)], changed: true };
 }

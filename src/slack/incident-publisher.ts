@@ -3,6 +3,7 @@ import type { Incident, TimelineEntry, TimelineKind } from '../incidents/inciden
 import type { RunbookActionRef } from '../runbooks/match.js';
 import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
 import type { ChatApi } from './chat-api.js';
+import type { RetroStep } from './retro-delivery.js';
 import type { SlackMessage } from './render/block-kit.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { RetryLater } from './retry-later.js';
@@ -42,6 +43,8 @@ export function threadWorthy(entries: readonly TimelineEntry[]): TimelineEntry[]
 }
 
 const THREAD_LEASE_MS = 30_000;
+/** The thread's lease for posting a draft: an upload is three Slack calls of up to 10 s each. */
+const RETRO_POST_LEASE_MS = 60_000;
 
 export interface IncidentPublisherOptions {
   /** Where an incident goes when its service's channel refuses it (INCIDENT_CHANNEL). */
@@ -53,7 +56,7 @@ export interface IncidentPublisherOptions {
   /** Told once the incident's message exists (its ts is known), for what follows it into the thread. */
   posted?: (incidentId: string) => void;
   /** Posts the retrospective draft a `retro` entry of the timeline asks for (retro-delivery.ts); without it the entry is passed over. */
-  retro?: { deliver(incidentId: string, ref: SlackMessageRef): Promise<void> };
+  retro?: { deliver(incidentId: string, ref: SlackMessageRef, step: RetroStep): Promise<void> };
 }
 
 /**
@@ -170,16 +173,21 @@ export class IncidentPublisher {
     const ref = await this.store.getMessageRef(incidentId);
     // Not posted yet (or shown by a flood roll-up): whoever posts it queues the thread then, so nobody polls for it meanwhile.
     if (!ref) return;
-    const release = await this.store.lease(`thread:${incidentId}`, THREAD_LEASE_MS);
-    if (!release) throw RetryLater.waitingOn('another replica is replying in this thread');
+    const lease = await this.store.renewableLease(`thread:${incidentId}`, THREAD_LEASE_MS);
+    if (!lease) throw RetryLater.waitingOn('another replica is replying in this thread');
+    // Renewed before each step: with a draft (GitLab, then an upload) the run outlasts one lease, and a lapsed one lets another replica post it too.
+    const keep = async (ttlMs: number) => {
+      if (!(await lease.renew(ttlMs))) throw RetryLater.waitingOn("this replica lost the thread's lease; another one may be replying in it");
+    };
     try {
       // A retrospective draft is a delivery of its own: the replies before it go first, and the cursor passes it only once it is posted.
       for (;;) {
+        await keep(THREAD_LEASE_MS);
         const cursor = await this.store.threadCursor(incidentId);
         const fresh = await this.store.timeline(incidentId, cursor);
         const retroAt = this.options.retro ? fresh.findIndex((e) => e.kind === 'retro') : -1;
         if (retroAt === 0) {
-          await this.options.retro?.deliver(incidentId, ref);
+          await this.options.retro?.deliver(incidentId, ref, { index: cursor, keep: () => keep(RETRO_POST_LEASE_MS) });
           await afterSlackAnswered(() => this.store.setThreadCursor(incidentId, cursor + 1));
           continue;
         }
@@ -189,7 +197,7 @@ export class IncidentPublisher {
         if (retroAt < 0) return;
       }
     } finally {
-      await afterSlackAnswered(release);
+      await afterSlackAnswered(() => lease.release());
     }
   }
 }

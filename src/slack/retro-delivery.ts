@@ -4,17 +4,21 @@
  * `/incident retro`; delivering that entry is this: file (or update) the GitLab issue, then
  * post the draft, as a message or, when longer than a message shows, as an uploaded file.
  * The outbox's cursor moves past the entry only after Slack answered, under the thread's
- * lease, so a crash before posting leaves it for the next run on any replica, and two
- * replicas never post it twice. The war room's copy goes out through the room's own outbox
- * (room-publisher.ts) the same way.
+ * lease (renewed between the filing and the post), so a crash before posting leaves it for
+ * the next run on any replica, and two replicas never post it twice. A filing done is
+ * remembered per entry, so a post tried again does not file again; a draft Slack refuses for
+ * good is replaced by a short reply saying so. The war room's copy goes out through the
+ * room's own outbox (room-publisher.ts) the same way.
  */
 import type { Logger } from 'pino';
 import type { Incident, TimelineEntry } from '../incidents/incident.js';
 import { buildRetro, linkedActionIds, type RetroAction, type RetroDraft } from '../incidents/retro.js';
 import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
-import type { ChatApi } from './chat-api.js';
+import { SlackPermanentError, type ChatApi } from './chat-api.js';
+import { namingRefusals } from './delivery/refusal-log.js';
 import type { FileUploads } from './file-upload.js';
 import { MAX_FALLBACK_TEXT } from './render/limits.js';
+import { renderRetroRefused } from './render/retro-refused.js';
 import { renderRetro, renderRetroMarkdown, retroFileComment, retroFilename, retroTitle, type FiledIssue } from './render/retro.js';
 
 /** Files the draft as one GitLab issue; throws RetryLater while GitLab cannot say. */
@@ -24,6 +28,12 @@ export interface RetroFiling {
    * undefined when the incident's service files no retrospective.
    */
   file(incident: Incident, issue: { title: string; description: string }, filed: FiledIssue | undefined): Promise<FiledIssue | undefined>;
+}
+
+/** The thread's `retro` entry being delivered: where it is in the timeline, and how its deliverer keeps the thread's lease. */
+export interface RetroStep {
+  index: number;
+  keep(): Promise<void>;
 }
 
 export interface RetroDraftsOptions {
@@ -45,35 +55,55 @@ export function filedIssueOf(timeline: readonly TimelineEntry[]): FiledIssue | u
 export class RetroDrafts {
   constructor(private readonly options: RetroDraftsOptions) {}
 
-  /** Delivers the `retro` entry of the incident's timeline into its thread at `ref`; throws for the outbox to try again. */
-  async deliver(incidentId: string, ref: SlackMessageRef): Promise<void> {
-    const prepared = await this.prepare(incidentId);
+  /**
+   * Delivers the `retro` entry at `step.index` of the incident's timeline into its thread at
+   * `ref`; throws for the outbox to try again. `step.keep` renews the thread's lease for the
+   * post, and throws once it was lost: the GitLab filing before it may take a while.
+   */
+  async deliver(incidentId: string, ref: SlackMessageRef, step: RetroStep): Promise<void> {
+    const { chat, log } = this.options;
+    const prepared = await this.prepare(incidentId, step.index);
     if (!prepared) return;
-    await this.post(ref.channel, ref.ts, prepared.draft, prepared.filed);
-    this.options.log.info({ incidentId, filed: prepared.filed?.url }, 'retrospective draft posted');
+    await step.keep();
+    try {
+      await namingRefusals(
+        log,
+        () => ({ channel: ref.channel, incidentId }),
+        () => this.post(ref.channel, ref.ts, prepared.draft, prepared.filed),
+      );
+    } catch (error) {
+      if (!(error instanceof SlackPermanentError)) throw error;
+      // Trying again would meet the same refusal: the thread would stop there, and its GitLab issue be edited at each try.
+      await chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderRetroRefused(incidentId, error.reason) });
+      return;
+    }
+    log.info({ incidentId, filed: prepared.filed?.url }, 'retrospective draft posted');
   }
 
   /** The same draft in the incident's war room, from the room's own outbox; it is filed in GitLab by the thread's delivery. */
   async deliverToRoom(incidentId: string, channel: string): Promise<void> {
-    const prepared = await this.prepare(incidentId, false);
+    const prepared = await this.prepare(incidentId);
     if (!prepared) return;
     await this.post(channel, undefined, prepared.draft, prepared.filed);
     this.options.log.info({ incidentId, channel }, 'retrospective draft posted in the war room');
   }
 
-  private async prepare(incidentId: string, file = true): Promise<{ draft: RetroDraft; filed: FiledIssue | undefined } | undefined> {
+  /** The draft as it stands, filed in GitLab first for the thread's `retro` entry at `index` unless that was done already. */
+  private async prepare(incidentId: string, index?: number): Promise<{ draft: RetroDraft; filed: FiledIssue | undefined } | undefined> {
     const { store, actionsOf, filing } = this.options;
     const incident = await store.get(incidentId);
     if (!incident) return undefined;
     const timeline = await store.timeline(incidentId);
     const draft = buildRetro(incident, timeline, await actionsOf(linkedActionIds(timeline)));
     const known = filedIssueOf(timeline);
-    if (!file || !filing) return { draft, filed: known };
+    // A post that waits for the channel's pace, or fails, comes back here: its filing is not done twice.
+    if (index === undefined || !filing || (await store.retroFiledCursor(incidentId)) > index) return { draft, filed: known };
     const filed = await filing.file(incident, { title: retroTitle(draft), description: renderRetroMarkdown(draft) }, known);
     if (filed && (filed.iid !== known?.iid || filed.project !== known.project)) {
       // Recorded before the draft is posted: a retry edits this issue rather than making another.
       await store.appendTimeline(incidentId, [{ at: new Date().toISOString(), actor: 'bot', kind: 'retro_filed', ...filed }]);
     }
+    await store.setRetroFiledCursor(incidentId, index + 1);
     return { draft, filed };
   }
 

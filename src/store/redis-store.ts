@@ -276,6 +276,14 @@ export class RedisStore extends RedisBase implements IncidentStore, MessageRefSt
     return this.writeCursor(this.key('incident', incidentId, COPY_KEYS[copy].cursor), cursor, this.options.retentionMs);
   }
 
+  retroFiledCursor(incidentId: string): Promise<number> {
+    return this.readCursor(this.key('incident', incidentId, 'retro-filed-cursor'));
+  }
+
+  setRetroFiledCursor(incidentId: string, cursor: number): Promise<void> {
+    return this.writeCursor(this.key('incident', incidentId, 'retro-filed-cursor'), cursor, this.options.retentionMs);
+  }
+
   changedSince(since: number): Promise<string[]> {
     return this.changesSince(this.key('incidents', 'changed'), since);
   }

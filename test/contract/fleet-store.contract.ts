@@ -164,6 +164,8 @@ export function fleetStoreContract(factory: StoreFactory): void {
       expect(first).toBeDefined();
       expect(await s.actions.renewableLease('track:7', 15_000)).toBeUndefined();
       expect(await s.actions.lease('track:7', 15_000)).toBeUndefined();
+      // The incident store's (the thread's lease over a retrospective draft) is the same lease.
+      expect(await s.incidents.renewableLease('track:7', 15_000)).toBeUndefined();
       expect(await s.actions.renewableLease('track:8', 15_000)).toBeDefined();
 
       // Each renewal counts from now, with its own time-to-live (longer while backing off).

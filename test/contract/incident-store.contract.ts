@@ -252,6 +252,16 @@ export function incidentStoreContract(factory: StoreFactory): void {
       expect(await s.incidents.getMessageRef('1', 'room')).toBeUndefined();
     });
 
+    it('keeps how far the timeline was filed as the retrospective issue apart from the thread cursor, for the retention period', async () => {
+      const s = await factory.open();
+      expect(await s.incidents.retroFiledCursor('1')).toBe(0);
+      await s.incidents.setThreadCursor('1', 4);
+      await s.incidents.setRetroFiledCursor('1', 5);
+      expect([await s.incidents.threadCursor('1'), await s.incidents.retroFiledCursor('1'), await s.incidents.retroFiledCursor('2')]).toEqual([4, 5, 0]);
+      await s.elapse(RETENTION_MS + 1_000);
+      expect(await s.incidents.retroFiledCursor('1')).toBe(0);
+    });
+
     it('records on the message reference the incident version it shows; a reference stored without one reads without one', async () => {
       const s = await factory.open();
       await s.incidents.setMessageRef('1', { channel: 'C0PAYMENTS', ts: '1700000000.000001' });

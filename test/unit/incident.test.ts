@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIncidentId, severityOf, startedAt, type Incident } from '../../src/incidents/incident.js';
 import { applyNotification, openIncident, type NotificationContext } from '../../src/incidents/notification.js';
+import { resolveSilenced } from '../../src/incidents/silence.js';
 import { acknowledge, beginMitigation, endMitigation, resolveByUser } from '../../src/incidents/transitions.js';
 import { InvalidTransitionError } from '../../src/errors.js';
 import { userMessage } from '../../src/slack/render/error-text.js';
@@ -105,6 +106,22 @@ describe('applyNotification', () => {
     expect(again.incident.state).toBe('firing');
     expect(again.entries.map((e) => e.kind)).toEqual(['alert_firing', 'reopened']);
     expect(again.incident.resolvedAt).toBeUndefined();
+  });
+
+  it('owes the retrospective draft only at the first resolution: a flapping alert posts no draft at each flap', () => {
+    const again = applyNotification({ ...bothResolved(), version: 2 }, notification({ alerts: [{ fingerprint: 'a', startsAt: '2026-11-22T01:00:00Z' }] }), ctx);
+    const reopened = { ...again.incident, version: 3 };
+    const byAlertmanager = applyNotification(
+      reopened,
+      notification({ alerts: [{ fingerprint: 'a', status: 'resolved', startsAt: '2026-11-22T01:00:00Z' }] }),
+      ctx,
+    );
+    expect(byAlertmanager.incident.state).toBe('resolved');
+    expect(byAlertmanager.entries.map((e) => e.kind)).toEqual(['alert_resolved', 'resolved']);
+    expect(resolveByUser(reopened, 'U0BOB', ctx.now).entries.map((e) => e.kind)).toEqual(['resolved']);
+    const silenced = { ...reopened, silence: { id: 's1', by: 'U0BOB', endsAt: '2026-11-23T00:00:00Z', untilResolved: false } };
+    expect(resolveSilenced(silenced, 'bot', ctx.now)?.entries.map((e) => e.kind)).toEqual(['resolved']);
+    expect(resolveSilenced({ ...opened(), silence: silenced.silence }, 'bot', ctx.now)?.entries.map((e) => e.kind)).toEqual(['resolved', 'retro']);
   });
 
   it('ignores a late "firing" with the old start (the other Alertmanager of an HA pair)', () => {

@@ -3,12 +3,15 @@
  * recording chat and upload port and a scripted GitLab filing, with the real delivery queue
  * on fake timers: posted once after the resolution's reply, by one of two replicas; a draft
  * that fails is tried again without the replies before it; a long one is a file; the room
- * gets its copy once; the issue it was filed as is remembered and edited, not made again.
+ * gets its copy once; the issue it was filed as is remembered and edited, not made again;
+ * the thread's lease is kept through a slow filing and upload, and a lost one stops the post;
+ * a post tried again does not file again; a draft Slack refuses for good is said so.
  */
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Incident, TimelineEntry } from '../../src/incidents/incident.js';
 import { buildRetro } from '../../src/incidents/retro.js';
+import { SlackPermanentError } from '../../src/slack/chat-api.js';
 import { DeliveryQueue } from '../../src/slack/delivery-queue.js';
 import type { FileUploads, ThreadFile } from '../../src/slack/file-upload.js';
 import { IncidentPublisher } from '../../src/slack/incident-publisher.js';
@@ -31,7 +34,13 @@ const TS = '1700000000.999999';
 
 class RecordingUploads implements FileUploads {
   readonly files: ThreadFile[] = [];
+  /** Slack's refusal of every upload, as a workspace without the files:write scope answers. */
+  refusal: string | undefined;
+  /** Runs while an upload is under way (its three calls take a while). */
+  during: (() => Promise<void>) | undefined;
   async uploadToThread(file: ThreadFile): Promise<void> {
+    await this.during?.();
+    if (this.refusal) throw new SlackPermanentError('files.getUploadURLExternal', this.refusal);
     this.files.push(file);
   }
 }
@@ -41,8 +50,11 @@ const FIRST_ISSUE: FiledIssue = { project: 'shop/postmortems', iid: 3, url: 'htt
 class ScriptedFiling implements RetroFiling {
   readonly calls: Array<{ title: string; description: string; filed: FiledIssue | undefined }> = [];
   failures = 0;
+  /** What the first filing waits for before it answers (GitLab is slow). */
+  duringFirst: (() => Promise<void>) | undefined;
   async file(_incident: Incident, issue: { title: string; description: string }, filed: FiledIssue | undefined): Promise<FiledIssue> {
     this.calls.push({ ...issue, filed });
+    if (this.calls.length === 1) await this.duringFirst?.();
     if (this.failures > 0) {
       this.failures -= 1;
       throw new RetryLater('GitLab answered 503');
@@ -111,6 +123,15 @@ async function resolved(w: World, overrides: Partial<Incident> = {}, entries = r
   await commitIncident(w.stores.incidents, incidentDoc({ id: '1', state: 'resolved', resolvedAt: at, resolvedBy: 'U0BOB', ...overrides }), entries);
 }
 
+/** Notes enough for a draft longer than a message shows: it is uploaded. */
+const longNotes = (): TimelineEntry[] =>
+  Array.from({ length: 80 }, (_, i) => ({
+    at: `2026-11-22T10:0${Math.floor(i / 10)}:${String(i % 60).padStart(2, '0')}.000Z`,
+    actor: 'U0ALICE',
+    kind: 'note',
+    text: `note ${i}, with enough words to make the draft longer than a message`,
+  }));
+
 const drafts = (w: World, channel = 'C0PAYMENTS') => w.chat.posts.filter((p) => p.channel === channel && isPostedDraft(p.text));
 
 describe('the retrospective draft in the thread', () => {
@@ -143,6 +164,82 @@ describe('the retrospective draft in the thread', () => {
     expect(w.filing.calls).toHaveLength(3);
     expect(w.chat.repliesTo(TS).filter((r) => !isPostedDraft(r.text))).toEqual([expect.objectContaining({ text: expect.stringContaining('Resolved by') })]);
     expect(drafts(w)).toHaveLength(1);
+  });
+
+  it('keeps the thread: a replica whose lease lapsed during a slow filing does not post the draft another replica posts', async () => {
+    const w = world();
+    await resolved(w);
+    const [a, b] = [w.publisher(), w.publisher()];
+    let answer: () => void = () => undefined;
+    w.filing.duringFirst = () =>
+      new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+    a.incidentChanged('1');
+    await vi.waitFor(() => expect(w.filing.calls).toHaveLength(1));
+    // GitLab answers replica a after more than the lease's 30 s; meanwhile replica b, told of the incident, finds the thread free and posts the draft.
+    vi.setSystemTime(Date.now() + 31_000);
+    b.incidentChanged('1');
+    await vi.waitFor(() => expect(drafts(w)).toHaveLength(1));
+    answer();
+    await settle();
+
+    expect(drafts(w)).toHaveLength(1);
+    expect(w.chat.repliesTo(TS).filter((r) => !isPostedDraft(r.text))).toEqual([expect.objectContaining({ text: expect.stringContaining('Resolved by') })]);
+    expect(await w.stores.incidents.threadCursor('1')).toBe((await w.stores.incidents.timeline('1')).length);
+  });
+
+  it('keeps the thread while a slow filing and a slow upload together outlast one lease', async () => {
+    const w = world();
+    await resolved(w, {}, [...longNotes(), ...resolution]);
+    w.filing.duringFirst = async () => {
+      vi.setSystemTime(Date.now() + 25_000);
+    };
+    let takenByAnother: unknown;
+    w.uploads.during = async () => {
+      vi.setSystemTime(Date.now() + 25_000);
+      takenByAnother = await w.stores.incidents.lease('thread:1', 30_000);
+    };
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(w.uploads.files).toHaveLength(1);
+    expect(takenByAnother).toBeUndefined();
+  });
+
+  it('files once when the draft waits for the channel after the resolution reply: a post tried again does not edit the issue again', async () => {
+    const w = world();
+    await resolved(w);
+    // What PacedChat throws when the draft follows the reply within the channel's pace.
+    w.chat.failNextPosts(2, (args) => isPostedDraft(args.text));
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    expect(drafts(w)).toHaveLength(1);
+    expect(w.filing.calls).toHaveLength(1);
+    expect(drafts(w)[0]?.text).toContain('shop/postmortems#3');
+  });
+
+  it('says so in the thread when Slack refuses the draft for good, and the thread goes on', async () => {
+    const w = world();
+    await resolved(w, {}, [...longNotes(), ...resolution]);
+    w.uploads.refusal = 'missing_scope';
+    const p = w.publisher();
+    p.incidentChanged('1');
+    await settle();
+
+    const said = w.chat.repliesTo(TS).filter((r) => String(r.text).includes('could not be posted'));
+    expect(said.map((r) => r.text)).toEqual([
+      'The retrospective draft of INC-1 could not be posted (Slack said: `missing_scope`); `/incident retro INC-1` tries again.',
+    ]);
+    expect(w.filing.calls).toHaveLength(1);
+    expect(await w.stores.incidents.threadCursor('1')).toBe((await w.stores.incidents.timeline('1')).length);
+
+    await w.stores.incidents.appendTimeline('1', [{ at: '2026-11-22T10:30:00.000Z', actor: 'U0DAVE', kind: 'note', text: 'scope added' }]);
+    p.incidentChanged('1');
+    await settle();
+    expect(w.chat.repliesTo(TS).at(-1)?.text).toContain('scope added');
+    expect(w.filing.calls).toHaveLength(1);
   });
 
   it('edits the issue filed before when asked again, and lists the new follow-up', async () => {

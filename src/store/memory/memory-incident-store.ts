@@ -208,6 +208,14 @@ export class MemoryIncidentStore extends MemoryBase implements IncidentStore, Me
     this.writeCursor(`incident:${incidentId}:${COPY_KEYS[copy].cursor}`, cursor, this.options.retentionMs);
   }
 
+  async retroFiledCursor(incidentId: string): Promise<number> {
+    return this.readCursor(`incident:${incidentId}:retro-filed-cursor`);
+  }
+
+  async setRetroFiledCursor(incidentId: string, cursor: number): Promise<void> {
+    this.writeCursor(`incident:${incidentId}:retro-filed-cursor`, cursor, this.options.retentionMs);
+  }
+
   async changedSince(since: number): Promise<string[]> {
     return this.changesSince('incidents:changed', since);
   }
