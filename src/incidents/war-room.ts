@@ -5,7 +5,7 @@
  * compare-and-set: a replica that dies half-way leaves a channel the next attempt adopts.
  */
 import { severityOf, type Incident, type IncidentRoom } from './incident.js';
-import { roomName } from './room.js';
+import { awaitsAutomaticRoom, hasOpenRoom, roomName } from './room.js';
 import type { IncidentService } from './service.js';
 import type { MessageRefStore } from './store.js';
 
@@ -61,14 +61,15 @@ export class WarRooms {
   async open(incidentId: string, requester: string): Promise<RoomOpening> {
     const { incidents, lease } = this.options;
     const seen = await incidents.get(incidentId);
-    if (seen.room) return { kind: 'already_open', room: seen.room };
+    // An archived room (closed, or gone from Slack) is the incident's past: a new one is opened.
+    if (seen.room && hasOpenRoom(seen)) return { kind: 'already_open', room: seen.room };
     if (seen.state === 'resolved') return { kind: 'resolved' };
     const release = await lease(`room:${incidentId}`, CREATION_LEASE_MS);
     if (!release) return { kind: 'busy' };
     try {
       // Read again under the claim: the holder before us may have recorded it just now.
       const incident = await incidents.get(incidentId);
-      if (incident.room) return { kind: 'already_open', room: incident.room };
+      if (incident.room && hasOpenRoom(incident)) return { kind: 'already_open', room: incident.room };
       const created = await this.createChannel(incident);
       if (typeof created === 'string') return { kind: 'no_name', tried: created };
       await this.options.channels.setTopic(created.channel, incident);
@@ -84,7 +85,7 @@ export class WarRooms {
   /** Opens a room when the service asks for one at the incident's severity; undefined when it does not. */
   async openIfDue(incidentId: string): Promise<RoomOpening | undefined> {
     const incident = await this.options.incidents.get(incidentId);
-    if (incident.room || incident.state === 'resolved') return undefined;
+    if (!awaitsAutomaticRoom(incident) || incident.state === 'resolved') return undefined;
     if (!this.options.autoSeverities(incident.service)?.includes(severityOf(incident))) return undefined;
     return this.open(incidentId, BOT);
   }
@@ -99,6 +100,16 @@ export class WarRooms {
     await this.options.channels.archive(room.channel);
     await this.options.incidents.archiveRoom(incidentId, actor);
     return { kind: 'archived', room };
+  }
+
+  /**
+   * Invites a commander named after the room opened (one named before was invited with it).
+   * Best effort, as every invitation: they can still join by the link on the incident message.
+   */
+  async commanderNamed(before: Incident, after: Incident): Promise<void> {
+    if (!after.commander || after.commander === before.commander || after.commander === BOT) return;
+    if (!after.room || !hasOpenRoom(after)) return;
+    await this.options.channels.invite(after.room.channel, [after.commander]);
   }
 
   /** The room, or the last name tried when every one was taken. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FactEntry, Incident, TimelineEntry } from '../incidents/incident.js';
 import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
-import type { ChatApi } from './chat-api.js';
+import { SlackPermanentError, type ChatApi } from './chat-api.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
 import { RefusedVersions } from './delivery/brief-on-refusal.js';
@@ -20,6 +20,9 @@ const isRoomOpened = (entry: TimelineEntry) => !('text' in entry) && entry.kind 
 
 const NEWS_LEASE_MS = 30_000;
 
+/** Slack's refusals of a room that is no longer there for the bot: archived or deleted by hand, or the bot removed from it. */
+const ROOM_GONE: ReadonlySet<string> = new Set(['is_archived', 'channel_not_found', 'not_in_channel']);
+
 /**
  * The incident's second message, in its war room, kept in step with Redis as the first one
  * is: its own reference and recorded version, so the reconciler finds it behind after any
@@ -28,6 +31,7 @@ const NEWS_LEASE_MS = 30_000;
  */
 export class RoomPublisher {
   private readonly refusals = new RefusedVersions();
+  private roomGone: (incidentId: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -43,6 +47,11 @@ export class RoomPublisher {
 
   incidentChanged(incidentId: string): void {
     this.queue.enqueue(`room:${incidentId}`, () => this.sync(incidentId));
+  }
+
+  /** Told when Slack refuses the room for good; recording it ends the syncing (and the reconciler's retries). */
+  onRoomGone(listener: (incidentId: string) => Promise<void>): void {
+    this.roomGone = listener;
   }
 
   reconcile(incidentId: string): void {
@@ -63,8 +72,15 @@ export class RoomPublisher {
     const incident = await this.store.get(incidentId);
     // No room (most incidents), or one archived: nothing is shown there any more.
     if (!incident?.room || incident.room.archived) return;
-    await this.syncMessage(incidentId);
-    await this.syncNews(incidentId, incident.room.channel);
+    const { channel } = incident.room;
+    try {
+      await this.syncMessage(incidentId);
+      await this.syncNews(incidentId, channel);
+    } catch (error) {
+      if (!(error instanceof SlackPermanentError && ROOM_GONE.has(error.reason))) throw error;
+      this.log.warn({ incidentId, channel, reason: error.reason }, 'the war room is gone from Slack; it is recorded so and no longer synced');
+      await this.roomGone(incidentId);
+    }
   }
 
   private async syncMessage(incidentId: string): Promise<void> {
