@@ -12,8 +12,8 @@ import type { MessageRefStore } from './store.js';
 /** The Slack side of a room. */
 export interface RoomChannels {
   /**
-   * Creates a channel named `name`, or finds the one this bot created under that name (after
-   * an ambiguous answer, or a crash before it was recorded); 'taken' when someone else's has it.
+   * Creates a channel named `name`, or finds the one this bot created under that name after an
+   * ambiguous answer; 'taken' when a channel has that name (a crash's channel is in RoomCreations).
    */
   create(name: string): Promise<IncidentRoom | 'taken'>;
   /** Best effort: a room without its topic or an invitee is still the room. */
@@ -21,6 +21,16 @@ export interface RoomChannels {
   invite(channel: string, users: readonly string[]): Promise<void>;
   /** Archives the channel; one archived already counts as done. */
   archive(channel: string): Promise<void>;
+}
+
+/**
+ * The channel a create answered, kept from that answer until long after the room is recorded:
+ * a replica that dies before recording it leaves it here, and the next attempt adopts it
+ * without listing Slack's channels.
+ */
+export interface RoomCreations {
+  remember(incidentId: string, room: IncidentRoom): Promise<void>;
+  recall(incidentId: string): Promise<IncidentRoom | undefined>;
 }
 
 export type RoomOpening =
@@ -37,6 +47,7 @@ export interface WarRoomOptions {
   incidents: IncidentService;
   channels: RoomChannels;
   lease: MessageRefStore['lease'];
+  creations: RoomCreations;
   /** The members of the service's `oncall` user group ([] when it has none). */
   oncallMembers(service: string | undefined): Promise<string[]>;
   /** The severities at which the service's incidents get a room by themselves (services.yaml `war_room`). */
@@ -70,7 +81,7 @@ export class WarRooms {
       // Read again under the claim: the holder before us may have recorded it just now.
       const incident = await incidents.get(incidentId);
       if (incident.room && hasOpenRoom(incident)) return { kind: 'already_open', room: incident.room };
-      const created = await this.createChannel(incident);
+      const created = (await this.leftBehind(incident)) ?? (await this.createChannel(incident));
       if (typeof created === 'string') return { kind: 'no_name', tried: created };
       await this.options.channels.setTopic(created.channel, incident);
       await this.options.channels.invite(created.channel, await this.invitees(incident, requester));
@@ -112,13 +123,22 @@ export class WarRooms {
     await this.options.channels.invite(after.room.channel, [after.commander]);
   }
 
+  /** The channel an attempt that died before recording it created; never the room the incident had before. */
+  private async leftBehind(incident: Incident): Promise<IncidentRoom | undefined> {
+    const room = await this.options.creations.recall(incident.id);
+    return room && room.channel !== incident.room?.channel ? room : undefined;
+  }
+
   /** The room, or the last name tried when every one was taken. */
   private async createChannel(incident: Incident): Promise<IncidentRoom | string> {
     let name = roomName(incident);
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt += 1) {
       name = roomName(incident, attempt);
       const created = await this.options.channels.create(name);
-      if (created !== 'taken') return created;
+      if (created === 'taken') continue;
+      // Before the topic and invitations: a crash from here on leaves the channel to adopt.
+      await this.options.creations.remember(incident.id, created);
+      return created;
     }
     return name;
   }

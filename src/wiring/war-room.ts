@@ -8,7 +8,7 @@ import type { IncidentService } from '../incidents/service.js';
 import type { IncidentLocator } from '../incidents/locator.js';
 import type { MessageRefStore } from '../incidents/store.js';
 import { awaitsAutomaticRoom } from '../incidents/room.js';
-import { WarRooms, type RoomChannels } from '../incidents/war-room.js';
+import { WarRooms, type RoomChannels, type RoomCreations } from '../incidents/war-room.js';
 import { everySeconds, type Scheduler } from '../scheduler/scheduler.js';
 import type { ServiceCatalog } from '../services/catalog.js';
 import type { SlackApproverDirectory } from '../slack/approver-directory.js';
@@ -28,14 +28,17 @@ export interface WarRoomDeps {
   };
   /** Where a room's channel is bound to its incident, for the messages people capture there. */
   locator: Pick<IncidentLocator, 'bindRoom'>;
+  /** The channel each create answered, kept in Redis until the room is recorded (and after). */
+  creations: RoomCreations;
   log: Logger;
 }
 
-export function createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator, log }: WarRoomDeps): WarRooms {
+export function createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator, creations, log }: WarRoomDeps): WarRooms {
   const rooms = new WarRooms({
     incidents,
     channels: slackRooms.channels,
     lease: (name, ttlMs) => store.lease(name, ttlMs),
+    creations,
     oncallMembers: async (service) => {
       const oncall = service ? catalog.get(service)?.oncall : undefined;
       return oncall ? approvers.membersOf(oncall) : [];

@@ -8,6 +8,7 @@ import { DEFAULT_SERVICES, startTestBot } from '../support/bot.js';
 import { commitIncident } from '../support/commit-incident.js';
 import { storeOf } from '../support/convergence.js';
 import type { SlackCall } from '../support/fake-slack.js';
+import { RedisRoomCreations } from '../../src/store/redis-room-creations.js';
 import { notification } from '../support/fixtures.js';
 import {
   blockText,
@@ -99,14 +100,16 @@ describe('opening a war room', () => {
     }
   });
 
-  it('takes the next suffix when the name is taken by another channel', async () => {
+  it('takes the next suffix when the name is taken by another channel, without listing the channels', async () => {
     const message = await openIncident(r);
     r.slack.takeChannelName(`inc-${message.id}-payment-service`);
+    const listed = r.slack.callsTo('conversations.list').length;
     const reply = await slash(r, '/incident', `room INC-${message.id}`);
     const room = await roomOf(message.id);
     expect(room.name).toBe(`inc-${message.id}-payment-service-2`);
     expect(String(reply.text)).toContain(`<#${room.channel}>`);
     expect(createsOf(`inc-${message.id}-`).map((c) => c.params.name)).toEqual([`inc-${message.id}-payment-service`, `inc-${message.id}-payment-service-2`]);
+    expect(r.slack.callsTo('conversations.list')).toHaveLength(listed);
   });
 
   it('after a create whose answer was lost, finds the channel Slack made by its name instead of creating again', async () => {
@@ -128,12 +131,17 @@ describe('opening a war room', () => {
     }
   });
 
-  it('adopts the channel a replica created and died before recording, rather than a second room', async () => {
+  it('adopts the channel a replica created and died before recording, from Redis rather than by listing, and invites to it', async () => {
     const message = await openIncident(r);
     const left = r.slack.takeChannelName(`inc-${message.id}-payment-service`, 'U0BOT');
-    await slash(r, '/incident', `room INC-${message.id}`);
+    // What the replica wrote right after Slack created the channel, before its topic and invitations.
+    await new RedisRoomCreations(r.bot.redis, r.bot.prefix, 60_000).remember(message.id, { channel: left.id, name: left.name });
+    const listed = r.slack.callsTo('conversations.list').length;
+    await slash(r, '/incident', `room INC-${message.id}`, 'U0ALICE');
     expect(await roomOf(message.id)).toEqual({ channel: left.id, name: left.name });
-    expect(createsOf(`inc-${message.id}-`).map((c) => c.params.name)).toEqual([left.name]);
+    expect(createsOf(`inc-${message.id}-`)).toEqual([]);
+    expect(r.slack.callsTo('conversations.list')).toHaveLength(listed);
+    expect(r.slack.channels.get(left.id)?.members).toContain('U0ALICE');
   });
 
   it('invites the requester, the commander and the on-call group, and sets the topic to the summary and state', async () => {
@@ -377,6 +385,12 @@ describe('a room after the incident fires again', () => {
     expect(second).toEqual({ channel: r.slack.channelNamed(`${first.name}-2`)?.id, name: `${first.name}-2` });
     expect(String(reply.text)).toContain(`<#${second.channel}>`);
     expect(r.slack.channels.get(second.channel)?.members).toContain('U0ALICE');
+    // The new room gets its own copy of the message, not updates of the one in the archived room.
+    await found(() => postsIn(second.channel).find((c) => String(c.params.text).includes(`INC-${message.id} `) && c.result), {
+      timeoutMs: 10_000,
+      message: 'no copy of the message in the new room',
+    });
+    expect((await storedIncident(r, message.id)).doc.room).toEqual(second);
   });
 
   it('opens a new one by itself for a service whose war_room asks for it', async () => {
@@ -387,7 +401,18 @@ describe('a room after the incident fires again', () => {
     await slash(r, '/incident', `close INC-${message.id}`, 'U0BOB');
     await fire(message.group, 'billing', '2026-11-22T00:05:00Z');
     await found(() => r.slack.channelNamed(`${first.name}-2`), { timeoutMs: 10_000, message: 'no second room by severity' });
-    await waitFor(async () => ((await storedIncident(r, message.id)).doc.room as Room).name === `${first.name}-2`, { message: 'second room not recorded' });
+    const second = await found(
+      async () => {
+        const room = (await storedIncident(r, message.id)).doc.room as Room;
+        return room.name === `${first.name}-2` ? room : undefined;
+      },
+      { timeoutMs: 10_000, message: 'second room not recorded' },
+    );
+    await found(() => postsIn(second.channel).find((c) => String(c.params.text).includes(`INC-${message.id} `) && c.result), {
+      timeoutMs: 10_000,
+      message: 'no copy of the message in the new room',
+    });
+    expect((await storedIncident(r, message.id)).doc.room).toEqual(second);
   });
 });
 
