@@ -101,6 +101,19 @@ describe('opening a war room', () => {
   });
 });
 
+describe('a room gone from Slack', () => {
+  it('is not opened again by the severity rule, which would fight the people who removed it, but /incident room opens a new one', async () => {
+    const { incidents, rooms, channels, id } = await world();
+    expect((await rooms.openIfDue(id))?.kind).toBe('opened');
+    await incidents.archiveRoom(id, 'bot', true);
+    expect((await incidents.get(id)).room).toEqual({ channel: 'C0ROOM1', name: `inc-${id}-checkout`, archived: true, gone: true });
+    expect(await rooms.openIfDue(id)).toBeUndefined();
+    expect(await rooms.open(id, 'U0ALICE')).toEqual({ kind: 'opened', room: { channel: 'C0ROOM2', name: `inc-${id}-checkout` } });
+    expect(channels.created).toEqual([`inc-${id}-checkout`, `inc-${id}-checkout`]);
+    expect((await incidents.timeline(id)).filter((e) => e.kind === 'room').map((e) => 'verb' in e && e.verb)).toEqual(['opened', 'gone', 'opened']);
+  });
+});
+
 describe('closing a war room', () => {
   it('waits for the incident to resolve, archives once, and says when there is none', async () => {
     const { incidents, rooms, channels, id } = await world();
