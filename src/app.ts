@@ -49,6 +49,7 @@ import { createSilences, scheduleSilencePoll } from './wiring/silences.js';
 import { observeResponseTimes, responseStatsSource } from './wiring/response-numbers.js';
 import { createTimelineCapture } from './wiring/timeline-capture.js';
 import { createWarRooms, scheduleWarRoomSweep } from './wiring/war-room.js';
+import { RedisRoomCreations } from './store/redis-room-creations.js';
 import { loadStartupConfig } from './wiring/startup-config.js';
 import { createRetroFiling } from './wiring/retro.js';
 
@@ -101,7 +102,9 @@ export async function startApp(env: Record<string, string | undefined>, options:
   incidents.onChange((id) => publisher.incidentChanged(id));
   observeResponseTimes(incidents, metrics, catalog.names());
   const capture = createTimelineCapture(config, redis, incidents);
-  const rooms = createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator: capture.locator, log: log.child({ component: 'war-room' }) });
+  const creations = new RedisRoomCreations(redis, config.redis.keyPrefix, config.retentionMs);
+  const roomLog = log.child({ component: 'war-room' });
+  const rooms = createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator: capture.locator, creations, log: roomLog });
   const actionStore = new RedisActionStore(redis, { keyPrefix: config.redis.keyPrefix, retentionMs: config.retentionMs });
   const fleetStore = new RedisFleetStore(redis, config.redis.keyPrefix, config.retentionMs);
   const fleetExecutor = new FleetExecutor({
@@ -231,7 +234,7 @@ export async function startApp(env: Record<string, string | undefined>, options:
   scheduleRollbackVerification(scheduler, catalog, () => actions.verifyDue());
   if (deployGuard.job) scheduler.add(deployGuard.job);
   scheduleSilencePoll(scheduler, silences, config);
-  scheduleWarRoomSweep(scheduler, { catalog, incidents, rooms, sweepIntervalMs: config.sweepIntervalMs, log: log.child({ component: 'war-room' }) });
+  scheduleWarRoomSweep(scheduler, { catalog, incidents, rooms, sweepIntervalMs: config.sweepIntervalMs, log: roomLog });
   scheduleRunbooks(scheduler, runbooks, {
     actions,
     memory: new RedisScheduleStore(redis, config.redis.keyPrefix, config.retentionMs),

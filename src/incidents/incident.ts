@@ -62,8 +62,10 @@ export type SeverityLevel = 'critical' | 'warning' | 'info';
 export interface IncidentRoom {
   channel: string;
   name: string;
-  /** Set once `/incident close` archived the channel. */
+  /** Set once the room is no longer open: `/incident close` archived it, or Slack no longer has it (`gone`). */
   archived?: boolean;
+  /** Archived or deleted by hand in Slack, or the bot removed from it: found when Slack refused a post there. */
+  gone?: boolean;
 }
 
 /** A silence of the group in Alertmanager, as the incident knows it. */
@@ -133,7 +135,7 @@ export type IncidentFact =
   | SilenceFact
   | CommandFact
   /** The incident's war room was opened or archived. */
-  | { kind: 'room'; verb: 'opened' | 'archived'; channel: string; name: string }
+  | { kind: 'room'; verb: 'opened' | 'archived' | 'gone'; channel: string; name: string }
   | RetroFact;
 
 /**

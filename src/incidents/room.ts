@@ -22,9 +22,24 @@ export function roomName(incident: Pick<Incident, 'id' | 'service'>, attempt = 1
   return `${base.slice(0, MAX_ROOM_NAME - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
-/** The incident now has its room; a second room is never recorded over the first. */
+/** An archived room (closed, or gone from Slack) is the incident's past: it may get a new one. */
+export function hasOpenRoom(incident: Pick<Incident, 'room'>): boolean {
+  return incident.room !== undefined && !incident.room.archived;
+}
+
+/**
+ * Whether the services.yaml rule may open a room: not over an open one, nor over one people
+ * removed from Slack by hand while the incident was open (the bot does not fight them;
+ * `/incident room` opens a new one). A room closed with `/incident close` gives way to a new
+ * one when the incident fires again.
+ */
+export function awaitsAutomaticRoom(incident: Pick<Incident, 'room'>): boolean {
+  return !incident.room || (incident.room.archived === true && !incident.room.gone);
+}
+
+/** The incident now has its room; a second room is never recorded over an open one. */
 export function recordRoom(current: Incident, room: IncidentRoom, actor: string, now: Date): Outcome | undefined {
-  if (current.room) return undefined;
+  if (hasOpenRoom(current)) return undefined;
   const at = now.toISOString();
   return {
     incident: { ...current, room, updatedAt: at },
@@ -41,6 +56,18 @@ export function archiveRoom(current: Incident, actor: string, now: Date): Outcom
   return {
     incident: { ...current, room, updatedAt: at },
     entries: [{ at, actor, kind: 'room', verb: 'archived', channel: room.channel, name: room.name }],
+    changed: true,
+  };
+}
+
+/** Slack no longer has the room (archived or deleted by hand, or the bot removed from it): nothing is synced there any more. */
+export function roomGone(current: Incident, now: Date): Outcome | undefined {
+  if (!current.room || current.room.archived) return undefined;
+  const at = now.toISOString();
+  const room = { ...current.room, archived: true, gone: true };
+  return {
+    incident: { ...current, room, updatedAt: at },
+    entries: [{ at, actor: 'bot', kind: 'room', verb: 'gone', channel: room.channel, name: room.name }],
     changed: true,
   };
 }

@@ -10,7 +10,7 @@ import {
   type TimelineEntry,
   type UnstampedFact,
 } from './incident.js';
-import { archiveRoom, recordRoom } from './room.js';
+import { archiveRoom, recordRoom, roomGone } from './room.js';
 import { setCommander, setSeverity, takeLead } from './roles.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
@@ -59,7 +59,7 @@ const OPEN_SCAN_LIMIT = 500;
  */
 export class IncidentService {
   private readonly listeners: Array<(incidentId: string) => void> = [];
-  private readonly milestoneListeners: Array<(event: MilestoneEvent) => void> = [];
+  private readonly commitListeners: Array<(before: Incident, after: Incident) => void> = [];
   private readonly now: () => Date;
   /**
    * The incident this process last committed per group. A notification is merged against
@@ -85,12 +85,13 @@ export class IncidentService {
 
   /** Told once per incident and milestone, on the replica whose commit reached it. */
   onMilestone(listener: (event: MilestoneEvent) => void): void {
-    this.milestoneListeners.push(listener);
+    this.onCommit((before, after) => {
+      for (const milestone of milestonesReached(before, after)) listener({ milestone, incident: after });
+    });
   }
 
-  private reached(before: Incident, after: Incident): void {
-    for (const milestone of milestonesReached(before, after)) for (const listener of this.milestoneListeners) listener({ milestone, incident: after });
-  }
+  /** Told of each change this process committed, before and after it (a war room invites a newly named commander). */
+  readonly onCommit = (listener: (before: Incident, after: Incident) => void): void => void this.commitListeners.push(listener);
 
   private context(): NotificationContext {
     return { now: this.now(), serviceLabel: this.options.serviceLabel, channelFor: this.options.channelFor };
@@ -118,7 +119,7 @@ export class IncidentService {
         pointer: { mode: 'cas', expected: current.id },
       });
       if (committed) {
-        this.reached(current, outcome.incident);
+        for (const listener of this.commitListeners) listener(current, outcome.incident);
         return this.committed(notification.groupKey, { ...outcome.incident, version: current.version + 1 });
       }
       this.lastCommitted.delete(notification.groupKey);
@@ -266,8 +267,8 @@ export class IncidentService {
     return this.change(id, (incident) => recordRoom(incident, room, actor, this.now()));
   }
 
-  archiveRoom(id: string, actor: string): Promise<Incident> {
-    return this.change(id, (incident) => archiveRoom(incident, actor, this.now()));
+  archiveRoom(id: string, actor: string, goneFromSlack = false): Promise<Incident> {
+    return this.change(id, (incident) => (goneFromSlack ? roomGone(incident, this.now()) : archiveRoom(incident, actor, this.now())));
   }
 
   /** Something outside this service (an action) added to the incident's timeline. */
@@ -288,7 +289,7 @@ export class IncidentService {
         pointer: { mode: 'touch' },
       });
       if (committed) {
-        this.reached(current, outcome.incident);
+        for (const listener of this.commitListeners) listener(current, outcome.incident);
         this.notify(id);
         return { ...outcome.incident, version: current.version + 1 };
       }

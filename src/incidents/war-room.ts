@@ -5,15 +5,15 @@
  * compare-and-set: a replica that dies half-way leaves a channel the next attempt adopts.
  */
 import { severityOf, type Incident, type IncidentRoom } from './incident.js';
-import { roomName } from './room.js';
+import { awaitsAutomaticRoom, hasOpenRoom, roomName } from './room.js';
 import type { IncidentService } from './service.js';
 import type { MessageRefStore } from './store.js';
 
 /** The Slack side of a room. */
 export interface RoomChannels {
   /**
-   * Creates a channel named `name`, or finds the one this bot created under that name (after
-   * an ambiguous answer, or a crash before it was recorded); 'taken' when someone else's has it.
+   * Creates a channel named `name`, or finds the one this bot created under that name after an
+   * ambiguous answer; 'taken' when a channel has that name (a crash's channel is in RoomCreations).
    */
   create(name: string): Promise<IncidentRoom | 'taken'>;
   /** Best effort: a room without its topic or an invitee is still the room. */
@@ -21,6 +21,16 @@ export interface RoomChannels {
   invite(channel: string, users: readonly string[]): Promise<void>;
   /** Archives the channel; one archived already counts as done. */
   archive(channel: string): Promise<void>;
+}
+
+/**
+ * The channel a create answered, kept from that answer until long after the room is recorded:
+ * a replica that dies before recording it leaves it here, and the next attempt adopts it
+ * without listing Slack's channels.
+ */
+export interface RoomCreations {
+  remember(incidentId: string, room: IncidentRoom): Promise<void>;
+  recall(incidentId: string): Promise<IncidentRoom | undefined>;
 }
 
 export type RoomOpening =
@@ -37,6 +47,7 @@ export interface WarRoomOptions {
   incidents: IncidentService;
   channels: RoomChannels;
   lease: MessageRefStore['lease'];
+  creations: RoomCreations;
   /** The members of the service's `oncall` user group ([] when it has none). */
   oncallMembers(service: string | undefined): Promise<string[]>;
   /** The severities at which the service's incidents get a room by themselves (services.yaml `war_room`). */
@@ -61,15 +72,16 @@ export class WarRooms {
   async open(incidentId: string, requester: string): Promise<RoomOpening> {
     const { incidents, lease } = this.options;
     const seen = await incidents.get(incidentId);
-    if (seen.room) return { kind: 'already_open', room: seen.room };
+    // An archived room (closed, or gone from Slack) is the incident's past: a new one is opened.
+    if (seen.room && hasOpenRoom(seen)) return { kind: 'already_open', room: seen.room };
     if (seen.state === 'resolved') return { kind: 'resolved' };
     const release = await lease(`room:${incidentId}`, CREATION_LEASE_MS);
     if (!release) return { kind: 'busy' };
     try {
       // Read again under the claim: the holder before us may have recorded it just now.
       const incident = await incidents.get(incidentId);
-      if (incident.room) return { kind: 'already_open', room: incident.room };
-      const created = await this.createChannel(incident);
+      if (incident.room && hasOpenRoom(incident)) return { kind: 'already_open', room: incident.room };
+      const created = (await this.leftBehind(incident)) ?? (await this.createChannel(incident));
       if (typeof created === 'string') return { kind: 'no_name', tried: created };
       await this.options.channels.setTopic(created.channel, incident);
       await this.options.channels.invite(created.channel, await this.invitees(incident, requester));
@@ -84,7 +96,7 @@ export class WarRooms {
   /** Opens a room when the service asks for one at the incident's severity; undefined when it does not. */
   async openIfDue(incidentId: string): Promise<RoomOpening | undefined> {
     const incident = await this.options.incidents.get(incidentId);
-    if (incident.room || incident.state === 'resolved') return undefined;
+    if (!awaitsAutomaticRoom(incident) || incident.state === 'resolved') return undefined;
     if (!this.options.autoSeverities(incident.service)?.includes(severityOf(incident))) return undefined;
     return this.open(incidentId, BOT);
   }
@@ -101,13 +113,32 @@ export class WarRooms {
     return { kind: 'archived', room };
   }
 
+  /**
+   * Invites a commander named after the room opened (one named before was invited with it).
+   * Best effort, as every invitation: they can still join by the link on the incident message.
+   */
+  async commanderNamed(before: Incident, after: Incident): Promise<void> {
+    if (!after.commander || after.commander === before.commander || after.commander === BOT) return;
+    if (!after.room || !hasOpenRoom(after)) return;
+    await this.options.channels.invite(after.room.channel, [after.commander]);
+  }
+
+  /** The channel an attempt that died before recording it created; never the room the incident had before. */
+  private async leftBehind(incident: Incident): Promise<IncidentRoom | undefined> {
+    const room = await this.options.creations.recall(incident.id);
+    return room && room.channel !== incident.room?.channel ? room : undefined;
+  }
+
   /** The room, or the last name tried when every one was taken. */
   private async createChannel(incident: Incident): Promise<IncidentRoom | string> {
     let name = roomName(incident);
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt += 1) {
       name = roomName(incident, attempt);
       const created = await this.options.channels.create(name);
-      if (created !== 'taken') return created;
+      if (created === 'taken') continue;
+      // Before the topic and invitations: a crash from here on leaves the channel to adopt.
+      await this.options.creations.remember(incident.id, created);
+      return created;
     }
     return name;
   }

@@ -23,9 +23,9 @@ interface ListedChannel {
 /**
  * War room channels through the Web API. conversations.create is never retried blind: its
  * client does not retry, and after an answer that leaves it unknown whether Slack created
- * the channel (a timeout, a 5xx), the channel is looked for by its name first. A name taken
- * by a channel this bot created is that channel: a replica that died before recording it
- * left it, and it is adopted rather than a second room made.
+ * the channel (a timeout, a 5xx), the channel is looked for by its name first: one of that
+ * name this bot created is that channel. Only then: a replica that died after a clear answer
+ * left its channel in RoomCreations, where the next attempt adopts it.
  */
 export class SlackRoomChannels implements RoomChannels {
   private readonly unretried: webApi.WebClient;
@@ -51,7 +51,9 @@ export class SlackRoomChannels implements RoomChannels {
         if (!channel?.id || !CHANNEL_ID.test(channel.id)) throw new SlackPermanentError('conversations.create', 'answered without a channel id');
         return { channel: channel.id, name: channel.name ?? name };
       } catch (error) {
-        if (error instanceof SlackPermanentError && error.reason === 'name_taken') return (await this.findOwn(name)) ?? 'taken';
+        // Listing the channels (paged, rate-limited) for every taken name made openings slow; a channel
+        // a crashed replica created is known from RoomCreations instead, so a taken name is just taken.
+        if (error instanceof SlackPermanentError && error.reason === 'name_taken') return 'taken';
         const ambiguous = error instanceof RetryLater && !error.throttled;
         if (!ambiguous) throw error;
         const found = await this.findOwn(name);

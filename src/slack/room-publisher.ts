@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FactEntry, Incident, TimelineEntry } from '../incidents/incident.js';
-import type { IncidentStore, MessageRefStore } from '../incidents/store.js';
-import type { ChatApi } from './chat-api.js';
+import type { IncidentStore, MessageRefStore, SlackMessageRef } from '../incidents/store.js';
+import { SlackPermanentError, type ChatApi } from './chat-api.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { afterSlackAnswered } from './delivery/after-slack.js';
 import { RefusedVersions } from './delivery/brief-on-refusal.js';
@@ -20,6 +20,9 @@ const isRoomOpened = (entry: TimelineEntry) => !('text' in entry) && entry.kind 
 
 const NEWS_LEASE_MS = 30_000;
 
+/** Slack's refusals of a room that is no longer there for the bot: archived or deleted by hand, or the bot removed from it. */
+const ROOM_GONE: ReadonlySet<string> = new Set(['is_archived', 'channel_not_found', 'not_in_channel']);
+
 /**
  * The incident's second message, in its war room, kept in step with Redis as the first one
  * is: its own reference and recorded version, so the reconciler finds it behind after any
@@ -28,6 +31,7 @@ const NEWS_LEASE_MS = 30_000;
  */
 export class RoomPublisher {
   private readonly refusals = new RefusedVersions();
+  private roomGone: (incidentId: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -45,6 +49,11 @@ export class RoomPublisher {
     this.queue.enqueue(`room:${incidentId}`, () => this.sync(incidentId));
   }
 
+  /** Told when Slack refuses the room for good; recording it ends the syncing (and the reconciler's retries). */
+  onRoomGone(listener: (incidentId: string) => Promise<void>): void {
+    this.roomGone = listener;
+  }
+
   reconcile(incidentId: string): void {
     this.queue.ensure(`room:${incidentId}`, () => this.sync(incidentId));
   }
@@ -54,7 +63,7 @@ export class RoomPublisher {
     if (this.queue.has(`room:${incidentId}`)) return true;
     const incident = await this.store.get(incidentId);
     if (!incident?.room || incident.room.archived) return false;
-    if (!showsVersion(await this.store.getMessageRef(incidentId, 'room'), incident.version)) return true;
+    if (!showsVersion(await this.copyIn(incidentId, incident.room.channel), incident.version)) return true;
     const [cursor, timeline] = await Promise.all([this.store.threadCursor(incidentId, 'room'), this.store.timeline(incidentId)]);
     return cursor < timeline.length;
   }
@@ -63,21 +72,34 @@ export class RoomPublisher {
     const incident = await this.store.get(incidentId);
     // No room (most incidents), or one archived: nothing is shown there any more.
     if (!incident?.room || incident.room.archived) return;
-    await this.syncMessage(incidentId);
-    await this.syncNews(incidentId, incident.room.channel);
+    const { channel } = incident.room;
+    try {
+      await this.syncMessage(incidentId, channel);
+      await this.syncNews(incidentId, channel);
+    } catch (error) {
+      if (!(error instanceof SlackPermanentError && ROOM_GONE.has(error.reason))) throw error;
+      this.log.warn({ incidentId, channel, reason: error.reason }, 'the war room is gone from Slack; it is recorded so and no longer synced');
+      await this.roomGone(incidentId);
+    }
   }
 
-  private async syncMessage(incidentId: string): Promise<void> {
+  /** The copy in this room: one in an incident's earlier (archived) room is not it, and a new one is posted. */
+  private async copyIn(incidentId: string, channel: string): Promise<SlackMessageRef | undefined> {
+    const ref = await this.store.getMessageRef(incidentId, 'room');
+    return ref?.channel === channel ? ref : undefined;
+  }
+
+  private async syncMessage(incidentId: string, room: string): Promise<void> {
     const slot: MessageSlot = {
       label: `war room copy of incident ${incidentId}`,
-      ref: () => this.store.getMessageRef(incidentId, 'room'),
+      ref: () => this.copyIn(incidentId, room),
       save: (ref) => this.store.setMessageRef(incidentId, ref, 'room'),
       lease: (ttlMs) => this.store.lease(`message:incident-room:${incidentId}`, ttlMs),
       refusals: this.refusals,
     };
     let channel: string | undefined;
     let shown: Incident | undefined;
-    const before = (await this.store.getMessageRef(incidentId, 'room'))?.state;
+    const before = (await this.copyIn(incidentId, room))?.state;
     await namingRefusals(
       this.log,
       () => ({ channel, incidentId }),
@@ -112,8 +134,8 @@ export class RoomPublisher {
     try {
       const cursor = await this.store.threadCursor(incidentId, 'room');
       const timeline = await this.store.timeline(incidentId);
-      // A room hears what happened once it was open, not the incident's story before it.
-      const from = cursor > 0 ? cursor : timeline.findLastIndex(isRoomOpened) + 1;
+      // A room hears what happened once it was open, not the incident's story before it (nor an earlier room's news).
+      const from = Math.max(cursor, timeline.findLastIndex(isRoomOpened) + 1);
       for (const [index, entry] of timeline.entries()) {
         if (index < from || !isNews(entry)) continue;
         if (entry.kind === 'retro') await this.retro?.deliverToRoom(incidentId, channel);

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { IncidentService } from '../incidents/service.js';
 import type { IncidentLocator } from '../incidents/locator.js';
 import type { MessageRefStore } from '../incidents/store.js';
-import { WarRooms, type RoomChannels } from '../incidents/war-room.js';
+import { awaitsAutomaticRoom } from '../incidents/room.js';
+import { WarRooms, type RoomChannels, type RoomCreations } from '../incidents/war-room.js';
 import { everySeconds, type Scheduler } from '../scheduler/scheduler.js';
 import type { ServiceCatalog } from '../services/catalog.js';
 import type { SlackApproverDirectory } from '../slack/approver-directory.js';
@@ -17,18 +18,27 @@ export interface WarRoomDeps {
   incidents: IncidentService;
   store: MessageRefStore;
   approvers: SlackApproverDirectory;
-  /** The rooms' channels, and the war room copies of incident messages (told of every change), from the Slack delivery. */
-  slackRooms: { channels: RoomChannels; copies: { incidentChanged(incidentId: string): void } };
+  /**
+   * The rooms' channels, and the war room copies of incident messages (told of every change,
+   * and telling of a room Slack no longer has), from the Slack delivery.
+   */
+  slackRooms: {
+    channels: RoomChannels;
+    copies: { incidentChanged(incidentId: string): void; onRoomGone(listener: (incidentId: string) => Promise<void>): void };
+  };
   /** Where a room's channel is bound to its incident, for the messages people capture there. */
   locator: Pick<IncidentLocator, 'bindRoom'>;
+  /** The channel each create answered, kept in Redis until the room is recorded (and after). */
+  creations: RoomCreations;
   log: Logger;
 }
 
-export function createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator, log }: WarRoomDeps): WarRooms {
+export function createWarRooms({ catalog, incidents, store, approvers, slackRooms, locator, creations, log }: WarRoomDeps): WarRooms {
   const rooms = new WarRooms({
     incidents,
     channels: slackRooms.channels,
     lease: (name, ttlMs) => store.lease(name, ttlMs),
+    creations,
     oncallMembers: async (service) => {
       const oncall = service ? catalog.get(service)?.oncall : undefined;
       return oncall ? approvers.membersOf(oncall) : [];
@@ -37,6 +47,11 @@ export function createWarRooms({ catalog, incidents, store, approvers, slackRoom
     created: (room, incidentId) => locator.bindRoom(room.channel, incidentId),
   });
   incidents.onChange((id) => slackRooms.copies.incidentChanged(id));
+  // Recorded, so that nothing is synced there any more and `/incident room` opens a new one.
+  slackRooms.copies.onRoomGone(async (id) => void (await incidents.archiveRoom(id, 'bot', true)));
+  incidents.onCommit((before, after) => {
+    rooms.commanderNamed(before, after).catch((error: unknown) => log.warn({ err: error, incidentId: after.id }, 'new commander not invited to the war room'));
+  });
   if (hasAutomaticRooms(catalog)) incidents.onChange((id) => void openIfDue(rooms, id, log));
   return rooms;
 }
@@ -70,7 +85,7 @@ export function scheduleWarRoomSweep(scheduler: Scheduler, { catalog, incidents,
     cron: everySeconds(sweepIntervalMs),
     run: async () => {
       const { incidents: open } = await incidents.listOpen(OPEN_SCAN_LIMIT);
-      for (const incident of open) if (!incident.room && catalog.get(incident.service ?? '')?.war_room) await openIfDue(rooms, incident.id, log);
+      for (const incident of open) if (awaitsAutomaticRoom(incident) && catalog.get(incident.service ?? '')?.war_room) await openIfDue(rooms, incident.id, log);
     },
   });
 }

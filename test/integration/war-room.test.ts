@@ -8,6 +8,8 @@ import { DEFAULT_SERVICES, startTestBot } from '../support/bot.js';
 import { commitIncident } from '../support/commit-incident.js';
 import { storeOf } from '../support/convergence.js';
 import type { SlackCall } from '../support/fake-slack.js';
+import { RedisRoomCreations } from '../../src/store/redis-room-creations.js';
+import { notification } from '../support/fixtures.js';
 import {
   blockText,
   buttonValue,
@@ -98,14 +100,16 @@ describe('opening a war room', () => {
     }
   });
 
-  it('takes the next suffix when the name is taken by another channel', async () => {
+  it('takes the next suffix when the name is taken by another channel, without listing the channels', async () => {
     const message = await openIncident(r);
     r.slack.takeChannelName(`inc-${message.id}-payment-service`);
+    const listed = r.slack.callsTo('conversations.list').length;
     const reply = await slash(r, '/incident', `room INC-${message.id}`);
     const room = await roomOf(message.id);
     expect(room.name).toBe(`inc-${message.id}-payment-service-2`);
     expect(String(reply.text)).toContain(`<#${room.channel}>`);
     expect(createsOf(`inc-${message.id}-`).map((c) => c.params.name)).toEqual([`inc-${message.id}-payment-service`, `inc-${message.id}-payment-service-2`]);
+    expect(r.slack.callsTo('conversations.list')).toHaveLength(listed);
   });
 
   it('after a create whose answer was lost, finds the channel Slack made by its name instead of creating again', async () => {
@@ -127,12 +131,17 @@ describe('opening a war room', () => {
     }
   });
 
-  it('adopts the channel a replica created and died before recording, rather than a second room', async () => {
+  it('adopts the channel a replica created and died before recording, from Redis rather than by listing, and invites to it', async () => {
     const message = await openIncident(r);
     const left = r.slack.takeChannelName(`inc-${message.id}-payment-service`, 'U0BOT');
-    await slash(r, '/incident', `room INC-${message.id}`);
+    // What the replica wrote right after Slack created the channel, before its topic and invitations.
+    await new RedisRoomCreations(r.bot.redis, r.bot.prefix, 60_000).remember(message.id, { channel: left.id, name: left.name });
+    const listed = r.slack.callsTo('conversations.list').length;
+    await slash(r, '/incident', `room INC-${message.id}`, 'U0ALICE');
     expect(await roomOf(message.id)).toEqual({ channel: left.id, name: left.name });
-    expect(createsOf(`inc-${message.id}-`).map((c) => c.params.name)).toEqual([left.name]);
+    expect(createsOf(`inc-${message.id}-`)).toEqual([]);
+    expect(r.slack.callsTo('conversations.list')).toHaveLength(listed);
+    expect(r.slack.channels.get(left.id)?.members).toContain('U0ALICE');
   });
 
   it('invites the requester, the commander and the on-call group, and sets the topic to the summary and state', async () => {
@@ -278,5 +287,144 @@ describe('resolving and closing', () => {
     expect(r.slack.channels.get(room.channel)?.is_archived).toBe(true);
     expect((await roomOf(message.id)).archived).toBe(true);
     expect(await incidentTimeline(r, message.id)).toContainEqual(expect.objectContaining({ kind: 'room', verb: 'archived', actor: 'U0BOB' }));
+  });
+});
+
+/** Posts and updates the bot sent to a channel. */
+const callsIn = (channel: string) => [...r.slack.callsTo('chat.postMessage'), ...r.slack.callsTo('chat.update')].filter((c) => c.params.channel === channel);
+
+/** A room opened with `/incident room`, once its copy of the incident message is in it. */
+async function roomWithCopy(id: string): Promise<Room> {
+  await slash(r, '/incident', `room INC-${id}`);
+  const room = await roomOf(id);
+  await found(() => postsIn(room.channel).find((c) => String(c.params.text).includes(`INC-${id} `) && c.result), {
+    timeoutMs: 10_000,
+    message: 'no copy of the message in the room',
+  });
+  return room;
+}
+
+const goneRoomOf = (id: string) =>
+  found(
+    async () => {
+      const room = (await storedIncident(r, id)).doc.room as Room & { gone?: boolean };
+      return room.gone ? room : undefined;
+    },
+    { timeoutMs: 10_000, message: `the room of INC-${id} was never recorded gone` },
+  );
+
+describe('a room gone from Slack', () => {
+  it('archived by hand, is recorded gone at the next refusal and no longer synced', async () => {
+    const message = await openIncident(r);
+    const room = await roomWithCopy(message.id);
+    const channel = r.slack.channels.get(room.channel);
+    if (!channel) throw new Error('no room channel');
+    channel.is_archived = true;
+
+    await slash(r, '/incident', `ack INC-${message.id}`, 'U0BOB');
+    expect(await goneRoomOf(message.id)).toEqual({ ...room, archived: true, gone: true });
+    expect(await incidentTimeline(r, message.id)).toContainEqual(expect.objectContaining({ kind: 'room', verb: 'gone', actor: 'bot' }));
+
+    // The next change reaches the channel's message and nothing in the room: the refusal is not retried.
+    const tried = callsIn(room.channel).length;
+    await slash(r, '/incident', `resolve INC-${message.id}`, 'U0BOB');
+    await updateOf(r, message, `[RESOLVED] INC-${message.id} `);
+    await threadReply(r, message, 'is gone from Slack');
+    expect(callsIn(room.channel)).toHaveLength(tried);
+  });
+
+  it('gives way to a new room on /incident room, under the next name since the archived channel keeps its own', async () => {
+    const message = await openIncident(r);
+    const room = await roomWithCopy(message.id);
+    const channel = r.slack.channels.get(room.channel);
+    if (!channel) throw new Error('no room channel');
+    channel.is_archived = true;
+    await slash(r, '/incident', `ack INC-${message.id}`, 'U0BOB');
+    await goneRoomOf(message.id);
+
+    const reply = await slash(r, '/incident', `room INC-${message.id}`, 'U0ALICE');
+    const next = await roomOf(message.id);
+    expect(next).toEqual({ channel: r.slack.channelNamed(`${room.name}-2`)?.id, name: `${room.name}-2` });
+    expect(String(reply.text)).toContain(`<#${next.channel}>`);
+  });
+
+  it('with the bot removed from it (not_in_channel), is recorded gone when the room news is refused', async () => {
+    const message = await openIncident(r);
+    const room = await roomWithCopy(message.id);
+    r.slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'not_in_channel' }, when: (p) => p.channel === room.channel }, 100);
+    try {
+      await slash(r, '/incident', `resolve INC-${message.id}`, 'U0BOB');
+      expect(await goneRoomOf(message.id)).toMatchObject({ channel: room.channel, gone: true });
+    } finally {
+      r.slack.recover('chat.postMessage');
+    }
+  });
+});
+
+describe('a room after the incident fires again', () => {
+  const fire = (group: string, service: string, startsAt: string, status: 'firing' | 'resolved' = 'firing') =>
+    r.bot.postWebhook(notification({ group, service, alerts: [{ fingerprint: `${group}-a`, startsAt, status }] }));
+
+  it('opens a new room on /incident room once the first was archived by /incident close', async () => {
+    const message = await openIncident(r);
+    const first = await roomWithCopy(message.id);
+    await fire(message.group, 'payment-service', '2026-11-22T00:00:00Z', 'resolved');
+    await waitFor(async () => (await storedIncident(r, message.id)).state === 'resolved', { message: 'never resolved' });
+    await slash(r, '/incident', `close INC-${message.id}`, 'U0BOB');
+    await fire(message.group, 'payment-service', '2026-11-22T00:05:00Z');
+    await waitFor(async () => (await storedIncident(r, message.id)).state === 'firing', { message: 'never fired again' });
+
+    const reply = await slash(r, '/incident', `room INC-${message.id}`, 'U0ALICE');
+    const second = await found(
+      async () => {
+        const room = (await storedIncident(r, message.id)).doc.room as Room;
+        return room.channel !== first.channel ? room : undefined;
+      },
+      { timeoutMs: 10_000, message: 'no second room' },
+    );
+    expect(second).toEqual({ channel: r.slack.channelNamed(`${first.name}-2`)?.id, name: `${first.name}-2` });
+    expect(String(reply.text)).toContain(`<#${second.channel}>`);
+    expect(r.slack.channels.get(second.channel)?.members).toContain('U0ALICE');
+    // The new room gets its own copy of the message, not updates of the one in the archived room.
+    await found(() => postsIn(second.channel).find((c) => String(c.params.text).includes(`INC-${message.id} `) && c.result), {
+      timeoutMs: 10_000,
+      message: 'no copy of the message in the new room',
+    });
+    expect((await storedIncident(r, message.id)).doc.room).toEqual(second);
+  });
+
+  it('opens a new one by itself for a service whose war_room asks for it', async () => {
+    const message = await openIncident(r, { service: 'billing' });
+    const first = await roomOf(message.id);
+    await fire(message.group, 'billing', '2026-11-22T00:00:00Z', 'resolved');
+    await waitFor(async () => (await storedIncident(r, message.id)).state === 'resolved', { message: 'never resolved' });
+    await slash(r, '/incident', `close INC-${message.id}`, 'U0BOB');
+    await fire(message.group, 'billing', '2026-11-22T00:05:00Z');
+    await found(() => r.slack.channelNamed(`${first.name}-2`), { timeoutMs: 10_000, message: 'no second room by severity' });
+    const second = await found(
+      async () => {
+        const room = (await storedIncident(r, message.id)).doc.room as Room;
+        return room.name === `${first.name}-2` ? room : undefined;
+      },
+      { timeoutMs: 10_000, message: 'second room not recorded' },
+    );
+    await found(() => postsIn(second.channel).find((c) => String(c.params.text).includes(`INC-${message.id} `) && c.result), {
+      timeoutMs: 10_000,
+      message: 'no copy of the message in the new room',
+    });
+    expect((await storedIncident(r, message.id)).doc.room).toEqual(second);
+  });
+});
+
+describe('a commander named after the room opened', () => {
+  it('is invited to the room', async () => {
+    const message = await openIncident(r);
+    const room = await roomWithCopy(message.id);
+    expect(r.slack.channels.get(room.channel)?.members).not.toContain('U0CAROL');
+    await click(r, 'incident.lead', buttonValue(message.post, 'incident.lead'), 'U0CAROL', message);
+    await waitFor(() => r.slack.channels.get(room.channel)?.members.includes('U0CAROL') === true, {
+      timeoutMs: 10_000,
+      message: 'the new commander was never invited to the room',
+    });
   });
 });

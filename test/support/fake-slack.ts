@@ -135,7 +135,13 @@ export class FakeSlack {
         return { ok: true, channel: params.channel, ts: `1700000000.${String(this.tsCounter).padStart(6, '0')}`, message: { text: params.text } };
       },
     ],
-    ['chat.update', (params) => ({ ok: true, channel: params.channel, ts: params.ts, text: params.text })],
+    [
+      'chat.update',
+      (params) => {
+        if (this.channels.get(String(params.channel))?.is_archived) return { ok: false, error: 'is_archived' };
+        return { ok: true, channel: params.channel, ts: params.ts, text: params.text };
+      },
+    ],
     ['conversations.replies', (params) => this.replies(params)],
     [
       'chat.getPermalink',

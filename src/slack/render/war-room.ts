@@ -17,6 +17,8 @@ export function renderRoomTopic(incident: Incident): string {
 /** A room fact on the timeline. */
 export function renderRoomFact(entry: Extract<FactEntry, { kind: 'room' }>): string {
   if (entry.verb === 'archived') return `${mention(entry.actor)} archived the war room #${escapeText(entry.name)}`;
+  if (entry.verb === 'gone')
+    return `The war room #${escapeText(entry.name)} is gone from Slack (archived, deleted, or the bot removed from it); \`/incident room\` opens a new one`;
   const who = entry.actor === 'bot' ? 'The bot opened' : `${mention(entry.actor)} opened`;
   return `${who} the war room ${channelLink(entry.channel)}`;
 }
@@ -25,6 +27,7 @@ export function renderRoomFact(entry: Extract<FactEntry, { kind: 'room' }>): str
 export function roomLine(incident: Incident): string | undefined {
   const room = incident.room;
   if (!room) return undefined;
+  if (room.gone) return `War room #${escapeText(room.name)} (gone from Slack)`;
   return room.archived ? `War room #${escapeText(room.name)} (archived)` : `War room ${channelLink(room.channel)}`;
 }
 

@@ -17,6 +17,7 @@ export { MemoryFleetStore } from './memory-fleet-store.js';
 export { MemoryFloodStore } from './memory-flood-store.js';
 export { MemoryIncidentStore } from './memory-incident-store.js';
 export { MemoryIncidentLocator } from './memory-locator.js';
+export { MemoryRoomCreations } from './memory-room-creations.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
 export { MemorySeenSignatures } from './memory-seen-signatures.js';
 export { MemoryWatchStore } from './memory-watch-store.js';
