@@ -313,13 +313,19 @@ const goneRoomOf = (id: string) =>
     { timeoutMs: 10_000, message: `the room of INC-${id} was never recorded gone` },
   );
 
+/** An incident with its room and the room's copy, whose channel someone then archived in Slack. */
+async function roomArchivedByHand() {
+  const message = await openIncident(r);
+  const room = await roomWithCopy(message.id);
+  const channel = r.slack.channels.get(room.channel);
+  if (!channel) throw new Error('no room channel');
+  channel.is_archived = true;
+  return { message, room };
+}
+
 describe('a room gone from Slack', () => {
   it('archived by hand, is recorded gone at the next refusal and no longer synced', async () => {
-    const message = await openIncident(r);
-    const room = await roomWithCopy(message.id);
-    const channel = r.slack.channels.get(room.channel);
-    if (!channel) throw new Error('no room channel');
-    channel.is_archived = true;
+    const { message, room } = await roomArchivedByHand();
 
     await slash(r, '/incident', `ack INC-${message.id}`, 'U0BOB');
     expect(await goneRoomOf(message.id)).toEqual({ ...room, archived: true, gone: true });
@@ -334,11 +340,7 @@ describe('a room gone from Slack', () => {
   });
 
   it('gives way to a new room on /incident room, under the next name since the archived channel keeps its own', async () => {
-    const message = await openIncident(r);
-    const room = await roomWithCopy(message.id);
-    const channel = r.slack.channels.get(room.channel);
-    if (!channel) throw new Error('no room channel');
-    channel.is_archived = true;
+    const { message, room } = await roomArchivedByHand();
     await slash(r, '/incident', `ack INC-${message.id}`, 'U0BOB');
     await goneRoomOf(message.id);
 
