@@ -52,6 +52,12 @@ export function filedIssueOf(timeline: readonly TimelineEntry[]): FiledIssue | u
   return filed.at(-1);
 }
 
+/** The draft as it stands, and the GitLab issue it is filed as. */
+interface PreparedDraft {
+  draft: RetroDraft;
+  filed: FiledIssue | undefined;
+}
+
 export class RetroDrafts {
   constructor(private readonly options: RetroDraftsOptions) {}
 
@@ -61,35 +67,45 @@ export class RetroDrafts {
    * post, and throws once it was lost: the GitLab filing before it may take a while.
    */
   async deliver(incidentId: string, ref: SlackMessageRef, step: RetroStep): Promise<void> {
-    const { chat, log } = this.options;
+    const { log } = this.options;
     const prepared = await this.prepare(incidentId, step.index);
     if (!prepared) return;
     await step.keep();
-    try {
-      await namingRefusals(
-        log,
-        () => ({ channel: ref.channel, incidentId }),
-        () => this.post(ref.channel, ref.ts, prepared.draft, prepared.filed),
-      );
-    } catch (error) {
-      if (!(error instanceof SlackPermanentError)) throw error;
-      // Trying again would meet the same refusal: the thread would stop there, and its GitLab issue be edited at each try.
-      await chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderRetroRefused(incidentId, error.reason) });
-      return;
-    }
-    log.info({ incidentId, filed: prepared.filed?.url }, 'retrospective draft posted');
+    if (await this.postOrSayRefused(incidentId, ref.channel, ref.ts, prepared))
+      log.info({ incidentId, filed: prepared.filed?.url }, 'retrospective draft posted');
   }
 
   /** The same draft in the incident's war room, from the room's own outbox; it is filed in GitLab by the thread's delivery. */
   async deliverToRoom(incidentId: string, channel: string): Promise<void> {
     const prepared = await this.prepare(incidentId);
     if (!prepared) return;
-    await this.post(channel, undefined, prepared.draft, prepared.filed);
-    this.options.log.info({ incidentId, channel }, 'retrospective draft posted in the war room');
+    if (await this.postOrSayRefused(incidentId, channel, undefined, prepared))
+      this.options.log.info({ incidentId, channel }, 'retrospective draft posted in the war room');
+  }
+
+  /**
+   * Posts the draft; when Slack refuses it for good, says so where it would have been (false).
+   * Trying again would meet the same refusal: the outbox would stop there, and the GitLab
+   * issue be edited at each try. A refusal of that short reply too (the channel is gone) is thrown.
+   */
+  private async postOrSayRefused(incidentId: string, channel: string, threadTs: string | undefined, prepared: PreparedDraft): Promise<boolean> {
+    const { chat, log } = this.options;
+    try {
+      await namingRefusals(
+        log,
+        () => ({ channel, incidentId }),
+        () => this.post(channel, threadTs, prepared.draft, prepared.filed),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof SlackPermanentError)) throw error;
+      await chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: renderRetroRefused(incidentId, error.reason) });
+      return false;
+    }
   }
 
   /** The draft as it stands, filed in GitLab first for the thread's `retro` entry at `index` unless that was done already. */
-  private async prepare(incidentId: string, index?: number): Promise<{ draft: RetroDraft; filed: FiledIssue | undefined } | undefined> {
+  private async prepare(incidentId: string, index?: number): Promise<PreparedDraft | undefined> {
     const { store, actionsOf, filing } = this.options;
     const incident = await store.get(incidentId);
     if (!incident) return undefined;

@@ -242,6 +242,20 @@ describe('the retrospective draft in the thread', () => {
     expect(w.filing.calls).toHaveLength(1);
   });
 
+  it("says so in the war room too when Slack refuses the room's copy for good, and the room's outbox goes on", async () => {
+    const w = world();
+    await resolved(w, { room: { channel: 'C0ROOM', name: 'inc-1-payment-service' } }, [...longNotes(), ...resolution]);
+    w.uploads.refusal = 'missing_scope';
+    w.publisher().incidentChanged('1');
+    await settle();
+
+    const inRoom = w.chat.posts.filter((post) => post.channel === 'C0ROOM' && String(post.text).includes('could not be posted'));
+    expect(inRoom).toHaveLength(1);
+    expect(inRoom[0]).not.toHaveProperty('thread_ts');
+    const retroAt = (await w.stores.incidents.timeline('1')).findIndex((e) => e.kind === 'retro');
+    expect(await w.stores.incidents.threadCursor('1', 'room')).toBeGreaterThan(retroAt);
+  });
+
   it('edits the issue filed before when asked again, and lists the new follow-up', async () => {
     const w = world();
     await resolved(w);
