@@ -11,6 +11,7 @@ import { RedisIncidentLocator } from '../../src/store/redis-locator.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { manualClock } from '../support/clock.js';
 import { prefixedRedis } from '../support/redis.js';
+import { elapseRedis } from './stores.js';
 
 const RETENTION_MS = 24 * 3_600_000;
 const { redis, newPrefix } = prefixedRedis('locator');
@@ -33,14 +34,7 @@ describe.each([
       return {
         refs: new RedisStore(redis, { keyPrefix, reopenWindowMs: 60_000, retentionMs: RETENTION_MS }),
         locator: new RedisIncidentLocator(redis, keyPrefix, RETENTION_MS),
-        elapse: async (ms) => {
-          for (const key of await redis.keys(`${keyPrefix}*`)) {
-            const ttl = await redis.pttl(key);
-            if (ttl < 0) continue;
-            if (ttl <= ms) await redis.del(key);
-            else await redis.pexpire(key, ttl - ms);
-          }
-        },
+        elapse: elapseRedis(redis, keyPrefix),
       };
     },
   ],

@@ -56,6 +56,18 @@ export function memoryFactory(): StoreFactory {
  * waiting for it: every key of the prefix with an expiry gets that expiry shortened by
  * `ms`, and a key whose expiry would have passed is deleted, as Redis would have.
  */
+/** Time passing for the keys under `keyPrefix`: each expiry shortened by `ms`, a key whose expiry would have passed deleted. */
+export function elapseRedis(redis: ReturnType<typeof prefixedRedis>['redis'], keyPrefix: string): (ms: number) => Promise<void> {
+  return async (ms) => {
+    for (const key of await redis.keys(`${keyPrefix}*`)) {
+      const ttl = await redis.pttl(key);
+      if (ttl < 0) continue;
+      if (ttl <= ms) await redis.del(key);
+      else await redis.pexpire(key, ttl - ms);
+    }
+  };
+}
+
 export function redisFactory(): StoreFactory {
   const { redis, newPrefix } = prefixedRedis('contract');
   return {
@@ -67,14 +79,7 @@ export function redisFactory(): StoreFactory {
         actions: new RedisActionStore(redis, { keyPrefix, retentionMs: RETENTION_MS }),
         fleet: new RedisFleetStore(redis, keyPrefix, RETENTION_MS),
         schedule: new RedisScheduleStore(redis, keyPrefix, RETENTION_MS),
-        elapse: async (ms) => {
-          for (const key of await redis.keys(`${keyPrefix}*`)) {
-            const ttl = await redis.pttl(key);
-            if (ttl < 0) continue;
-            if (ttl <= ms) await redis.del(key);
-            else await redis.pexpire(key, ttl - ms);
-          }
-        },
+        elapse: elapseRedis(redis, keyPrefix),
       };
     },
   };

@@ -108,6 +108,20 @@ async function firingIncident(): Promise<{ message: OpenedIncident; labels: Reco
 
 const silencesOf = (labels: Record<string, string>): Promise<Silence[]> => api.silencesMatching(labels);
 
+/** The one silence Alertmanager holds for the incident's group: its labels as equality matchers, by `createdBy`, naming the incident. */
+async function theGroupsSilence(message: OpenedIncident, labels: Record<string, string>, createdBy: string): Promise<Silence | undefined> {
+  const made = await silencesOf(labels);
+  expect(made).toHaveLength(1);
+  const [silence] = made;
+  expect(silence?.matchers).toEqual([
+    { name: 'alertname', value: labels.alertname, isRegex: false, isEqual: true },
+    { name: 'service', value: 'payment-service', isRegex: false, isEqual: true },
+  ]);
+  expect(silence?.createdBy).toBe(createdBy);
+  expect(silence?.comment).toContain(`INC-${message.id}`);
+  return silence;
+}
+
 describe('the Silence… menu', () => {
   it('offers 1h, 4h, 24h and until resolved; each choice makes exactly one silence of the group, by the clicker', async () => {
     for (const [choice, hours] of [
@@ -123,15 +137,7 @@ describe('the Silence… menu', () => {
       const reply = await choose(message, options.get(choice) ?? '', 'U0APPROVER');
       expect(String(reply.text)).toContain('Silenced in Alertmanager by <@U0APPROVER>');
 
-      const made = await silencesOf(labels);
-      expect(made).toHaveLength(1);
-      const [silence] = made;
-      expect(silence?.matchers).toEqual([
-        { name: 'alertname', value: labels.alertname, isRegex: false, isEqual: true },
-        { name: 'service', value: 'payment-service', isRegex: false, isEqual: true },
-      ]);
-      expect(silence?.createdBy).toBe('name-U0APPROVER (U0APPROVER)');
-      expect(silence?.comment).toContain(`INC-${message.id}`);
+      const silence = await theGroupsSilence(message, labels, 'name-U0APPROVER (U0APPROVER)');
       // The incident's own message, in the same form /incident silence writes.
       expect(silence?.comment).toContain(`: https://slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`);
       const length = Date.parse(silence?.endsAt ?? '') - before;
@@ -193,15 +199,7 @@ describe('/incident silence and unsilence', () => {
     expect(reply).toMatchObject({ response_type: 'ephemeral' });
     expect(String(reply.text)).toContain('Silenced in Alertmanager by <@U0APPROVER>');
 
-    const made = await silencesOf(labels);
-    expect(made).toHaveLength(1);
-    const [silence] = made;
-    expect(silence?.matchers).toEqual([
-      { name: 'alertname', value: labels.alertname, isRegex: false, isEqual: true },
-      { name: 'service', value: 'payment-service', isRegex: false, isEqual: true },
-    ]);
-    expect(silence?.createdBy).toBe('u0approver (U0APPROVER)');
-    expect(silence?.comment).toContain(`INC-${message.id}`);
+    const silence = await theGroupsSilence(message, labels, 'u0approver (U0APPROVER)');
     expect(silence?.comment).toContain(`: https://slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`);
     expect(silence?.comment).toContain('deploy  in progress & @carol on it');
     expect(Math.abs(Date.parse(silence?.endsAt ?? '') - before - 90 * 60_000)).toBeLessThan(60_000);
