@@ -10,6 +10,7 @@ import {
   type TimelineEntry,
   type UnstampedFact,
 } from './incident.js';
+import { RecentGroups } from './recent-groups.js';
 import { archiveRoom, recordRoom, roomGone } from './room.js';
 import { setCommander, setSeverity, takeLead } from './roles.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
@@ -43,11 +44,6 @@ export interface IngestResult {
 
 /** Another writer kept winning the compare-and-set; practically only under a pathological storm. */
 const MAX_COMMIT_ATTEMPTS = 20;
-/**
- * Groups whose last committed incident this process remembers (a bounded, oldest-first cache):
- * the groups notified lately, not every open incident (10,000 documents held 100+ MB).
- */
-const REMEMBERED_GROUPS = 1_000;
 /** The id a new incident carries until the store numbers it on creation. */
 const UNNUMBERED = '';
 /** Open incidents looked at by a sweep; more than any team has open at once. */
@@ -61,12 +57,7 @@ export class IncidentService {
   private readonly listeners: Array<(incidentId: string) => void> = [];
   private readonly commitListeners: Array<(before: Incident, after: Incident) => void> = [];
   private readonly now: () => Date;
-  /**
-   * The incident this process last committed per group. A notification is merged against
-   * it first, saving the read on the webhook's hot path; the compare-and-set still checks
-   * it against Redis, and a stale guess is simply read again.
-   */
-  private readonly lastCommitted = new Map<string, Incident>();
+  private readonly lastCommitted = new RecentGroups();
 
   constructor(
     private readonly store: IncidentStore,
@@ -122,7 +113,7 @@ export class IncidentService {
         for (const listener of this.commitListeners) listener(current, outcome.incident);
         return this.committed(notification.groupKey, { ...outcome.incident, version: current.version + 1 });
       }
-      this.lastCommitted.delete(notification.groupKey);
+      this.lastCommitted.forget(notification.groupKey);
     }
     throw new Error(`Gave up merging a notification for group ${notification.groupKey} after ${MAX_COMMIT_ATTEMPTS} conflicting writes`);
   }
@@ -136,20 +127,9 @@ export class IncidentService {
   }
 
   private committed(groupKey: string, incident: Incident): IngestResult {
-    this.remember(groupKey, incident);
+    this.lastCommitted.remember(groupKey, incident);
     this.notify(incident.id);
     return { incidentId: incident.id, changed: true };
-  }
-
-  private remember(groupKey: string, incident: Incident): void {
-    this.lastCommitted.delete(groupKey);
-    // A resolved incident is rarely notified again; reading it then costs one round trip.
-    if (incident.state === 'resolved') return;
-    this.lastCommitted.set(groupKey, incident);
-    if (this.lastCommitted.size > REMEMBERED_GROUPS) {
-      const oldest = this.lastCommitted.keys().next().value;
-      if (oldest !== undefined) this.lastCommitted.delete(oldest);
-    }
   }
 
   async get(id: string): Promise<Incident> {
