@@ -11,7 +11,7 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { listenOnLoopback } from '../support/loopback-server.js';
 import { blockText, buttonValue, openIncident, postSigned, slash, threadReply, withReply, type OpenedIncident, lateRig } from '../support/slack-session.js';
-import { buttonClickForm } from '../support/slack-signing.js';
+import { buttonClickForm, selectChoiceForm } from '../support/slack-signing.js';
 import { incidentTimeline, storedIncident } from '../support/stored.js';
 import { notification, uniqueGroup } from '../support/fixtures.js';
 import { found, waitFor } from '../support/wait.js';
@@ -67,28 +67,15 @@ function silenceOptions(call: SlackCall): Map<string, string> {
 /** A signed choice in the Silence… menu by `userId`; resolves with the ephemeral answer. */
 async function choose(message: OpenedIncident, optionValue: string, userId: string): Promise<Record<string, unknown>> {
   const { reply } = await withReply(r, async (n) => {
-    const payload = {
-      type: 'block_actions',
-      user: { id: userId, username: userId.toLowerCase(), name: `name-${userId}`, team_id: 'T0TEAM' },
-      api_app_id: 'A0APP',
-      token: 'legacy-verification-token',
-      team: { id: 'T0TEAM', domain: 'example' },
-      channel: { id: message.channel, name: 'incidents' },
-      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-      message: { ts: message.ts, text: 'incident' },
-      trigger_id: `trigger-${n}`,
-      response_url: slack.responseUrl(`select-${n}`),
-      actions: [
-        {
-          type: 'static_select',
-          action_id: 'incident.silence',
-          block_id: `incident:${message.id}`,
-          selected_option: { text: { type: 'plain_text', text: 'x' }, value: optionValue },
-          action_ts: '1700000001.000000',
-        },
-      ],
-    };
-    expect(await postSigned(r, { payload: JSON.stringify(payload) })).toBe(200);
+    const form = selectChoiceForm(
+      'incident.silence',
+      `incident:${message.id}`,
+      optionValue,
+      slack.responseUrl(`select-${n}`),
+      { id: userId, name: `name-${userId}` },
+      message,
+    );
+    expect(await postSigned(r, form)).toBe(200);
   });
   return reply;
 }

@@ -58,6 +58,33 @@ export function slashCommandForm(command: string, text: string, responseUrl: str
   };
 }
 
+/** Where a message's control was used, as Slack names it in a block_actions payload, with the response_url it gives. */
+type MessageSpot = { channel: string; ts: string };
+
+function onMessage(on: MessageSpot, responseUrl: string): Record<string, unknown> {
+  return {
+    channel: { id: on.channel, name: 'incidents' },
+    container: { type: 'message', message_ts: on.ts, channel_id: on.channel, is_ephemeral: false },
+    message: { ts: on.ts, text: 'incident' },
+    response_url: responseUrl,
+  };
+}
+
+/** A block_actions payload: who acted (Slack adds `name` for a select), where (`spot`), and the one element used. */
+function blockActionsForm(user: { id: string; name?: string }, spot: Record<string, unknown>, action: Record<string, unknown>): Record<string, string> {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user.id, username: user.id.toLowerCase(), ...(user.name ? { name: user.name } : {}), team_id: 'T0TEAM' },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token',
+    team: { id: 'T0TEAM', domain: 'example' },
+    ...spot,
+    trigger_id: triggerId(),
+    actions: [{ ...action, action_ts: '1700000001.000000' }],
+  };
+  return { payload: JSON.stringify(payload) };
+}
+
 /**
  * A block_actions click on a button of the message `on` (its channel and ts, as Slack names
  * them in the payload). The bot reads neither the channel's name nor the message's text, so
@@ -68,22 +95,32 @@ export function buttonClickForm(
   value: string,
   responseUrl: string,
   userId = 'U0ALICE',
-  on: { channel: string; ts: string } = { channel: 'C0INCIDENTS', ts: '1700000000.000001' },
+  on: MessageSpot = { channel: 'C0INCIDENTS', ts: '1700000000.000001' },
 ): Record<string, string> {
-  const payload = {
-    type: 'block_actions',
-    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0APP',
-    token: 'legacy-verification-token',
-    team: { id: 'T0TEAM', domain: 'example' },
-    channel: { id: on.channel, name: 'incidents' },
-    container: { type: 'message', message_ts: on.ts, channel_id: on.channel, is_ephemeral: false },
-    message: { ts: on.ts, text: 'incident' },
-    trigger_id: triggerId(),
-    response_url: responseUrl,
-    actions: [{ type: 'button', action_id: actionId, block_id: 'incident', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000001.000000' }],
-  };
-  return { payload: JSON.stringify(payload) };
+  return blockActionsForm({ id: userId }, onMessage(on, responseUrl), {
+    type: 'button',
+    action_id: actionId,
+    block_id: 'incident',
+    value,
+    text: { type: 'plain_text', text: 'x' },
+  });
+}
+
+/** A choice of `optionValue` in a static_select of the message `on`, by `user` (with the name Slack sends). */
+export function selectChoiceForm(
+  actionId: string,
+  blockId: string,
+  optionValue: string,
+  responseUrl: string,
+  user: { id: string; name: string },
+  on: MessageSpot,
+): Record<string, string> {
+  return blockActionsForm(user, onMessage(on, responseUrl), {
+    type: 'static_select',
+    action_id: actionId,
+    block_id: blockId,
+    selected_option: { text: { type: 'plain_text', text: 'x' }, value: optionValue },
+  });
 }
 
 /** POSTs a JSON body (an Events API callback) to /slack/events, signed correctly. */
@@ -113,18 +150,11 @@ export function appHomeOpenedEvent(userId: string, tab: 'home' | 'messages' = 'h
  * message and no response_url with it, only the view.
  */
 export function viewButtonClickForm(actionId: string, value: string, userId: string, viewId = 'V0HOME'): Record<string, string> {
-  const payload = {
-    type: 'block_actions',
-    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0APP',
-    token: 'legacy-verification-token',
-    team: { id: 'T0TEAM', domain: 'example' },
+  const spot = {
     container: { type: 'view', view_id: viewId },
     view: { id: viewId, type: 'home', team_id: 'T0TEAM', blocks: [], app_id: 'A0APP', bot_id: 'B0BOT' },
-    trigger_id: triggerId(),
-    actions: [{ type: 'button', action_id: actionId, block_id: 'home', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000001.000000' }],
   };
-  return { payload: JSON.stringify(payload) };
+  return blockActionsForm({ id: userId }, spot, { type: 'button', action_id: actionId, block_id: 'home', value, text: { type: 'plain_text', text: 'x' } });
 }
 
 /** The message a message shortcut was used on, as Slack describes it in the payload. */
