@@ -8,10 +8,9 @@ import { AlertmanagerError } from '../errors.js';
 import { ALERTMANAGER_ACTOR, type Incident, type IncidentSilence } from '../incidents/incident.js';
 import type { IncidentService } from '../incidents/service.js';
 import { silenceEnd, type SilenceLength } from '../incidents/silence.js';
+import { OPEN_SCAN_LIMIT } from '../incidents/store.js';
 import { sameMatchers, type AlertmanagerClient, type Silence } from './client.js';
 
-/** Open incidents a poll looks at; more than any team has open at once. */
-const POLL_SCAN_LIMIT = 500;
 /** Long enough for one POST and its look-up after an ambiguous answer. */
 const SILENCE_CLAIM_MS = 15_000;
 
@@ -117,7 +116,7 @@ export class Silences {
    * stopped is resolved.
    */
   async poll(): Promise<void> {
-    const open = (await this.deps.incidents.listOpen(POLL_SCAN_LIMIT)).incidents.filter((i) => Object.keys(i.groupLabels).length > 0);
+    const open = (await this.deps.incidents.listOpen(OPEN_SCAN_LIMIT)).incidents.filter((i) => Object.keys(i.groupLabels).length > 0);
     if (open.length === 0) return;
     const active = await this.deps.client.activeSilences();
     for (const incident of open) {

@@ -15,7 +15,7 @@ import { archiveRoom, recordRoom, roomGone } from './room.js';
 import { setCommander, setSeverity, takeLead } from './roles.js';
 import { clearSilence, resolveSilenced, showSilence } from './silence.js';
 import { applyNotification, openIncident, type AlertNotification, type NotificationContext } from './notification.js';
-import type { AuditEntry, IncidentStore } from './store.js';
+import { OPEN_SCAN_LIMIT, type AuditEntry, type IncidentStore } from './store.js';
 import type { Verification } from '../verify/rollback-verification.js';
 import { milestonesReached, type ResponseMilestone } from './response-times.js';
 import { acknowledge, beginMitigation, endMitigation, resolveByUser, showVerification } from './transitions.js';
@@ -46,8 +46,6 @@ export interface IngestResult {
 const MAX_COMMIT_ATTEMPTS = 20;
 /** The id a new incident carries until the store numbers it on creation. */
 const UNNUMBERED = '';
-/** Open incidents looked at by a sweep; more than any team has open at once. */
-const OPEN_SCAN_LIMIT = 500;
 
 /**
  * Use cases on incidents: read, decide with the pure domain functions, commit atomically,

@@ -51,6 +51,9 @@ export interface SlackMessageRef {
 /** How far back the indexes by time (incidents by opening, actions by start) reach: the longest window of /incident stats. */
 export const STATS_INDEX_MS = 90 * 86_400_000;
 
+/** Open incidents a sweep or poll looks at, most severe first: more than any team has open at once. */
+export const OPEN_SCAN_LIMIT = 500;
+
 /** The port through which the incident layer reaches storage. */
 export interface IncidentStore {
   ping(): Promise<void>;

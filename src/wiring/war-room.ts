@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { IncidentService } from '../incidents/service.js';
 import type { IncidentLocator } from '../incidents/locator.js';
-import type { MessageRefStore } from '../incidents/store.js';
+import { OPEN_SCAN_LIMIT, type MessageRefStore } from '../incidents/store.js';
 import { awaitsAutomaticRoom } from '../incidents/room.js';
 import { WarRooms, type RoomChannels, type RoomCreations } from '../incidents/war-room.js';
 import { everySeconds, type Scheduler } from '../scheduler/scheduler.js';
@@ -55,9 +55,6 @@ export function createWarRooms({ catalog, incidents, store, approvers, slackRoom
   if (hasAutomaticRooms(catalog)) incidents.onChange((id) => void openIfDue(rooms, id, log));
   return rooms;
 }
-
-/** Open incidents a sweep looks at, most severe first: more than any team has open at once. */
-const OPEN_SCAN_LIMIT = 500;
 
 function hasAutomaticRooms(catalog: ServiceCatalog): boolean {
   return catalog.names().some((name) => catalog.get(name)?.war_room);
