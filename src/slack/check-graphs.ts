@@ -15,7 +15,7 @@ import type { FileUploads } from './file-upload.js';
 import { checkGraphFilename, checkGraphFileTitle, checkGraphTitle, eventMark } from './render/graph.js';
 
 /** A verdict rests on a handful of checks at most; more pictures would bury the thread. */
-export const MAX_CHECK_GRAPHS = 3;
+const MAX_CHECK_GRAPHS = 3;
 /** Shown before the event at least, so the graph says what "before" looked like. */
 const MIN_LEAD_MS = 10 * 60_000;
 /** At most this much before the event: a guard window of a day would flatten the moment that matters. */

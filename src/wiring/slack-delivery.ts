@@ -42,8 +42,6 @@ export interface SlackDeliveryDeps {
   log: Logger;
 }
 
-export type SlackDelivery = ReturnType<typeof createSlackDelivery>;
-
 export function createSlackDelivery({ config, redis, store, metrics, runbookActions, silences, retroFiling, log }: SlackDeliveryDeps) {
   // A failing delivery is retried at least as often as the reconciler would find it behind.
   const queue = new DeliveryQueue({
@@ -111,5 +109,5 @@ export function createSlackDelivery({ config, redis, store, metrics, runbookActi
     });
     return { actionPublisher, reconciler };
   };
-  return { queue, budget, chat, graphs, checkGraphs, publisher, slackRooms: { copies: roomCopies, channels: roomChannels }, withActions };
+  return { queue, chat, graphs, checkGraphs, publisher, slackRooms: { copies: roomCopies, channels: roomChannels }, withActions };
 }
